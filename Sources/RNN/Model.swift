@@ -1,0 +1,172 @@
+/// The kind of recurrent cell.
+public enum CellKind: String, CaseIterable, Sendable {
+    case rnn, lstm, gru
+}
+
+/// The hidden activation of a vanilla rnn cell.
+public enum Activation: String, CaseIterable, Sendable {
+    case tanh, relu, linear
+}
+
+/// What is applied to W_hy h_t + b_y before it is shown as y_t.
+public enum OutputActivation: String, CaseIterable, Sendable {
+    case identity, softmax, sigmoid
+}
+
+/// How parameters are drawn when a model is made.
+public enum Initializer: String, CaseIterable, Sendable {
+    case uniform, xavier, he, orthogonal, normal, zeros, ones
+}
+
+/// Everything that fixes a model's shape and its initial numbers.
+public struct CellConfig: Equatable, Sendable {
+    public var kind: CellKind
+    public var input: Int
+    public var hidden: Int
+    /// nil: no output layer, y_t = h_t.
+    public var output: Int?
+    public var layers: Int = 1
+    public var bidirectional: Bool = false
+    public var activation: Activation = .tanh
+    public var outputActivation: OutputActivation = .identity
+    public var initializer: Initializer = .uniform
+    public var bias: Bool = true
+    public var seed: UInt64? = nil
+
+    public init(kind: CellKind, input: Int, hidden: Int, output: Int? = nil, layers: Int = 1,
+                bidirectional: Bool = false, activation: Activation = .tanh,
+                outputActivation: OutputActivation = .identity, initializer: Initializer = .uniform,
+                bias: Bool = true, seed: UInt64? = nil) {
+        self.kind = kind
+        self.input = input
+        self.hidden = hidden
+        self.output = output
+        self.layers = layers
+        self.bidirectional = bidirectional
+        self.activation = activation
+        self.outputActivation = outputActivation
+        self.initializer = initializer
+        self.bias = bias
+        self.seed = seed
+    }
+
+    public var directions: Int { bidirectional ? 2 : 1 }
+    /// Width of the top layer's h_t, which is what the output layer (or y_t) sees.
+    public var stateWidth: Int { hidden * directions }
+    /// Width of y_t.
+    public var outputWidth: Int { output ?? stateWidth }
+    /// Input width of layer `layer` (0-based).
+    public func layerInput(_ layer: Int) -> Int { layer == 0 ? input : stateWidth }
+
+    /// The gate letters of one direction of one layer, in PyTorch's stacking order.
+    public var gates: [String] {
+        switch kind {
+        case .rnn: return ["h"]
+        case .lstm: return ["i", "f", "g", "o"]
+        case .gru: return ["r", "z", "n"]
+        }
+    }
+
+    /// `_l1`, `_reverse`, `_l1_reverse`: the suffix the design gives layer `layer`, direction `direction`.
+    public static func suffix(layer: Int, direction: Int) -> String {
+        (layer > 0 ? "_l\(layer)" : "") + (direction == 1 ? "_reverse" : "")
+    }
+
+    /// Names and shapes of every parameter, in the model's canonical order: layer by layer, the
+    /// forward direction before the reverse one, each gate's W_x·, W_h·, b_·; then W_hy, b_y.
+    public var parameterSpecs: [ParameterSpec] {
+        var specs: [ParameterSpec] = []
+        for layer in 0..<layers {
+            let inWidth = layerInput(layer)
+            for direction in 0..<directions {
+                let s = CellConfig.suffix(layer: layer, direction: direction)
+                for g in gates {
+                    specs.append(ParameterSpec(name: "W_x\(g)\(s)", shape: [hidden, inWidth]))
+                    specs.append(ParameterSpec(name: "W_h\(g)\(s)", shape: [hidden, hidden]))
+                    if bias {
+                        if kind == .gru && g == "n" {
+                            specs.append(ParameterSpec(name: "b_xn\(s)", shape: [hidden]))
+                            specs.append(ParameterSpec(name: "b_hn\(s)", shape: [hidden]))
+                        } else {
+                            specs.append(ParameterSpec(name: "b_\(g)\(s)", shape: [hidden]))
+                        }
+                    }
+                }
+            }
+        }
+        if let output {
+            specs.append(ParameterSpec(name: "W_hy", shape: [output, stateWidth]))
+            if bias { specs.append(ParameterSpec(name: "b_y", shape: [output])) }
+        }
+        return specs
+    }
+
+    public var parameterCount: Int { parameterSpecs.reduce(0) { $0 + $1.count } }
+}
+
+/// A parameter's name and shape: [rows, cols] for a matrix, [n] for a vector.
+public struct ParameterSpec: Equatable, Sendable {
+    public let name: String
+    public let shape: [Int]
+    public var count: Int { shape.reduce(1, *) }
+    public init(name: String, shape: [Int]) {
+        self.name = name
+        self.shape = shape
+    }
+}
+
+/// A row-major block of numbers with a shape: [rows, cols], [n] or [] (a scalar).
+public struct Tensor: Equatable, Sendable {
+    public var shape: [Int]
+    public var values: [Double]
+
+    public init(shape: [Int], values: [Double]) {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+        self.shape = shape
+        self.values = values
+    }
+
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        self.values = [Double](repeating: 0, count: shape.reduce(1, *))
+    }
+
+    public var count: Int { values.count }
+    public var rows: Int { shape.first ?? 1 }
+    public var cols: Int { shape.count > 1 ? shape[1] : 1 }
+
+    public subscript(r: Int, c: Int) -> Double {
+        get { values[r * cols + c] }
+        set { values[r * cols + c] = newValue }
+    }
+
+    /// "2×3" or "3" as shapes are written to users.
+    public var shapeText: String { Tensor.shapeText(shape) }
+    public static func shapeText(_ shape: [Int]) -> String {
+        shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×")
+    }
+}
+
+/// A model in the store: its configuration and its parameters in `config.parameterSpecs` order.
+/// A value type, so a statement can work on a copy and commit it only when it succeeds.
+public struct Model: Equatable, Sendable {
+    public var config: CellConfig
+    public var parameters: [Tensor]
+
+    /// A model with every parameter zero; `Model(config:initializedWith:)` draws real values.
+    public init(zerosFor config: CellConfig) {
+        self.config = config
+        self.parameters = config.parameterSpecs.map { Tensor(zeros: $0.shape) }
+    }
+
+    public var specs: [ParameterSpec] { config.parameterSpecs }
+    public var parameterNames: [String] { specs.map(\.name) }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    public func index(of name: String) -> Int? { specs.firstIndex { $0.name == name } }
+
+    public func parameter(_ name: String) -> Tensor? { index(of: name).map { parameters[$0] } }
+
+    /// Every parameter's values one after another, in canonical order.
+    public var flatValues: [Double] { parameters.flatMap(\.values) }
+}

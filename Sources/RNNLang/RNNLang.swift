@@ -1,0 +1,1 @@
+// RNNLang module: see architecture.md.

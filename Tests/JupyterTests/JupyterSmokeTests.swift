@@ -1,0 +1,6 @@
+import XCTest
+@testable import Jupyter
+
+final class JupyterSmokeTests: XCTestCase {
+    func testModuleLoads() { XCTAssertTrue(true) }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import RNNLang
+
+final class RNNLangSmokeTests: XCTestCase {
+    func testModuleLoads() { XCTAssertTrue(true) }
+}

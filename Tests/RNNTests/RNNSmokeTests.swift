@@ -1,0 +1,6 @@
+import XCTest
+@testable import RNN
+
+final class RNNSmokeTests: XCTestCase {
+    func testModuleLoads() { XCTAssertTrue(true) }
+}
