@@ -1,0 +1,71 @@
+import JSON
+
+/// The connection file a front end writes: where to bind and how to sign.
+public struct ConnectionInfo: Equatable, Sendable {
+    public var transport: String
+    public var ip: String
+    public var shellPort: Int
+    public var iopubPort: Int
+    public var stdinPort: Int
+    public var controlPort: Int
+    public var hbPort: Int
+    public var key: [UInt8]
+    public var signatureScheme: String
+
+    public init(transport: String = "tcp", ip: String = "127.0.0.1", shellPort: Int = 0, iopubPort: Int = 0, stdinPort: Int = 0,
+                controlPort: Int = 0, hbPort: Int = 0, key: [UInt8] = [], signatureScheme: String = "hmac-sha256") {
+        self.transport = transport
+        self.ip = ip
+        self.shellPort = shellPort
+        self.iopubPort = iopubPort
+        self.stdinPort = stdinPort
+        self.controlPort = controlPort
+        self.hbPort = hbPort
+        self.key = key
+        self.signatureScheme = signatureScheme
+    }
+
+    /// Reads a connection file's JSON, naming the first field that is missing or of the wrong type.
+    public init(json: JSON) throws {
+        func string(_ k: String, default d: String? = nil) throws -> String {
+            if let v = json[k] {
+                guard let s = v.stringValue else { throw ConnectionError("'\(k)' must be a string") }
+                return s
+            }
+            if let d { return d }
+            throw ConnectionError("missing '\(k)'")
+        }
+        func port(_ k: String) throws -> Int {
+            guard let v = json[k] else { throw ConnectionError("missing '\(k)'") }
+            guard let p = v.intValue, (0...65535).contains(p) else { throw ConnectionError("'\(k)' must be a port number 0-65535") }
+            return p
+        }
+        guard case .object = json else { throw ConnectionError("the connection file must hold a JSON object") }
+        transport = try string("transport", default: "tcp")
+        guard transport == "tcp" || transport == "ipc" else { throw ConnectionError("transport must be tcp or ipc, found '\(transport)'") }
+        ip = try string("ip", default: "127.0.0.1")
+        shellPort = try port("shell_port")
+        iopubPort = try port("iopub_port")
+        stdinPort = try port("stdin_port")
+        controlPort = try port("control_port")
+        hbPort = try port("hb_port")
+        key = Array(try string("key", default: "").utf8)
+        signatureScheme = try string("signature_scheme", default: "hmac-sha256")
+        guard signatureScheme == "hmac-sha256" else {
+            throw ConnectionError("signature_scheme must be hmac-sha256, found '\(signatureScheme)'")
+        }
+    }
+
+    /// The ZeroMQ endpoint for a port: tcp://ip:port (port 0 binds any free port), or ipc://ip-port.
+    public func endpoint(_ port: Int) -> String {
+        if transport == "ipc" { return "ipc://\(ip)-\(port)" }
+        let host = ip.contains(":") ? "[\(ip)]" : ip
+        return "tcp://\(host):\(port == 0 ? "*" : String(port))"
+    }
+}
+
+/// A connection file that cannot be used.
+public struct ConnectionError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = "connection file: \(d)" }
+}

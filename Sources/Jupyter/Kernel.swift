@@ -1,0 +1,457 @@
+import JSON
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes one line to stderr: the kernel's log. Never given the key.
+public func logLine(_ text: String) {
+    let line = "[rnn-kernel] " + text + "\n"
+    _ = line.withCString { fputs($0, stderr) }
+}
+
+/// A Jupyter kernel: the sockets of a connection file, its threads, and the protocol's rules,
+/// driving an `Interpreter`. `run()` returns when a shutdown request has been answered.
+public final class Kernel: @unchecked Sendable {
+    let info: ConnectionInfo
+    let interpreter: Interpreter
+    let codec: WireCodec
+    let context: Context
+
+    // Sockets, each used by one thread only.
+    let shell: Socket
+    let control: Socket
+    let stdinSocket: Socket
+    let iopub: Socket
+    let heartbeat: Socket
+    /// Shell and control hand their publications to the iopub thread, which alone owns the XPUB socket.
+    static let iopubRelay = "inproc://rnn-kernel-iopub"
+    /// Control wakes shell through this when shutting down.
+    static let wakeEndpoint = "inproc://rnn-kernel-wake"
+
+    var executionCount = 0
+    var history = History()
+    private let shutdownLock = Mutex()
+    private var shuttingDown = false
+
+    /// Binds every socket; throws if a port cannot be bound.
+    public init(connection: ConnectionInfo, interpreter: Interpreter) throws {
+        info = connection
+        self.interpreter = interpreter
+        codec = WireCodec(signer: Signer(key: connection.key))
+        context = try Context()
+        shell = try Socket(context, .router)
+        control = try Socket(context, .router)
+        stdinSocket = try Socket(context, .router)
+        iopub = try Socket(context, .xpub)
+        heartbeat = try Socket(context, .rep)
+        // Subscriptions reach us even when repeated, so each new subscriber gets its welcome.
+        try iopub.setOption(40 /* ZMQ_XPUB_VERBOSE */, Int32(1))
+        try shell.bind(connection.endpoint(connection.shellPort))
+        try control.bind(connection.endpoint(connection.controlPort))
+        try stdinSocket.bind(connection.endpoint(connection.stdinPort))
+        try iopub.bind(connection.endpoint(connection.iopubPort))
+        try heartbeat.bind(connection.endpoint(connection.hbPort))
+    }
+
+    /// The endpoints actually bound (useful when the connection file asked for port 0).
+    public func boundEndpoints() -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, s) in [("shell", shell), ("control", control), ("stdin", stdinSocket), ("iopub", iopub), ("hb", heartbeat)] {
+            out[name] = (try? s.lastEndpoint()) ?? "?"
+        }
+        return out
+    }
+
+    /// Runs until shutdown. Shell requests run on the calling thread.
+    public func run() throws {
+        blockSIGINT()
+        let relayPull = try Socket(context, .pull)
+        try relayPull.bind(Kernel.iopubRelay)
+        let wakePull = try Socket(context, .pull)
+        try wakePull.bind(Kernel.wakeEndpoint)
+
+        spawn { [iopub, codec] in Kernel.iopubLoop(iopub: iopub, relay: relayPull, codec: codec) }
+        spawn { [heartbeat] in runEchoLoop(heartbeat) }
+        spawn { [self] in signalRelayLoop() }
+
+        let shellOut = try Publisher(context: context, codec: codec)
+        shellOut.status("starting", parent: nil)
+        spawn { [self] in controlLoop() }
+
+        shellLoop(out: shellOut, wake: wakePull)
+        // Give the iopub thread a moment to pass on what was published last, then leave.
+        usleep(50_000)
+        shellOut.close()
+        wakePull.close()
+        shell.close()
+        stdinSocket.close()
+    }
+
+    // MARK: - Shell
+
+    private func shellLoop(out: Publisher, wake: Socket) {
+        while !isShuttingDown {
+            let ready: [Int]
+            do { ready = try poll([shell, wake], timeoutMilliseconds: -1) } catch {
+                logLine("shell poll failed: \(error)")
+                return
+            }
+            if ready.contains(1) { _ = try? wake.receive(dontWait: true); continue }
+            guard let frames = receive(shell) else { continue }
+            guard let request = decode(frames, channel: "shell") else { continue }
+            let failed = handle(request, on: shell, out: out, channel: "shell")
+            if failed, request.content["stop_on_error"]?.boolValue ?? true, request.msgType == "execute_request" {
+                abortQueued(out: out)
+            }
+        }
+    }
+
+    /// After a failed execution, answers every execute_request already queued as aborted, as
+    /// ipykernel does; other requests in the queue are handled as usual.
+    private func abortQueued(out: Publisher) {
+        while let frames = try? shell.receive(dontWait: true) {
+            guard let request = decode(frames, channel: "shell") else { continue }
+            if request.msgType == "execute_request" {
+                out.status("busy", parent: request)
+                reply(request, on: shell, type: "execute_reply",
+                      content: ["status": "aborted", "execution_count": .number(Double(executionCount))],
+                      metadata: ["status": "aborted"])
+                out.status("idle", parent: request)
+            } else {
+                _ = handle(request, on: shell, out: out, channel: "shell")
+            }
+        }
+    }
+
+    // MARK: - Control
+
+    private func controlLoop() {
+        guard let out = try? Publisher(context: context, codec: codec) else { logLine("control: cannot reach iopub"); return }
+        defer { out.close() }
+        while true {
+            guard let frames = receive(control) else {
+                if isShuttingDown { return }
+                continue
+            }
+            guard let request = decode(frames, channel: "control") else { continue }
+            _ = handle(request, on: control, out: out, channel: "control")
+            if isShuttingDown { return }
+        }
+    }
+
+    // MARK: - Dispatch
+
+    /// Handles one verified request; returns true when it was an execution that failed.
+    @discardableResult
+    func handle(_ request: Message, on socket: Socket, out: Publisher, channel: String) -> Bool {
+        out.status("busy", parent: request)
+        defer { out.status("idle", parent: request) }
+        switch request.msgType {
+        case "kernel_info_request":
+            reply(request, on: socket, type: "kernel_info_reply", content: kernelInfoContent())
+        case "execute_request" where channel == "shell":
+            return execute(request, out: out)
+        case "complete_request":
+            guard let code = request.content["code"]?.stringValue, let pos = request.content["cursor_pos"]?.intValue else {
+                return replyBadRequest(request, on: socket, type: "complete_reply", "complete_request needs 'code' (string) and 'cursor_pos' (integer)")
+            }
+            let c = interpreter.complete(code: code, cursorPos: pos)
+            var content: JSON = ["status": "ok", "matches": JSON(c.matches), "cursor_start": JSON(c.cursorStart),
+                                 "cursor_end": JSON(c.cursorEnd), "metadata": [:]]
+            if !c.types.isEmpty {
+                content["metadata"] = ["_jupyter_types_experimental": .array(c.types.map {
+                    ["text": .string($0.text), "type": .string($0.type), "start": JSON(c.cursorStart), "end": JSON(c.cursorEnd)]
+                })]
+            }
+            reply(request, on: socket, type: "complete_reply", content: content)
+        case "inspect_request":
+            guard let code = request.content["code"]?.stringValue, let pos = request.content["cursor_pos"]?.intValue else {
+                return replyBadRequest(request, on: socket, type: "inspect_reply", "inspect_request needs 'code' (string) and 'cursor_pos' (integer)")
+            }
+            let detail = request.content["detail_level"]?.intValue ?? 0
+            if let bundle = interpreter.inspect(code: code, cursorPos: pos, detailLevel: detail) {
+                reply(request, on: socket, type: "inspect_reply",
+                      content: ["status": "ok", "found": true, "data": bundle.dataJSON, "metadata": bundle.metadata])
+            } else {
+                reply(request, on: socket, type: "inspect_reply", content: ["status": "ok", "found": false, "data": [:], "metadata": [:]])
+            }
+        case "is_complete_request":
+            guard let code = request.content["code"]?.stringValue else {
+                return replyBadRequest(request, on: socket, type: "is_complete_reply", "is_complete_request needs 'code' (string)")
+            }
+            switch interpreter.isComplete(code: code) {
+            case .complete: reply(request, on: socket, type: "is_complete_reply", content: ["status": "complete"])
+            case let .incomplete(indent): reply(request, on: socket, type: "is_complete_reply", content: ["status": "incomplete", "indent": .string(indent)])
+            case .invalid: reply(request, on: socket, type: "is_complete_reply", content: ["status": "invalid"])
+            case .unknown: reply(request, on: socket, type: "is_complete_reply", content: ["status": "unknown"])
+            }
+        case "history_request":
+            do {
+                let list = try history.answer(request.content)
+                reply(request, on: socket, type: "history_reply", content: ["status": "ok", "history": list])
+            } catch {
+                return replyBadRequest(request, on: socket, type: "history_reply", "\(error)")
+            }
+        case "comm_info_request":
+            reply(request, on: socket, type: "comm_info_reply", content: ["status": "ok", "comms": [:]])
+        case "comm_open":
+            // No comm targets exist; closing tells the front end so at once.
+            let id = request.content["comm_id"]?.stringValue ?? ""
+            logLine("comm_open for unknown target '\(request.content["target_name"]?.stringValue ?? "")': closing it")
+            out.publish("comm_close", content: ["comm_id": .string(id), "data": [:]], parent: request)
+        case "comm_msg", "comm_close":
+            break  // no comms are open, so there is nothing to deliver
+        case "interrupt_request":
+            interpreter.interrupt()
+            reply(request, on: socket, type: "interrupt_reply", content: ["status": "ok"])
+        case "shutdown_request":
+            let restart = request.content["restart"]?.boolValue ?? false
+            reply(request, on: socket, type: "shutdown_reply", content: ["status": "ok", "restart": .bool(restart)])
+            out.publish("shutdown_reply", content: ["status": "ok", "restart": .bool(restart)], parent: request)
+            beginShutdown()
+        default:
+            logLine("ignoring unknown \(channel) message type '\(request.msgType)'")
+        }
+        return false
+    }
+
+    private func replyBadRequest(_ request: Message, on socket: Socket, type: String, _ why: String) -> Bool {
+        logLine("bad \(request.msgType): \(why)")
+        reply(request, on: socket, type: type, content: ["status": "error", "ename": "ProtocolError", "evalue": .string(why), "traceback": []])
+        return false
+    }
+
+    private func execute(_ request: Message, out: Publisher) -> Bool {
+        let content = request.content
+        guard let code = content["code"]?.stringValue else {
+            return failExecute(request, "execute_request needs 'code' as a string")
+        }
+        for flag in ["silent", "store_history", "allow_stdin", "stop_on_error"] {
+            if let v = content[flag], v.boolValue == nil { return failExecute(request, "'\(flag)' must be true or false") }
+        }
+        let silent = content["silent"]?.boolValue ?? false
+        let storeHistory = silent ? false : (content["store_history"]?.boolValue ?? true)
+        if storeHistory { executionCount += 1 }
+        let count = executionCount
+        let countJSON = JSON(count)
+        if !silent { out.publish("execute_input", content: ["code": .string(code), "execution_count": countJSON], parent: request) }
+
+        let sink = ExecutionSink(out: out, parent: request, silent: silent)
+        let outcome = interpreter.execute(
+            ExecuteRequest(code: code, silent: silent, storeHistory: storeHistory,
+                           allowStdin: content["allow_stdin"]?.boolValue ?? false, executionCount: count),
+            output: sink)
+        switch outcome {
+        case let .ok(result, payloads):
+            if let result, !silent {
+                out.publish("execute_result", content: ["execution_count": countJSON, "data": result.dataJSON, "metadata": result.metadata], parent: request)
+            }
+            if storeHistory { history.append(line: count, input: code, output: result?["text/plain"]?.stringValue) }
+            var expressions: [(key: String, value: JSON)] = []
+            if case let .object(exprs)? = content["user_expressions"] {
+                for (name, expr) in exprs {
+                    guard let text = expr.stringValue else {
+                        expressions.append((key: name, value: ["status": "error", "ename": "TypeError", "evalue": "expression must be a string", "traceback": []]))
+                        continue
+                    }
+                    switch interpreter.evaluate(expression: text) {
+                    case let .success(b): expressions.append((key: name, value: ["status": "ok", "data": b.dataJSON, "metadata": b.metadata]))
+                    case let .failure(e): expressions.append((key: name, value: ["status": "error", "ename": .string(e.ename), "evalue": .string(e.evalue), "traceback": JSON(e.traceback)]))
+                    }
+                }
+            }
+            reply(request, on: shell, type: "execute_reply",
+                  content: ["status": "ok", "execution_count": countJSON, "payload": .array(payloads), "user_expressions": .object(expressions)],
+                  metadata: ["status": "ok"])
+            return false
+        case let .error(report, payloads):
+            if !silent {
+                out.publish("error", content: ["ename": .string(report.ename), "evalue": .string(report.evalue), "traceback": JSON(report.traceback)], parent: request)
+            }
+            if storeHistory { history.append(line: count, input: code, output: nil) }
+            reply(request, on: shell, type: "execute_reply",
+                  content: ["status": "error", "execution_count": countJSON, "ename": .string(report.ename), "evalue": .string(report.evalue),
+                            "traceback": JSON(report.traceback), "payload": .array(payloads), "user_expressions": [:]],
+                  metadata: ["status": "error"])
+            return true
+        }
+    }
+
+    private func failExecute(_ request: Message, _ why: String) -> Bool {
+        logLine("bad execute_request: \(why)")
+        reply(request, on: shell, type: "execute_reply",
+              content: ["status": "error", "execution_count": JSON(executionCount), "ename": "ProtocolError", "evalue": .string(why), "traceback": [], "user_expressions": [:], "payload": []])
+        return true
+    }
+
+    func kernelInfoContent() -> JSON {
+        let i = interpreter.info
+        return [
+            "status": "ok",
+            "protocol_version": .string(protocolVersion),
+            "implementation": .string(i.implementation),
+            "implementation_version": .string(i.implementationVersion),
+            "language_info": i.languageInfo,
+            "banner": .string(i.banner),
+            "help_links": .array(i.helpLinks.map { ["text": .string($0.text), "url": .string($0.url)] }),
+            "debugger": false,
+        ]
+    }
+
+    // MARK: - Plumbing
+
+    private func receive(_ socket: Socket) -> [[UInt8]]? {
+        do { return try socket.receive() } catch let e as ZMQError {
+            if !e.isTerminated && !e.isRetryable { logLine("receive failed: \(e)") }
+            if e.isTerminated { beginShutdown() }
+            return nil
+        } catch { return nil }
+    }
+
+    /// Verifies and parses; a message that fails is dropped with one line on stderr.
+    private func decode(_ frames: [[UInt8]], channel: String) -> Message? {
+        do { return try codec.decode(frames) } catch {
+            logLine("dropped a message on \(channel): \(error)")
+            return nil
+        }
+    }
+
+    private func reply(_ request: Message, on socket: Socket, type: String, content: JSON, metadata: JSON = .object([])) {
+        let m = codec.message(type, content: content, parent: request, identities: request.identities, metadata: metadata)
+        do { try socket.send(codec.encode(m)) } catch { logLine("could not send \(type): \(error)") }
+    }
+
+    var isShuttingDown: Bool { shutdownLock.withLock { shuttingDown } }
+
+    /// Stops the shell loop (interrupting a running statement first) and lets run() return.
+    func beginShutdown() {
+        let first = shutdownLock.withLock { () -> Bool in
+            defer { shuttingDown = true }
+            return !shuttingDown
+        }
+        guard first else { return }
+        interpreter.interrupt()
+        if let wake = try? Socket(context, .push) {
+            try? wake.connect(Kernel.wakeEndpoint)
+            try? wake.send([[1]])
+            wake.close()
+        }
+    }
+
+    /// Forwards publications to subscribers and greets each new subscriber (JEP 65).
+    private static func iopubLoop(iopub: Socket, relay: Socket, codec: WireCodec) {
+        while true {
+            let ready: [Int]
+            do { ready = try poll([iopub, relay], timeoutMilliseconds: -1) } catch { return }
+            if ready.contains(0) {
+                while let frames = try? iopub.receive(dontWait: true) {
+                    // A subscription is one frame: 1 then the topic; 0 is an unsubscription.
+                    guard let first = frames.first, first.first == 1 else { continue }
+                    let topic = String(decoding: first.dropFirst(), as: UTF8.self)
+                    let welcome = codec.message("iopub_welcome", content: ["subscription": .string(topic)], parent: nil)
+                    try? iopub.send(codec.encode(welcome))
+                }
+            }
+            if ready.contains(1) {
+                while let frames = try? relay.receive(dontWait: true) { try? iopub.send(frames) }
+            }
+        }
+    }
+
+    /// SIGINT from a front end in signal mode interrupts the running statement instead of killing us.
+    private func signalRelayLoop() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        while true {
+            var sig: Int32 = 0
+            if sigwait(&set, &sig) == 0, sig == SIGINT { interpreter.interrupt() }
+        }
+    }
+
+    private func blockSIGINT() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+}
+
+/// Sends IOPub messages from one thread (each thread has its own).
+final class Publisher {
+    let codec: WireCodec
+    private let push: Socket
+
+    init(context: Context, codec: WireCodec) throws {
+        self.codec = codec
+        push = try Socket(context, .push)
+        try push.connect(Kernel.iopubRelay)
+    }
+
+    func close() { push.close() }
+
+    func publish(_ type: String, content: JSON, parent: Message?, metadata: JSON = .object([])) {
+        var m = codec.message(type, content: content, parent: parent, metadata: metadata)
+        // The topic frame, as ipykernel writes it: kernel.<id>.<msg_type>.
+        m.identities = [Array("kernel.\(codec.session).\(type)".utf8)]
+        do { try push.send(codec.encode(m)) } catch { logLine("could not publish \(type): \(error)") }
+    }
+
+    func status(_ state: String, parent: Message?) {
+        publish("status", content: ["execution_state": .string(state)], parent: parent)
+    }
+}
+
+/// The OutputSink one execution writes to: everything is parented to its request, and a silent
+/// execution publishes nothing.
+final class ExecutionSink: OutputSink {
+    let out: Publisher
+    let parent: Message
+    let silent: Bool
+
+    init(out: Publisher, parent: Message, silent: Bool) {
+        self.out = out
+        self.parent = parent
+        self.silent = silent
+    }
+
+    func stream(_ name: StreamName, _ text: String) {
+        guard !silent, !text.isEmpty else { return }
+        out.publish("stream", content: ["name": .string(name.rawValue), "text": .string(text)], parent: parent)
+    }
+
+    func display(_ bundle: MimeBundle, displayID: String?) {
+        guard !silent else { return }
+        var content: JSON = ["data": bundle.dataJSON, "metadata": bundle.metadata, "transient": [:]]
+        if let displayID { content["transient"] = ["display_id": .string(displayID)] }
+        out.publish("display_data", content: content, parent: parent)
+    }
+
+    func updateDisplay(_ bundle: MimeBundle, displayID: String) {
+        guard !silent else { return }
+        out.publish("update_display_data", content: ["data": bundle.dataJSON, "metadata": bundle.metadata,
+                                                     "transient": ["display_id": .string(displayID)]], parent: parent)
+    }
+
+    func clearOutput(wait: Bool) {
+        guard !silent else { return }
+        out.publish("clear_output", content: ["wait": .bool(wait)], parent: parent)
+    }
+}
+
+/// Starts a detached thread.
+func spawn(_ body: @escaping @Sendable () -> Void) {
+    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+    var thread = pthread_t()
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    let rc = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Box
+        box.body()
+        return nil
+    }, box)
+    if rc == 0 { pthread_detach(thread) } else { logLine("could not start a thread (error \(rc))") }
+}
