@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Model {
+    /// A model whose parameters are drawn by `config.initializer` from `rng`, in canonical order.
+    ///
+    /// - uniform: U(-1/√H, 1/√H) for the recurrent weights and biases (PyTorch's RNN default), and
+    ///   U(-1/√fan_in, 1/√fan_in) for W_hy and b_y (PyTorch's Linear default).
+    /// - xavier: U(-a, a), a = √(6/(fan_in+fan_out)) for matrices; biases 0.
+    /// - he: N(0, 2/fan_in) for matrices; biases 0.
+    /// - orthogonal: matrices with orthonormal rows or columns (Gram–Schmidt on normal draws); biases 0.
+    /// - normal: N(0, 0.01) (standard deviation 0.1) for matrices; biases 0.
+    /// - zeros, ones: every parameter 0 or 1.
+    public init(config: CellConfig, rng: inout SplitMix64) {
+        self.init(zerosFor: config)
+        let specs = config.parameterSpecs
+        for (k, spec) in specs.enumerated() {
+            let isMatrix = spec.shape.count == 2
+            let isOutput = spec.name == "W_hy" || spec.name == "b_y"
+            let fanIn = isOutput ? config.stateWidth : (isMatrix ? spec.shape[1] : config.hidden)
+            var v = [Double](repeating: 0, count: spec.count)
+            switch config.initializer {
+            case .uniform:
+                let a = 1.0 / Double(isOutput ? fanIn : config.hidden).squareRoot()
+                for i in v.indices { v[i] = rng.uniform(-a, a) }
+            case .zeros:
+                break
+            case .ones:
+                for i in v.indices { v[i] = 1 }
+            case .xavier where isMatrix:
+                let a = (6.0 / Double(spec.shape[0] + spec.shape[1])).squareRoot()
+                for i in v.indices { v[i] = rng.uniform(-a, a) }
+            case .he where isMatrix:
+                let sd = (2.0 / Double(spec.shape[1])).squareRoot()
+                for i in v.indices { v[i] = sd * rng.normal() }
+            case .normal where isMatrix:
+                for i in v.indices { v[i] = 0.1 * rng.normal() }
+            case .orthogonal where isMatrix:
+                v = orthogonalMatrix(rows: spec.shape[0], cols: spec.shape[1], rng: &rng)
+            case .xavier, .he, .normal, .orthogonal:
+                break  // biases start at zero
+            }
+            parameters[k] = Tensor(shape: spec.shape, values: v)
+        }
+    }
+}
+
+/// A rows×cols matrix with orthonormal rows (rows ≤ cols) or columns (rows > cols), by Gram–Schmidt
+/// on normal draws; a draw too close to dependent is redrawn.
+func orthogonalMatrix(rows: Int, cols: Int, rng: inout SplitMix64) -> [Double] {
+    let tall = rows > cols
+    let n = tall ? cols : rows, m = tall ? rows : cols  // n orthonormal vectors of length m
+    var basis: [[Double]] = []
+    while basis.count < n {
+        var v = (0..<m).map { _ in rng.normal() }
+        for b in basis {
+            var d = 0.0
+            for i in 0..<m { d += v[i] * b[i] }
+            for i in 0..<m { v[i] -= d * b[i] }
+        }
+        var norm = 0.0
+        for x in v { norm += x * x }
+        norm = norm.squareRoot()
+        if norm < 1e-8 { continue }
+        basis.append(v.map { $0 / norm })
+    }
+    var out = [Double](repeating: 0, count: rows * cols)
+    for r in 0..<rows {
+        for c in 0..<cols { out[r * cols + c] = tall ? basis[c][r] : basis[r][c] }
+    }
+    return out
+}
