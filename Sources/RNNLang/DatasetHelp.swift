@@ -1,0 +1,48 @@
+/// The dataset constructors' signatures, options and help (language.md "Datasets").
+public enum DatasetHelp {
+    struct Spec {
+        let name: String
+        let signature: String
+        let summary: String
+        let options: [String]
+        let body: String
+    }
+
+    static let specs: [Spec] = [
+        Spec(name: "sine", signature: "sine(count=, length=, step=0.1, noise=0, seed=)", summary: "predict the next value of a sine wave",
+             options: ["count", "length", "step", "noise", "seed"],
+             body: "Each example is `length` samples of sin(phase + step·t) with a random phase, plus N(0, noise²) noise;\nthe target at every step is the next sample (many-to-many regression, loss mse)."),
+        Spec(name: "adding", signature: "adding(count=, length=, seed=)", summary: "the adding problem: sum the two marked numbers",
+             options: ["count", "length", "seed"],
+             body: "Each step is [value, marker] with value in U[0,1); exactly two steps are marked 1, one in each half.\nThe target is the sum of the two marked values (many-to-one regression). Predicting 1 always gives MSE 1/6,\nso a loss well below 0.167 means the model learnt to remember."),
+        Spec(name: "copy", signature: "copy(count=, length=, symbols=8, seed=)", summary: "recall 10 symbols after a delay",
+             options: ["count", "length", "symbols", "seed"],
+             body: "Ten random symbols (one-hot over `symbols` plus a blank and a go marker), `length` blanks, a go marker,\nthen the model must output the ten symbols (many-to-many classification, loss xent)."),
+        Spec(name: "parity", signature: "parity(count=, length=, seed=)", summary: "XOR of a bit string",
+             options: ["count", "length", "seed"],
+             body: "Random bits, one per step; the target is their XOR, 0 or 1 (many-to-one classification, loss xent)."),
+        Spec(name: "text", signature: "text(\"...\") or text(file=\"PATH\", seq=25)", summary: "next character of a text",
+             options: ["file", "seq", "stride"],
+             body: "Windows of `seq` characters; the target at each step is the next character. Characters enter as\none-hot vectors over the text's sorted distinct characters (many-to-many classification, loss xent)."),
+        Spec(name: "sentences", signature: "sentences([[\"I am not happy\", \"neg\"], ...])", summary: "word-level sentence classification",
+             options: [],
+             body: "Each sentence is split into words (one-hot over the sorted vocabulary of all sentences); its label is\nthe class (many-to-one classification, loss xent)."),
+        Spec(name: "tagged", signature: "tagged([[\"I love football\", \"PRON VERB NOUN\"], ...])", summary: "one tag a word",
+             options: [],
+             body: "Each sentence's words get one tag each (many-to-many classification, loss xent). The number of tags\nmust equal the number of words."),
+        Spec(name: "csv", signature: "csv(\"PATH\", column=\"NAME\", window=20)", summary: "windows of a time series from a CSV file",
+             options: ["column", "window"],
+             body: "Reads one numeric column (by header name) and cuts it into windows of `window` values; the target at\nevery step is the next value (many-to-many regression, loss mse)."),
+        Spec(name: "pairs", signature: "pairs([[SEQ, TARGET], ...])", summary: "literal examples",
+             options: [],
+             body: "TARGET is a vector (regression on y_T), an integer class index (classification on y_T), or a sequence\nas long as SEQ (a target every step)."),
+    ]
+
+    /// Help entries, one a dataset.
+    public static var entries: [Help.Entry] {
+        specs.map { Help.Entry(topic: $0.name, summary: $0.summary, body: $0.signature + "\n\n" + $0.body) }
+    }
+
+    /// Option names a constructor takes.
+    public static func options(of name: String) -> [String] { specs.first { $0.name == name }?.options ?? [] }
+}

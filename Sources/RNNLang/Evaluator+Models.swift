@@ -1,0 +1,267 @@
+import JSON
+import Jupyter
+import Plot
+import RNN
+import Store
+
+extension StatementContext {
+    // MARK: - cell
+
+    mutating func defineCell(_ name: Ident, _ kindIdent: Ident, _ options: [OptionArg]) throws {
+        try checkAssignable(name)
+        guard let kind = CellKind(rawValue: kindIdent.name) else {
+            throw Diagnostic(.value, "unknown cell kind '\(kindIdent.name)': expected rnn, lstm or gru\(didYouMean(kindIdent.name, CellKind.allCases.map(\.rawValue)))", at: kindIdent.range)
+        }
+        try checkOptions(options, OptionTable.cell, statement: kind.rawValue + "(...)")
+        func option(_ key: String) -> OptionArg? { options.first { $0.key == key } }
+        func positive(_ key: String) throws -> Int? {
+            guard let o = option(key) else { return nil }
+            return try eval(o.value).integer(key, at: o.value.range, min: 1)
+        }
+        func choice(_ key: String) throws -> String? {
+            guard let o = option(key) else { return nil }
+            return try evalOption(o.value).choice(key, OptionTable.cell.first { $0.name == key }!.choices!, at: o.value.range)
+        }
+        func flag(_ key: String) throws -> Bool? {
+            guard let o = option(key) else { return nil }
+            return try eval(o.value).boolean(key, at: o.value.range)
+        }
+        guard let input = try positive("input") else {
+            throw Diagnostic(.value, "\(kind.rawValue)(...) needs input=N, the width of x_t", at: kindIdent.range)
+        }
+        guard let hidden = try positive("hidden") else {
+            throw Diagnostic(.value, "\(kind.rawValue)(...) needs hidden=N, the width of h_t", at: kindIdent.range)
+        }
+        var config = CellConfig(kind: kind, input: input, hidden: hidden, output: try positive("output"))
+        let limit = 1_000_000
+        config.layers = try positive("layers") ?? 1
+        config.bidirectional = try flag("bidirectional") ?? false
+        if let a = try choice("activation") {
+            if kind != .rnn { warn("activation= has no effect on a \(kind.rawValue) cell (its gates fix their activations)") }
+            config.activation = Activation(rawValue: a)!
+        }
+        if let a = try choice("output_activation") {
+            if config.output == nil { warn("output_activation= has no effect without output= (y_t = h_t)") }
+            config.outputActivation = OutputActivation(rawValue: a)!
+        }
+        if let i = try choice("init") { config.initializer = Initializer(rawValue: i)! }
+        config.bias = try flag("bias") ?? true
+        if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }
+        guard config.parameterCount <= limit * 10 else {
+            throw Diagnostic(.value, "expected at most \(limit * 10) parameters, found \(config.parameterCount); use a smaller hidden= or layers=", at: kindIdent.range)
+        }
+        var rng: SplitMix64
+        if let s = config.seed {
+            rng = SplitMix64(seed: s)
+        } else {
+            // Each model without its own seed draws a fresh seed from the session stream.
+            rng = SplitMix64(seed: state.rng.next())
+        }
+        let model = Model(config: config, rng: &rng)
+        if state.values[name.name] != nil { state.values[name.name] = nil }
+        state.store[name.name] = ModelEntry(model: model)
+        say(summaryLine(name.name, model))
+    }
+
+    /// `demo = rnn(input=2, hidden=2, output=2, activation=linear) · 12 parameters`
+    func summaryLine(_ name: String, _ model: Model) -> String {
+        "\(name) = \(describe(model.config)) · \(model.parameterCount) parameter\(model.parameterCount == 1 ? "" : "s")"
+    }
+
+    /// The cell as it could be written, with the options that differ from their defaults.
+    func describe(_ c: CellConfig) -> String {
+        var parts = ["input=\(c.input)", "hidden=\(c.hidden)"]
+        if let o = c.output { parts.append("output=\(o)") }
+        if c.layers != 1 { parts.append("layers=\(c.layers)") }
+        if c.bidirectional { parts.append("bidirectional=true") }
+        if c.kind == .rnn, c.activation != .tanh { parts.append("activation=\(c.activation.rawValue)") }
+        if c.outputActivation != .identity { parts.append("output_activation=\(c.outputActivation.rawValue)") }
+        if c.initializer != .uniform { parts.append("init=\(c.initializer.rawValue)") }
+        if !c.bias { parts.append("bias=false") }
+        if let s = c.seed { parts.append("seed=\(s)") }
+        return "\(c.kind.rawValue)(\(parts.joined(separator: ", ")))"
+    }
+
+    // MARK: - set
+
+    mutating func setParameter(_ modelName: Ident, _ parameter: Ident, _ valueExpr: Expr) throws {
+        var entry = try modelEntry(modelName)
+        guard let index = entry.model.index(of: parameter.name) else {
+            throw Diagnostic(.name, "model '\(modelName.name)' has no parameter '\(parameter.name)'\(didYouMean(parameter.name, entry.model.parameterNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: parameter.range)
+        }
+        let spec = entry.model.specs[index]
+        let value = try eval(valueExpr)
+        let values: [Double]
+        var found: [Int]
+        if spec.shape.count == 2 {
+            if case .number = value {
+                throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) matrix, found a number", at: valueExpr.range)
+            }
+            let m = try value.matrix("\(modelName.name).\(parameter.name)", at: valueExpr.range)
+            found = [m.count, m.first?.count ?? 0]
+            values = m.flatMap { $0 }
+        } else {
+            let v = try value.vector("\(modelName.name).\(parameter.name)", at: valueExpr.range)
+            if case .list(let items) = value, items.contains(where: { if case .list = $0 { return true } else { return false } }) {
+                throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is a vector of \(spec.shape[0]); expected a flat list, found a matrix", at: valueExpr.range)
+            }
+            found = [v.count]
+            values = v
+        }
+        guard found == spec.shape else {
+            throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) value, found \(Tensor.shapeText(found))", at: valueExpr.range)
+        }
+        entry.model.parameters[index] = Tensor(shape: spec.shape, values: values)
+        state.store[modelName.name] = entry
+        say("set \(modelName.name).\(parameter.name) (\(Tensor.shapeText(spec.shape)))")
+    }
+
+    // MARK: - show
+
+    func show(_ target: Expr) throws {
+        if case let .name(n, r) = target, state.values[n] == nil, let entry = state.store[n] {
+            _ = r
+            output.display(summaryTable(n, entry.model), displayID: nil)
+            return
+        }
+        if case let .member(m, p, r) = target {
+            let entry = try modelEntry(Ident(m, r))
+            guard let t = entry.model.parameter(p) else {
+                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.parameterNames))", at: r)
+            }
+            output.display(matrixBundle(title: "\(m).\(p) (\(t.shapeText))", t), displayID: nil)
+            return
+        }
+        let v = try eval(target)
+        switch v {
+        case let .dataset(d): output.display(datasetPreview(d), displayID: nil)
+        case let .model(n): output.display(summaryTable(n, state.store[n]!.model), displayID: nil)
+        case let .list(rows) where !rows.isEmpty && rows.allSatisfy({ if case .list = $0 { return true } else { return false } }):
+            let m = try v.matrix("the value", at: target.range)
+            output.display(matrixBundle(title: "\(m.count)×\(m.first?.count ?? 0) matrix", Tensor(shape: [m.count, m.first?.count ?? 0], values: m.flatMap { $0 })), displayID: nil)
+        default:
+            output.display(.text(v.literal), displayID: nil)
+        }
+    }
+
+    /// Keras-style: parameter, shape, count; total.
+    func summaryTable(_ name: String, _ model: Model) -> MimeBundle {
+        let rows = model.specs.map { [$0.name, Tensor.shapeText($0.shape), String($0.count)] }
+        let t = Table(title: summaryLine(name, model), headers: ["parameter", "shape", "count"], rows: rows,
+                      footer: ["total", "", String(model.parameterCount)], alignments: [.left, .left, .right])
+        return tableBundle(t)
+    }
+
+    func matrixBundle(title: String, _ t: Tensor) -> MimeBundle {
+        let cols = t.shape.count == 2 ? t.cols : t.count
+        let rows = t.shape.count == 2 ? t.rows : 1
+        var body: [[String]] = []
+        for r in 0..<rows {
+            body.append(["\(r)"] + (0..<cols).map { NumberFormat.short(t.values[r * cols + $0], decimals: 6) })
+        }
+        let table = Table(title: title, headers: [""] + (0..<cols).map(String.init), rows: body,
+                          alignments: [.right] + (0..<cols).map { _ in .right })
+        return tableBundle(table)
+    }
+
+    func datasetPreview(_ d: Dataset) -> MimeBundle {
+        let n = min(d.count, 5)
+        var rows: [[String]] = []
+        for i in 0..<n {
+            let x = d.inputs[i]
+            let xText: String
+            if let vocab = d.inputVocabulary {
+                xText = x.map { step in step.firstIndex(of: 1).map { vocab[$0] } ?? "?" }.joined(separator: d.name == "text" ? "" : " ")
+            } else {
+                xText = shorten(x.map { $0.count == 1 ? NumberFormat.short($0[0], decimals: 3) : vec($0) }.joined(separator: ", "))
+            }
+            rows.append([String(i + 1), String(x.count), xText, shorten(targetText(d, i))])
+        }
+        let title = "\(d.summary) · \(d.count) example\(d.count == 1 ? "" : "s"), x_t width \(d.inputWidth), "
+            + (d.isClassification ? "\(d.targetWidth) classes" : "target width \(d.targetWidth)")
+            + (d.isManyToMany ? ", a target every step" : ", one target per sequence")
+        let t = Table(title: title, headers: ["#", "length", "x", "target"], rows: rows, alignments: [.right, .right, .left, .left])
+        return tableBundle(t)
+    }
+
+    func targetText(_ d: Dataset, _ i: Int) -> String {
+        func cls(_ k: Int) -> String { d.classNames.map { k < $0.count ? $0[k] : String(k) } ?? String(k) }
+        switch d.targets {
+        case let .vectors(v): return vec(v[i])
+        case let .classes(c): return cls(c[i])
+        case let .vectorSequences(v): return v[i].map { $0.count == 1 ? NumberFormat.short($0[0], decimals: 3) : vec($0) }.joined(separator: ", ")
+        case let .classSequences(c): return c[i].map(cls).joined(separator: d.name == "text" ? "" : " ")
+        }
+    }
+
+    func shorten(_ s: String, _ limit: Int = 48) -> String {
+        s.count <= limit ? s : String(s.prefix(limit - 1)) + "…"
+    }
+
+    // MARK: - unroll
+
+    func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
+        try checkOptions(options, OptionTable.unroll, statement: "unroll")
+        let entry = try modelEntry(name)
+        let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+        var h0: [Double]?
+        if let o = options.first(where: { $0.key == "h0" }) { h0 = try eval(o.value).vector("h0", at: o.value.range) }
+        let trace: ForwardTrace
+        do { trace = try entry.model.forward(seq, h0: h0) } catch let e as ModelError {
+            let range = e.message.contains("h0") ? options.first { $0.key == "h0" }?.value.range : seqExpr.range
+            throw Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
+        }
+        for bundle in unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
+    }
+
+    /// The step table: t · x_t · h_{t-1} · h_t · y_t, with c_t and the gates for lstm and gru.
+    /// A stacked or bidirectional model gets one table per layer and direction, then the outputs.
+    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace) -> [MimeBundle] {
+        let c = model.config
+        let simple = c.layers == 1 && !c.bidirectional
+        var bundles: [MimeBundle] = []
+        for lt in trace.layers {
+            var headers = ["t", "x_t", "h_{t-1}"]
+            if c.kind == .lstm { headers += ["i", "f", "g", "o", "c_t"] }
+            if c.kind == .gru { headers += ["r", "z", "n"] }
+            headers.append("h_t")
+            if simple { headers.append("y_t") }
+            let rows: [[String]] = lt.steps.map { s in
+                var row = [String(s.t + 1), vec(s.x), vec(s.hPrev)]
+                row += s.gates.map { vec($0.values) }
+                if let cNew = s.c { row.append(vec(cNew)) }
+                row.append(vec(s.h))
+                if simple { row.append(vec(trace.outputs[s.t])) }
+                return row
+            }
+            let title = simple
+                ? "unroll \(name): \(describe(c))"
+                : "unroll \(name): layer \(lt.layer)\(c.bidirectional ? (lt.direction == 0 ? ", forward" : ", reverse") : "")"
+            bundles.append(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right] + headers.dropFirst().map { _ in .left })))
+        }
+        if !simple {
+            let rows = trace.states.indices.map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
+            bundles.append(tableBundle(Table(title: "unroll \(name): outputs", headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
+                                             alignments: [.right, .left, .left])))
+        }
+        return bundles
+    }
+
+    // MARK: - models
+
+    func modelsTable() -> MimeBundle {
+        let rows = state.store.all.map { name, e -> [String] in
+            let c = e.model.config
+            var shape = "\(c.input)→\(c.hidden)"
+            if c.layers > 1 { shape += "×\(c.layers)" }
+            if c.bidirectional { shape += "×2" }
+            shape += "→\(c.outputWidth)"
+            return [name, c.kind.rawValue, shape, String(e.model.parameterCount), String(e.trainedSteps),
+                    e.lastLoss.map { NumberFormat.short($0, decimals: 6) } ?? "-"]
+        }
+        let t = Table(title: state.store.isEmpty ? "no models yet: define one with 'cell NAME = rnn(input=..., hidden=...)'" : nil,
+                      headers: ["name", "kind", "shape", "parameters", "trained steps", "last loss"], rows: rows,
+                      alignments: [.left, .left, .left, .right, .right, .right])
+        return tableBundle(t)
+    }
+}

@@ -1,0 +1,289 @@
+import JSON
+import Jupyter
+import Plot
+import RNN
+import Store
+import Synchronization
+
+/// Everything a session knows. A value type: each statement runs on a copy, which replaces the
+/// session's state only when the statement succeeds, so a failing statement changes nothing.
+public struct SessionState: Equatable, Sendable {
+    public var values: [String: Value] = [:]
+    public var store = ModelStore()
+    /// The session seed (`seed N`) and the stream drawn from it by everything that names no seed.
+    public var seed: UInt64 = 0
+    public var rng = SplitMix64(seed: 0)
+
+    public init() {}
+
+    public static func == (a: SessionState, b: SessionState) -> Bool {
+        a.values == b.values && a.store == b.store && a.seed == b.seed && a.rng.state == b.rng.state
+    }
+}
+
+/// Set from another thread (or a signal handler: it is lock-free) to stop a running statement at its next step.
+public final class InterruptFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    public init() {}
+    public func raise() { raised.store(true, ordering: .relaxed) }
+    public func clear() { raised.store(false, ordering: .relaxed) }
+    public var isRaised: Bool { raised.load(ordering: .relaxed) }
+}
+
+/// What running some source produced, beyond the outputs already sent.
+public struct RunResult {
+    /// The last statement's value when it was a bare expression: the cell's result.
+    public var result: MimeBundle?
+    /// Reply payloads, e.g. the pager for `help`.
+    public var payloads: [JSON] = []
+}
+
+/// Runs statements against a session, sending outputs as it goes.
+public final class Evaluator {
+    public private(set) var state = SessionState()
+    public let interrupt = InterruptFlag()
+
+    public init() {}
+
+    /// Runs every statement of `source` in order. Stops at the first error, which is thrown as a
+    /// Diagnostic; the statements before it keep their effects.
+    public func run(_ source: String, output: OutputSink) throws -> RunResult {
+        let statements = try Parser.parse(source)
+        var result = RunResult()
+        for (index, node) in statements.enumerated() {
+            if interrupt.isRaised {
+                throw Diagnostic(.interrupt, "interrupted before line \(node.range.start.line); nothing after it ran", at: node.range)
+            }
+            var scratch = state
+            var ctx = StatementContext(state: scratch, output: output, interrupt: interrupt, source: source, node: node)
+            let value = try ctx.execute()
+            scratch = ctx.state
+            state = scratch
+            result.payloads += ctx.payloads
+            if let value {
+                if index == statements.count - 1 {
+                    result.result = value
+                } else {
+                    output.display(value, displayID: nil)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Evaluates one expression with no effect on the session (user_expressions, inspection).
+    public func evaluate(expression source: String) throws -> MimeBundle {
+        let expr = try Parser.parseExpression(source)
+        var ctx = StatementContext(state: state, output: NullSink(), interrupt: interrupt, source: source, node: nil)
+        return try ctx.bundle(for: ctx.eval(expr))
+    }
+}
+
+/// An OutputSink that drops everything.
+final class NullSink: OutputSink {
+    func stream(_ name: StreamName, _ text: String) {}
+    func display(_ bundle: MimeBundle, displayID: String?) {}
+    func updateDisplay(_ bundle: MimeBundle, displayID: String) {}
+    func clearOutput(wait: Bool) {}
+}
+
+/// One statement being run: a scratch copy of the state, and where outputs go.
+struct StatementContext {
+    var state: SessionState
+    let output: OutputSink
+    let interrupt: InterruptFlag
+    let source: String
+    let node: StatementNode?
+    var payloads: [JSON] = []
+
+    init(state: SessionState, output: OutputSink, interrupt: InterruptFlag, source: String, node: StatementNode?) {
+        self.state = state
+        self.output = output
+        self.interrupt = interrupt
+        self.source = source
+        self.node = node
+    }
+
+    var statementRange: SourceRange? { node?.range }
+
+    func say(_ text: String) { output.stream(.stdout, text.hasSuffix("\n") ? text : text + "\n") }
+    func warn(_ text: String) { output.stream(.stderr, "warning: " + text + "\n") }
+
+    /// Runs the statement; returns a bundle when it is a bare expression (the cell's result).
+    mutating func execute() throws -> MimeBundle? {
+        guard let node else { return nil }
+        switch node.statement {
+        case let .expression(e):
+            return try bundle(for: eval(e))
+        case let .assign(name, e):
+            try checkAssignable(name)
+            let v = try eval(e)
+            if case .model = v {
+                throw Diagnostic(.value, "expected a number, string, list or dataset after 'let \(name.name) =', found a model; use 'copy \(v.literal) as \(name.name)' to copy a model", at: e.range)
+            }
+            state.values[name.name] = v
+        case let .cell(name, kind, options):
+            try defineCell(name, kind, options)
+        case let .setParameter(model, parameter, value):
+            try setParameter(model, parameter, value)
+        case let .show(target, options):
+            try checkOptions(options, OptionTable.show, statement: "show")
+            try show(target)
+        case let .unroll(model, sequence, options):
+            try unroll(model, sequence, options)
+        case .models:
+            output.display(modelsTable(), displayID: nil)
+        case let .copy(from, to):
+            try checkAssignable(to)
+            let entry = try modelEntry(from)
+            if state.store[to.name] != nil { warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
+            state.store[to.name] = entry
+            say("copied \(from.name) to \(to.name)")
+        case let .drop(name):
+            if state.store[name.name] != nil {
+                state.store[name.name] = nil
+                say("dropped model \(name.name)")
+            } else if state.values[name.name] != nil {
+                state.values[name.name] = nil
+                say("dropped \(name.name)")
+            } else {
+                throw nameError(name)
+            }
+        case let .seed(e):
+            let n = try eval(e).integer("the seed", at: e.range, min: 0)
+            state.seed = UInt64(n)
+            state.rng = SplitMix64(seed: UInt64(n))
+        case let .help(words):
+            let topic = words.map(\.name).joined(separator: " ")
+            let text = try Help.text(for: topic, at: words.first.map { $0.range.joined(words.last!.range) })
+            payloads.append(["source": "page", "data": ["text/plain": .string(text)], "start": 0])
+        case let .print(values, options):
+            try checkOptions(options, OptionTable.print, statement: "print")
+            var stream = StreamName.stdout
+            if let o = options.first(where: { $0.key == "stream" }) {
+                stream = try evalOption(o.value).choice("stream", ["stdout", "stderr"], at: o.value.range) == "stderr" ? .stderr : .stdout
+            }
+            let text = try values.map { try eval($0).printed }.joined(separator: " ")
+            output.stream(stream, text + "\n")
+        case .clear:
+            output.clearOutput(wait: false)
+        case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
+            try executeExtended(node.statement)
+        }
+        return nil
+    }
+
+    // MARK: - Names
+
+    func checkAssignable(_ name: Ident) throws {
+        if ["true", "false"].contains(name.name) || statementKeywords.contains(name.name) {
+            throw Diagnostic(.syntax, "'\(name.name)' is a keyword and cannot be used as a name", at: name.range)
+        }
+    }
+
+    var knownNames: [String] { Array(state.values.keys) + state.store.names }
+
+    func nameError(_ name: Ident) -> Diagnostic {
+        Diagnostic(.name, "name '\(name.name)' is not defined\(didYouMean(name.name, knownNames + statementKeywords))", at: name.range)
+    }
+
+    func modelEntry(_ name: Ident) throws -> ModelEntry {
+        if let e = state.store[name.name] { return e }
+        if state.values[name.name] != nil {
+            throw Diagnostic(.value, "expected a model, found '\(name.name)', which is \(state.values[name.name]!.kindDescription)", at: name.range)
+        }
+        throw Diagnostic(.name, "no model named '\(name.name)'\(didYouMean(name.name, state.store.names))", at: name.range)
+    }
+
+    // MARK: - Expressions
+
+    /// A bare word in an option's value is a symbol unless it names something.
+    func evalOption(_ e: Expr) throws -> Value {
+        if case let .name(n, _) = e, state.values[n] == nil, state.store[n] == nil { return .symbol(n) }
+        return try eval(e)
+    }
+
+    func eval(_ e: Expr) throws -> Value {
+        switch e {
+        case let .number(v, _): return .number(v)
+        case let .string(s, _): return .string(s)
+        case let .bool(b, _): return .bool(b)
+        case let .list(items, _): return .list(try items.map { try eval($0) })
+        case let .name(n, r):
+            if let v = state.values[n] { return v }
+            if state.store[n] != nil { return .model(n) }
+            throw nameError(Ident(n, r))
+        case let .member(m, p, r):
+            let entry = try modelEntry(Ident(m, r))
+            guard let t = entry.model.parameter(p) else {
+                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.parameterNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: r)
+            }
+            return .from(t)
+        case let .call(f, args, options, r):
+            return try callFunction(f, args, options, r)
+        case let .negate(inner, r):
+            return try arithmetic(.multiply, .number(-1), eval(inner), r)
+        case let .binary(op, a, b, r):
+            return try arithmetic(op, eval(a), eval(b), r)
+        }
+    }
+
+    /// Numbers, and lists element by element (a number applies to every element).
+    func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value, _ r: SourceRange) throws -> Value {
+        switch (a, b) {
+        case let (.number(x), .number(y)):
+            switch op {
+            case .add: return .number(x + y)
+            case .subtract: return .number(x - y)
+            case .multiply: return .number(x * y)
+            case .divide:
+                guard y != 0 else { throw Diagnostic(.value, "division by zero", at: r) }
+                return .number(x / y)
+            }
+        case let (.list(xs), .list(ys)):
+            guard xs.count == ys.count else {
+                throw Diagnostic(.shape, "expected lists of the same length for '\(op.rawValue)', found \(xs.count) and \(ys.count)", at: r)
+            }
+            return .list(try zip(xs, ys).map { try arithmetic(op, $0, $1, r) })
+        case let (.list(xs), .number):
+            return .list(try xs.map { try arithmetic(op, $0, b, r) })
+        case let (.number, .list(ys)):
+            return .list(try ys.map { try arithmetic(op, a, $0, r) })
+        default:
+            throw Diagnostic(.value, "expected numbers or lists of numbers for '\(op.rawValue)', found \(a.kindDescription) and \(b.kindDescription)", at: r)
+        }
+    }
+
+    // MARK: - Results
+
+    func bundle(for v: Value) throws -> MimeBundle {
+        switch v {
+        case let .model(name):
+            let entry = try modelEntry(Ident(name, statementRange ?? SourceRange(.init(line: 1, column: 1, offset: 0), .init(line: 1, column: 1, offset: 0))))
+            return .text(summaryLine(name, entry.model))
+        case let .dataset(d):
+            return datasetPreview(d)
+        default:
+            return .text(v.literal)
+        }
+    }
+
+    /// text/plain and text/html for a table.
+    func tableBundle(_ t: Table) -> MimeBundle {
+        MimeBundle([(mime: "text/plain", value: .string(t.renderText())), (mime: "text/html", value: .string(t.renderHTML()))])
+    }
+
+    /// Checks option names against a table, with a did-you-mean for unknown ones and no repeats.
+    func checkOptions(_ options: [OptionArg], _ specs: [OptionSpec], statement: String) throws {
+        var seen = Set<String>()
+        for o in options {
+            guard specs.contains(where: { $0.name == o.key }) else {
+                let list = specs.isEmpty ? "it takes no options" : "expected one of \(specs.map(\.name).joined(separator: ", "))"
+                throw Diagnostic(.value, "unknown option '\(o.key)' for \(statement)\(didYouMean(o.key, specs.map(\.name))); \(list)", at: o.keyRange)
+            }
+            guard seen.insert(o.key).inserted else {
+                throw Diagnostic(.value, "option '\(o.key)' is given twice", at: o.keyRange)
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import JSON
+import Jupyter
+import Plot
+import RNN
+
+/// The RNN language as a Jupyter interpreter: one session per kernel.
+public final class RNNInterpreter: Interpreter {
+    public let evaluator = Evaluator()
+
+    public init() {}
+
+    public static let version = "0.1.0"
+
+    public var info: LanguageInfo {
+        LanguageInfo(
+            implementation: "rnn-kernel",
+            implementationVersion: RNNInterpreter.version,
+            banner: "rnn-kernel \(RNNInterpreter.version): a language for recurrent neural networks. Type 'help' for the statements.",
+            languageInfo: [
+                "name": "rnn",
+                "version": .string(RNNInterpreter.version),
+                "mimetype": "text/x-rnn",
+                "file_extension": ".rnn",
+                // Python's highlighting suits the language: '#' comments, strings, numbers, keywords.
+                "codemirror_mode": ["name": "python"],
+                "pygments_lexer": "python",
+            ],
+            helpLinks: [(text: "RNN language reference", url: "https://github.com/rnn-kernel/rnn-kernel/blob/main/docs/reference.md")])
+    }
+
+    public func execute(_ request: ExecuteRequest, output: OutputSink) -> ExecuteOutcome {
+        evaluator.interrupt.clear()
+        do {
+            let r = try evaluator.run(request.code, output: output)
+            return .ok(result: r.result, payloads: r.payloads)
+        } catch let d as Diagnostic {
+            return .error(ErrorReport(ename: d.kind.rawValue, evalue: d.message, traceback: d.traceback(in: request.code)), payloads: [])
+        } catch {
+            return .error(ErrorReport(ename: "InternalError", evalue: "\(error)", traceback: ["InternalError: \(error)"]), payloads: [])
+        }
+    }
+
+    public func evaluate(expression: String) -> Result<MimeBundle, ErrorReport> {
+        do { return .success(try evaluator.evaluate(expression: expression)) } catch let d as Diagnostic {
+            return .failure(ErrorReport(ename: d.kind.rawValue, evalue: d.message, traceback: d.traceback(in: expression)))
+        } catch {
+            return .failure(ErrorReport(ename: "InternalError", evalue: "\(error)", traceback: []))
+        }
+    }
+
+    public func complete(code: String, cursorPos: Int) -> Completion {
+        RNNLang.complete(code: code, cursor: cursorPos, context: evaluator.state)
+    }
+
+    public func inspect(code: String, cursorPos: Int, detailLevel: Int) -> MimeBundle? {
+        inspection(code: code, cursor: cursorPos, state: evaluator.state)
+    }
+
+    public func isComplete(code: String) -> CompletenessStatus { completeness(of: code) }
+
+    public func interrupt() { evaluator.interrupt.raise() }
+}
+
+extension SessionState: CompletionContext {
+    public var modelNames: [String] { store.names }
+    public var valueNames: [String] { values.keys.sorted() }
+    public func parameterNames(of model: String) -> [String]? { store[model]?.model.parameterNames }
+}
+
+/// Help for the word at the cursor: a model's summary, a statement, option or dataset.
+public func inspection(code: String, cursor: Int, state: SessionState) -> MimeBundle? {
+    let s = Array(code.unicodeScalars)
+    let c = max(0, min(cursor, s.count))
+    var a = c, b = c
+    while a > 0, isNameStart(s[a - 1]) || isDigit(s[a - 1]) { a -= 1 }
+    while b < s.count, isNameStart(s[b]) || isDigit(s[b]) { b += 1 }
+    // A cursor just after a word (as front ends send it) inspects that word.
+    guard a < b else { return nil }
+    let word = String(String.UnicodeScalarView(s[a..<b]))
+    if let entry = state.store[word] {
+        let ctx = StatementContext(state: state, output: NullSink(), interrupt: InterruptFlag(), source: code, node: nil)
+        return ctx.summaryTable(word, entry.model)
+    }
+    if let v = state.values[word] { return .text("\(word) = \(v.literal)") }
+    if let e = Help.entry(word) { return .text(e.body) }
+    return nil
+}
+
+extension Evaluator {
+    /// Runs a whole script; returns the first error (nil when every statement succeeded). The
+    /// result of a final bare expression is displayed like any other output.
+    public func runScript(_ source: String, output: OutputSink) -> Diagnostic? {
+        do {
+            let r = try run(source, output: output)
+            if let result = r.result { output.display(result, displayID: nil) }
+            for p in r.payloads {
+                if let text = p["data"]?["text/plain"]?.stringValue { output.stream(.stdout, text.hasSuffix("\n") ? text : text + "\n") }
+            }
+            return nil
+        } catch let d as Diagnostic {
+            return d
+        } catch {
+            return Diagnostic(.value, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// One option a statement accepts: its name, its allowed words (if it takes one of a set), its
+/// default as written, and a line of help. The tables below drive validation, completion and help.
+public struct OptionSpec: Sendable {
+    public let name: String
+    public let choices: [String]?
+    public let defaultText: String
+    public let help: String
+
+    init(_ name: String, _ choices: [String]? = nil, default d: String, _ help: String) {
+        self.name = name
+        self.choices = choices
+        self.defaultText = d
+        self.help = help
+    }
+}
+
+/// Options by statement (and for cells by the `rnn(`/`lstm(`/`gru(` call).
+public enum OptionTable {
+    public static let cell: [OptionSpec] = [
+        OptionSpec("input", default: "required", "width of x_t"),
+        OptionSpec("hidden", default: "required", "width of h_t (H)"),
+        OptionSpec("output", default: "none", "width of y_t; without it there is no output layer and y_t = h_t"),
+        OptionSpec("layers", default: "1", "stacked recurrent layers; layer k > 0 reads layer k-1's h_t"),
+        OptionSpec("bidirectional", ["true", "false"], default: "false", "also run the sequence backwards; h_t = [forward h_t ; reverse h_t]"),
+        OptionSpec("activation", ["tanh", "relu", "linear"], default: "tanh", "the hidden activation of an rnn cell (rnn only)"),
+        OptionSpec("output_activation", ["identity", "softmax", "sigmoid"], default: "identity", "applied to W_hy h_t + b_y to give y_t"),
+        OptionSpec("init", ["uniform", "xavier", "he", "orthogonal", "normal", "zeros", "ones"], default: "uniform",
+                   "how parameters are drawn; uniform is PyTorch's U(-1/sqrt(H), 1/sqrt(H))"),
+        OptionSpec("bias", ["true", "false"], default: "true", "whether the cell and output layer have biases"),
+        OptionSpec("seed", default: "session", "seed for this model's initial weights"),
+    ]
+
+    public static let train: [OptionSpec] = [
+        OptionSpec("epochs", default: "1", "passes over the data"),
+        OptionSpec("lr", default: "0.01", "learning rate"),
+        OptionSpec("optimizer", ["sgd", "momentum", "adagrad", "rmsprop", "adam"], default: "adam", "the update rule (PyTorch's constants)"),
+        OptionSpec("batch", default: "1", "sequences per step"),
+        OptionSpec("clip", default: "none", "gradient clipping threshold (none or a number)"),
+        OptionSpec("clip_mode", ["norm", "value"], default: "norm", "clip the global norm, or each value"),
+        OptionSpec("loss", ["mse", "xent"], default: "from the data", "mean squared error, or cross-entropy on logits"),
+        OptionSpec("bptt", default: "full", "truncated BPTT: backpropagate at most N steps"),
+        OptionSpec("seed", default: "session", "seed for shuffling"),
+        OptionSpec("plot", ["true", "false"], default: "false", "redraw the loss chart as training runs"),
+    ]
+
+    public static let unroll: [OptionSpec] = [
+        OptionSpec("h0", default: "zeros", "the initial hidden state"),
+    ]
+
+    public static let backward: [OptionSpec] = [
+        OptionSpec("target", default: "required", "the target: a vector for y_T, a sequence for every y_t, or a class index"),
+        OptionSpec("loss", ["mse", "xent"], default: "mse", "the loss"),
+        OptionSpec("bptt", default: "full", "truncated BPTT: backpropagate at most N steps"),
+    ]
+
+    public static let predict: [OptionSpec] = []
+
+    public static let sample: [OptionSpec] = [
+        OptionSpec("length", default: "200", "characters or words to generate"),
+        OptionSpec("temperature", default: "1.0", "divide logits by this before softmax; lower is more conservative"),
+        OptionSpec("seed", default: "session", "seed for the draws"),
+    ]
+
+    public static let plot: [OptionSpec] = [
+        OptionSpec("width", default: "80", "columns of the text chart"),
+        OptionSpec("height", default: "20", "rows of the text chart"),
+        OptionSpec("title", default: "automatic", "the chart's title"),
+        OptionSpec("log", ["true", "false"], default: "depends", "logarithmic y axis"),
+        OptionSpec("style", ["ascii", "unicode"], default: "ascii", "7-bit ASCII, or braille and block characters"),
+    ]
+
+    public static let show: [OptionSpec] = []
+
+    public static let print: [OptionSpec] = [
+        OptionSpec("stream", ["stdout", "stderr"], default: "stdout", "where to write"),
+    ]
+
+    /// The options of a statement keyword (cells under "cell").
+    public static func forStatement(_ keyword: String) -> [OptionSpec]? {
+        switch keyword {
+        case "cell", "rnn", "lstm", "gru": return cell
+        case "train": return train
+        case "unroll": return unroll
+        case "backward": return backward
+        case "predict": return predict
+        case "sample": return sample
+        case "plot": return plot
+        case "show": return show
+        case "print": return print
+        default: return nil
+        }
+    }
+}

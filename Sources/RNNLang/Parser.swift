@@ -1,0 +1,342 @@
+/// Parses source text into statements (language.md). Never traps: every problem is a SyntaxError
+/// with the place it was found.
+public struct Parser {
+    var tokens: [Token]
+    var p = 0
+    let source: [Unicode.Scalar]
+
+    init(tokens: [Token], source: String) {
+        self.tokens = tokens
+        self.source = Array(source.unicodeScalars)
+    }
+
+    /// Every statement of a cell or script, in order.
+    public static func parse(_ source: String) throws -> [StatementNode] {
+        var parser = Parser(tokens: try Lexer.tokenize(source), source: source)
+        return try parser.program()
+    }
+
+    /// One expression and nothing else (for user_expressions).
+    public static func parseExpression(_ source: String) throws -> Expr {
+        var parser = Parser(tokens: try Lexer.tokenize(source), source: source)
+        while parser.peek == .newline { parser.p += 1 }
+        let e = try parser.expression()
+        while parser.peek == .newline { parser.p += 1 }
+        guard parser.peek == .end else { throw parser.unexpected("the end of the expression") }
+        return e
+    }
+
+    // MARK: - Token helpers
+
+    var current: Token { tokens[min(p, tokens.count - 1)] }
+    var peek: TokenKind { current.kind }
+    func peek(_ k: Int) -> TokenKind { tokens[min(p + k, tokens.count - 1)].kind }
+    var atStatementEnd: Bool { peek == .newline || peek == .end }
+
+    mutating func take() -> Token {
+        let t = current
+        if p < tokens.count - 1 { p += 1 }
+        return t
+    }
+
+    func describe(_ k: TokenKind) -> String {
+        switch k {
+        case let .name(n): return "'\(n)'"
+        case let .number(v): return "the number \(formatNumber(v))"
+        case .string: return "a string"
+        case let .punct(c): return "'\(c)'"
+        case .newline: return "the end of the line"
+        case .end: return "the end of the input"
+        }
+    }
+
+    func unexpected(_ expected: String) -> Diagnostic {
+        Diagnostic(.syntax, "expected \(expected), found \(describe(peek))", at: current.range)
+    }
+
+    mutating func expect(_ c: Character, _ what: String? = nil) throws -> Token {
+        guard peek == .punct(c) else { throw unexpected(what ?? "'\(c)'") }
+        return take()
+    }
+
+    mutating func ident(_ what: String) throws -> Ident {
+        guard case let .name(n) = peek else { throw unexpected(what) }
+        let t = take()
+        if statementKeywords.contains(n) && what.contains("name") && !what.contains("topic") {
+            throw Diagnostic(.syntax, "expected \(what), found the keyword '\(n)'", at: t.range)
+        }
+        return Ident(n, t.range)
+    }
+
+    mutating func keyword(_ word: String) throws -> Token {
+        guard peek == .name(word) else { throw unexpected("'\(word)'") }
+        return take()
+    }
+
+    // MARK: - Statements
+
+    mutating func program() throws -> [StatementNode] {
+        var out: [StatementNode] = []
+        while true {
+            while peek == .newline { p += 1 }
+            if peek == .end { return out }
+            let startToken = p
+            let s = try statement()
+            guard atStatementEnd else { throw unexpected("the end of the statement") }
+            let first = tokens[startToken].range.start
+            let last = tokens[max(startToken, p - 1)].range.end
+            let text = String(String.UnicodeScalarView(source[first.offset..<max(first.offset, last.offset)]))
+            out.append(StatementNode(statement: s, range: SourceRange(first, last), text: text))
+        }
+    }
+
+    mutating func statement() throws -> Statement {
+        guard case let .name(word) = peek, statementKeywords.contains(word) else {
+            return .expression(try expression())
+        }
+        _ = take()
+        switch word {
+        case "cell":
+            let name = try ident("a model name after 'cell'")
+            _ = try expect("=", "'=' after the model name")
+            let kind = try ident("a cell kind (rnn, lstm or gru)")
+            _ = try expect("(", "'(' after '\(kind.name)'")
+            let options = try optionList(until: ")")
+            _ = try expect(")")
+            return .cell(name, kind: kind, options: options)
+        case "let":
+            let name = try ident("a name after 'let'")
+            _ = try expect("=", "'=' after the name")
+            return .assign(name, try expression())
+        case "set":
+            let model = try ident("a model name after 'set'")
+            _ = try expect(".", "'.' and a parameter name (set NAME.PARAM = MATRIX)")
+            let param = try ident("a parameter name")
+            _ = try expect("=", "'=' after the parameter")
+            return .setParameter(model: model, parameter: param, value: try expression())
+        case "show":
+            let target = try expression()
+            return .show(target, options: try trailingOptions())
+        case "unroll", "backward", "train", "predict":
+            let model = try ident("a model name after '\(word)'")
+            _ = try keyword("on")
+            let data = try expression()
+            let options = try trailingOptions()
+            switch word {
+            case "unroll": return .unroll(model, sequence: data, options: options)
+            case "backward": return .backward(model, sequence: data, options: options)
+            case "train": return .train(model, data: data, options: options)
+            default: return .predict(model, data: data, options: options)
+            }
+        case "sample":
+            let model = try ident("a model name after 'sample'")
+            var prime: Expr?
+            if peek == .name("from") {
+                _ = take()
+                prime = try expression()
+            }
+            return .sample(model, prime: prime, options: try trailingOptions())
+        case "plot":
+            return try plot()
+        case "models":
+            return .models
+        case "copy":
+            let from = try ident("a model name after 'copy'")
+            _ = try keyword("as")
+            return .copy(from, as: try ident("a new name after 'as'"))
+        case "drop":
+            return .drop(try ident("a model name after 'drop'"))
+        case "save":
+            let model = try ident("a model name after 'save'")
+            _ = try keyword("to")
+            return .save(model, path: try expression())
+        case "load":
+            let model = try ident("a model name after 'load'")
+            _ = try keyword("from")
+            return .load(model, path: try expression())
+        case "runs":
+            if atStatementEnd { return .runs(nil) }
+            return .runs(try ident("a model name or the end of the line after 'runs'"))
+        case "export":
+            _ = try keyword("log")
+            _ = try keyword("to")
+            return .exportLog(path: try expression())
+        case "seed":
+            return .seed(try expression())
+        case "help":
+            var words: [Ident] = []
+            while !atStatementEnd {
+                guard case let .name(n) = peek else { throw unexpected("a help topic") }
+                words.append(Ident(n, take().range))
+            }
+            return .help(words)
+        case "print":
+            var values: [Expr] = []
+            while !atStatementEnd, !isOptionStart {
+                values.append(try expression())
+                if peek == .punct(",") { _ = take() }
+            }
+            return .print(values, options: try trailingOptions())
+        case "clear":
+            return .clear
+        default:
+            throw Diagnostic(.syntax, "'\(word)' cannot start a statement here", at: current.range)
+        }
+    }
+
+    mutating func plot() throws -> Statement {
+        if case let .name(n) = peek, ["loss", "hidden", "gradients"].contains(n), peek(1) != .punct(".") {
+            _ = take()
+            switch n {
+            case "loss":
+                var names: [Ident] = []
+                while !atStatementEnd, !isOptionStart {
+                    names.append(try ident("a model name"))
+                    if peek == .punct(",") { _ = take() }
+                }
+                guard !names.isEmpty else { throw unexpected("one or more model names after 'plot loss'") }
+                return .plot(.loss(names), options: try trailingOptions())
+            case "hidden":
+                let model = try ident("a model name after 'plot hidden'")
+                _ = try keyword("on")
+                let seq = try expression()
+                return .plot(.hidden(model, seq), options: try trailingOptions())
+            default:
+                let model = try ident("a model name after 'plot gradients'")
+                _ = try keyword("on")
+                let data = try expression()
+                return .plot(.gradients(model, data), options: try trailingOptions())
+            }
+        }
+        let value = try expression()
+        return .plot(.value(value), options: try trailingOptions())
+    }
+
+    var isOptionStart: Bool {
+        if case .name = peek, peek(1) == .punct("=") { return true }
+        return false
+    }
+
+    /// `key=value` options to the end of the statement, separated by spaces or commas.
+    mutating func trailingOptions() throws -> [OptionArg] {
+        var out: [OptionArg] = []
+        while !atStatementEnd {
+            if peek == .punct(","), !out.isEmpty { _ = take(); continue }
+            guard isOptionStart else { throw unexpected(out.isEmpty ? "an option (key=value) or the end of the statement" : "another option (key=value) or the end of the statement") }
+            out.append(try option())
+        }
+        return out
+    }
+
+    /// Options inside brackets, up to (not including) `close`.
+    mutating func optionList(until close: Character) throws -> [OptionArg] {
+        var out: [OptionArg] = []
+        while peek != .punct(close) {
+            if peek == .punct(","), !out.isEmpty { _ = take(); continue }
+            guard isOptionStart else { throw unexpected("an option (key=value) or '\(close)'") }
+            out.append(try option())
+        }
+        return out
+    }
+
+    mutating func option() throws -> OptionArg {
+        let keyToken = take()
+        guard case let .name(key) = keyToken.kind else { throw unexpected("an option name") }
+        _ = try expect("=")
+        return OptionArg(key: key, value: try expression(), keyRange: keyToken.range)
+    }
+
+    // MARK: - Expressions
+
+    mutating func expression() throws -> Expr {
+        var left = try term()
+        while case let .punct(c) = peek, c == "+" || c == "-" {
+            _ = take()
+            let right = try term()
+            left = .binary(c == "+" ? .add : .subtract, left, right, left.range.joined(right.range))
+        }
+        return left
+    }
+
+    mutating func term() throws -> Expr {
+        var left = try unary()
+        while case let .punct(c) = peek, c == "*" || c == "/" {
+            _ = take()
+            let right = try unary()
+            left = .binary(c == "*" ? .multiply : .divide, left, right, left.range.joined(right.range))
+        }
+        return left
+    }
+
+    mutating func unary() throws -> Expr {
+        if peek == .punct("-") {
+            let minus = take()
+            let inner = try unary()
+            if case let .number(v, r) = inner { return .number(-v, minus.range.joined(r)) }
+            return .negate(inner, minus.range.joined(inner.range))
+        }
+        if peek == .punct("+") { _ = take(); return try unary() }
+        return try primary()
+    }
+
+    mutating func primary() throws -> Expr {
+        let t = current
+        switch t.kind {
+        case let .number(v):
+            _ = take()
+            return .number(v, t.range)
+        case let .string(s):
+            _ = take()
+            return .string(s, t.range)
+        case let .name(n):
+            _ = take()
+            if n == "true" || n == "false" { return .bool(n == "true", t.range) }
+            if peek == .punct(".") {
+                _ = take()
+                guard case let .name(member) = peek else { throw unexpected("a parameter name after '\(n).'") }
+                let m = take()
+                return .member(n, member, t.range.joined(m.range))
+            }
+            if peek == .punct("(") {
+                _ = take()
+                var args: [Expr] = []
+                var options: [OptionArg] = []
+                while peek != .punct(")") {
+                    if peek == .punct(","), !(args.isEmpty && options.isEmpty) { _ = take(); continue }
+                    if isOptionStart { options.append(try option()); continue }
+                    guard options.isEmpty else { throw unexpected("an option (key=value) or ')'") }
+                    args.append(try expression())
+                }
+                let close = take()
+                return .call(n, args, options, t.range.joined(close.range))
+            }
+            return .name(n, t.range)
+        case .punct("["):
+            _ = take()
+            var items: [Expr] = []
+            while peek != .punct("]") {
+                if !items.isEmpty { _ = try expect(",", "',' or ']' in a list") }
+                if peek == .punct("]") { break }  // a trailing comma
+                items.append(try expression())
+            }
+            let close = take()
+            return .list(items, t.range.joined(close.range))
+        case .punct("("):
+            _ = take()
+            let inner = try expression()
+            _ = try expect(")")
+            return inner
+        default:
+            throw unexpected("a value (a number, string, list or name)")
+        }
+    }
+}
+
+/// A number as the language prints it: integral values without a fraction, others in the
+/// shortest form that reads back the same.
+public func formatNumber(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+    if v == v.rounded(), abs(v) < 1e16 { return v == 0 ? "0" : String(Int64(v)) }
+    return "\(v)"
+}

@@ -1,0 +1,45 @@
+import RNN
+
+/// A model in the store with what training has done to it.
+public struct ModelEntry: Equatable, Sendable {
+    public var model: Model
+    /// Optimizer steps taken over the model's life.
+    public var trainedSteps: Int
+    /// The loss after each step, over all runs.
+    public var lossHistory: [Double]
+
+    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = []) {
+        self.model = model
+        self.trainedSteps = trainedSteps
+        self.lossHistory = lossHistory
+    }
+
+    public var lastLoss: Double? { lossHistory.last }
+}
+
+/// The session's named models, in the order they were first defined. A value type: a statement
+/// changes a copy and the session keeps it only if the statement succeeds.
+public struct ModelStore: Equatable, Sendable {
+    public private(set) var names: [String] = []
+    private var entries: [String: ModelEntry] = [:]
+
+    public init() {}
+
+    public subscript(name: String) -> ModelEntry? {
+        get { entries[name] }
+        set {
+            if let newValue {
+                if entries[name] == nil { names.append(name) }
+                entries[name] = newValue
+            } else if entries.removeValue(forKey: name) != nil {
+                names.removeAll { $0 == name }
+            }
+        }
+    }
+
+    public var isEmpty: Bool { names.isEmpty }
+    public var count: Int { names.count }
+
+    /// Every entry, in definition order.
+    public var all: [(name: String, entry: ModelEntry)] { names.map { ($0, entries[$0]!) } }
+}

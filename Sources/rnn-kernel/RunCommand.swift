@@ -1,0 +1,106 @@
+import ArgumentParser
+import Jupyter
+import RNNLang
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rnn-kernel run FILE.rnn`: runs a script outside Jupyter.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an .rnn script: outputs to stdout, errors to stderr as FILE:LINE:COL, exit status 1 on the first error.")
+
+    @Argument(help: "The script to run ('-' reads standard input).")
+    var file: String
+
+    func run() throws {
+        let source: String
+        do { source = file == "-" ? readStandardInput() : try readTextFile(file) } catch {
+            writeStderr("rnn-kernel: cannot read \(file): \(error)\n")
+            throw ExitCode(2)
+        }
+        let interpreter = RNNInterpreter()
+        let sink = TerminalSink()
+        installInterruptHandler(interpreter)
+        let outcome = interpreter.evaluator.runScript(source, output: sink)
+        sink.finish()
+        if let error = outcome {
+            writeStderr(error.compilerStyle(file: file, source: source) + "\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes the text forms of outputs to the terminal. Live outputs (a display id that gets updated,
+/// such as training progress) are redrawn in place on stderr when it is a terminal; the last
+/// version of each is printed to stdout when it is final.
+final class TerminalSink: OutputSink {
+    let liveTerminal = isatty(2) != 0
+    private var live: [String: MimeBundle] = [:]
+    private var liveOrder: [String] = []
+
+    func stream(_ name: StreamName, _ text: String) {
+        if name == .stderr { writeStderr(text) } else { writeStdout(text) }
+    }
+
+    func display(_ bundle: MimeBundle, displayID: String?) {
+        if let displayID {
+            if live[displayID] == nil { liveOrder.append(displayID) }
+            live[displayID] = bundle
+            if isProgress(bundle) { drawProgress(bundle); return }
+        }
+        printBundle(bundle)
+    }
+
+    func updateDisplay(_ bundle: MimeBundle, displayID: String) {
+        live[displayID] = bundle
+        if isProgress(bundle) { drawProgress(bundle) }
+    }
+
+    func clearOutput(wait: Bool) {}
+
+    /// Called at the end of the script.
+    func finish() {
+        if liveTerminal, !liveOrder.isEmpty { writeStderr("\n") }
+    }
+
+    private func isProgress(_ b: MimeBundle) -> Bool { b.metadata["rnn-kernel"]?["progress"]?.boolValue == true }
+
+    private func drawProgress(_ b: MimeBundle) {
+        guard liveTerminal, let text = b["text/plain"]?.stringValue else { return }
+        writeStderr("\r\u{1B}[2K" + text)
+    }
+
+    private func printBundle(_ b: MimeBundle) {
+        guard let text = b["text/plain"]?.stringValue else { return }
+        writeStdout(text.hasSuffix("\n") ? text : text + "\n")
+    }
+}
+
+func writeStdout(_ s: String) { _ = s.withCString { fputs($0, stdout) }; fflush(stdout) }
+func writeStderr(_ s: String) { _ = s.withCString { fputs($0, stderr) } }
+
+func readStandardInput() -> String {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, stdin)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Ctrl-C stops a running statement at its next step; a second Ctrl-C exits at once.
+func installInterruptHandler(_ interpreter: RNNInterpreter) {
+    interruptTarget = interpreter
+    signal(SIGINT) { _ in
+        if interruptCount > 0 { _exit(130) }
+        interruptCount += 1
+        interruptTarget?.interrupt()
+    }
+}
+nonisolated(unsafe) var interruptTarget: RNNInterpreter?
+nonisolated(unsafe) var interruptCount = 0
