@@ -10,11 +10,8 @@ public func completeness(of code: String) -> CompletenessStatus {
             let t = try lexer.next()
             if t.kind == .end { break }
         }
-    } catch let d as Diagnostic {
-        if lexer.openBrackets.isEmpty == false && lexer.i >= lexer.scalars.count { return .incomplete(indent: "") }
-        _ = d
-        return .invalid
     } catch {
+        if lexer.endedInsideBracket { return .incomplete(indent: "") }
         return .invalid
     }
     if endsWithContinuation(code) { return .incomplete(indent: "") }

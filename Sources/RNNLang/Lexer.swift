@@ -25,6 +25,8 @@ public struct Lexer {
     var column = 1
     /// Open brackets, with where each was opened, so an unclosed one can be reported there.
     var openBrackets: [(Character, SourceRange)] = []
+    /// Set when the input ended inside a bracket: more lines would complete it.
+    public private(set) var endedInsideBracket = false
 
     public init(_ source: String) { scalars = Array(source.unicodeScalars) }
 
@@ -76,6 +78,7 @@ public struct Lexer {
         let start = position
         guard i < scalars.count else {
             if let (bracket, where_) = openBrackets.last {
+                endedInsideBracket = true
                 throw Diagnostic(.syntax, "'\(bracket)' is never closed: expected '\(bracket == "(" ? ")" : "]")' before the end of the input", at: where_)
             }
             return Token(kind: .end, range: SourceRange(start, start))
