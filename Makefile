@@ -1,0 +1,52 @@
+# rnn-kernel: build, install, run and test. Every target installs what it needs when it is missing.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RELEASE_BIN := .build/release/rnn-kernel
+STAMPS := .build/stamps
+# Tests must use the kernelspec installed here, not one a user installed elsewhere.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+
+.PHONY: run test bench deps venv build kernelspec swift-test py-test clean-venv
+
+## make run: install what is missing, build, install the kernelspec, start JupyterLab on 127.0.0.1.
+run: kernelspec
+	cd notebooks && ../$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+## make test: everything CI checks.
+test: swift-test kernelspec py-test
+
+deps: $(STAMPS)/deps
+$(STAMPS)/deps:
+	@if ! pkg-config --exists libzmq 2>/dev/null; then \
+		echo "Installing libzmq3-dev and pkg-config with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzmq3-dev pkg-config; \
+	fi
+	@command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (6.0 or later)"; exit 1; }
+	@mkdir -p $(STAMPS) && touch $@
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: tests/requirements.txt
+	@command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv; }
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r tests/requirements.txt
+	@touch $@
+
+build: deps
+	swift build -c release
+
+kernelspec: build venv
+	$(RELEASE_BIN) install --prefix $(VENV)
+
+swift-test: deps
+	swift test
+
+py-test: kernelspec
+	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider .
+
+bench: kernelspec
+	$(PY) bench/kernel_bench.py
+
+clean-venv:
+	rm -rf $(VENV)
