@@ -1,0 +1,321 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The update rules, with PyTorch's default constants.
+public enum OptimizerKind: String, CaseIterable, Sendable {
+    /// p −= lr·g
+    case sgd
+    /// SGD(momentum=0.9): buf = 0.9·buf + g (buf = g at the first step); p −= lr·buf
+    case momentum
+    /// Adagrad(eps=1e-10): s += g²; p −= lr·g/(√s + eps)
+    case adagrad
+    /// RMSprop(alpha=0.99, eps=1e-8): v = α·v + (1−α)·g²; p −= lr·g/(√v + eps)
+    case rmsprop
+    /// Adam(betas=(0.9, 0.999), eps=1e-8), bias-corrected as torch.optim.Adam computes it
+    case adam
+}
+
+/// How gradients are clipped before each update.
+public enum Clipping: Equatable, Sendable {
+    case none
+    /// Scale all gradients by max/(‖g‖ + 1e-6) when the global norm exceeds max (clip_grad_norm_).
+    case norm(Double)
+    /// Clamp every gradient to [−c, c] (clip_grad_value_).
+    case value(Double)
+}
+
+/// An optimizer's state over a flat parameter vector.
+public struct Optimizer: Sendable {
+    public let kind: OptimizerKind
+    public let lr: Double
+    var first: [Double]
+    var second: [Double]
+    public private(set) var steps = 0
+
+    public init(_ kind: OptimizerKind, lr: Double, count: Int) {
+        self.kind = kind
+        self.lr = lr
+        first = [Double](repeating: 0, count: count)
+        second = [Double](repeating: 0, count: count)
+    }
+
+    /// One update of θ by the gradient g.
+    public mutating func step(_ theta: inout [Double], _ g: [Double]) {
+        steps += 1
+        let n = theta.count
+        let lr = self.lr
+        switch kind {
+        case .sgd:
+            for i in 0..<n { theta[i] -= lr * g[i] }
+        case .momentum:
+            if steps == 1 { for i in 0..<n { first[i] = g[i] } } else { for i in 0..<n { first[i] = 0.9 * first[i] + g[i] } }
+            for i in 0..<n { theta[i] -= lr * first[i] }
+        case .adagrad:
+            for i in 0..<n {
+                second[i] += g[i] * g[i]
+                theta[i] -= lr * g[i] / (second[i].squareRoot() + 1e-10)
+            }
+        case .rmsprop:
+            for i in 0..<n {
+                second[i] = 0.99 * second[i] + 0.01 * g[i] * g[i]
+                theta[i] -= lr * g[i] / (second[i].squareRoot() + 1e-8)
+            }
+        case .adam:
+            let b1 = 0.9, b2 = 0.999
+            let bc1 = 1 - pow(b1, Double(steps)), bc2 = 1 - pow(b2, Double(steps))
+            let stepSize = lr / bc1
+            let bc2Root = bc2.squareRoot()
+            for i in 0..<n {
+                first[i] = b1 * first[i] + (1 - b1) * g[i]
+                second[i] = b2 * second[i] + (1 - b2) * g[i] * g[i]
+                theta[i] -= stepSize * first[i] / (second[i].squareRoot() / bc2Root + 1e-8)
+            }
+        }
+    }
+}
+
+/// Applies clipping in place; returns the gradient's global norm before clipping.
+@discardableResult
+public func clip(_ g: inout [Double], _ c: Clipping) -> Double {
+    var sq = 0.0
+    for v in g { sq += v * v }
+    let norm = sq.squareRoot()
+    switch c {
+    case .none: break
+    case let .norm(maxNorm):
+        let coef = maxNorm / (norm + 1e-6)
+        if coef < 1 { for i in g.indices { g[i] *= coef } }
+    case let .value(limit):
+        for i in g.indices { g[i] = min(max(g[i], -limit), limit) }
+    }
+    return norm
+}
+
+/// Everything `train` can be told.
+public struct TrainOptions: Equatable, Sendable {
+    public var epochs = 1
+    public var lr = 0.01
+    public var optimizer = OptimizerKind.adam
+    public var batch = 1
+    public var clipping = Clipping.none
+    /// nil: from the data (xent for classes, mse for numbers).
+    public var loss: Loss?
+    public var bptt: Int?
+    public var seed: UInt64 = 0
+
+    public init() {}
+}
+
+/// Where training is, for the progress line.
+public struct Progress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var totalSteps: Int
+    public var loss: Double
+    public var elapsed: Double
+    public var stepsPerSecond: Double { elapsed > 0 ? Double(step) / elapsed : 0 }
+    public var secondsLeft: Double { step > 0 ? elapsed / Double(step) * Double(totalSteps - step) : 0 }
+}
+
+/// How a run ended.
+public enum TrainOutcome: Equatable, Sendable {
+    case completed
+    /// Stopped by an interrupt after `completedSteps`.
+    case interrupted(completedSteps: Int)
+    /// The loss or a weight became NaN or infinite at step `step`; the weights are those before it.
+    case diverged(step: Int)
+}
+
+/// What a run produced: the model after the last good step, the loss per step, and how it ended.
+public struct TrainResult: Sendable {
+    public var model: Model
+    public var losses: [Double]
+    public var outcome: TrainOutcome
+    public var elapsed: Double
+    public var loss: Loss
+}
+
+/// Monotonic seconds.
+public func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+extension Model {
+    /// Checks that a dataset fits this model, naming what was expected and found.
+    public func check(_ data: Dataset, loss: Loss) throws {
+        guard data.count > 0 else { throw ModelError(.value, "expected a dataset with at least one example, found none") }
+        for (e, seq) in data.inputs.enumerated() {
+            guard !seq.isEmpty else { throw ModelError(.shape, "expected every example to have at least one step, found an empty one (example \(e + 1))") }
+            for x in seq {
+                guard x.count == config.input else {
+                    throw ModelError(.shape, "the model reads x_t of width \(config.input) (input=\(config.input)), but the data's x_t have width \(x.count)")
+                }
+                if x.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in the data, found NaN or infinity in example \(e + 1)") }
+            }
+        }
+        let need = data.targetWidth
+        guard config.outputWidth == need else {
+            let what = data.isClassification ? "\(need) classes" : "targets of width \(need)"
+            throw ModelError(.shape, "the model's y_t has width \(config.outputWidth)\(config.output == nil ? " (no output layer: y_t = h_t)" : ""), but the data has \(what); use output=\(need)")
+        }
+        if loss == .xent && !data.isClassification {
+            throw ModelError(.value, "loss=xent needs class targets, but the data's targets are numbers; use loss=mse")
+        }
+        if loss == .mse && data.isClassification {
+            throw ModelError(.value, "loss=mse needs numeric targets, but the data's targets are classes; use loss=xent")
+        }
+        switch data.targets {
+        case let .vectorSequences(v):
+            for (e, seq) in v.enumerated() where seq.count != data.inputs[e].count {
+                throw ModelError(.shape, "example \(e + 1) has \(data.inputs[e].count) steps but \(seq.count) targets")
+            }
+            if v.contains(where: { $0.contains(where: { $0.contains(where: { !$0.isFinite }) }) }) {
+                throw ModelError(.value, "expected finite numbers in the targets, found NaN or infinity")
+            }
+        case let .classSequences(c):
+            for (e, seq) in c.enumerated() where seq.count != data.inputs[e].count {
+                throw ModelError(.shape, "example \(e + 1) has \(data.inputs[e].count) steps but \(seq.count) targets")
+            }
+        case let .vectors(v):
+            if v.contains(where: { $0.contains(where: { !$0.isFinite }) }) {
+                throw ModelError(.value, "expected finite numbers in the targets, found NaN or infinity")
+            }
+        case .classes: break
+        }
+    }
+
+    /// The loss, ∂L/∂ every parameter (canonical order and shapes), and ‖∂L/∂h_t‖ per step, for one
+    /// example: what the `backward` statement shows.
+    public func backward(_ sequence: [[Double]], target: Dataset.Targets, loss: Loss, bptt: Int? = nil) throws -> (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double]) {
+        try validate(sequence: sequence)
+        let data = Dataset(name: "example", summary: "example", inputs: [sequence], targets: target)
+        try check(data, loss: loss)
+        let engine = Engine(config: config)
+        var g = [Double](repeating: 0, count: engine.parameterCount)
+        let r = g.withUnsafeMutableBufferPointer { gp in
+            engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: [0]), loss: loss,
+                       gradient: gp.baseAddress!, bptt: bptt, recordHiddenGradients: true)
+        }
+        return (r.loss, unflatten(g), r.hiddenGradientNorms)
+    }
+
+    /// Splits a flat vector in canonical order into tensors shaped like the parameters.
+    public func unflatten(_ flat: [Double]) -> [Tensor] {
+        var out: [Tensor] = []
+        var o = 0
+        for s in specs {
+            out.append(Tensor(shape: s.shape, values: Array(flat[o..<(o + s.count)])))
+            o += s.count
+        }
+        return out
+    }
+
+    /// The same model with parameters from a flat vector.
+    public func with(flat: [Double]) -> Model {
+        var m = self
+        m.parameters = unflatten(flat)
+        return m
+    }
+
+    /// Trains on `data`. `progress` is called after every step; `shouldStop` is polled between steps.
+    public func train(on data: Dataset, options: TrainOptions, progress: (Progress) -> Void = { _ in },
+                      shouldStop: () -> Bool = { false }) throws -> TrainResult {
+        let loss = options.loss ?? (data.isClassification ? .xent : .mse)
+        try check(data, loss: loss)
+        guard options.epochs >= 1, options.batch >= 1 else { throw ModelError(.value, "expected epochs and batch of at least 1") }
+        guard options.lr.isFinite, options.lr > 0 else { throw ModelError(.value, "expected lr to be a positive number, found \(formatValue(options.lr))") }
+        let engine = Engine(config: config)
+        var theta = flatValues
+        var g = [Double](repeating: 0, count: theta.count)
+        var optimizer = Optimizer(options.optimizer, lr: options.lr, count: theta.count)
+        var rng = SplitMix64(seed: options.seed)
+        let stepsPerEpoch = (data.count + options.batch - 1) / options.batch
+        let total = stepsPerEpoch * options.epochs
+        var losses: [Double] = []
+        losses.reserveCapacity(total)
+        let start = now()
+        var step = 0
+        for epoch in 0..<options.epochs {
+            let order = rng.permutation(data.count)
+            for s in 0..<stepsPerEpoch {
+                if shouldStop() {
+                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss)
+                }
+                let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
+                let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices)
+                for i in g.indices { g[i] = 0 }
+                let r = g.withUnsafeMutableBufferPointer { gp in
+                    engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
+                }
+                let gradNorm = clip(&g, options.clipping)
+                guard r.loss.isFinite, gradNorm.isFinite else {
+                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                }
+                let before = theta
+                optimizer.step(&theta, g)
+                if theta.contains(where: { !$0.isFinite }) {
+                    return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                }
+                step += 1
+                losses.append(r.loss)
+                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: r.loss, elapsed: now() - start))
+            }
+        }
+        return TrainResult(model: with(flat: theta), losses: losses, outcome: .completed, elapsed: now() - start, loss: loss)
+    }
+
+    /// y_t (after output_activation) for each example, and the mean loss against its targets.
+    public func predict(_ data: Dataset) throws -> (outputs: [[[Double]]], loss: Double?, accuracy: Double?) {
+        var outputs: [[[Double]]] = []
+        for seq in data.inputs { outputs.append(try forward(seq).outputs) }
+        let loss: Loss = data.isClassification ? .xent : .mse
+        try check(data, loss: loss)
+        let engine = Engine(config: config)
+        let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: loss, gradient: nil)
+        var accuracy: Double?
+        if data.isClassification {
+            var right = 0, n = 0
+            func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
+            for (e, out) in outputs.enumerated() {
+                switch data.targets {
+                case let .classes(c): n += 1; if argmax(out.last!) == c[e] { right += 1 }
+                case let .classSequences(c): for (t, k) in c[e].enumerated() { n += 1; if argmax(out[t]) == k { right += 1 } }
+                default: break
+                }
+            }
+            accuracy = n > 0 ? Double(right) / Double(n) : nil
+        }
+        return (outputs, r.loss, accuracy)
+    }
+
+    /// Generates `length` symbols: feeds `prime`, then draws each next symbol from softmax(logits/temperature).
+    public func sample(vocabulary: [String], prime: [Int], length: Int, temperature: Double, seed: UInt64) throws -> [Int] {
+        guard !config.bidirectional else {
+            throw ModelError(.value, "sampling needs a one-directional model: a bidirectional one reads the future")
+        }
+        guard vocabulary.count == config.input, config.outputWidth == vocabulary.count else {
+            throw ModelError(.shape, "expected a model with input=\(vocabulary.count) and output=\(vocabulary.count) (the vocabulary's size), found input=\(config.input), y_t width \(config.outputWidth)")
+        }
+        guard temperature > 0, temperature.isFinite else { throw ModelError(.value, "expected temperature > 0, found \(formatValue(temperature))") }
+        guard !prime.isEmpty else { throw ModelError(.value, "expected a prime of at least one symbol") }
+        var rng = SplitMix64(seed: seed)
+        var sequence: [[Double]] = prime.map { k in (0..<vocabulary.count).map { $0 == k ? 1 : 0 } }
+        var out: [Int] = []
+        for _ in 0..<length {
+            // The whole prefix is re-read each step: exact and plenty fast at teaching sizes.
+            let logits = try forward(sequence).logits.last!
+            let p = softmax(logits.map { $0 / temperature })
+            var u = rng.uniform(), k = 0
+            while k < p.count - 1, u >= p[k] { u -= p[k]; k += 1 }
+            out.append(k)
+            sequence.append((0..<vocabulary.count).map { $0 == k ? 1 : 0 })
+        }
+        return out
+    }
+}

@@ -1,0 +1,175 @@
+import XCTest
+@testable import RNN
+
+/// Every gradient the engine computes, checked against central finite differences.
+final class GradientTests: XCTestCase {
+    func loss(_ model: Model, _ data: Dataset, _ loss: Loss, bptt: Int? = nil) -> Double {
+        Engine(config: model.config).run(model.flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)),
+                                         loss: loss, gradient: nil, bptt: bptt).loss
+    }
+
+    func check(_ config: CellConfig, _ data: Dataset, _ lossKind: Loss, seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line) {
+        var rng = SplitMix64(seed: seed)
+        let model = Model(config: config, rng: &rng)
+        let engine = Engine(config: config)
+        var g = [Double](repeating: 0, count: engine.parameterCount)
+        _ = g.withUnsafeMutableBufferPointer { engine.run(model.flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: lossKind, gradient: $0.baseAddress!) }
+        let theta = model.flatValues
+        let eps = 1e-6
+        var worst = 0.0
+        for i in theta.indices {
+            var plus = theta, minus = theta
+            plus[i] += eps
+            minus[i] -= eps
+            let numeric = (loss(model.with(flat: plus), data, lossKind) - loss(model.with(flat: minus), data, lossKind)) / (2 * eps)
+            let err = abs(numeric - g[i]) / max(1e-6, abs(numeric) + abs(g[i]))
+            worst = max(worst, abs(numeric - g[i]) < 1e-9 ? 0 : err)
+        }
+        XCTAssertLessThan(worst, 1e-5, "\(config.kind) layers=\(config.layers) bidirectional=\(config.bidirectional) \(lossKind)", file: file, line: line)
+    }
+
+    let seqs: [[[Double]]] = [[[0.5, -1], [0.25, 2], [-1, 0.3]], [[1, 0.2], [-0.7, 0.1]]]  // different lengths: masking
+
+    func testEveryCellKindManyToOneMSE() {
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 3, output: 2),
+                  Dataset(name: "t", summary: "t", inputs: seqs, targets: .vectors([[0.3, -0.2], [1, 0.5]])), .mse)
+        }
+    }
+
+    func testEveryCellKindManyToManyXent() {
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 3, output: 3),
+                  Dataset(name: "t", summary: "t", inputs: seqs, targets: .classSequences([[0, 2, 1], [1, 1]])), .xent)
+        }
+    }
+
+    func testStackedAndBidirectional() {
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 2, output: 2, layers: 2, bidirectional: true),
+                  Dataset(name: "t", summary: "t", inputs: seqs, targets: .classes([1, 0])), .xent)
+            check(CellConfig(kind: kind, input: 2, hidden: 2, layers: 2),
+                  Dataset(name: "t", summary: "t", inputs: seqs, targets: .vectorSequences([[[1, 0], [0, 1], [1, 1]], [[0.5, 0.5], [0, 0]]])), .mse)
+        }
+    }
+
+    func testActivationsAndNoBias() {
+        for act in Activation.allCases {
+            check(CellConfig(kind: .rnn, input: 2, hidden: 3, output: 1, activation: act, bias: false),
+                  Dataset(name: "t", summary: "t", inputs: seqs, targets: .vectors([[0.3], [1]])), .mse, seed: 4)
+        }
+        check(CellConfig(kind: .gru, input: 2, hidden: 3, output: 2, bias: false),
+              Dataset(name: "t", summary: "t", inputs: seqs, targets: .classes([0, 1])), .xent)
+    }
+
+    func testTruncatedBPTTCutsGradientsAtChunkBoundaries() throws {
+        var rng = SplitMix64(seed: 2)
+        let model = Model(config: CellConfig(kind: .rnn, input: 1, hidden: 2, output: 1), rng: &rng)
+        let seq: [[Double]] = [[1], [0], [0], [0]]
+        let full = try model.backward(seq, target: .vectors([[1]]), loss: .mse)
+        let cut = try model.backward(seq, target: .vectors([[1]]), loss: .mse, bptt: 2)
+        XCTAssertEqual(full.loss, cut.loss)
+        // Only steps 3 and 4 receive gradient when the state entering step 3 is detached.
+        XCTAssertGreaterThan(full.hiddenGradientNorms[0], 0)
+        XCTAssertEqual(cut.hiddenGradientNorms[0], 0)
+        XCTAssertEqual(cut.hiddenGradientNorms[1], 0)
+        XCTAssertEqual(cut.hiddenGradientNorms[3], full.hiddenGradientNorms[3], accuracy: 1e-15)
+        // Input weights then only see x_3 and x_4, which are 0: their gradient vanishes.
+        XCTAssertEqual(cut.gradients[0].values, [0, 0])
+        XCTAssertNotEqual(full.gradients[0].values, [0, 0])
+    }
+
+    func testWorkedExampleGradientByHand() throws {
+        // y_3 = W_hy (W_hh (W_hh W_xh x1 + W_xh x2) + W_xh x3) with everything 1: y = [32, 32].
+        // L = mean((y − 0)²) = 1024; ∂L/∂y = y = [32, 32]; ∂L/∂h_3 = W_hyᵀ [32, 32] = [64, 64].
+        var rng = SplitMix64(seed: 0)
+        let m = Model(config: CellConfig(kind: .rnn, input: 2, hidden: 2, output: 2, activation: .linear, initializer: .ones, bias: false), rng: &rng)
+        let r = try m.backward([[1, 1], [1, 1], [2, 2]], target: .vectors([[0, 0]]), loss: .mse)
+        XCTAssertEqual(r.loss, 1024)
+        XCTAssertEqual(r.hiddenGradientNorms[2], (64.0 * 64 * 2).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(r.hiddenGradientNorms[1], (128.0 * 128 * 2).squareRoot(), accuracy: 1e-12)  // W_hhᵀ doubles it
+    }
+}
+
+final class TrainingTests: XCTestCase {
+    func testSineNextValueLossFalls() throws {
+        var rng = SplitMix64(seed: 3)
+        var inputs: [[[Double]]] = [], targets: [[[Double]]] = []
+        for _ in 0..<32 {
+            let phase = rng.uniform(0, 6.28)
+            let wave = (0..<13).map { sin(phase + 0.3 * Double($0)) }
+            inputs.append(wave.prefix(12).map { [$0] })
+            targets.append(wave.dropFirst().map { [$0] })
+        }
+        let data = Dataset(name: "sine", summary: "sine", inputs: inputs, targets: .vectorSequences(targets))
+        let model = Model(config: CellConfig(kind: .rnn, input: 1, hidden: 8, output: 1), rng: &rng)
+        var o = TrainOptions()
+        o.epochs = 30
+        o.batch = 8
+        o.lr = 0.02
+        let r = try model.train(on: data, options: o)
+        XCTAssertEqual(r.outcome, .completed)
+        XCTAssertEqual(r.losses.count, 120)
+        XCTAssertLessThan(r.losses.suffix(4).reduce(0, +) / 4, r.losses.prefix(4).reduce(0, +) / 4 * 0.2)
+    }
+
+    func testParityShortLengthIsLearnt() throws {
+        var rng = SplitMix64(seed: 5)
+        var inputs: [[[Double]]] = [], labels: [Int] = []
+        for bits in 0..<8 {
+            let b = (0..<3).map { Double((bits >> $0) & 1) }
+            inputs.append(b.map { [$0] })
+            labels.append(Int(b.reduce(0, +)) % 2)
+        }
+        let data = Dataset(name: "parity", summary: "parity", inputs: inputs, targets: .classes(labels))
+        let model = Model(config: CellConfig(kind: .gru, input: 1, hidden: 8, output: 2), rng: &rng)
+        var o = TrainOptions()
+        o.epochs = 150
+        o.batch = 8
+        o.lr = 0.05
+        let r = try model.train(on: data, options: o)
+        let p = try r.model.predict(data)
+        XCTAssertEqual(p.accuracy, 1.0)
+    }
+
+    func testInterruptKeepsLastCompletedStepAndDivergenceKeepsFiniteWeights() throws {
+        var rng = SplitMix64(seed: 1)
+        let data = Dataset(name: "t", summary: "t", inputs: [[[1], [2]], [[0.5], [1]]], targets: .vectors([[1], [2]]))
+        let model = Model(config: CellConfig(kind: .rnn, input: 1, hidden: 2, output: 1), rng: &rng)
+        var o = TrainOptions()
+        o.epochs = 10
+        var calls = 0
+        let r = try model.train(on: data, options: o, shouldStop: { calls += 1; return calls > 3 })
+        XCTAssertEqual(r.outcome, .interrupted(completedSteps: 3))
+        XCTAssertEqual(r.losses.count, 3)
+        var big = TrainOptions()
+        big.optimizer = .sgd
+        big.lr = 1e6
+        big.epochs = 50
+        let lin = Model(config: CellConfig(kind: .rnn, input: 1, hidden: 2, output: 1, activation: .linear), rng: &rng)
+        let d = try lin.train(on: data, options: big)
+        guard case .diverged = d.outcome else { return XCTFail("expected divergence, got \(d.outcome)") }
+        XCTAssertTrue(d.model.flatValues.allSatisfy(\.isFinite))
+    }
+
+    func testOptimizersFollowTheirRules() {
+        var theta = [1.0, -2.0]
+        let g = [0.5, -0.25]
+        var adam = Optimizer(.adam, lr: 0.1, count: 2)
+        adam.step(&theta, g)
+        // The first Adam step moves each weight by lr·sign(g) (up to eps).
+        XCTAssertEqual(theta[0], 0.9, accuracy: 1e-7)
+        XCTAssertEqual(theta[1], -1.9, accuracy: 1e-7)
+        var t2 = [1.0]
+        var mom = Optimizer(.momentum, lr: 0.1, count: 1)
+        mom.step(&t2, [1])
+        mom.step(&t2, [1])
+        XCTAssertEqual(t2[0], 1 - 0.1 - 0.1 * 1.9, accuracy: 1e-15)
+        var gn = [3.0, 4.0]
+        XCTAssertEqual(clip(&gn, .norm(1)), 5)
+        XCTAssertEqual(gn[0], 3 / (5 + 1e-6), accuracy: 1e-15)
+        var gv = [3.0, -4.0, 0.5]
+        clip(&gv, .value(1))
+        XCTAssertEqual(gv, [1, -1, 0.5])
+    }
+}
