@@ -154,7 +154,7 @@ extension Model {
             guard !seq.isEmpty else { throw ModelError(.shape, "expected every example to have at least one step, found an empty one (example \(e + 1))") }
             for x in seq {
                 guard x.count == config.input else {
-                    throw ModelError(.shape, "the model reads x_t of width \(config.input) (input=\(config.input)), but the data's x_t have width \(x.count)")
+                    throw ModelError(.shape, "the model reads x_t of width \(config.input) (input=\(config.input)), but the data's x_t have width \(x.count); define the cell with input=\(x.count)")
                 }
                 if x.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in the data, found NaN or infinity in example \(e + 1)") }
             }

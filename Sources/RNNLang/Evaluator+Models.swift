@@ -118,7 +118,7 @@ extension StatementContext {
 
     // MARK: - show
 
-    func show(_ target: Expr) throws {
+    mutating func show(_ target: Expr) throws {
         if case let .name(n, r) = target, state.values[n] == nil, let entry = state.store[n] {
             _ = r
             output.display(summaryTable(n, entry.model), displayID: nil)
@@ -200,7 +200,7 @@ extension StatementContext {
 
     // MARK: - unroll
 
-    func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
+    mutating func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
         try checkOptions(options, OptionTable.unroll, statement: "unroll")
         let entry = try modelEntry(name)
         let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)

@@ -7,10 +7,10 @@ extension StatementContext {
     mutating func executeExtended(_ statement: Statement) throws {
         let word: String
         switch statement {
-        case .backward: word = "backward"
-        case .train: word = "train"
-        case .predict: word = "predict"
-        case .sample: word = "sample"
+        case .backward: return try backward(statement)
+        case .train: return try train(statement)
+        case .predict: return try predict(statement)
+        case .sample: return try sample(statement)
         case .plot: word = "plot"
         case .save: word = "save"
         case .load: word = "load"
@@ -19,10 +19,5 @@ extension StatementContext {
         default: word = "this statement"
         }
         throw Diagnostic(.value, "'\(word)' is not available in this build of rnn-kernel yet", at: statementRange)
-    }
-
-    /// Functions callable in expressions: the dataset constructors.
-    func callFunction(_ name: String, _ args: [Expr], _ options: [OptionArg], _ range: SourceRange) throws -> Value {
-        throw Diagnostic(.name, "unknown function '\(name)'", at: range)
     }
 }

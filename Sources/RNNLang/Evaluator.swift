@@ -13,11 +13,13 @@ public struct SessionState: Equatable, Sendable {
     /// The session seed (`seed N`) and the stream drawn from it by everything that names no seed.
     public var seed: UInt64 = 0
     public var rng = SplitMix64(seed: 0)
+    /// Every training run, in order.
+    public var runs: [RunRecord] = []
 
     public init() {}
 
     public static func == (a: SessionState, b: SessionState) -> Bool {
-        a.values == b.values && a.store == b.store && a.seed == b.seed && a.rng.state == b.rng.state
+        a.values == b.values && a.store == b.store && a.seed == b.seed && a.rng.state == b.rng.state && a.runs == b.runs
     }
 }
 
@@ -54,11 +56,16 @@ public final class Evaluator {
             if interrupt.isRaised {
                 throw Diagnostic(.interrupt, "interrupted before line \(node.range.start.line); nothing after it ran", at: node.range)
             }
-            var scratch = state
-            var ctx = StatementContext(state: scratch, output: output, interrupt: interrupt, source: source, node: node)
-            let value = try ctx.execute()
-            scratch = ctx.state
-            state = scratch
+            var ctx = StatementContext(state: state, output: output, interrupt: interrupt, source: source, node: node)
+            let value: MimeBundle?
+            do {
+                value = try ctx.execute()
+            } catch let stop as StopKeepingState {
+                // Interrupted or diverged training keeps what it completed, then reports.
+                state = stop.state
+                throw stop.diagnostic
+            }
+            state = ctx.state
             result.payloads += ctx.payloads
             if let value {
                 if index == statements.count - 1 {
@@ -77,6 +84,13 @@ public final class Evaluator {
         var ctx = StatementContext(state: state, output: NullSink(), interrupt: interrupt, source: source, node: nil)
         return try ctx.bundle(for: ctx.eval(expr))
     }
+}
+
+/// Thrown by a statement that must keep part of its work (the steps training completed) and still
+/// report an error.
+struct StopKeepingState: Error {
+    let state: SessionState
+    let diagnostic: Diagnostic
 }
 
 /// An OutputSink that drops everything.
@@ -198,12 +212,12 @@ struct StatementContext {
     // MARK: - Expressions
 
     /// A bare word in an option's value is a symbol unless it names something.
-    func evalOption(_ e: Expr) throws -> Value {
+    mutating func evalOption(_ e: Expr) throws -> Value {
         if case let .name(n, _) = e, state.values[n] == nil, state.store[n] == nil { return .symbol(n) }
         return try eval(e)
     }
 
-    func eval(_ e: Expr) throws -> Value {
+    mutating func eval(_ e: Expr) throws -> Value {
         switch e {
         case let .number(v, _): return .number(v)
         case let .string(s, _): return .string(s)
@@ -229,7 +243,7 @@ struct StatementContext {
     }
 
     /// Numbers, and lists element by element (a number applies to every element).
-    func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value, _ r: SourceRange) throws -> Value {
+    mutating func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value, _ r: SourceRange) throws -> Value {
         switch (a, b) {
         case let (.number(x), .number(y)):
             switch op {
@@ -256,7 +270,7 @@ struct StatementContext {
 
     // MARK: - Results
 
-    func bundle(for v: Value) throws -> MimeBundle {
+    mutating func bundle(for v: Value) throws -> MimeBundle {
         switch v {
         case let .model(name):
             let entry = try modelEntry(Ident(name, statementRange ?? SourceRange(.init(line: 1, column: 1, offset: 0), .init(line: 1, column: 1, offset: 0))))

@@ -7,11 +7,14 @@ public struct ModelEntry: Equatable, Sendable {
     public var trainedSteps: Int
     /// The loss after each step, over all runs.
     public var lossHistory: [Double]
+    /// The symbols of the one-hot data it was trained on (characters or words), for `sample`.
+    public var vocabulary: [String]?
 
-    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = []) {
+    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = [], vocabulary: [String]? = nil) {
         self.model = model
         self.trainedSteps = trainedSteps
         self.lossHistory = lossHistory
+        self.vocabulary = vocabulary
     }
 
     public var lastLoss: Double? { lossHistory.last }

@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The dataset generators of language.md. Each is deterministic for its seed.
+public enum Datasets {
+    static func oneHot(_ k: Int, _ n: Int) -> [Double] {
+        var v = [Double](repeating: 0, count: n)
+        v[k] = 1
+        return v
+    }
+
+    static func requirePositive(_ name: String, _ v: Int, max: Int = 1_000_000) throws {
+        guard v >= 1 else { throw ModelError(.value, "expected \(name) to be at least 1, found \(v)") }
+        guard v <= max else { throw ModelError(.value, "expected \(name) to be at most \(max), found \(v)") }
+    }
+
+    /// `length` samples of sin(phase + step·t) (+ noise), phase uniform in [0, 2π); the target at
+    /// each step is the next sample.
+    public static func sine(count: Int, length: Int, step: Double = 0.1, noise: Double = 0, seed: UInt64) throws -> Dataset {
+        try requirePositive("count", count)
+        try requirePositive("length", length, max: 100_000)
+        guard step.isFinite, noise.isFinite, noise >= 0 else { throw ModelError(.value, "expected a finite step and a noise ≥ 0") }
+        var rng = SplitMix64(seed: seed)
+        var inputs: [[[Double]]] = [], targets: [[[Double]]] = []
+        for _ in 0..<count {
+            let phase = rng.uniform(0, 2 * Double.pi)
+            let wave = (0...length).map { sin(phase + step * Double($0)) + (noise > 0 ? noise * rng.normal() : 0) }
+            inputs.append(wave.prefix(length).map { [$0] })
+            targets.append(wave.dropFirst().map { [$0] })
+        }
+        return Dataset(name: "sine", summary: "sine(count=\(count), length=\(length), step=\(formatValue(step)), noise=\(formatValue(noise)), seed=\(seed))",
+                       inputs: inputs, targets: .vectorSequences(targets))
+    }
+
+    /// The adding problem: steps [value, marker], value in U[0,1); one marked step in each half;
+    /// the target is the sum of the two marked values.
+    public static func adding(count: Int, length: Int, seed: UInt64) throws -> Dataset {
+        try requirePositive("count", count)
+        guard length >= 2 else { throw ModelError(.value, "expected length to be at least 2 (two numbers are marked), found \(length)") }
+        try requirePositive("length", length, max: 100_000)
+        var rng = SplitMix64(seed: seed)
+        var inputs: [[[Double]]] = [], targets: [[Double]] = []
+        for _ in 0..<count {
+            var seq = (0..<length).map { _ in [rng.uniform(), 0.0] }
+            let half = length / 2
+            let a = rng.below(half), b = half + rng.below(length - half)
+            seq[a][1] = 1
+            seq[b][1] = 1
+            inputs.append(seq)
+            targets.append([seq[a][0] + seq[b][0]])
+        }
+        return Dataset(name: "adding", summary: "adding(count=\(count), length=\(length), seed=\(seed))", inputs: inputs, targets: .vectors(targets))
+    }
+
+    /// The copy task: 10 symbols, `length` blanks, a go marker and 9 blanks in; blanks then the 10
+    /// symbols out. Classes: "_" (blank), the symbols "1"…, and ">" (go).
+    public static func copy(count: Int, length: Int, symbols: Int = 8, seed: UInt64) throws -> Dataset {
+        try requirePositive("count", count)
+        try requirePositive("length", length, max: 100_000)
+        guard (1...64).contains(symbols) else { throw ModelError(.value, "expected symbols between 1 and 64, found \(symbols)") }
+        var rng = SplitMix64(seed: seed)
+        let width = symbols + 2, go = symbols + 1
+        var inputs: [[[Double]]] = [], targets: [[Int]] = []
+        for _ in 0..<count {
+            let s = (0..<10).map { _ in 1 + rng.below(symbols) }
+            let x = s + [Int](repeating: 0, count: length) + [go] + [Int](repeating: 0, count: 9)
+            inputs.append(x.map { oneHot($0, width) })
+            targets.append([Int](repeating: 0, count: length + 10) + s)
+        }
+        let names = ["_"] + (1...symbols).map(String.init) + [">"]
+        return Dataset(name: "copy", summary: "copy(count=\(count), length=\(length), symbols=\(symbols), seed=\(seed))",
+                       inputs: inputs, targets: .classSequences(targets), inputVocabulary: names, classNames: names)
+    }
+
+    /// Random bits, one a step; the class is their XOR.
+    public static func parity(count: Int, length: Int, seed: UInt64) throws -> Dataset {
+        try requirePositive("count", count)
+        try requirePositive("length", length, max: 100_000)
+        var rng = SplitMix64(seed: seed)
+        var inputs: [[[Double]]] = [], labels: [Int] = []
+        for _ in 0..<count {
+            let bits = (0..<length).map { _ in rng.below(2) }
+            inputs.append(bits.map { [Double($0)] })
+            labels.append(bits.reduce(0, ^))
+        }
+        return Dataset(name: "parity", summary: "parity(count=\(count), length=\(length), seed=\(seed))", inputs: inputs,
+                       targets: .classes(labels), classNames: ["0", "1"])
+    }
+
+    /// Windows of `seq` characters (one after another); the target at each step is the next character.
+    public static func text(_ text: String, seq: Int = 25, origin: String? = nil) throws -> Dataset {
+        try requirePositive("seq", seq, max: 100_000)
+        let chars = Array(text)
+        guard chars.count >= 2 else { throw ModelError(.value, "expected a text of at least 2 characters, found \(chars.count)") }
+        let vocab = Array(Set(chars)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
+        let names = vocab.map(String.init)
+        var inputs: [[[Double]]] = [], targets: [[Int]] = []
+        var start = 0
+        while start + 1 < chars.count {
+            let end = min(start + seq, chars.count - 1)
+            inputs.append((start..<end).map { oneHot(index[chars[$0]]!, vocab.count) })
+            targets.append(((start + 1)...end).map { index[chars[$0]]! })
+            start = end
+        }
+        let shown = origin ?? "text(\(quoted(String(text.prefix(24))))\(text.count > 24 ? "…" : ""), seq=\(seq))"
+        return Dataset(name: "text", summary: shown, inputs: inputs, targets: .classSequences(targets), inputVocabulary: names, classNames: names)
+    }
+
+    /// Splits a sentence into lowercase words, dropping punctuation at their edges.
+    public static func words(_ s: String) -> [String] {
+        s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map { w in
+            var word = Substring(w.lowercased())
+            while let f = word.first, ".,!?;:\"'()".contains(f) { word.removeFirst() }
+            while let l = word.last, ".,!?;:\"'()".contains(l) { word.removeLast() }
+            return String(word)
+        }.filter { !$0.isEmpty }
+    }
+
+    /// Sentences as one-hot words over their sorted vocabulary; one label each.
+    public static func sentences(_ examples: [(text: String, label: String)]) throws -> Dataset {
+        guard !examples.isEmpty else { throw ModelError(.value, "expected at least one [sentence, label] pair") }
+        let tokenised = examples.map { words($0.text) }
+        if let e = tokenised.firstIndex(where: { $0.isEmpty }) { throw ModelError(.value, "sentence \(e + 1) has no words") }
+        let vocab = Array(Set(tokenised.flatMap { $0 })).sorted()
+        let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
+        var labels: [String] = []
+        for e in examples where !labels.contains(e.label) { labels.append(e.label) }
+        let inputs = tokenised.map { $0.map { oneHot(index[$0]!, vocab.count) } }
+        let classes = examples.map { e in labels.firstIndex(of: e.label)! }
+        return Dataset(name: "sentences", summary: "sentences(\(examples.count) sentences, \(vocab.count) words, labels \(labels.joined(separator: "/")))",
+                       inputs: inputs, targets: .classes(classes), inputVocabulary: vocab, classNames: labels)
+    }
+
+    /// Sentences with one tag a word.
+    public static func tagged(_ examples: [(text: String, tags: String)]) throws -> Dataset {
+        guard !examples.isEmpty else { throw ModelError(.value, "expected at least one [sentence, tags] pair") }
+        let tokenised = examples.map { words($0.text) }
+        let tagLists = examples.map { $0.tags.split(separator: " ").map(String.init) }
+        for (e, (w, t)) in zip(tokenised, tagLists).enumerated() where w.count != t.count || w.isEmpty {
+            throw ModelError(.shape, "example \(e + 1) has \(w.count) word\(w.count == 1 ? "" : "s") but \(t.count) tag\(t.count == 1 ? "" : "s"): expected one tag a word")
+        }
+        let vocab = Array(Set(tokenised.flatMap { $0 })).sorted()
+        let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
+        var tags: [String] = []
+        for t in tagLists.flatMap({ $0 }) where !tags.contains(t) { tags.append(t) }
+        return Dataset(name: "tagged", summary: "tagged(\(examples.count) sentences, \(vocab.count) words, \(tags.count) tags)",
+                       inputs: tokenised.map { $0.map { oneHot(index[$0]!, vocab.count) } },
+                       targets: .classSequences(tagLists.map { $0.map { tags.firstIndex(of: $0)! } }),
+                       inputVocabulary: vocab, classNames: tags)
+    }
+
+    /// Windows of `window` values of a series; the target at each step is the next value.
+    public static func series(_ values: [Double], window: Int, summary: String) throws -> Dataset {
+        try requirePositive("window", window, max: 100_000)
+        guard values.count >= 2 else { throw ModelError(.value, "expected at least 2 values in the series, found \(values.count)") }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelError(.value, "expected finite numbers, found \(formatValue(values[bad])) at row \(bad + 1)")
+        }
+        var inputs: [[[Double]]] = [], targets: [[[Double]]] = []
+        var start = 0
+        while start + 1 < values.count {
+            let end = min(start + window, values.count - 1)
+            inputs.append((start..<end).map { [values[$0]] })
+            targets.append(((start + 1)...end).map { [values[$0]] })
+            start = end
+        }
+        return Dataset(name: "csv", summary: summary, inputs: inputs, targets: .vectorSequences(targets))
+    }
+
+    /// Reads one numeric column of a CSV file (a header row names the columns).
+    public static func csvColumn(path: String, column: String) throws -> [Double] {
+        guard let f = fopen(path, "rb") else { throw ModelError(.value, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+            if bytes.count > 200_000_000 { throw ModelError(.value, "\(path) is larger than 200 MB") }
+        }
+        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
+        guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }
+        guard let c = header.firstIndex(of: column) else {
+            throw ModelError(.value, "\(path) has no column '\(column)'; its columns are \(header.joined(separator: ", "))")
+        }
+        var out: [Double] = []
+        for (r, row) in lines.dropFirst().enumerated() {
+            guard c < row.count, let v = Double(row[c]) else {
+                throw ModelError(.value, "\(path), row \(r + 2): expected a number in column '\(column)', found '\(c < row.count ? row[c] : "")'")
+            }
+            out.append(v)
+        }
+        return out
+    }
+
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingCharacters { $0 == "\"" ? "\\\"" : ($0 == "\n" ? "\\n" : ($0 == "\\" ? "\\\\" : String($0))) } + "\""
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        var s = self
+        while let f = s.first, f == " " || f == "\"" || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\"" || l == "\t" || l == "\r" { s.removeLast() }
+        return String(s)
+    }
+}
+
+extension String {
+    func replacingCharacters(_ f: (Character) -> String) -> String { map(f).joined() }
+}

@@ -1,0 +1,266 @@
+import JSON
+import Jupyter
+import Plot
+import RNN
+import Store
+
+extension StatementContext {
+    func modelError(_ e: ModelError, at range: SourceRange?) -> Diagnostic {
+        Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
+    }
+
+    func option(_ options: [OptionArg], _ key: String) -> OptionArg? { options.first { $0.key == key } }
+
+    // MARK: - backward
+
+    mutating func backward(_ statement: Statement) throws {
+        guard case let .backward(name, seqExpr, options) = statement else { return }
+        try checkOptions(options, OptionTable.backward, statement: "backward")
+        let entry = try modelEntry(name)
+        let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+        guard let t = option(options, "target") else {
+            throw Diagnostic(.value, "backward needs target=...: a vector for y_T, a sequence for every y_t, or a class index", at: statementRange)
+        }
+        var loss = Loss.mse
+        if let o = option(options, "loss") { loss = Loss(rawValue: try evalOption(o.value).choice("loss", ["mse", "xent"], at: o.value.range))! }
+        var bptt: Int?
+        if let o = option(options, "bptt") { bptt = try eval(o.value).integer("bptt", at: o.value.range, min: 1) }
+        let target = try targets(eval(t.value), steps: seq.count, loss: loss, model: entry.model, at: t.value.range)
+        let r: (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double])
+        do { r = try entry.model.backward(seq, target: target, loss: loss, bptt: bptt) } catch let e as ModelError {
+            throw modelError(e, at: e.message.contains("target") ? t.value.range : seqExpr.range)
+        }
+        say("\(name.name): loss (\(loss.rawValue)) = \(NumberFormat.short(r.loss, decimals: 6))")
+        let rows = zip(entry.model.specs, r.gradients).map { spec, g -> [String] in
+            var sq = 0.0
+            for v in g.values { sq += v * v }
+            let shown = g.values.count <= 6 ? vec(g.values) : vec(Array(g.values.prefix(5))).dropLast() + ", …]"
+            return [spec.name, Tensor.shapeText(spec.shape), NumberFormat.short(sq.squareRoot(), decimals: 6), String(shown)]
+        }
+        output.display(tableBundle(Table(title: "∂L/∂θ for every parameter of \(name.name)", headers: ["parameter", "shape", "‖∂L/∂θ‖", "∂L/∂θ (row-major)"],
+                                         rows: rows, alignments: [.left, .left, .right, .left])), displayID: nil)
+        let hRows = r.hiddenGradientNorms.enumerated().map { [String($0.offset + 1), NumberFormat.short($0.element, decimals: 6)] }
+        output.display(tableBundle(Table(title: "‖∂L/∂h_t‖ at each step (BPTT carries it backwards through W_hh)\(bptt.map { ", truncated every \($0) steps" } ?? "")",
+                                         headers: ["t", "‖∂L/∂h_t‖"], rows: hRows, alignments: [.right, .right])), displayID: nil)
+    }
+
+    /// Reads a target for one sequence: a class index (xent), a vector compared with y_T, or one
+    /// value (or class) per step.
+    func targets(_ v: Value, steps: Int, loss: Loss, model: Model, at range: SourceRange) throws -> Dataset.Targets {
+        let O = model.config.outputWidth
+        switch (loss, v) {
+        case let (.xent, .number(n)):
+            guard n == n.rounded(), n >= 0, Int(n) < O else {
+                throw Diagnostic(.value, "expected the target class to be a whole number from 0 to \(O - 1) (y_t has \(O) logits), found \(formatNumber(n))", at: range)
+            }
+            return .classes([Int(n)])
+        case let (.xent, .list(items)):
+            let ks = try items.map { item -> Int in
+                guard case let .number(n) = item, n == n.rounded(), n >= 0, Int(n) < O else {
+                    throw Diagnostic(.value, "expected one class index (0 to \(O - 1)) per step, found \(item.literal)", at: range)
+                }
+                return Int(n)
+            }
+            guard ks.count == steps else { throw Diagnostic(.shape, "expected \(steps) target classes (one per step), found \(ks.count)", at: range) }
+            return .classSequences([ks])
+        case let (.mse, .number(n)):
+            return .vectors([[n]])
+        case let (.mse, .list(items)):
+            if items.contains(where: { if case .list = $0 { return true } else { return false } }) {
+                let s = try v.sequence("the target", at: range)
+                guard s.count == steps else { throw Diagnostic(.shape, "expected \(steps) target steps (one per input step), found \(s.count)", at: range) }
+                return .vectorSequences([s])
+            }
+            let t = try v.vector("the target", at: range)
+            if t.count == O { return .vectors([t]) }
+            if O == 1 && t.count == steps { return .vectorSequences([t.map { [$0] }]) }
+            throw Diagnostic(.shape, "expected a target of width \(O) (the width of y_t)\(O == 1 ? " or \(steps) values, one per step" : ""), found \(t.count) values", at: range)
+        default:
+            throw Diagnostic(.value, "expected the target to be a number or a list, found \(v.kindDescription)", at: range)
+        }
+    }
+
+    // MARK: - train
+
+    mutating func train(_ statement: Statement) throws {
+        guard case let .train(name, dataExpr, options) = statement else { return }
+        try checkOptions(options, OptionTable.train, statement: "train")
+        var entry = try modelEntry(name)
+        let dataValue = try eval(dataExpr)
+        guard case let .dataset(data) = dataValue else {
+            throw Diagnostic(.value, "expected a dataset after 'on' (e.g. sine(count=64, length=20)), found \(dataValue.kindDescription)", at: dataExpr.range)
+        }
+        var o = TrainOptions()
+        var shown: [String] = []
+        var showPlot = false
+        for opt in options {
+            let r = opt.value.range
+            switch opt.key {
+            case "epochs": o.epochs = try eval(opt.value).integer("epochs", at: r, min: 1)
+            case "lr":
+                o.lr = try eval(opt.value).number("lr", at: r)
+                guard o.lr > 0, o.lr.isFinite else { throw Diagnostic(.value, "expected lr to be a positive number, found \(formatNumber(o.lr))", at: r) }
+            case "optimizer": o.optimizer = OptimizerKind(rawValue: try evalOption(opt.value).choice("optimizer", OptimizerKind.allCases.map(\.rawValue), at: r))!
+            case "batch": o.batch = try eval(opt.value).integer("batch", at: r, min: 1)
+            case "clip":
+                let v = try evalOption(opt.value)
+                if case .symbol("none") = v { o.clipping = .none } else {
+                    let c = try v.number("clip (none or a positive number)", at: r)
+                    guard c > 0 else { throw Diagnostic(.value, "expected clip to be none or a positive number, found \(formatNumber(c))", at: r) }
+                    o.clipping = .norm(c)
+                }
+            case "clip_mode": break  // applied below, once clip is known
+            case "loss": o.loss = Loss(rawValue: try evalOption(opt.value).choice("loss", ["mse", "xent"], at: r))!
+            case "bptt": o.bptt = try eval(opt.value).integer("bptt", at: r, min: 1)
+            case "seed": o.seed = UInt64(try eval(opt.value).integer("seed", at: r, min: 0))
+            case "plot":
+                showPlot = try eval(opt.value).boolean("plot", at: r)
+                if showPlot { throw Diagnostic(.value, "plot=true is not available in this build of rnn-kernel yet", at: r) }
+            default: break
+            }
+            shown.append("\(opt.key)=\(try evalOption(opt.value).literal)")
+        }
+        if let m = option(options, "clip_mode") {
+            let mode = try evalOption(m.value).choice("clip_mode", ["norm", "value"], at: m.value.range)
+            switch (o.clipping, mode) {
+            case let (.norm(c), "value"): o.clipping = .value(c)
+            case (.none, _): warn("clip_mode= has no effect without clip=")
+            default: break
+            }
+        }
+        if option(options, "seed") == nil { o.seed = state.rng.next() % 1_000_000 }
+        if data.count % o.batch != 0 && o.batch > data.count {
+            warn("batch=\(o.batch) is larger than the data (\(data.count) examples): each step uses all of them")
+        }
+        let displayID = "train-" + makeUUID()
+        var lastDraw = -1.0
+        let out = output
+        let interruptFlag = interrupt
+        let result: TrainResult
+        do {
+            result = try entry.model.train(on: data, options: o, progress: { p in
+                let done = p.step == p.totalSteps
+                if p.elapsed - lastDraw >= 0.1 || done || lastDraw < 0 {
+                    let bundle = progressBundle(p)
+                    if lastDraw < 0 { out.display(bundle, displayID: displayID) } else { out.updateDisplay(bundle, displayID: displayID) }
+                    lastDraw = p.elapsed
+                }
+            }, shouldStop: { interruptFlag.isRaised })
+        } catch let e as ModelError {
+            throw modelError(e, at: e.message.contains("lr") || e.message.contains("loss=") ? statementRange : dataExpr.range)
+        }
+        entry.model = result.model
+        entry.trainedSteps += result.losses.count
+        entry.lossHistory += result.losses
+        if let v = data.inputVocabulary, v == data.classNames { entry.vocabulary = v }
+        state.store[name.name] = entry
+        let outcomeText: String
+        switch result.outcome {
+        case .completed: outcomeText = "completed"
+        case let .interrupted(n): outcomeText = "interrupted after step \(n)"
+        case let .diverged(n): outcomeText = "diverged at step \(n)"
+        }
+        let record = RunRecord(id: state.runs.count + 1, model: name.name, data: data.summary, dataFingerprint: fingerprint(of: data),
+                               options: shown.joined(separator: " "), seed: o.seed, losses: result.losses, seconds: result.elapsed,
+                               outcome: outcomeText, weightsHash: weightsHash(of: result.model))
+        state.runs.append(record)
+        let first = result.losses.first.map { NumberFormat.short($0, decimals: 6) } ?? "-"
+        let last = result.losses.last.map { NumberFormat.short($0, decimals: 6) } ?? "-"
+        let rate = result.elapsed > 0 ? Double(result.losses.count) / result.elapsed : 0
+        let summary = "\(name.name): \(result.losses.count) step\(result.losses.count == 1 ? "" : "s") in \(NumberFormat.fixed(result.elapsed, decimals: 2)) s "
+            + "(\(Int(rate.rounded())) steps/s) · \(result.loss.rawValue) loss \(first) → \(last) · \(o.optimizer.rawValue) lr=\(formatNumber(o.lr)) batch=\(o.batch) · run \(record.id)"
+        switch result.outcome {
+        case .completed:
+            say(summary)
+        case let .interrupted(n):
+            say(summary)
+            throw StopKeepingState(state: state, diagnostic: Diagnostic(.interrupt, "training \(name.name) stopped after step \(n) of \(data.count.dividedRoundingUp(by: o.batch) * o.epochs); the weights of step \(n) are kept", at: statementRange))
+        case let .diverged(n):
+            say(summary)
+            throw StopKeepingState(state: state, diagnostic: Diagnostic(.diverged, "the loss or the weights became NaN or infinite at step \(n); the last finite weights (after step \(n - 1)) are kept. Try a smaller lr= or clip=", at: statementRange))
+        }
+    }
+
+    func progressBundle(_ p: Progress) -> MimeBundle {
+        let text = "epoch \(p.epoch)/\(p.epochs) · step \(p.step)/\(p.totalSteps) · loss \(NumberFormat.short(p.loss, decimals: 6)) · "
+            + "\(Int(p.stepsPerSecond.rounded())) steps/s · \(NumberFormat.fixed(p.secondsLeft, decimals: 1)) s left"
+        return MimeBundle([(mime: "text/plain", value: .string(text))], metadata: ["rnn-kernel": ["progress": true]])
+    }
+
+    // MARK: - predict
+
+    mutating func predict(_ statement: Statement) throws {
+        guard case let .predict(name, dataExpr, options) = statement else { return }
+        try checkOptions(options, OptionTable.predict, statement: "predict")
+        let entry = try modelEntry(name)
+        let v = try eval(dataExpr)
+        if case let .dataset(data) = v {
+            let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
+            do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            var rows: [[String]] = []
+            for i in 0..<min(data.count, 8) {
+                let y = r.outputs[i]
+                let shown: String
+                if data.isClassification {
+                    func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
+                    func label(_ v: [Double]) -> String { data.classNames.map { $0[argmax(v)] } ?? String(argmax(v)) }
+                    shown = data.isManyToMany ? y.map(label).joined(separator: data.name == "text" ? "" : " ") : label(y.last!)
+                } else {
+                    shown = data.isManyToMany ? shorten(y.map { $0.count == 1 ? NumberFormat.short($0[0], decimals: 3) : vec($0) }.joined(separator: ", ")) : vec(y.last!)
+                }
+                rows.append([String(i + 1), shown, shorten(targetText(data, i))])
+            }
+            var title = "predict \(name.name) on \(data.summary)"
+            if let a = r.accuracy { title += " · accuracy \(NumberFormat.short(a * 100, decimals: 2))%" } else if let l = r.loss { title += " · MSE \(NumberFormat.short(l, decimals: 6))" }
+            if data.count > 8 { title += " · first 8 of \(data.count)" }
+            output.display(tableBundle(Table(title: title, headers: ["#", "prediction", "target"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
+        } else {
+            let seq = try v.sequence("the sequence", at: dataExpr.range)
+            let trace: ForwardTrace
+            do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            let rows = trace.outputs.enumerated().map { [String($0.offset + 1), vec(seq[$0.offset]), vec($0.element)] }
+            output.display(tableBundle(Table(title: "predict \(name.name)", headers: ["t", "x_t", "y_t"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
+        }
+    }
+
+    // MARK: - sample
+
+    mutating func sample(_ statement: Statement) throws {
+        guard case let .sample(name, primeExpr, options) = statement else { return }
+        try checkOptions(options, OptionTable.sample, statement: "sample")
+        let entry = try modelEntry(name)
+        guard let vocab = entry.vocabulary else {
+            throw Diagnostic(.value, "'\(name.name)' has not been trained on text (text(...) data), so it has no characters to sample", at: name.range)
+        }
+        var length = 200, temperature = 1.0
+        if let o = option(options, "length") { length = try eval(o.value).integer("length", at: o.value.range, min: 1) }
+        if length > 100_000 { throw Diagnostic(.value, "expected length of at most 100000, found \(length)", at: option(options, "length")?.value.range) }
+        if let o = option(options, "temperature") {
+            temperature = try eval(o.value).number("temperature", at: o.value.range)
+            guard temperature > 0, temperature.isFinite else { throw Diagnostic(.value, "expected temperature > 0, found \(formatNumber(temperature))", at: o.value.range) }
+        }
+        let seed: UInt64
+        if let o = option(options, "seed") { seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) } else { seed = state.rng.next() }
+        let wordLevel = vocab.contains { $0.count > 1 }
+        var primeText = vocab[0]
+        if let primeExpr { primeText = try eval(primeExpr).text("the prime", at: primeExpr.range) }
+        let symbols: [String] = wordLevel ? Datasets.words(primeText) : primeText.map(String.init)
+        guard !symbols.isEmpty else { throw Diagnostic(.value, "expected a non-empty prime", at: primeExpr?.range) }
+        let prime = try symbols.map { s -> Int in
+            guard let k = vocab.firstIndex(of: s) else {
+                throw Diagnostic(.value, "'\(s)' is not in the model's vocabulary of \(vocab.count) \(wordLevel ? "words" : "characters")", at: primeExpr?.range)
+            }
+            return k
+        }
+        let drawn: [Int]
+        do { drawn = try entry.model.sample(vocabulary: vocab, prime: prime, length: length, temperature: temperature, seed: seed) } catch let e as ModelError {
+            throw modelError(e, at: statementRange)
+        }
+        let text = wordLevel ? (symbols + drawn.map { vocab[$0] }).joined(separator: " ") : primeText + drawn.map { vocab[$0] }.joined()
+        output.display(.text(text), displayID: nil)
+    }
+}
+
+extension Int {
+    func dividedRoundingUp(by d: Int) -> Int { (self + d - 1) / d }
+}
