@@ -1,0 +1,292 @@
+/// Draws charts as plain text for terminals and `text/plain` outputs.
+public enum TextRenderer {
+    /// Markers of the series in order; the legend shows the same characters.
+    static let markers: [Character] = ["*", "o", "+", "x", "#", "@", "%", "&"]
+    static let asciiRamp: [Character] = [" ", ".", ":", "-", "=", "+", "*", "#", "%", "@"]
+    /// Strong negative ... near zero (blank) ... strong positive.
+    static let asciiDiverging: [Character] = ["#", "=", "-", ".", " ", "'", "+", "*", "@"]
+    static let unicodeRamp: [Character] = [" ", "░", "▒", "▓", "█"]
+    static let unicodeDiverging: [Character] = ["█", "▓", "▒", "░", " ", "·", "∘", "○", "●"]
+
+    /// A chart in at most `width` columns per line; `height` is the number of rows of the plot area
+    /// (a heatmap with more rows than that averages neighbouring rows).
+    public static func render(_ chart: Chart, width: Int = 80, height: Int = 16, style: ChartStyle = .ascii) -> String {
+        let width = max(1, width), height = max(2, height)
+        let lines: [String]
+        switch chart.kind {
+        case let .lines(series): lines = lineChart(chart, series, width: width, height: height, style: style)
+        case let .heatmap(map): lines = heatmap(chart, map, width: width, height: height, style: style)
+        }
+        return lines.map { clip(trimRight($0), width) }.joined(separator: "\n")
+    }
+
+    /// Small multiples: charts in a grid `columns` wide, each `width / columns` wide, rows of the grid
+    /// separated by a blank line.
+    public static func render(_ charts: [Chart], columns: Int, width: Int = 80, height: Int = 10, style: ChartStyle = .ascii) -> String {
+        let columns = max(1, min(columns, charts.count)), gap = 2
+        let cellWidth = max(1, (width - gap * (columns - 1)) / columns)
+        var blocks: [String] = []
+        var start = 0
+        while start < charts.count {
+            let group = charts[start..<min(charts.count, start + columns)].map {
+                render($0, width: cellWidth, height: height, style: style).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            }
+            let rows = group.map(\.count).max() ?? 0
+            var lines: [String] = []
+            for r in 0..<rows {
+                let parts = group.map { r < $0.count ? pad($0[r], cellWidth) : String(repeating: " ", count: cellWidth) }
+                lines.append(clip(trimRight(parts.joined(separator: String(repeating: " ", count: gap))), width))
+            }
+            blocks.append(lines.joined(separator: "\n"))
+            start += columns
+        }
+        return blocks.joined(separator: "\n\n")
+    }
+
+    // MARK: Line charts
+
+    static func lineChart(_ chart: Chart, _ series: [Series], width: Int, height: Int, style: ChartStyle) -> [String] {
+        let box = Box(style)
+        let yTicks = max(2, height / 3 + 1)
+        var layout = LineLayout(chart, series: series, xTicks: 2, yTicks: yTicks)
+        // Tick labels on the left take room from the plot; measure them before laying out x.
+        let yLabels = layout.y.ticks.map { layout.y.label($0) }
+        let labelWidth = yLabels.map(displayWidth).max() ?? 1
+        let inner = max(4, width - labelWidth - 3)
+        let xLayout = LineLayout(chart, series: series, xTicks: max(2, inner / 10), yTicks: yTicks)
+        layout.x = xLayout.x
+
+        let braille = style == .unicode
+        var canvas = Canvas(cols: inner, rows: height, braille: braille)
+        var labelPoints: [(col: Int, row: Int, marker: Character)] = []
+        for (k, s) in series.enumerated() {
+            let runs = layout.runs(s, pixelsX: canvas.pixelsX, pixelsY: canvas.pixelsY)
+            for run in runs {
+                var previous: (Int, Int)?
+                for p in run {
+                    let point = (Int(p.x.rounded()), Int(p.y.rounded()))
+                    if let previous { canvas.line(previous, point, owner: k) } else { canvas.set(point.0, point.1, owner: k) }
+                    previous = point
+                }
+            }
+            // Braille dots carry no marker: with several series, mark each one at its middle and end.
+            if braille, series.count > 1, let last = runs.last?.last {
+                let all = runs.flatMap { $0 }
+                let mid = all[all.count / 2]
+                let marker = markers[k % markers.count]
+                for p in [mid, last] { labelPoints.append((Int(p.x.rounded()) / 2, Int(p.y.rounded()) / 4, marker)) }
+            }
+        }
+        var grid = canvas.characters(markers: markers)
+        for p in labelPoints where p.row < height && p.col < inner { grid[p.row * inner + p.col] = p.marker }
+        if let note = layout.note {
+            let text = Array(clip(note, inner))
+            let start = (inner - text.count) / 2
+            for (i, ch) in text.enumerated() { grid[(height / 2) * inner + start + i] = ch }
+        }
+
+        var lines: [String] = []
+        if let title = chart.title { lines.append(center(title, width)) }
+        if let yLabel = chart.yLabel { lines.append(yLabel) }
+        var rowLabel = [String?](repeating: nil, count: height)
+        for (t, label) in zip(layout.y.ticks, yLabels) {
+            let row = Int(((layout.y.hi - t) / (layout.y.hi - layout.y.lo) * Double(height - 1)).rounded())
+            if rowLabel.indices.contains(row) { rowLabel[row] = label }
+        }
+        let margin = String(repeating: " ", count: labelWidth + 1)
+        lines.append(margin + box.topLeft + String(repeating: box.horizontal, count: inner) + box.topRight)
+        for r in 0..<height {
+            let label = rowLabel[r].map { String(repeating: " ", count: labelWidth - displayWidth($0)) + $0 + " " } ?? margin
+            lines.append(label + box.vertical + String(grid[(r * inner)..<((r + 1) * inner)]) + box.vertical)
+        }
+        lines.append(margin + box.bottomLeft + String(repeating: box.horizontal, count: inner) + box.bottomRight)
+        let left = labelWidth + 2
+        lines.append(tickLine(layout.x.ticks.map { t in
+            (left + Int((((t - layout.x.lo) / (layout.x.hi - layout.x.lo)) * Double(inner - 1)).rounded()), layout.x.label(t))
+        }, width: left + inner + 1))
+        if let xLabel = chart.xLabel { lines.append(String(repeating: " ", count: left) + center(xLabel, inner)) }
+        if series.count > 1 {
+            let items = series.enumerated().map { k, s in "\(markers[k % markers.count]) \(s.name.isEmpty ? "series \(k + 1)" : s.name)" }
+            lines += wrap(items, width: width, indent: left)
+        }
+        return lines
+    }
+
+    // MARK: Heatmaps
+
+    static func heatmap(_ chart: Chart, _ map: Heatmap, width: Int, height: Int, style: ChartStyle) -> [String] {
+        let box = Box(style)
+        let scale = ValueScale(map.values)
+        let ramp = style == .unicode ? (scale.diverging ? unicodeDiverging : unicodeRamp) : (scale.diverging ? asciiDiverging : asciiRamp)
+        var lines: [String] = []
+        if let title = chart.title { lines.append(center(title, width)) }
+        if let yLabel = chart.yLabel { lines.append(yLabel) }
+        guard map.rows > 0, map.cols > 0 else {
+            lines.append("(empty matrix)")
+            return lines
+        }
+        // Several matrix rows (or columns) share a text row (column) when there are more than fit.
+        let shownRows = min(map.rows, height)
+        let rowLabels = (0..<shownRows).map { map.rowLabel($0 * map.rows / shownRows) }
+        let labelWidth = min(max(1, width / 3), rowLabels.map(displayWidth).max() ?? 1)
+        let inner = max(1, width - labelWidth - 3)
+        let shownCols = min(map.cols, inner)
+        let cellWidth = shownCols == map.cols ? max(1, min(3, inner / map.cols)) : 1
+        let plotWidth = shownCols * cellWidth
+
+        lines.append(String(repeating: " ", count: labelWidth + 1) + box.topLeft + String(repeating: box.horizontal, count: plotWidth) + box.topRight)
+        for r in 0..<shownRows {
+            let r0 = r * map.rows / shownRows, r1 = max(r0 + 1, (r + 1) * map.rows / shownRows)
+            var row = ""
+            for c in 0..<shownCols {
+                let c0 = c * map.cols / shownCols, c1 = max(c0 + 1, (c + 1) * map.cols / shownCols)
+                var sum = 0.0, n = 0
+                for i in r0..<r1 { for j in c0..<c1 { let v = map[i, j]; if v.isFinite { sum += v; n += 1 } } }
+                let ch: Character = n == 0 ? "?" : ramp[min(ramp.count - 1, Int(scale.fraction(sum / Double(n)) * Double(ramp.count)))]
+                row += String(repeating: ch, count: cellWidth)
+            }
+            let label = clip(rowLabels[r], labelWidth)
+            lines.append(String(repeating: " ", count: labelWidth - displayWidth(label)) + label + " " + box.vertical + row + box.vertical)
+        }
+        lines.append(String(repeating: " ", count: labelWidth + 1) + box.bottomLeft + String(repeating: box.horizontal, count: plotWidth) + box.bottomRight)
+        let left = labelWidth + 2
+        lines.append(tickLine((0..<shownCols).map { c in
+            (left + c * cellWidth + (cellWidth - 1) / 2, map.colLabel(c * map.cols / shownCols))
+        }, width: left + plotWidth + 1))
+        if let xLabel = chart.xLabel { lines.append(String(repeating: " ", count: left) + center(xLabel, plotWidth)) }
+        var legend = NumberFormat.short(scale.lo) + " [" + String(ramp) + "] " + NumberFormat.short(scale.hi)
+        if let label = map.scaleLabel { legend += "  " + label }
+        if scale.diverging { legend += "  (blank = 0)" }
+        if map.values.contains(where: { !$0.isFinite }) { legend += "  ? = no value" }
+        lines.append(String(repeating: " ", count: left) + legend)
+        return lines
+    }
+
+    // MARK: Pieces
+
+    /// Labels centred on their columns, left to right, each dropped if it would touch the one before.
+    static func tickLine(_ ticks: [(col: Int, label: String)], width: Int) -> String {
+        var line = [Character](repeating: " ", count: width)
+        var free = 0
+        for (col, label) in ticks {
+            let text = Array(label)
+            var start = col - (text.count - 1) / 2
+            start = min(max(0, start), width - text.count)
+            guard start >= free, start >= 0 else { continue }
+            for (i, ch) in text.enumerated() { line[start + i] = ch }
+            free = start + text.count + 1
+        }
+        return String(line)
+    }
+
+    static func wrap(_ items: [String], width: Int, indent: Int) -> [String] {
+        var lines: [String] = []
+        var current = String(repeating: " ", count: indent)
+        var empty = true
+        for item in items {
+            if !empty, displayWidth(current) + 3 + displayWidth(item) > width {
+                lines.append(current)
+                current = String(repeating: " ", count: indent)
+                empty = true
+            }
+            current += (empty ? "" : "   ") + item
+            empty = false
+        }
+        if !empty { lines.append(current) }
+        return lines
+    }
+
+    static func center(_ s: String, _ width: Int) -> String {
+        let text = clip(s, width)
+        return String(repeating: " ", count: max(0, (width - displayWidth(text)) / 2)) + text
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s + String(repeating: " ", count: max(0, width - displayWidth(s)))
+    }
+
+    /// The longest prefix of `s` that fits in `width` columns.
+    static func clip(_ s: String, _ width: Int) -> String {
+        guard displayWidth(s) > width else { return s }
+        var out = "", used = 0
+        for ch in s {
+            let w = displayWidth(String(ch))
+            if used + w > width { break }
+            out.append(ch)
+            used += w
+        }
+        return out
+    }
+
+    static func trimRight(_ s: String) -> String {
+        var s = s
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
+
+/// Frame characters of a style.
+struct Box {
+    let topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical: String
+    init(_ style: ChartStyle) {
+        if style == .unicode {
+            (topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical) = ("┌", "┐", "└", "┘", "─", "│")
+        } else {
+            (topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical) = ("+", "+", "+", "+", "-", "|")
+        }
+    }
+}
+
+/// The plot area of a text chart: one pixel a cell (ASCII) or 2×4 braille dots a cell.
+struct Canvas {
+    let cols: Int
+    let rows: Int
+    let braille: Bool
+    /// Braille dot bits of each cell.
+    var dots: [UInt8]
+    /// Series that last drew in each cell, -1 for none.
+    var owner: [Int]
+
+    init(cols: Int, rows: Int, braille: Bool) {
+        self.cols = cols
+        self.rows = rows
+        self.braille = braille
+        dots = [UInt8](repeating: 0, count: cols * rows)
+        owner = [Int](repeating: -1, count: cols * rows)
+    }
+
+    var pixelsX: Int { braille ? cols * 2 : cols }
+    var pixelsY: Int { braille ? rows * 4 : rows }
+
+    /// Dot bit of pixel (dx, dy) inside a braille cell, per the Unicode braille pattern layout.
+    private static let bit: [UInt8] = [0x01, 0x02, 0x04, 0x40, 0x08, 0x10, 0x20, 0x80]
+
+    @inline(__always) mutating func set(_ x: Int, _ y: Int, owner k: Int) {
+        guard x >= 0, y >= 0, x < pixelsX, y < pixelsY else { return }
+        let cell = braille ? (y / 4) * cols + x / 2 : y * cols + x
+        if braille { dots[cell] |= Self.bit[(x & 1) * 4 + (y & 3)] }
+        owner[cell] = k
+    }
+
+    /// Bresenham's line between two pixels, ends included.
+    mutating func line(_ a: (Int, Int), _ b: (Int, Int), owner k: Int) {
+        var (x, y) = a
+        let dx = abs(b.0 - x), dy = -abs(b.1 - y)
+        let sx = x < b.0 ? 1 : -1, sy = y < b.1 ? 1 : -1
+        var err = dx + dy
+        while true {
+            set(x, y, owner: k)
+            if x == b.0 && y == b.1 { break }
+            let e2 = 2 * err
+            if e2 >= dy { err += dy; x += sx }
+            if e2 <= dx { err += dx; y += sy }
+        }
+    }
+
+    func characters(markers: [Character]) -> [Character] {
+        (0..<(cols * rows)).map { i in
+            if braille { return dots[i] == 0 ? " " : Character(Unicode.Scalar(0x2800 + UInt32(dots[i]))!) }
+            return owner[i] < 0 ? " " : markers[owner[i] % markers.count]
+        }
+    }
+}
