@@ -12,10 +12,10 @@ extension StatementContext {
         case .predict: return try predict(statement)
         case .sample: return try sample(statement)
         case .plot: word = "plot"
-        case .save: word = "save"
-        case .load: word = "load"
-        case .runs: word = "runs"
-        case .exportLog: word = "export log"
+        case let .save(name, path): return try save(name, path)
+        case let .load(name, path): return try load(name, path)
+        case let .runs(name): return output.display(try runsTable(name), displayID: nil)
+        case let .exportLog(path): return try exportLog(path)
         default: word = "this statement"
         }
         throw Diagnostic(.value, "'\(word)' is not available in this build of rnn-kernel yet", at: statementRange)

@@ -15,6 +15,8 @@ public struct SessionState: Equatable, Sendable {
     public var rng = SplitMix64(seed: 0)
     /// Every training run, in order.
     public var runs: [RunRecord] = []
+    /// The experiment log: every statement that changed the session.
+    public var log: [LogEntry] = []
 
     public init() {}
 
@@ -58,14 +60,15 @@ public final class Evaluator {
             }
             var ctx = StatementContext(state: state, output: output, interrupt: interrupt, source: source, node: node)
             let value: MimeBundle?
+            let started = now()
             do {
                 value = try ctx.execute()
             } catch let stop as StopKeepingState {
                 // Interrupted or diverged training keeps what it completed, then reports.
-                state = stop.state
+                state = record(node, before: state, after: stop.state, seconds: now() - started, fileSHA256: nil)
                 throw stop.diagnostic
             }
-            state = ctx.state
+            state = record(node, before: state, after: ctx.state, seconds: now() - started, fileSHA256: ctx.loadedFileSHA256)
             result.payloads += ctx.payloads
             if let value {
                 if index == statements.count - 1 {
@@ -77,6 +80,41 @@ public final class Evaluator {
         }
         return result
     }
+
+    /// Adds a log entry for a statement that changed the session (language.md "The experiment log").
+    func record(_ node: StatementNode, before: SessionState, after: SessionState, seconds: Double, fileSHA256: String?) -> SessionState {
+        var model: String?
+        switch node.statement {
+        case let .cell(name, _, _), let .setParameter(name, _, _), let .copy(_, name), let .load(name, _), let .train(name, _, _):
+            model = name.name
+        case .assign, .seed, .drop:
+            model = nil
+        default:
+            return after
+        }
+        var s = after
+        var entry = LogEntry(index: s.log.count + 1, statement: node.text, sessionSeed: before.seed, rngState: before.rng.state,
+                             model: model, seconds: seconds)
+        if let model, let e = s.store[model] { entry.weightsSHA256 = weightsHash(of: e.model) }
+        entry.fileSHA256 = fileSHA256
+        if case .train = node.statement, let run = s.runs.last, s.runs.count > before.runs.count {
+            entry.options = run.options
+            entry.data = run.data
+            entry.dataSHA256 = run.dataFingerprint
+            entry.losses = run.losses
+        }
+        s.log.append(entry)
+        return s
+    }
+
+    /// Puts the session generator where a log entry says it was, so replayed draws repeat.
+    public func restoreRandomState(seed: UInt64, rngState: UInt64) {
+        state.seed = seed
+        state.rng = SplitMix64(seed: rngState)
+    }
+
+    /// The model under a name, if any.
+    public func model(named name: String) -> ModelEntry? { state.store[name] }
 
     /// Evaluates one expression with no effect on the session (user_expressions, inspection).
     public func evaluate(expression source: String) throws -> MimeBundle {
@@ -109,6 +147,8 @@ struct StatementContext {
     let source: String
     let node: StatementNode?
     var payloads: [JSON] = []
+    /// SHA-256 of the file a `load` read, for the log.
+    var loadedFileSHA256: String?
 
     init(state: SessionState, output: OutputSink, interrupt: InterruptFlag, source: String, node: StatementNode?) {
         self.state = state

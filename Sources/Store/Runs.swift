@@ -77,3 +77,6 @@ public func fingerprint(of data: Dataset) -> String {
     flush()
     return hexDigest(h.finalize())
 }
+
+/// SHA-256 of some bytes, as lowercase hex.
+public func sha256Hex(_ bytes: [UInt8]) -> String { hexDigest(SHA256.hash(data: bytes)) }

@@ -9,6 +9,6 @@ struct RNNKernel: ParsableCommand {
         commandName: "rnn-kernel",
         abstract: "A Jupyter kernel for a small language of recurrent neural networks.",
         version: version,
-        subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self]
+        subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, ReplayCommand.self]
     )
 }

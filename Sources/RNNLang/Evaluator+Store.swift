@@ -1,0 +1,58 @@
+import JSON
+import Jupyter
+import Plot
+import RNN
+import Store
+
+extension StatementContext {
+    func path(_ e: Expr) throws -> String {
+        var copy = self
+        let p = try copy.eval(e).text("the file name", at: e.range)
+        guard !p.isEmpty else { throw Diagnostic(.value, "expected a file name, found an empty string", at: e.range) }
+        return p
+    }
+
+    mutating func save(_ name: Ident, _ pathExpr: Expr) throws {
+        let entry = try modelEntry(name)
+        let p = try path(pathExpr)
+        do { try ModelFiles.save(entry, to: p) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
+        say("saved \(name.name) to \(p)")
+    }
+
+    mutating func load(_ name: Ident, _ pathExpr: Expr) throws {
+        try checkAssignable(name)
+        let p = try path(pathExpr)
+        let bytes: [UInt8]
+        do { bytes = try ModelFiles.readBytes(p) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
+        let entry: ModelEntry
+        do { entry = try ModelFiles.load(from: p, existing: state.store[name.name]) } catch let e as ModelFileError {
+            throw Diagnostic(.value, e.description + "; '\(name.name)' is unchanged", at: pathExpr.range)
+        }
+        state.values[name.name] = nil
+        state.store[name.name] = entry
+        loadedFileSHA256 = sha256Hex(bytes)
+        say("loaded \(summaryLine(name.name, entry.model)) from \(p)")
+    }
+
+    func runsTable(_ model: Ident?) throws -> MimeBundle {
+        if let model, state.store[model.name] == nil, !state.runs.contains(where: { $0.model == model.name }) {
+            throw Diagnostic(.name, "no model named '\(model.name)'\(didYouMean(model.name, state.store.names))", at: model.range)
+        }
+        let runs = state.runs.filter { model == nil || $0.model == model!.name }
+        let rows = runs.map { r in
+            [String(r.id), r.model, shorten(r.data, 40), r.options.isEmpty ? "-" : r.options, String(r.seed),
+             r.finalLoss.map { NumberFormat.short($0, decimals: 6) } ?? "-", String(r.losses.count), NumberFormat.fixed(r.seconds, decimals: 2) + " s", r.outcome]
+        }
+        let title = runs.isEmpty ? "no training runs yet\(model.map { " for \($0.name)" } ?? "")" : nil
+        return tableBundle(Table(title: title, headers: ["run", "model", "data", "options", "seed", "final loss", "steps", "time", "outcome"], rows: rows,
+                                 alignments: [.right, .left, .left, .left, .right, .right, .right, .right, .left]))
+    }
+
+    mutating func exportLog(_ pathExpr: Expr) throws {
+        let p = try path(pathExpr)
+        do { try ModelFiles.writeBytes(Array(ExperimentLog.jsonLines(state.log).utf8), to: p) } catch let e as ModelFileError {
+            throw Diagnostic(.io, e.description, at: pathExpr.range)
+        }
+        say("wrote \(state.log.count) log entr\(state.log.count == 1 ? "y" : "ies") to \(p); replay with: rnn-kernel replay \(p)")
+    }
+}
