@@ -1,5 +1,11 @@
 import JSON
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The connection file a front end writes: where to bind and how to sign.
 public struct ConnectionInfo: Equatable, Sendable {
     public var transport: String
@@ -54,6 +60,26 @@ public struct ConnectionInfo: Equatable, Sendable {
         guard signatureScheme == "hmac-sha256" else {
             throw ConnectionError("signature_scheme must be hmac-sha256, found '\(signatureScheme)'")
         }
+    }
+
+    /// The same connection with every ipc port of 0 replaced by a distinct number whose socket file
+    /// does not exist yet (tcp binds port 0 itself, but five ipc sockets named `ip-0` would collide).
+    public func assigningIPCPorts() -> ConnectionInfo {
+        guard transport == "ipc" else { return self }
+        var c = self
+        var taken = Set([shellPort, iopubPort, stdinPort, controlPort, hbPort].filter { $0 != 0 })
+        var next = 1
+        func fresh() -> Int {
+            while taken.contains(next) || access("\(ip)-\(next)", F_OK) == 0 { next += 1 }
+            taken.insert(next)
+            return next
+        }
+        if c.shellPort == 0 { c.shellPort = fresh() }
+        if c.iopubPort == 0 { c.iopubPort = fresh() }
+        if c.stdinPort == 0 { c.stdinPort = fresh() }
+        if c.controlPort == 0 { c.controlPort = fresh() }
+        if c.hbPort == 0 { c.hbPort = fresh() }
+        return c
     }
 
     /// The ZeroMQ endpoint for a port: tcp://ip:port (port 0 binds any free port), or ipc://ip-port.

@@ -30,8 +30,8 @@ public struct History: Sendable {
             if let n = content["n"]?.intValue, n >= 0 { picked = Array(picked.suffix(n)) }
         case "range":
             let s = content["session"]?.intValue ?? 0
-            // 0 is the current session, negative counts back from it; only this one exists.
-            guard s == 0 || s == session || s == -0 else { picked = []; break }
+            // 0 is the current session and negative numbers count back from it; only this one exists.
+            guard s == 0 || s == session else { picked = []; break }
             let start = content["start"]?.intValue ?? 1
             let stop = content["stop"]?.intValue
             picked = entries.filter { $0.line >= start && (stop == nil || $0.line < stop!) }
@@ -58,21 +58,52 @@ public struct History: Sendable {
     }
 }
 
-/// Shell-style glob over the whole string: `*` any run, `?` one character, others literal.
+/// Glob over the whole string, as IPython's history search does it (SQLite GLOB): `*` any run,
+/// `?` one character, `[abc]`, `[a-z]` and `[^abc]` one character of (or not of) a set; others literal.
 public func globMatch(_ pattern: String, _ text: String) -> Bool {
-    let p = Array(pattern), t = Array(text)
-    var pi = 0, ti = 0, star = -1, mark = 0
+    let p = Array(pattern.unicodeScalars), t = Array(text.unicodeScalars)
+    var pi = 0, ti = 0
+    // Where to resume after the last `*` if the rest fails: pattern just past it, text it has eaten.
+    var star = -1, mark = 0
     while ti < t.count {
-        if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
-            pi += 1; ti += 1
-        } else if pi < p.count, p[pi] == "*" {
+        if pi < p.count, p[pi] == "*" {
             star = pi; mark = ti; pi += 1
-        } else if star >= 0 {
-            pi = star + 1; mark += 1; ti = mark
-        } else {
-            return false
+            continue
         }
+        if pi < p.count {
+            if p[pi] == "?" { pi += 1; ti += 1; continue }
+            if p[pi] == "[", let (matched, next) = matchClass(p, from: pi, t[ti]) {
+                if matched { pi = next; ti += 1; continue }
+            } else if p[pi] == t[ti] {
+                pi += 1; ti += 1
+                continue
+            }
+        }
+        guard star >= 0 else { return false }
+        pi = star + 1; mark += 1; ti = mark
     }
     while pi < p.count, p[pi] == "*" { pi += 1 }
     return pi == p.count
+}
+
+/// Matches `c` against the class opening at `p[open]`; nil when the `[` is never closed (then it is literal).
+private func matchClass(_ p: [Unicode.Scalar], from open: Int, _ c: Unicode.Scalar) -> (Bool, Int)? {
+    var i = open + 1
+    let negated = i < p.count && p[i] == "^"
+    if negated { i += 1 }
+    var found = false
+    var first = true
+    while i < p.count {
+        // A `]` right after `[` or `[^` is a member, not the end.
+        if p[i] == "]" && !first { return (found != negated, i + 1) }
+        first = false
+        if i + 2 < p.count, p[i + 1] == "-", p[i + 2] != "]" {
+            if p[i] <= c && c <= p[i + 2] { found = true }
+            i += 3
+        } else {
+            if p[i] == c { found = true }
+            i += 1
+        }
+    }
+    return nil
 }

@@ -32,14 +32,21 @@ public final class Kernel: @unchecked Sendable {
     /// Control wakes shell through this when shutting down.
     static let wakeEndpoint = "inproc://rnn-kernel-wake"
 
+    /// Read once at start: the control thread answers kernel_info while shell runs the interpreter.
+    let kernelInfo: JSON
+    /// Shell-thread state: only the shell thread reads or writes these.
     var executionCount = 0
     var history = History()
     private let shutdownLock = Mutex()
     private var shuttingDown = false
+    /// Opened by the iopub thread once it has passed on the last publication and closed its sockets.
+    private let iopubDone = Latch()
 
     /// Binds every socket; throws if a port cannot be bound.
     public init(connection: ConnectionInfo, interpreter: Interpreter) throws {
-        info = connection
+        // Blocks SIGINT before libzmq starts its threads, and starts the thread that relays it.
+        _ = SignalRelay.shared
+        info = connection.assigningIPCPorts()
         self.interpreter = interpreter
         codec = WireCodec(signer: Signer(key: connection.key))
         context = try Context()
@@ -49,12 +56,18 @@ public final class Kernel: @unchecked Sendable {
         iopub = try Socket(context, .xpub)
         heartbeat = try Socket(context, .rep)
         // Subscriptions reach us even when repeated, so each new subscriber gets its welcome.
-        try iopub.setOption(40 /* ZMQ_XPUB_VERBOSE */, Int32(1))
-        try shell.bind(connection.endpoint(connection.shellPort))
-        try control.bind(connection.endpoint(connection.controlPort))
-        try stdinSocket.bind(connection.endpoint(connection.stdinPort))
-        try iopub.bind(connection.endpoint(connection.iopubPort))
-        try heartbeat.bind(connection.endpoint(connection.hbPort))
+        try iopub.setOption(SocketOption.xpubVerbose, Int32(1))
+        // A front end that reconnects with the same identity takes its place, as with ipykernel.
+        for s in [shell, control, stdinSocket] { try s.setOption(SocketOption.routerHandover, Int32(1)) }
+        if info.transport == "tcp" && info.ip.contains(":") {
+            for s in [shell, control, stdinSocket, iopub, heartbeat] { try s.setOption(SocketOption.ipv6, Int32(1)) }
+        }
+        try shell.bind(info.endpoint(info.shellPort))
+        try control.bind(info.endpoint(info.controlPort))
+        try stdinSocket.bind(info.endpoint(info.stdinPort))
+        try iopub.bind(info.endpoint(info.iopubPort))
+        try heartbeat.bind(info.endpoint(info.hbPort))
+        kernelInfo = Kernel.kernelInfoContent(interpreter.info)
     }
 
     /// The endpoints actually bound (useful when the connection file asked for port 0).
@@ -68,27 +81,47 @@ public final class Kernel: @unchecked Sendable {
 
     /// Runs until shutdown. Shell requests run on the calling thread.
     public func run() throws {
-        blockSIGINT()
         let relayPull = try Socket(context, .pull)
         try relayPull.bind(Kernel.iopubRelay)
         let wakePull = try Socket(context, .pull)
         try wakePull.bind(Kernel.wakeEndpoint)
 
-        spawn { [iopub, codec] in Kernel.iopubLoop(iopub: iopub, relay: relayPull, codec: codec) }
-        spawn { [heartbeat] in runEchoLoop(heartbeat) }
-        spawn { [self] in signalRelayLoop() }
+        spawn { [iopub, codec, iopubDone] in
+            Kernel.iopubLoop(iopub: iopub, relay: relayPull, codec: codec)
+            iopubDone.open()
+        }
+        spawn { [heartbeat] in
+            runEchoLoop(heartbeat)
+            heartbeat.close()
+        }
+        SignalRelay.shared.add(interpreter)
 
         let shellOut = try Publisher(context: context, codec: codec)
         shellOut.status("starting", parent: nil)
         spawn { [self] in controlLoop() }
 
         shellLoop(out: shellOut, wake: wakePull)
-        // Give the iopub thread a moment to pass on what was published last, then leave.
-        usleep(50_000)
+        SignalRelay.shared.remove(interpreter)
+        finish(shellOut: shellOut, wake: wakePull)
+    }
+
+    /// Sends what is still queued and closes everything: the iopub thread drains the relay (so the
+    /// last `idle` and `shutdown_reply` go out), then the context wakes the other threads to close
+    /// their sockets, and terminating it waits (at most the sockets' linger) for the bytes to leave.
+    private func finish(shellOut: Publisher, wake: Socket) {
+        shellOut.sendFlushMarker()
+        if !iopubDone.wait(milliseconds: 2000) { logLine("iopub did not finish sending in time") }
         shellOut.close()
-        wakePull.close()
+        wake.close()
         shell.close()
         stdinSocket.close()
+        context.shutdown()
+        let terminated = Latch()
+        spawn { [context] in
+            context.terminate()
+            terminated.open()
+        }
+        if !terminated.wait(milliseconds: 2000) { logLine("some messages could not be sent before exit") }
     }
 
     // MARK: - Shell
@@ -104,7 +137,9 @@ public final class Kernel: @unchecked Sendable {
             guard let frames = receive(shell) else { continue }
             guard let request = decode(frames, channel: "shell") else { continue }
             let failed = handle(request, on: shell, out: out, channel: "shell")
-            if failed, request.content["stop_on_error"]?.boolValue ?? true, request.msgType == "execute_request" {
+            // As ipykernel: only a visible execution that fails stops what was queued behind it.
+            if failed, request.msgType == "execute_request", request.content["stop_on_error"]?.boolValue ?? true,
+               !(request.content["silent"]?.boolValue ?? false) {
                 abortQueued(out: out)
             }
         }
@@ -113,7 +148,7 @@ public final class Kernel: @unchecked Sendable {
     /// After a failed execution, answers every execute_request already queued as aborted, as
     /// ipykernel does; other requests in the queue are handled as usual.
     private func abortQueued(out: Publisher) {
-        while let frames = try? shell.receive(dontWait: true) {
+        while !isShuttingDown, let frames = try? shell.receive(dontWait: true) {
             guard let request = decode(frames, channel: "shell") else { continue }
             if request.msgType == "execute_request" {
                 out.status("busy", parent: request)
@@ -130,6 +165,7 @@ public final class Kernel: @unchecked Sendable {
     // MARK: - Control
 
     private func controlLoop() {
+        defer { control.close() }
         guard let out = try? Publisher(context: context, codec: codec) else { logLine("control: cannot reach iopub"); return }
         defer { out.close() }
         while true {
@@ -145,15 +181,35 @@ public final class Kernel: @unchecked Sendable {
 
     // MARK: - Dispatch
 
-    /// Handles one verified request; returns true when it was an execution that failed.
+    /// Requests that read or change the interpreter or the history, which belong to the shell thread.
+    static let shellOnly: Set<String> = ["execute_request", "complete_request", "inspect_request", "is_complete_request",
+                                         "history_request", "comm_open", "comm_msg", "comm_close"]
+
+    /// Handles one verified request between `busy` and `idle`; returns true when it was an execution that failed.
+    /// A shutdown request starts the shutdown only after its `idle` is published.
     @discardableResult
     func handle(_ request: Message, on socket: Socket, out: Publisher, channel: String) -> Bool {
         out.status("busy", parent: request)
-        defer { out.status("idle", parent: request) }
+        let failed = dispatch(request, on: socket, out: out, channel: channel)
+        out.status("idle", parent: request)
+        if request.msgType == "shutdown_request" { beginShutdown() }
+        return failed
+    }
+
+    private func dispatch(_ request: Message, on socket: Socket, out: Publisher, channel: String) -> Bool {
+        if channel != "shell" && Kernel.shellOnly.contains(request.msgType) {
+            // Running it here would race the shell thread for the interpreter; say where it belongs.
+            let why = "\(request.msgType) must be sent on the shell channel"
+            if request.msgType.hasSuffix("_request") {
+                return replyBadRequest(request, on: socket, type: String(request.msgType.dropLast("request".count)) + "reply", why)
+            }
+            logLine("ignoring \(request.msgType) on \(channel): \(why)")
+            return false
+        }
         switch request.msgType {
         case "kernel_info_request":
-            reply(request, on: socket, type: "kernel_info_reply", content: kernelInfoContent())
-        case "execute_request" where channel == "shell":
+            reply(request, on: socket, type: "kernel_info_reply", content: kernelInfo)
+        case "execute_request":
             return execute(request, out: out)
         case "complete_request":
             guard let code = request.content["code"]?.stringValue, let pos = request.content["cursor_pos"]?.intValue else {
@@ -212,7 +268,6 @@ public final class Kernel: @unchecked Sendable {
             let restart = request.content["restart"]?.boolValue ?? false
             reply(request, on: socket, type: "shutdown_reply", content: ["status": "ok", "restart": .bool(restart)])
             out.publish("shutdown_reply", content: ["status": "ok", "restart": .bool(restart)], parent: request)
-            beginShutdown()
         default:
             logLine("ignoring unknown \(channel) message type '\(request.msgType)'")
         }
@@ -288,9 +343,8 @@ public final class Kernel: @unchecked Sendable {
         return true
     }
 
-    func kernelInfoContent() -> JSON {
-        let i = interpreter.info
-        return [
+    static func kernelInfoContent(_ i: LanguageInfo) -> JSON {
+        [
             "status": "ok",
             "protocol_version": .string(protocolVersion),
             "implementation": .string(i.implementation),
@@ -342,8 +396,13 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    /// Forwards publications to subscribers and greets each new subscriber (JEP 65).
-    private static func iopubLoop(iopub: Socket, relay: Socket, codec: WireCodec) {
+    /// Forwards publications to subscribers and greets each new subscriber (JEP 65), until the
+    /// flush marker arrives; then passes on whatever is still queued and closes both sockets.
+    static func iopubLoop(iopub: Socket, relay: Socket, codec: WireCodec) {
+        defer {
+            relay.close()
+            iopub.close()
+        }
         while true {
             let ready: [Int]
             do { ready = try poll([iopub, relay], timeoutMilliseconds: -1) } catch { return }
@@ -351,29 +410,27 @@ public final class Kernel: @unchecked Sendable {
                 while let frames = try? iopub.receive(dontWait: true) {
                     // A subscription is one frame: 1 then the topic; 0 is an unsubscription.
                     guard let first = frames.first, first.first == 1 else { continue }
-                    let topic = String(decoding: first.dropFirst(), as: UTF8.self)
-                    let welcome = codec.message("iopub_welcome", content: ["subscription": .string(topic)], parent: nil)
+                    guard let topic = String(validatingUTF8Bytes: Array(first.dropFirst())) else { continue }
+                    var welcome = codec.message("iopub_welcome", content: ["subscription": .string(topic)], parent: nil)
+                    // Sent under the subscriber's own topic, so that it reaches a subscriber of only that topic.
+                    if !topic.isEmpty { welcome.identities = [Array(topic.utf8)] }
                     try? iopub.send(codec.encode(welcome))
                 }
             }
             if ready.contains(1) {
-                while let frames = try? relay.receive(dontWait: true) { try? iopub.send(frames) }
+                var flushing = false
+                while let frames = try? relay.receive(dontWait: true) {
+                    if Publisher.isFlushMarker(frames) { flushing = true } else { try? iopub.send(frames) }
+                }
+                // Publications from other threads that were sent before the marker are queued by now.
+                if flushing { return }
             }
         }
     }
 
-    /// SIGINT from a front end in signal mode interrupts the running statement instead of killing us.
-    private func signalRelayLoop() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        while true {
-            var sig: Int32 = 0
-            if sigwait(&set, &sig) == 0, sig == SIGINT { interpreter.interrupt() }
-        }
-    }
-
-    private func blockSIGINT() {
+    /// Called before any thread starts, so that every thread inherits the mask and SIGINT reaches only
+    /// the relay thread's sigwait: a front end in signal mode interrupts instead of killing us.
+    static func blockSIGINT() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
@@ -393,6 +450,13 @@ final class Publisher {
     }
 
     func close() { push.close() }
+
+    /// Tells the iopub thread that nothing more will be published: a one-frame message no real publication looks like.
+    func sendFlushMarker() {
+        do { try push.send([[]]) } catch { logLine("could not flush iopub: \(error)") }
+    }
+
+    static func isFlushMarker(_ frames: [[UInt8]]) -> Bool { frames.count == 1 && frames[0].isEmpty }
 
     func publish(_ type: String, content: JSON, parent: Message?, metadata: JSON = .object([])) {
         var m = codec.message(type, content: content, parent: parent, metadata: metadata)
@@ -443,8 +507,35 @@ final class ExecutionSink: OutputSink {
     }
 }
 
+/// Turns SIGINT into `interrupt()` of the running kernels' interpreters, on one thread per process.
+final class SignalRelay: @unchecked Sendable {
+    static let shared = SignalRelay()
+    private let lock = Mutex()
+    private var targets: [ObjectIdentifier: Interpreter] = [:]
+    /// The thread waiting for SIGINT (tests signal it directly).
+    private(set) var thread: pthread_t?
+
+    private init() {
+        Kernel.blockSIGINT()
+        thread = spawn { [self] in
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGINT)
+            while true {
+                var sig: Int32 = 0
+                guard sigwait(&set, &sig) == 0, sig == SIGINT else { continue }
+                for interpreter in lock.withLock({ Array(targets.values) }) { interpreter.interrupt() }
+            }
+        }
+    }
+
+    func add(_ interpreter: Interpreter) { lock.withLock { targets[ObjectIdentifier(interpreter)] = interpreter } }
+    func remove(_ interpreter: Interpreter) { lock.withLock { targets[ObjectIdentifier(interpreter)] = nil } }
+}
+
 /// Starts a detached thread.
-func spawn(_ body: @escaping @Sendable () -> Void) {
+@discardableResult
+func spawn(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
     final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
     var thread = pthread_t()
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
@@ -453,5 +544,67 @@ func spawn(_ body: @escaping @Sendable () -> Void) {
         box.body()
         return nil
     }, box)
-    if rc == 0 { pthread_detach(thread) } else { logLine("could not start a thread (error \(rc))") }
+    guard rc == 0 else {
+        logLine("could not start a thread (error \(rc))")
+        return nil
+    }
+    pthread_detach(thread)
+    return thread
+}
+
+/// A one-shot gate: `wait` returns once `open` has been called, or when the time runs out.
+final class Latch: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private var isOpen = false
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func open() {
+        pthread_mutex_lock(&mutex)
+        isOpen = true
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// True if the latch opened within the time.
+    func wait(milliseconds: Int) -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanos = Int(now.tv_nsec) + (milliseconds % 1000) * 1_000_000
+        var deadline = timespec()
+        deadline.tv_sec = now.tv_sec + milliseconds / 1000 + nanos / 1_000_000_000
+        deadline.tv_nsec = nanos % 1_000_000_000
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while !isOpen {
+            if pthread_cond_timedwait(&condition, &mutex, &deadline) == ETIMEDOUT { return isOpen }
+        }
+        return true
+    }
+}
+
+extension String {
+    /// The text of UTF-8 bytes, or nil when they are not valid UTF-8.
+    init?(validatingUTF8Bytes bytes: [UInt8]) {
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        var out = String.UnicodeScalarView()
+        loop: while true {
+            switch decoder.decode(&it) {
+            case let .scalarValue(v): out.append(v)
+            case .emptyInput: break loop
+            case .error: return nil
+            }
+        }
+        self = String(out)
+    }
 }

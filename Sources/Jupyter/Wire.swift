@@ -7,8 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The messaging protocol version this kernel speaks (jupyter_client's messaging.rst).
-public let protocolVersion = "5.5"
+/// The messaging protocol version this kernel speaks: the one jupyter_client 8 advertises.
+public let protocolVersion = "5.4"
 
 /// The frame between routing identities and the signed part of a message.
 public let delimiter: [UInt8] = Array("<IDS|MSG>".utf8)
@@ -67,12 +67,13 @@ public final class Signer: @unchecked Sendable {
     private var seen: Set<String> = []
     private var seenOrder: [String] = []
     private let lock = Mutex()
-    /// jupyter_client keeps 2^16 digests; beyond that the oldest half is forgotten.
-    private let historyLimit = 1 << 16
+    /// How many signatures are remembered; beyond that the oldest half is forgotten.
+    private let historyLimit: Int
 
-    /// An empty key means messages are neither signed nor checked.
-    public init(key: [UInt8]) {
+    /// An empty key means messages are neither signed nor checked. jupyter_client remembers 2^16 digests.
+    public init(key: [UInt8], historyLimit: Int = 1 << 16) {
         self.key = key.isEmpty ? nil : SymmetricKey(data: key)
+        self.historyLimit = max(2, historyLimit)
     }
 
     public var isSigning: Bool { key != nil }

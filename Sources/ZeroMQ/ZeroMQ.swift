@@ -23,6 +23,7 @@ public struct ZMQError: Error, CustomStringConvertible, Equatable {
 /// A libzmq context. Sockets made from it must be closed before it is dropped.
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    private var terminated = false
 
     public init() throws {
         guard let h = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
@@ -32,12 +33,30 @@ public final class Context: @unchecked Sendable {
     /// Wakes every blocking call with ETERM; used at shutdown.
     public func shutdown() { zmq_ctx_shutdown(handle) }
 
-    deinit { zmq_ctx_term(handle) }
+    /// Blocks until every socket is closed and what they queued has been sent (or their linger ran out).
+    /// Call once, from one thread; the context is unusable afterwards.
+    public func terminate() {
+        guard !terminated else { return }
+        terminated = true
+        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+    }
+
+    deinit { terminate() }
 }
 
 /// The socket types the kernel and its tests use.
 public enum SocketType: Int32, Sendable {
     case pair = 0, pub = 1, sub = 2, req = 3, rep = 4, dealer = 5, router = 6, pull = 7, push = 8, xpub = 9, xsub = 10
+}
+
+/// libzmq option numbers the kernel sets, so callers need not import the C module.
+public enum SocketOption {
+    public static let linger = ZMQ_LINGER
+    public static let xpubVerbose = ZMQ_XPUB_VERBOSE
+    public static let ipv6 = ZMQ_IPV6
+    public static let routerHandover = ZMQ_ROUTER_HANDOVER
+    public static let receiveTimeout = ZMQ_RCVTIMEO
+    public static let subscribe = ZMQ_SUBSCRIBE
 }
 
 /// One ZeroMQ socket. Not thread-safe: use it from one thread at a time (as libzmq requires).

@@ -1,0 +1,463 @@
+import XCTest
+import JSON
+import ZeroMQ
+@testable import Jupyter
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A stand-in language for the kernel's tests. Code words pick a behaviour:
+/// `print TEXT`, `fail`, `spin` (runs until interrupted), `display`, `block` (waits until the test's
+/// queue check passes), anything else is its own result.
+final class EchoInterpreter: Interpreter {
+    private let lock = Mutex()
+    private var interrupted = false
+    /// Called by `block` on the shell thread before it fails.
+    var onBlock: (() -> Void)?
+    /// Set while `spin` runs, so the test knows when to interrupt.
+    let spinning = Latch()
+
+    var info: LanguageInfo {
+        LanguageInfo(implementation: "echo", implementationVersion: "1.0", banner: "echo kernel",
+                     languageInfo: ["name": "rnn", "version": "1.0", "mimetype": "text/x-rnn", "file_extension": ".rnn",
+                                    "codemirror_mode": "python", "pygments_lexer": "python"],
+                     helpLinks: [(text: "docs", url: "https://example.org/docs")])
+    }
+
+    func execute(_ request: ExecuteRequest, output: OutputSink) -> ExecuteOutcome {
+        lock.withLock { interrupted = false }
+        let code = request.code
+        if code.hasPrefix("print ") {
+            output.stream(.stdout, String(code.dropFirst(6)) + "\n")
+            output.stream(.stderr, "")
+            return .ok(result: nil, payloads: [])
+        }
+        switch code {
+        case "fail":
+            return .error(ErrorReport(ename: "NameError", evalue: "no such name", traceback: ["line 1", "NameError: no such name"]), payloads: [])
+        case "block":
+            onBlock?()
+            return .error(ErrorReport(ename: "ValueError", evalue: "blocked", traceback: []), payloads: [])
+        case "spin":
+            spinning.open()
+            while !lock.withLock({ interrupted }) { usleep(1000) }
+            return .error(ErrorReport(ename: "KeyboardInterrupt", evalue: "stopped", traceback: ["KeyboardInterrupt"]), payloads: [])
+        case "display":
+            output.display(.text("v1"), displayID: "d1")
+            output.updateDisplay(.text("v2"), displayID: "d1")
+            output.display(MimeBundle([(mime: "text/plain", value: "plain"), (mime: "text/html", value: "<b>b</b>")]), displayID: nil)
+            output.clearOutput(wait: true)
+            return .ok(result: nil, payloads: [["source": "page", "data": ["text/plain": "help"], "start": 0]])
+        default:
+            return .ok(result: .text(code), payloads: [])
+        }
+    }
+
+    func evaluate(expression: String) -> Result<MimeBundle, ErrorReport> {
+        expression == "bad" ? .failure(ErrorReport(ename: "SyntaxError", evalue: "bad", traceback: [])) : .success(.text("=" + expression))
+    }
+
+    func complete(code: String, cursorPos: Int) -> Completion {
+        Completion(matches: ["alpha", "alpine"], cursorStart: 0, cursorEnd: cursorPos, types: [(text: "alpha", type: "name"), (text: "alpine", type: "name")])
+    }
+
+    func inspect(code: String, cursorPos: Int, detailLevel: Int) -> MimeBundle? {
+        code.isEmpty ? nil : .text("about \(code) at \(cursorPos) level \(detailLevel)")
+    }
+
+    func isComplete(code: String) -> CompletenessStatus {
+        if code.hasSuffix("[") { return .incomplete(indent: "  ") }
+        if code.hasSuffix(")") { return .invalid }
+        if code == "?" { return .unknown }
+        return .complete
+    }
+
+    func interrupt() { lock.withLock { interrupted = true } }
+}
+
+struct TimedOut: Error {}
+
+/// A front end for the tests: the five sockets of a running in-process kernel.
+final class Client {
+    let context: Context
+    let codec: WireCodec
+    let shell: Socket
+    let control: Socket
+    let iopub: Socket
+    let heartbeat: Socket
+    let endpoints: [String: String]
+
+    init(kernel: Kernel, key: [UInt8], subscribe topic: String = "") throws {
+        context = try Context()
+        codec = WireCodec(signer: Signer(key: key), session: "client-session", username: "tester")
+        endpoints = kernel.boundEndpoints()
+        shell = try Socket(context, .dealer)
+        control = try Socket(context, .dealer)
+        iopub = try Socket(context, .sub)
+        heartbeat = try Socket(context, .req)
+        for s in [shell, control, iopub, heartbeat] {
+            // Generous, so a slow machine does not fail a test; a hang still ends.
+            try s.setOption(SocketOption.receiveTimeout, Int32(10_000))
+            try s.setOption(SocketOption.linger, Int32(0))
+        }
+        try iopub.setOption(SocketOption.subscribe, bytes: Array(topic.utf8))
+        try shell.connect(endpoints["shell"]!)
+        try control.connect(endpoints["control"]!)
+        try iopub.connect(endpoints["iopub"]!)
+        try heartbeat.connect(endpoints["hb"]!)
+    }
+
+    func close() {
+        for s in [shell, control, iopub, heartbeat] { s.close() }
+        context.terminate()
+    }
+
+    /// Sends a request and returns it (its header's msg_id identifies the reply and publications).
+    @discardableResult
+    func send(_ type: String, _ content: JSON, on socket: Socket? = nil) throws -> Message {
+        let m = Message(header: codec.header(type), content: content)
+        try (socket ?? shell).send(codec.encode(m))
+        return m
+    }
+
+    func receive(_ socket: Socket, file: StaticString = #filePath, line: UInt = #line) throws -> Message {
+        guard let frames = try socket.receive() else {
+            XCTFail("timed out waiting for a message", file: file, line: line)
+            throw TimedOut()
+        }
+        return try codec.decode(frames)
+    }
+
+    /// The reply to `request` on its socket.
+    func reply(to request: Message, on socket: Socket? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Message {
+        let r = try receive(socket ?? shell, file: file, line: line)
+        XCTAssertEqual(r.parentHeader["msg_id"], request.header["msg_id"], file: file, line: line)
+        return r
+    }
+
+    /// IOPub messages parented to `request`, through its `idle`.
+    func publications(of request: Message, file: StaticString = #filePath, line: UInt = #line) throws -> [Message] {
+        var out: [Message] = []
+        while true {
+            let m = try receive(iopub, file: file, line: line)
+            guard m.parentHeader["msg_id"] == request.header["msg_id"] else { continue }
+            out.append(m)
+            if m.msgType == "status", m.content["execution_state"] == "idle" { return out }
+        }
+    }
+
+    /// Waits for the welcome, after which no publication can be missed (JEP 65).
+    func awaitWelcome() throws -> Message {
+        while true {
+            let m = try receive(iopub)
+            if m.msgType == "iopub_welcome" { return m }
+        }
+    }
+
+    /// The kernel's whole sequence for one request: reply and publications.
+    func roundTrip(_ type: String, _ content: JSON, on socket: Socket? = nil) throws -> (reply: Message, iopub: [Message]) {
+        let request = try send(type, content, on: socket)
+        let r = try reply(to: request, on: socket)
+        return (r, try publications(of: request))
+    }
+}
+
+final class KernelTests: XCTestCase {
+    var kernel: Kernel!
+    var client: Client!
+    var interpreter: EchoInterpreter!
+    var stopped: Latch!
+    let key = Array("test-key-δ".utf8)
+
+    override func setUpWithError() throws {
+        interpreter = EchoInterpreter()
+        kernel = try Kernel(connection: ConnectionInfo(key: key), interpreter: interpreter)
+        let stopped = Latch()
+        self.stopped = stopped
+        let k = kernel!
+        spawn {
+            do { try k.run() } catch { XCTFail("run failed: \(error)") }
+            stopped.open()
+        }
+        client = try Client(kernel: kernel, key: key)
+        XCTAssertEqual(try client.awaitWelcome().content["subscription"], "")
+    }
+
+    override func tearDownWithError() throws {
+        if !kernel.isShuttingDown {
+            let request = try client.send("shutdown_request", ["restart": false], on: client.control)
+            _ = try client.reply(to: request, on: client.control)
+        }
+        XCTAssertTrue(stopped.wait(milliseconds: 10_000), "the kernel did not stop after shutdown")
+        client.close()
+    }
+
+    func types(_ messages: [Message]) -> [String] {
+        messages.map { $0.msgType == "status" ? "status:" + ($0.content["execution_state"]?.stringValue ?? "") : $0.msgType }
+    }
+
+    func testKernelInfoOnShellAndControl() throws {
+        for socket in [client.shell, client.control] {
+            let (reply, iopub) = try client.roundTrip("kernel_info_request", [:], on: socket)
+            XCTAssertEqual(reply.msgType, "kernel_info_reply")
+            XCTAssertEqual(reply.content["status"], "ok")
+            XCTAssertEqual(reply.content["protocol_version"], "5.4")
+            XCTAssertEqual(reply.content["implementation"], "echo")
+            XCTAssertEqual(reply.content["banner"], "echo kernel")
+            XCTAssertEqual(reply.content["language_info"]?["name"], "rnn")
+            XCTAssertEqual(reply.content["language_info"]?["file_extension"], ".rnn")
+            XCTAssertEqual(reply.content["help_links"], [["text": "docs", "url": "https://example.org/docs"]])
+            XCTAssertEqual(types(iopub), ["status:busy", "status:idle"])
+            for field in ["msg_id", "session", "username", "date", "msg_type", "version"] {
+                XCTAssertFalse(reply.header[field]?.stringValue?.isEmpty ?? true, field)
+            }
+        }
+    }
+
+    func testExecutePublishesInOrderAndCounts() throws {
+        let (reply, iopub) = try client.roundTrip("execute_request", ["code": "print hi", "silent": false])
+        XCTAssertEqual(reply.content["status"], "ok")
+        XCTAssertEqual(reply.content["execution_count"], 1)
+        XCTAssertEqual(reply.metadata["status"], "ok")
+        XCTAssertEqual(types(iopub), ["status:busy", "execute_input", "stream", "status:idle"])
+        XCTAssertEqual(iopub[1].content, ["code": "print hi", "execution_count": 1])
+        XCTAssertEqual(iopub[2].content, ["name": "stdout", "text": "hi\n"])
+
+        let (r2, p2) = try client.roundTrip("execute_request", ["code": "42"])
+        XCTAssertEqual(r2.content["execution_count"], 2)
+        XCTAssertEqual(types(p2), ["status:busy", "execute_input", "execute_result", "status:idle"])
+        XCTAssertEqual(p2[2].content["data"], ["text/plain": "42"])
+        XCTAssertEqual(p2[2].content["execution_count"], 2)
+
+        // store_history false: runs and shows, but does not count.
+        let (r3, p3) = try client.roundTrip("execute_request", ["code": "7", "store_history": false])
+        XCTAssertEqual(r3.content["execution_count"], 2)
+        XCTAssertEqual(types(p3), ["status:busy", "execute_input", "execute_result", "status:idle"])
+
+        // silent: only the status, no count, no history.
+        let (r4, p4) = try client.roundTrip("execute_request", ["code": "print quiet", "silent": true])
+        XCTAssertEqual(r4.content["status"], "ok")
+        XCTAssertEqual(r4.content["execution_count"], 2)
+        XCTAssertEqual(types(p4), ["status:busy", "status:idle"])
+
+        let (h, _) = try client.roundTrip("history_request", ["hist_access_type": "tail", "n": 10, "output": true, "raw": true])
+        XCTAssertEqual(h.content["status"], "ok")
+        XCTAssertEqual(h.content["history"], [[1, 1, ["print hi", .null]], [1, 2, ["42", "42"]]])
+    }
+
+    func testDisplayOutputsAndPayloads() throws {
+        let (reply, iopub) = try client.roundTrip("execute_request", ["code": "display"])
+        XCTAssertEqual(types(iopub), ["status:busy", "execute_input", "display_data", "update_display_data", "display_data", "clear_output", "status:idle"])
+        XCTAssertEqual(iopub[2].content["transient"], ["display_id": "d1"])
+        XCTAssertEqual(iopub[3].content["transient"], ["display_id": "d1"])
+        XCTAssertEqual(iopub[3].content["data"], ["text/plain": "v2"])
+        XCTAssertEqual(iopub[4].content["data"], ["text/plain": "plain", "text/html": "<b>b</b>"])
+        XCTAssertEqual(iopub[5].content, ["wait": true])
+        XCTAssertEqual(reply.content["payload"], [["source": "page", "data": ["text/plain": "help"], "start": 0]])
+    }
+
+    func testErrorsAreReportedAndQueuedExecutionsAborted() throws {
+        // `block` fails only once the next request is waiting on shell, so it is surely queued.
+        let shell = kernel.shell
+        interpreter.onBlock = { _ = try? poll([shell], timeoutMilliseconds: 10_000) }
+        let failing = try client.send("execute_request", ["code": "block"])
+        let queued = try client.send("execute_request", ["code": "1"])
+        let failed = try client.reply(to: failing)
+        XCTAssertEqual(failed.content["status"], "error")
+        XCTAssertEqual(failed.content["ename"], "ValueError")
+        XCTAssertEqual(failed.content["execution_count"], 1)
+        let pub = try client.publications(of: failing)
+        XCTAssertEqual(types(pub), ["status:busy", "execute_input", "error", "status:idle"])
+        XCTAssertEqual(pub[2].content["ename"], "ValueError")
+        let aborted = try client.reply(to: queued)
+        XCTAssertEqual(aborted.content["status"], "aborted")
+        XCTAssertEqual(aborted.metadata["status"], "aborted")
+        XCTAssertEqual(types(try client.publications(of: queued)), ["status:busy", "status:idle"])
+
+        // The queue is not aborted for ever: the next execution runs, and counts after the failed one.
+        let (next, _) = try client.roundTrip("execute_request", ["code": "2"])
+        XCTAssertEqual(next.content["status"], "ok")
+        XCTAssertEqual(next.content["execution_count"], 2)
+    }
+
+    func testStopOnErrorFalseAndSilentFailuresDoNotAbort() throws {
+        let shell = kernel.shell
+        interpreter.onBlock = { _ = try? poll([shell], timeoutMilliseconds: 10_000) }
+        for failing in [["code": "block", "stop_on_error": false], ["code": "block", "silent": true]] as [JSON] {
+            let f = try client.send("execute_request", failing)
+            let queued = try client.send("execute_request", ["code": "1"])
+            XCTAssertEqual(try client.reply(to: f).content["status"], "error")
+            XCTAssertEqual(try client.reply(to: queued).content["status"], "ok")
+        }
+        let (fail, iopub) = try client.roundTrip("execute_request", ["code": "fail"])
+        XCTAssertEqual(fail.content["traceback"], ["line 1", "NameError: no such name"])
+        XCTAssertEqual(iopub[2].content, ["ename": "NameError", "evalue": "no such name", "traceback": ["line 1", "NameError: no such name"]])
+    }
+
+    func testUserExpressions() throws {
+        let (reply, _) = try client.roundTrip("execute_request", ["code": "1", "user_expressions": ["a": "x", "b": "bad", "c": 3]])
+        let e = reply.content["user_expressions"]!
+        XCTAssertEqual(e["a"], ["status": "ok", "data": ["text/plain": "=x"], "metadata": [:]])
+        XCTAssertEqual(e["b"]?["status"], "error")
+        XCTAssertEqual(e["b"]?["ename"], "SyntaxError")
+        XCTAssertEqual(e["c"]?["status"], "error")
+    }
+
+    func testControlAnswersAndInterruptsWhileShellIsBusy() throws {
+        let running = try client.send("execute_request", ["code": "spin"])
+        XCTAssertTrue(interpreter.spinning.wait(milliseconds: 10_000))
+        let (info, _) = try client.roundTrip("kernel_info_request", [:], on: client.control)
+        XCTAssertEqual(info.content["status"], "ok")
+        // Heartbeat too.
+        try client.heartbeat.send([Array("ping".utf8)])
+        XCTAssertEqual(try client.heartbeat.receive(), [Array("ping".utf8)])
+        let interrupt = try client.send("interrupt_request", [:], on: client.control)
+        XCTAssertEqual(try client.reply(to: interrupt, on: client.control).content["status"], "ok")
+        let reply = try client.reply(to: running)
+        XCTAssertEqual(reply.content["status"], "error")
+        XCTAssertEqual(reply.content["ename"], "KeyboardInterrupt")
+    }
+
+    func testSIGINTInterruptsTheRunningExecution() throws {
+        let running = try client.send("execute_request", ["code": "spin"])
+        XCTAssertTrue(interpreter.spinning.wait(milliseconds: 10_000))
+        guard let relay = SignalRelay.shared.thread else { return XCTFail("no signal relay thread") }
+        pthread_kill(relay, SIGINT)
+        XCTAssertEqual(try client.reply(to: running).content["ename"], "KeyboardInterrupt")
+    }
+
+    func testCompleteInspectAndIsComplete() throws {
+        let (c, _) = try client.roundTrip("complete_request", ["code": "al", "cursor_pos": 2])
+        XCTAssertEqual(c.content["status"], "ok")
+        XCTAssertEqual(c.content["matches"], ["alpha", "alpine"])
+        XCTAssertEqual(c.content["cursor_start"], 0)
+        XCTAssertEqual(c.content["cursor_end"], 2)
+        XCTAssertEqual(c.content["metadata"]?["_jupyter_types_experimental"]?.arrayValue?.count, 2)
+
+        let (i, _) = try client.roundTrip("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": 1])
+        XCTAssertEqual(i.content["found"], true)
+        XCTAssertEqual(i.content["data"], ["text/plain": "about x at 1 level 1"])
+        let (none, _) = try client.roundTrip("inspect_request", ["code": "", "cursor_pos": 0])
+        XCTAssertEqual(none.content["found"], false)
+        XCTAssertEqual(none.content["status"], "ok")
+
+        for (code, expected) in [("a", ["status": "complete"]), ("[", ["status": "incomplete", "indent": "  "]),
+                                 (")", ["status": "invalid"]), ("?", ["status": "unknown"])] as [(String, JSON)] {
+            XCTAssertEqual(try client.roundTrip("is_complete_request", ["code": .string(code)]).reply.content, expected)
+        }
+    }
+
+    func testBadRequestFieldsGetErrorRepliesAndTheKernelCarriesOn() throws {
+        for (type, content) in [("complete_request", ["code": 5]), ("inspect_request", ["code": "x", "cursor_pos": "1"]),
+                                ("is_complete_request", [:]), ("history_request", ["hist_access_type": "sideways"]),
+                                ("execute_request", ["code": 1]), ("execute_request", ["code": "1", "silent": "yes"])] as [(String, JSON)] {
+            let (reply, iopub) = try client.roundTrip(type, content)
+            XCTAssertEqual(reply.msgType, String(type.dropLast("request".count)) + "reply")
+            XCTAssertEqual(reply.content["status"], "error", type)
+            XCTAssertEqual(types(iopub), ["status:busy", "status:idle"])
+        }
+        // Interpreter work sent on control is refused there (it would race the shell thread).
+        let (r, _) = try client.roundTrip("complete_request", ["code": "al", "cursor_pos": 2], on: client.control)
+        XCTAssertEqual(r.msgType, "complete_reply")
+        XCTAssertEqual(r.content["status"], "error")
+        XCTAssertTrue(r.content["evalue"]?.stringValue?.contains("shell") ?? false)
+        XCTAssertEqual(try client.roundTrip("execute_request", ["code": "1"]).reply.content["execution_count"], 1)
+    }
+
+    func testMalformedAndForgedFramesAreDroppedWithoutAReply() throws {
+        let good = client.codec.encode(Message(header: client.codec.header("kernel_info_request"), content: [:]))
+        var forged = good
+        forged[2] = Array(#"{"msg_id":"f","msg_type":"execute_request"}"#.utf8)
+        var unsigned = good
+        unsigned[1] = []
+        let other = WireCodec(signer: Signer(key: Array("wrong".utf8)))
+        let wrongKey = other.encode(Message(header: other.header("kernel_info_request"), content: [:]))
+        let badJSON = { () -> [[UInt8]] in
+            let parts = [Array("{".utf8), Array("{}".utf8), Array("{}".utf8), Array("{}".utf8)]
+            return [delimiter, Array(client.codec.signer.sign(parts).utf8)] + parts
+        }()
+        let noType = { () -> [[UInt8]] in
+            let parts = [Array(#"{"msg_id":"x"}"#.utf8), Array("{}".utf8), Array("{}".utf8), Array("{}".utf8)]
+            return [delimiter, Array(client.codec.signer.sign(parts).utf8)] + parts
+        }()
+        let garbage: [[[UInt8]]] = [[[0xFF, 0x00]], [delimiter], Array(good.prefix(4)), forged, unsigned, wrongKey, badJSON, noType]
+        for frames in garbage { try client.shell.send(frames) }
+        try client.control.send([[1, 2, 3]])
+        // The good message, and the same frames again (a replay): one reply only.
+        try client.shell.send(good)
+        try client.shell.send(good)
+        let probe = try client.send("kernel_info_request", ["probe": true])
+        let first = try client.receive(client.shell)
+        XCTAssertEqual(first.msgType, "kernel_info_reply")
+        XCTAssertNotEqual(first.parentHeader["msg_id"], probe.header["msg_id"], "the good message was not answered")
+        let second = try client.receive(client.shell)
+        XCTAssertEqual(second.parentHeader["msg_id"], probe.header["msg_id"], "something dropped was answered")
+        // Control still works after its garbage.
+        XCTAssertEqual(try client.roundTrip("kernel_info_request", [:], on: client.control).reply.content["status"], "ok")
+    }
+
+    func testCommsAndUnknownMessages() throws {
+        let (info, _) = try client.roundTrip("comm_info_request", ["target_name": "x"])
+        XCTAssertEqual(info.content, ["status": "ok", "comms": [:]])
+        let open = try client.send("comm_open", ["comm_id": "c1", "target_name": "nothing", "data": [:]])
+        let published = try client.publications(of: open)
+        XCTAssertEqual(types(published), ["status:busy", "comm_close", "status:idle"])
+        XCTAssertEqual(published[1].content, ["comm_id": "c1", "data": [:]])
+        // Unknown types are ignored (busy and idle only), and the kernel goes on.
+        let odd = try client.send("made_up_request", [:])
+        XCTAssertEqual(types(try client.publications(of: odd)), ["status:busy", "status:idle"])
+        XCTAssertEqual(try client.roundTrip("kernel_info_request", [:]).reply.msgType, "kernel_info_reply")
+    }
+
+    func testWelcomeIsSentUnderEachSubscribersTopic() throws {
+        let second = try Client(kernel: kernel, key: key, subscribe: "kernel.")
+        defer { second.close() }
+        let w = try second.awaitWelcome()
+        XCTAssertEqual(w.content["subscription"], "kernel.")
+        XCTAssertEqual(w.parentHeader, [:])
+        // The subscriber of a topic gets the kernel's publications too (they are sent as kernel.<id>.<type>).
+        let request = try client.send("kernel_info_request", [:])
+        _ = try client.reply(to: request)
+        XCTAssertEqual(try second.publications(of: request).count, 2)
+    }
+
+    func testShutdownOnControlRepliesPublishesAndStops() throws {
+        let request = try client.send("shutdown_request", ["restart": true], on: client.control)
+        let reply = try client.reply(to: request, on: client.control)
+        XCTAssertEqual(reply.content, ["status": "ok", "restart": true])
+        let pub = try client.publications(of: request)
+        XCTAssertEqual(types(pub), ["status:busy", "shutdown_reply", "status:idle"])
+        XCTAssertTrue(stopped.wait(milliseconds: 10_000))
+    }
+
+    func testShutdownOnShellForOldClients() throws {
+        let request = try client.send("shutdown_request", ["restart": false])
+        XCTAssertEqual(try client.reply(to: request).content["restart"], false)
+        XCTAssertEqual(types(try client.publications(of: request)), ["status:busy", "shutdown_reply", "status:idle"])
+        XCTAssertTrue(stopped.wait(milliseconds: 10_000))
+    }
+}
+
+/// A kernel over ipc, with no key.
+final class IPCKernelTests: XCTestCase {
+    func testRunsOverIPCWithoutAKey() throws {
+        let base = NSTemporaryDirectory() + "rnn-kernel-test-\(getpid())"
+        let kernel = try Kernel(connection: ConnectionInfo(transport: "ipc", ip: base), interpreter: EchoInterpreter())
+        XCTAssertTrue(kernel.boundEndpoints()["shell"]!.hasPrefix("ipc://\(base)-"))
+        let stopped = Latch()
+        spawn {
+            try? kernel.run()
+            stopped.open()
+        }
+        let client = try Client(kernel: kernel, key: [])
+        defer { client.close() }
+        _ = try client.awaitWelcome()
+        let (reply, _) = try client.roundTrip("execute_request", ["code": "5"])
+        XCTAssertEqual(reply.content["status"], "ok")
+        XCTAssertEqual(reply.header["version"], "5.4")
+        let bye = try client.send("shutdown_request", [:], on: client.control)
+        _ = try client.reply(to: bye, on: client.control)
+        XCTAssertTrue(stopped.wait(milliseconds: 10_000))
+    }
+}
