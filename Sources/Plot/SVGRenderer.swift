@@ -15,7 +15,8 @@ public enum SVGRenderer {
 
     /// One chart as an `<svg>` document `width` × `height` user units.
     public static func render(_ chart: Chart, width: Int = 640, height: Int = 400) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"" + body(chart, width: Double(max(60, width)), height: Double(max(60, height))) + "</svg>"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(max(60, width))\" height=\"\(max(60, height))\""
+            + body(chart, width: Double(max(60, width)), height: Double(max(60, height)), id: "ramp") + "</svg>"
     }
 
     /// Small multiples: charts in a grid `columns` wide, each `width` × `height`.
@@ -25,18 +26,19 @@ public enum SVGRenderer {
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(n(w * Double(columns))) \(n(h * Double(gridRows)))\" width=\"\(n(w * Double(columns)))\" height=\"\(n(h * Double(gridRows)))\">"
         for (i, chart) in charts.enumerated() {
             out += "<svg x=\"\(n(w * Double(i % columns)))\" y=\"\(n(h * Double(i / columns)))\" width=\"\(n(w))\" height=\"\(n(h))\""
-            out += body(chart, width: w, height: h) + "</svg>"
+            out += body(chart, width: w, height: h, id: "ramp\(i)") + "</svg>"
         }
         return out + "</svg>"
     }
 
     /// Attributes of the opening tag (after the name) through the last child, without the closing tag.
-    static func body(_ chart: Chart, width w: Double, height h: Double) -> String {
-        var out = " viewBox=\"0 0 \(n(w)) \(n(h))\" width=\"\(n(w))\" height=\"\(n(h))\" font-family=\"sans-serif\" font-size=\"12\">"
+    /// `id` names the colour ramp gradient, unique within one document.
+    static func body(_ chart: Chart, width w: Double, height h: Double, id: String) -> String {
+        var out = " viewBox=\"0 0 \(n(w)) \(n(h))\" font-family=\"sans-serif\" font-size=\"12\">"
         if let title = chart.title { out += "<title>\(escapeHTML(title))</title>" }
         switch chart.kind {
         case let .lines(series): out += lines(chart, series, w, h)
-        case let .heatmap(map): out += heatmap(chart, map, w, h)
+        case let .heatmap(map): out += heatmap(chart, map, w, h, id: id)
         }
         return out
     }
@@ -130,7 +132,7 @@ public enum SVGRenderer {
 
     // MARK: Heatmaps
 
-    static func heatmap(_ chart: Chart, _ map: Heatmap, _ w: Double, _ h: Double) -> String {
+    static func heatmap(_ chart: Chart, _ map: Heatmap, _ w: Double, _ h: Double, id: String) -> String {
         let scale = ValueScale(map.values)
         let ramp = scale.diverging ? diverging : sequential
         let rowLabelChars = (0..<map.rows).map { map.rowLabel($0).count }.max() ?? 1
@@ -167,13 +169,13 @@ public enum SVGRenderer {
         out += "</g>"
         // Colour bar: a vertical gradient from the top (max) to the bottom (min).
         let bx = left + pw + 16
-        out += "<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+        out += "<defs><linearGradient id=\"\(id)\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
         for i in 0..<ramp.count {
             let f = Double(i) / Double(ramp.count - 1)
             out += "<stop offset=\"\(n(f))\" stop-color=\"\(colour(ramp, f))\"/>"
         }
         out += "</linearGradient></defs><g class=\"colorbar\" fill=\"currentColor\">"
-        out += "<rect x=\"\(n(bx))\" y=\"\(n(top))\" width=\"14\" height=\"\(n(ph))\" fill=\"url(#ramp)\" stroke=\"currentColor\" stroke-opacity=\"0.4\"/>"
+        out += "<rect x=\"\(n(bx))\" y=\"\(n(top))\" width=\"14\" height=\"\(n(ph))\" fill=\"url(#\(id))\" stroke=\"currentColor\" stroke-opacity=\"0.4\"/>"
         out += "<text x=\"\(n(bx + 20))\" y=\"\(n(top + 10))\">\(escapeHTML(maxLabel))</text>"
         out += "<text x=\"\(n(bx + 20))\" y=\"\(n(top + ph))\">\(escapeHTML(minLabel))</text>"
         if scale.diverging { out += "<text x=\"\(n(bx + 20))\" y=\"\(n(top + ph / 2 + 4))\">0</text>" }

@@ -1,0 +1,155 @@
+import XCTest
+import Foundation
+@testable import Plot
+
+/// Charts used by the golden snapshots and the SVG checks.
+enum Samples {
+    static let loss = Chart(title: "training loss", xLabel: "epoch", yLabel: "loss", kind: .lines([
+        Series("train", y: (0..<30).map { 2.0 * exp(-Double($0) / 8) + 0.1 }),
+        Series("valid", y: (0..<30).map { 2.2 * exp(-Double($0) / 10) + 0.3 }),
+    ]))
+    static let gradients = Chart(title: "gradient norm", xLabel: "t", yLabel: "|dL/dh_t|", logY: true, kind: .lines([
+        Series("norm", x: (1...20).map(Double.init), y: (1...20).map { pow(0.5, Double($0)) }),
+    ]))
+    static let gaps = Chart(title: "with NaN & inf", kind: .lines([
+        Series("s", y: [1, 2, .nan, 4, 5, .infinity, 3, 2, -.infinity, 1]),
+    ]))
+    static let constant = Chart(title: "constant", kind: .lines([Series("c", y: [3, 3, 3, 3])]))
+    static let single = Chart(title: "one point", kind: .lines([Series("p", y: [0.5])]))
+    static let long = Chart(title: "10,000 points", kind: .lines([
+        Series("sin", y: (0..<10_000).map { sin(Double($0) / 500) + 0.2 * sin(Double($0)) }),
+    ]))
+    static let hidden = Chart(title: "hidden state", xLabel: "t", yLabel: "unit", kind: .heatmap(Heatmap(
+        (0..<6).map { u in (0..<12).map { t in tanh(sin(Double(t + u)) * 2) } },
+        rowLabels: (0..<6).map { "h\($0)" }, scaleLabel: "h_t")))
+    static let positive = Chart(title: "positive", kind: .heatmap(Heatmap(
+        [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], colLabels: ["a", "b", "c", "d"], scaleLabel: "count")))
+
+    static let all: [(String, Chart)] = [("loss", loss), ("gradients", gradients), ("gaps", gaps), ("constant", constant),
+                                         ("single", single), ("long", long), ("hidden", hidden), ("positive", positive)]
+}
+
+final class ChartTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// Compares with `Fixtures/<name>.txt`; RECORD_GOLDENS=1 rewrites the file instead.
+    func assertGolden(_ text: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let url = Self.fixtures.appendingPathComponent(name + ".txt")
+        if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] == "1" {
+            try (text + "\n").write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertEqual(text + "\n", expected, "golden \(name) differs", file: file, line: line)
+    }
+
+    func testGoldenASCII() throws {
+        for (name, chart) in Samples.all {
+            try assertGolden(TextRenderer.render(chart, width: 60, height: 10), "ascii-" + name)
+        }
+    }
+
+    func testGoldenUnicode() throws {
+        for (name, chart) in Samples.all {
+            try assertGolden(TextRenderer.render(chart, width: 60, height: 8, style: .unicode), "unicode-" + name)
+        }
+    }
+
+    func testGoldenSmallMultiples() throws {
+        try assertGolden(TextRenderer.render([Samples.loss, Samples.gradients, Samples.positive], columns: 2, width: 80, height: 6), "ascii-grid")
+    }
+
+    func testASCIIStyleIsSevenBit() {
+        for (name, chart) in Samples.all {
+            let text = TextRenderer.render(chart)
+            XCTAssertTrue(text.unicodeScalars.allSatisfy { $0.value < 128 }, name)
+        }
+    }
+
+    func testEveryLineFitsTheWidth() {
+        for (name, chart) in Samples.all {
+            for style in [ChartStyle.ascii, .unicode] {
+                for width in [1, 5, 10, 17, 24, 33, 40, 59, 80, 81, 120, 200] {
+                    let text = TextRenderer.render(chart, width: width, height: 6, style: style)
+                    for line in text.split(separator: "\n") {
+                        XCTAssertLessThanOrEqual(displayWidth(String(line)), width, "\(name) \(style) width \(width): \(line)")
+                    }
+                }
+            }
+        }
+        let grid = TextRenderer.render(Samples.all.map(\.1), columns: 3, width: 100, height: 5)
+        XCTAssertTrue(grid.split(separator: "\n").allSatisfy { displayWidth(String($0)) <= 100 })
+    }
+
+    func testHeightIsTheNumberOfPlotRows() {
+        let text = TextRenderer.render(Samples.constant, width: 40, height: 7)
+        XCTAssertEqual(text.split(separator: "\n").filter { $0.hasSuffix("|") && !$0.hasSuffix("+") }.count, 7)
+    }
+
+    func testLegendHasDistinctMarkersOnlyForSeveralSeries() {
+        let text = TextRenderer.render(Samples.loss)
+        XCTAssertTrue(text.contains("* train"))
+        XCTAssertTrue(text.contains("o valid"))
+        XCTAssertTrue(text.contains("o"), "second series drawn with its own marker")
+        XCTAssertFalse(TextRenderer.render(Samples.constant).contains("* c"))
+    }
+
+    func testSeriesWithoutFiniteValuesSaysSo() {
+        let nan = Chart(kind: .lines([Series("n", y: [.nan, .infinity])]))
+        XCTAssertTrue(TextRenderer.render(nan).contains("(no finite values)"))
+        let negativeOnLog = Chart(logY: true, kind: .lines([Series("n", y: [-1, 0])]))
+        XCTAssertTrue(TextRenderer.render(negativeOnLog).contains("no positive finite values"))
+        XCTAssertTrue(TextRenderer.render(Chart(kind: .lines([]))).contains("(no data)"))
+        XCTAssertTrue(SVGRenderer.render(nan).contains("(no finite values)"))
+    }
+
+    func testLogScaleTicksArePowersOfTen() {
+        let text = TextRenderer.render(Samples.gradients, width: 60, height: 10)
+        XCTAssertTrue(text.contains("0.1 |"))
+        XCTAssertTrue(text.contains("1e-7 |"))
+    }
+
+    func testHeatmapScaleIsDivergingForMixedSigns() {
+        let text = TextRenderer.render(Samples.hidden, width: 60, height: 10)
+        XCTAssertTrue(text.contains("-0.964 [#=-. '+*@] 0.964  h_t"))
+        XCTAssertTrue(TextRenderer.render(Samples.positive).contains("0 [ .:-=+*#%@] 11  count"))
+    }
+
+    func testLargeHeatmapIsAveragedToFit() {
+        let map = Heatmap(rows: 100, cols: 300, values: (0..<30_000).map { Double($0 % 300) })
+        let text = TextRenderer.render(Chart(kind: .heatmap(map)), width: 50, height: 10)
+        let rows = text.split(separator: "\n").filter { $0.hasSuffix("|") }
+        XCTAssertEqual(rows.count, 10)
+        XCTAssertTrue(rows.allSatisfy { $0.count <= 50 })
+        XCTAssertTrue(rows[0].contains(" ") && rows[0].contains("@"), "low values on the left, high on the right")
+    }
+
+    func testRaggedAndEmptyMatricesDoNotCrash() {
+        let ragged = Heatmap([[1, 2, 3], [4]])
+        XCTAssertEqual(ragged.cols, 3)
+        XCTAssertTrue(ragged[1, 2].isNaN)
+        XCTAssertTrue(TextRenderer.render(Chart(kind: .heatmap(ragged))).contains("? = no value"))
+        XCTAssertTrue(TextRenderer.render(Chart(kind: .heatmap(Heatmap([])))).contains("(empty matrix)"))
+        XCTAssertEqual(Heatmap(rows: 2, cols: 2, values: [1]).values.filter(\.isNaN).count, 3)
+    }
+
+    func testDownsamplingKeepsExtremesOfEachColumn() {
+        let points = (0..<1000).map { (x: Double($0) / 100, y: Double($0 % 7)) }
+        let kept = LineLayout.downsample(points)
+        XCTAssertLessThanOrEqual(kept.count, 11 * 4)
+        for column in 0...10 {
+            let ys = kept.filter { $0.x.rounded() == Double(column) }.map(\.y)
+            XCTAssertEqual(ys.min(), 0, "column \(column)")
+            XCTAssertEqual(ys.max(), 6, "column \(column)")
+        }
+    }
+
+    func testNiceScales() {
+        let s = Scale.linear(0.13, 2.91, maxTicks: 4)
+        XCTAssertEqual(s.ticks, [0, 1, 2, 3])
+        XCTAssertEqual(Scale.linear(0, 1, maxTicks: 5).ticks.map { Scale.linear(0, 1, maxTicks: 5).label($0) }, ["0", "0.25", "0.5", "0.75", "1"])
+        XCTAssertEqual(Scale.linear(0, 3, maxTicks: 10, integral: true).ticks, [0, 1, 2, 3])
+        XCTAssertEqual(Scale.logarithmic(0.002, 30, maxTicks: 10).ticks, [-3, -2, -1, 0, 1, 2])
+        XCTAssertEqual(Scale.linear(5, 5, maxTicks: 3).ticks, [4.5, 5, 5.5])
+    }
+}
