@@ -121,8 +121,9 @@ struct Scale {
         return (-3...4).contains(e) ? NumberFormat.short(NumberFormat.pow10(e), decimals: max(0, -e)) : "1e\(e)"
     }
 
-    /// A linear scale over [min, max] widened to round tick values; `integral` keeps ticks on whole numbers.
-    static func linear(_ minValue: Double, _ maxValue: Double, maxTicks: Int, integral: Bool = false) -> Scale {
+    /// A linear scale over [min, max] widened to round tick values; `integral` keeps ticks on whole numbers;
+    /// `tight` keeps the data range (an x axis should not run past the last point) with ticks inside it.
+    static func linear(_ minValue: Double, _ maxValue: Double, maxTicks: Int, integral: Bool = false, tight: Bool = false) -> Scale {
         var lo = minValue, hi = maxValue
         if !(lo.isFinite && hi.isFinite) || lo > hi { lo = 0; hi = 1 }
         if lo == hi {
@@ -134,18 +135,27 @@ struct Scale {
         var step = niceStep((hi - lo) / Double(max(1, maxTicks - 1)))
         if integral { step = max(1, step.rounded(.up)) }
         guard step.isFinite, step > 0 else { return Scale(lo: lo, hi: hi, ticks: [lo, hi], log: false, decimals: 4) }
-        let first = (lo / step).rounded(.down), last = (hi / step).rounded(.up)
-        lo = first * step
-        hi = last * step
+        let first = (lo / step).rounded(tight ? .up : .down), last = (hi / step).rounded(tight ? .down : .up)
+        if !tight {
+            lo = first * step
+            hi = last * step
+        }
         let count = Int(last - first)
         var ticks: [Double] = []
-        if count <= 100 {
+        if count < 0 {
+            ticks = [lo, hi]
+        } else if count <= 100 {
             for i in 0...count {
                 let t = (first + Double(i)) * step
                 ticks.append(abs(t) < step * 1e-9 ? 0 : t)
             }
         } else {
             ticks = [lo, hi]
+        }
+        // A tight axis also labels its ends when they are not crowded by a round tick.
+        if tight, let a = ticks.first, let b = ticks.last {
+            if a - lo > step / 2 { ticks.insert(lo, at: 0) }
+            if hi - b > step / 2 { ticks.append(hi) }
         }
         let decimals = max(0, -Int(log10(step).rounded(.down)) + (isHalfStep(step) ? 1 : 0))
         return Scale(lo: lo, hi: hi, ticks: ticks, log: false, decimals: min(decimals, 12))
@@ -158,9 +168,10 @@ struct Scale {
         if lo == hi { hi += 1 }
         let count = Int(hi - lo) + 1
         let every = max(1, (count + maxTicks - 1) / max(1, maxTicks))
+        // Counted down from the top so that the largest power is always labelled.
         var ticks: [Double] = []
-        var e = lo
-        while e <= hi { ticks.append(e); e += Double(every) }
+        var e = hi
+        while e >= lo { ticks.insert(e, at: 0); e -= Double(every) }
         return Scale(lo: lo, hi: hi, ticks: ticks, log: true, decimals: 0)
     }
 
@@ -202,11 +213,11 @@ struct LineLayout {
         if xMin > xMax {
             note = series.allSatisfy({ $0.y.isEmpty }) ? "(no data)"
                 : chart.logY ? "(no positive finite values for a log scale)" : "(no finite values)"
-            x = .linear(0, 1, maxTicks: xTicks, integral: implicitX)
+            x = .linear(0, 1, maxTicks: xTicks, integral: implicitX, tight: true)
             y = chart.logY ? .logarithmic(1, 10, maxTicks: yTicks) : .linear(0, 1, maxTicks: yTicks)
             return
         }
-        x = .linear(xMin, xMax, maxTicks: xTicks, integral: implicitX)
+        x = .linear(xMin, xMax, maxTicks: xTicks, integral: implicitX, tight: true)
         y = chart.logY ? .logarithmic(yMin, yMax, maxTicks: yTicks) : .linear(yMin, yMax, maxTicks: yTicks)
     }
 

@@ -105,8 +105,8 @@ final class ChartTests: XCTestCase {
 
     func testLogScaleTicksArePowersOfTen() {
         let text = TextRenderer.render(Samples.gradients, width: 60, height: 10)
-        XCTAssertTrue(text.contains("0.1 |"))
-        XCTAssertTrue(text.contains("1e-7 |"))
+        XCTAssertTrue(text.contains("   1 |"))
+        XCTAssertTrue(text.contains("0.01 |") && text.contains("1e-6 |"))
     }
 
     func testHeatmapScaleIsDivergingForMixedSigns() {
@@ -150,6 +150,16 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(Scale.linear(0, 1, maxTicks: 5).ticks.map { Scale.linear(0, 1, maxTicks: 5).label($0) }, ["0", "0.25", "0.5", "0.75", "1"])
         XCTAssertEqual(Scale.linear(0, 3, maxTicks: 10, integral: true).ticks, [0, 1, 2, 3])
         XCTAssertEqual(Scale.logarithmic(0.002, 30, maxTicks: 10).ticks, [-3, -2, -1, 0, 1, 2])
+        XCTAssertEqual(Scale.logarithmic(1e-7, 1, maxTicks: 3).ticks, [-6, -3, 0])
         XCTAssertEqual(Scale.linear(5, 5, maxTicks: 3).ticks, [4.5, 5, 5.5])
+    }
+}
+
+final class ScaleTests: XCTestCase {
+    func testTightScaleKeepsTheDataRange() {
+        let s = Scale.linear(0, 29, maxTicks: 4, integral: true, tight: true)
+        XCTAssertEqual(s.lo, 0)
+        XCTAssertEqual(s.hi, 29)
+        XCTAssertEqual(s.ticks, [0, 10, 20, 29])
     }
 }

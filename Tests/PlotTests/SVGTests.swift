@@ -57,7 +57,7 @@ final class SVGTests: XCTestCase {
         XCTAssertEqual(paths.count, 2)
         XCTAssertNotEqual(paths[0].attributes["stroke"], paths[1].attributes["stroke"])
         XCTAssertTrue(doc.texts.contains("train") && doc.texts.contains("valid"), "legend entries")
-        XCTAssertTrue(doc.texts.contains("0") && doc.texts.contains("30"), "x tick labels")
+        XCTAssertTrue(doc.texts.contains("0") && doc.texts.contains("29"), "x tick labels, the last point included")
         XCTAssertTrue(doc.texts.contains("2"), "y tick labels")
     }
 
