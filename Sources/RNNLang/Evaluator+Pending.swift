@@ -11,7 +11,7 @@ extension StatementContext {
         case .train: return try train(statement)
         case .predict: return try predict(statement)
         case .sample: return try sample(statement)
-        case .plot: word = "plot"
+        case let .plot(target, options): return try plot(target, options)
         case let .save(name, path): return try save(name, path)
         case let .load(name, path): return try load(name, path)
         case let .runs(name): return output.display(try runsTable(name), displayID: nil)

@@ -115,7 +115,6 @@ extension StatementContext {
             case "seed": o.seed = UInt64(try eval(opt.value).integer("seed", at: r, min: 0))
             case "plot":
                 showPlot = try eval(opt.value).boolean("plot", at: r)
-                if showPlot { throw Diagnostic(.value, "plot=true is not available in this build of rnn-kernel yet", at: r) }
             default: break
             }
             shown.append("\(opt.key)=\(try evalOption(opt.value).literal)")
@@ -134,16 +133,29 @@ extension StatementContext {
         }
         let displayID = "train-" + makeUUID()
         var lastDraw = -1.0
+        var curve = entry.lossHistory
+        var lastChart = -1.0
+        let chartID = "train-plot-" + makeUUID()
+        let chartOptions = PlotOptions()
+        let modelName = name.name
+        let context = self
         let out = output
         let interruptFlag = interrupt
         let result: TrainResult
         do {
             result = try entry.model.train(on: data, options: o, progress: { p in
+                curve.append(p.loss)
                 let done = p.step == p.totalSteps
                 if p.elapsed - lastDraw >= 0.1 || done || lastDraw < 0 {
                     let bundle = progressBundle(p)
                     if lastDraw < 0 { out.display(bundle, displayID: displayID) } else { out.updateDisplay(bundle, displayID: displayID) }
                     lastDraw = p.elapsed
+                }
+                // The loss chart is redrawn in place about twice a second, and once at the end.
+                if showPlot, p.elapsed - lastChart >= 0.5 || done || lastChart < 0 {
+                    let chart = context.chartBundle(context.lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions)
+                    if lastChart < 0 { out.display(chart, displayID: chartID) } else { out.updateDisplay(chart, displayID: chartID) }
+                    lastChart = p.elapsed
                 }
             }, shouldStop: { interruptFlag.isRaised })
         } catch let e as ModelError {

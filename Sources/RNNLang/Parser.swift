@@ -202,10 +202,14 @@ public struct Parser {
                 let seq = try expression()
                 return .plot(.hidden(model, seq), options: try trailingOptions())
             default:
-                let model = try ident("a model name after 'plot gradients'")
+                var models = [try ident("a model name after 'plot gradients'")]
+                while case .name(let n) = peek, n != "on" {
+                    models.append(try ident("a model name or 'on'"))
+                    if peek == .punct(",") { _ = take() }
+                }
                 _ = try keyword("on")
                 let data = try expression()
-                return .plot(.gradients(model, data), options: try trailingOptions())
+                return .plot(.gradients(models, data), options: try trailingOptions())
             }
         }
         let value = try expression()

@@ -83,7 +83,8 @@ public struct Ident: Equatable, Sendable {
 public enum PlotTarget: Equatable, Sendable {
     case loss([Ident])
     case hidden(Ident, Expr)
-    case gradients(Ident, Expr)
+    /// `plot gradients NAME [NAME ...] on DATA`
+    case gradients([Ident], Expr)
     /// `plot NAME.PARAM`, `plot SEQ`, `plot NAME`
     case value(Expr)
 }

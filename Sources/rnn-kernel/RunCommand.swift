@@ -41,7 +41,13 @@ final class TerminalSink: OutputSink {
     private var live: [String: MimeBundle] = [:]
     private var liveOrder: [String] = []
 
+    /// Live outputs other than progress (e.g. a loss chart redrawn as training runs): only their
+    /// final version is printed, before the next output or at the end.
+    private var pending: [String] = []
+    private var drewProgress = false
+
     func stream(_ name: StreamName, _ text: String) {
+        flushLive()
         if name == .stderr { writeStderr(text) } else { writeStdout(text) }
     }
 
@@ -49,8 +55,10 @@ final class TerminalSink: OutputSink {
         if let displayID {
             if live[displayID] == nil { liveOrder.append(displayID) }
             live[displayID] = bundle
-            if isProgress(bundle) { drawProgress(bundle); return }
+            if isProgress(bundle) { drawProgress(bundle) } else if !pending.contains(displayID) { pending.append(displayID) }
+            return
         }
+        flushLive()
         printBundle(bundle)
     }
 
@@ -61,16 +69,24 @@ final class TerminalSink: OutputSink {
 
     func clearOutput(wait: Bool) {}
 
-    /// Called at the end of the script.
-    func finish() {
-        if liveTerminal, !liveOrder.isEmpty { writeStderr("\n") }
+    private func flushLive() {
+        if drewProgress {
+            writeStderr("\n")
+            drewProgress = false
+        }
+        for id in pending { if let b = live[id] { printBundle(b) } }
+        pending.removeAll()
     }
+
+    /// Called at the end of the script.
+    func finish() { flushLive() }
 
     private func isProgress(_ b: MimeBundle) -> Bool { b.metadata["rnn-kernel"]?["progress"]?.boolValue == true }
 
     private func drawProgress(_ b: MimeBundle) {
         guard liveTerminal, let text = b["text/plain"]?.stringValue else { return }
         writeStderr("\r\u{1B}[2K" + text)
+        drewProgress = true
     }
 
     private func printBundle(_ b: MimeBundle) {

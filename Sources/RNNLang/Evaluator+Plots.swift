@@ -1,0 +1,145 @@
+import JSON
+import Jupyter
+import Plot
+import RNN
+import Store
+
+/// How a plot statement asked to be drawn.
+struct PlotOptions {
+    var width = 80
+    var height = 16
+    var title: String?
+    var log: Bool?
+    var style = ChartStyle.ascii
+}
+
+extension StatementContext {
+    mutating func plotOptions(_ options: [OptionArg]) throws -> PlotOptions {
+        try checkOptions(options, OptionTable.plot, statement: "plot")
+        var o = PlotOptions()
+        for opt in options {
+            let r = opt.value.range
+            switch opt.key {
+            case "width":
+                o.width = try eval(opt.value).integer("width", at: r, min: 30)
+                if o.width > 400 { throw Diagnostic(.value, "expected width of at most 400 columns, found \(o.width)", at: r) }
+            case "height":
+                o.height = try eval(opt.value).integer("height", at: r, min: 5)
+                if o.height > 200 { throw Diagnostic(.value, "expected height of at most 200 rows, found \(o.height)", at: r) }
+            case "title": o.title = try eval(opt.value).text("title", at: r)
+            case "log": o.log = try eval(opt.value).boolean("log", at: r)
+            case "style": o.style = ChartStyle(rawValue: try evalOption(opt.value).choice("style", ["ascii", "unicode"], at: r))!
+            default: break
+            }
+        }
+        return o
+    }
+
+    /// One display bundle: the text chart for terminals and the SVG for rich front ends.
+    func chartBundle(_ chart: Chart, _ o: PlotOptions) -> MimeBundle {
+        MimeBundle([(mime: "text/plain", value: .string(TextRenderer.render(chart, width: o.width, height: o.height, style: o.style))),
+                    (mime: "image/svg+xml", value: .string(SVGRenderer.render(chart, width: 640, height: 360)))])
+    }
+
+    /// The loss curves of several models, one series a model.
+    func lossChart(_ curves: [(name: String, losses: [Double])], _ o: PlotOptions, title: String? = nil) -> Chart {
+        Chart(title: o.title ?? title ?? "training loss", xLabel: "step", yLabel: "loss", logY: o.log ?? false,
+              kind: .lines(curves.map { Series($0.name, x: $0.losses.indices.map { Double($0 + 1) }, y: $0.losses) }))
+    }
+
+    mutating func plot(_ target: PlotTarget, _ options: [OptionArg]) throws {
+        let o = try plotOptions(options)
+        switch target {
+        case let .loss(names):
+            var curves: [(name: String, losses: [Double])] = []
+            for n in names {
+                let e = try modelEntry(n)
+                guard !e.lossHistory.isEmpty else {
+                    throw Diagnostic(.value, "'\(n.name)' has not been trained yet, so it has no loss curve; train it first", at: n.range)
+                }
+                curves.append((n.name, e.lossHistory))
+            }
+            output.display(chartBundle(lossChart(curves, o, title: "training loss of " + names.map(\.name).joined(separator: ", ")), o), displayID: nil)
+        case let .hidden(name, seqExpr):
+            let e = try modelEntry(name)
+            let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+            let trace: ForwardTrace
+            do { trace = try e.model.forward(seq) } catch let err as ModelError { throw modelError(err, at: seqExpr.range) }
+            let c = e.model.config
+            let units = c.stateWidth
+            var rows: [[Double]] = []
+            for u in 0..<units { rows.append(trace.states.map { $0[u] }) }
+            let labels = (0..<units).map { u in c.bidirectional ? (u < c.hidden ? "f\(u)" : "r\(u - c.hidden)") : "h\(u)" }
+            let map = Heatmap(rows, rowLabels: labels, colLabels: seq.indices.map { String($0 + 1) }, scaleLabel: "h_t")
+            let chart = Chart(title: o.title ?? "hidden state of \(name.name): units × time", xLabel: "t", yLabel: "unit", kind: .heatmap(map))
+            output.display(chartBundle(chart, o), displayID: nil)
+        case let .gradients(names, dataExpr):
+            let v = try eval(dataExpr)
+            guard case let .dataset(data) = v else {
+                throw Diagnostic(.value, "expected a dataset after 'on' (a sequence with its target can be written as pairs([[SEQ, TARGET]])), found \(v.kindDescription)", at: dataExpr.range)
+            }
+            var series: [Series] = []
+            for n in names {
+                let e = try modelEntry(n)
+                let norms: [Double]
+                do { norms = try meanHiddenGradientNorms(e.model, data) } catch let err as ModelError { throw modelError(err, at: dataExpr.range) }
+                series.append(Series(n.name, x: norms.indices.map { Double($0 + 1) }, y: norms))
+            }
+            let chart = Chart(title: o.title ?? "‖∂L/∂h_t‖ over time: vanishing or exploding gradients", xLabel: "t", yLabel: "‖∂L/∂h_t‖",
+                              logY: o.log ?? true, kind: .lines(series))
+            output.display(chartBundle(chart, o), displayID: nil)
+        case let .value(expr):
+            if case let .member(m, p, r) = expr {
+                let e = try modelEntry(Ident(m, r))
+                guard let t = e.model.parameter(p) else {
+                    throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, e.model.parameterNames))", at: r)
+                }
+                let rows = t.shape.count == 2 ? t.rows : 1, cols = t.shape.count == 2 ? t.cols : t.count
+                let map = Heatmap(rows: rows, cols: cols, values: t.values, scaleLabel: "\(m).\(p)")
+                let chart = Chart(title: o.title ?? "\(m).\(p) (\(t.shapeText))", xLabel: "column", yLabel: "row", kind: .heatmap(map))
+                output.display(chartBundle(chart, o), displayID: nil)
+                return
+            }
+            let value = try eval(expr)
+            if case let .model(n) = value {
+                throw Diagnostic(.value, "'\(n)' is a model: use 'plot loss \(n)', 'plot hidden \(n) on SEQ' or 'plot \(n).PARAM'", at: expr.range)
+            }
+            guard case let .list(items) = value, !items.isEmpty else {
+                throw Diagnostic(.value, "expected a sequence (a list of numbers) or a list of sequences to plot, found \(value.kindDescription)", at: expr.range)
+            }
+            var series: [Series] = []
+            if items.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
+                series = [Series("", y: try value.vector("the sequence", at: expr.range))]
+            } else {
+                for (i, item) in items.enumerated() {
+                    let ys = try item.vector("series \(i + 1)", at: expr.range)
+                    series.append(Series("series \(i + 1)", x: ys.indices.map { Double($0 + 1) }, y: ys))
+                }
+            }
+            if series.count == 1 { series[0].x = series[0].y.indices.map { Double($0 + 1) } }
+            let chart = Chart(title: o.title ?? "", xLabel: "t", yLabel: "value", logY: o.log ?? false, kind: .lines(series))
+            output.display(chartBundle(chart, o), displayID: nil)
+        }
+    }
+
+    /// ‖∂L/∂h_t‖ per step, each example's own loss, averaged over (at most 64) examples.
+    func meanHiddenGradientNorms(_ model: Model, _ data: Dataset) throws -> [Double] {
+        let loss: Loss = data.isClassification ? .xent : .mse
+        try model.check(data, loss: loss)
+        let engine = Engine(config: model.config)
+        var g = [Double](repeating: 0, count: engine.parameterCount)
+        var sums: [Double] = [], counts: [Int] = []
+        for e in 0..<min(data.count, 64) {
+            let r = g.withUnsafeMutableBufferPointer { gp in
+                engine.run(model.flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: [e]), loss: loss,
+                           gradient: gp.baseAddress!, recordHiddenGradients: true)
+            }
+            for (t, v) in r.hiddenGradientNorms.enumerated() {
+                if t >= sums.count { sums.append(0); counts.append(0) }
+                sums[t] += v
+                counts[t] += 1
+            }
+        }
+        return zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : 0 }
+    }
+}
