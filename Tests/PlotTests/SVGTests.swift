@@ -114,3 +114,14 @@ final class SVGTests: XCTestCase {
         XCTAssertEqual(doc.named("svg")[3].attributes["y"], "200")
     }
 }
+
+final class SVGPreview: XCTestCase {
+    /// PLOT_PREVIEW=DIR writes sample SVGs there to be looked at (e.g. with rsvg-convert).
+    func testWritePreviewsWhenAsked() throws {
+        guard let dir = ProcessInfo.processInfo.environment["PLOT_PREVIEW"] else { return }
+        for (name, chart) in Samples.all {
+            try SVGRenderer.render(chart).write(toFile: dir + "/" + name + ".svg", atomically: true, encoding: .utf8)
+        }
+        try SVGRenderer.render([Samples.loss, Samples.hidden, Samples.gradients, Samples.positive], columns: 2).write(toFile: dir + "/grid.svg", atomically: true, encoding: .utf8)
+    }
+}
