@@ -17,6 +17,20 @@ public enum NumberFormat {
         return text
     }
 
+    /// `digits` significant digits, trailing zeros dropped: 0.000123456 -> "0.000123", 123456 -> "123456".
+    public static func significant(_ v: Double, digits: Int = 4) -> String {
+        guard v.isFinite, v != 0 else { return short(v) }
+        let digits = max(1, digits)
+        let magnitude = Int(log10(abs(v)).rounded(.down))
+        if magnitude >= 15 || magnitude < -6 { return exponent(v, digits: digits - 1) }
+        if magnitude >= digits - 1 {
+            // Round away the digits past the significant ones; the integer part prints whole.
+            let scale = pow10(magnitude - digits + 1)
+            return short((v / scale).rounded() * scale, decimals: 0)
+        }
+        return short(v, decimals: digits - 1 - magnitude)
+    }
+
     /// `[1, 2.5, -0.3333]`: a vector with each entry in `short` form.
     public static func vector(_ v: [Double], decimals: Int = 4) -> String {
         "[" + v.map { short($0, decimals: decimals) }.joined(separator: ", ") + "]"

@@ -24,9 +24,13 @@ public struct Table: Equatable, Sendable {
 
     private func cell(_ row: [String], _ c: Int) -> String { c < row.count ? row[c].replacingNewlines() : "" }
 
+    /// The widest row decides: a row longer than the headers keeps its extra cells (under blank headers).
+    private var columnCount: Int { allRows.map(\.count).max() ?? 0 }
+
     /// ASCII borders (+, -, |), one space of padding, widths by displayed characters.
     public func renderText() -> String {
-        let columns = headers.count
+        let columns = columnCount
+        guard columns > 0 else { return (title.map { $0 + "\n" } ?? "") + "(empty table)" }
         var widths = [Int](repeating: 0, count: columns)
         for row in allRows { for c in 0..<columns { widths[c] = max(widths[c], displayWidth(cell(row, c))) } }
         let rule = "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+"
@@ -56,7 +60,7 @@ public struct Table: Equatable, Sendable {
     /// A `<table>` with escaped cells; right-aligned columns say so in their style.
     public func renderHTML() -> String {
         func cells(_ row: [String], tag: String) -> String {
-            (0..<headers.count).map { c in
+            (0..<columnCount).map { c in
                 let style = alignments[safe: c] == .right ? " style=\"text-align:right\"" : " style=\"text-align:left\""
                 return "<\(tag)\(style)>\(escapeHTML(cell(row, c)))</\(tag)>"
             }.joined()
