@@ -200,12 +200,13 @@ struct LineLayout {
 
     init(_ chart: Chart, series: [Series], xTicks: Int, yTicks: Int) {
         var xMin = Double.infinity, xMax = -Double.infinity, yMin = Double.infinity, yMax = -Double.infinity
+        // Whole-number x values (indices, steps, epochs) keep whole-number ticks.
         var implicitX = true
         for s in series {
-            if s.x != nil { implicitX = false }
             for i in s.y.indices {
                 let xv = s.xValue(i), yv = s.y[i]
                 guard xv.isFinite, yv.isFinite, !chart.logY || yv > 0 else { continue }
+                if xv != xv.rounded() { implicitX = false }
                 xMin = min(xMin, xv); xMax = max(xMax, xv)
                 yMin = min(yMin, yv); yMax = max(yMax, yv)
             }

@@ -34,6 +34,7 @@ public enum SVGRenderer {
     /// Attributes of the opening tag (after the name) through the last child, without the closing tag.
     /// `id` names the colour ramp gradient, unique within one document.
     static func body(_ chart: Chart, width w: Double, height h: Double, id: String) -> String {
+        let chart = chart.mappingText { $0 }
         var out = " viewBox=\"0 0 \(n(w)) \(n(h))\" font-family=\"sans-serif\" font-size=\"12\">"
         if let title = chart.title { out += "<title>\(escapeHTML(title))</title>" }
         switch chart.kind {

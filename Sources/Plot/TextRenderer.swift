@@ -12,6 +12,7 @@ public enum TextRenderer {
     /// (a heatmap with more rows than that averages neighbouring rows).
     public static func render(_ chart: Chart, width: Int = 80, height: Int = 16, style: ChartStyle = .ascii) -> String {
         let width = max(1, width), height = max(2, height)
+        let chart = style == .ascii ? chart.mappingText(asciiSafe) : chart.mappingText { $0 }
         let lines: [String]
         switch chart.kind {
         case let .lines(series): lines = lineChart(chart, series, width: width, height: height, style: style)
@@ -164,6 +165,31 @@ public enum TextRenderer {
 
     // MARK: Pieces
 
+    /// Spellings of common math symbols in 7-bit ASCII; anything else outside ASCII becomes "?".
+    static let asciiSpellings: [Character: String] = [
+        "‖": "||", "∂": "d", "×": "x", "·": ".", "—": "-", "–": "-", "−": "-", "…": "...", "→": "->", "←": "<-",
+        "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "±": "+-", "∑": "sum", "√": "sqrt", "∞": "inf", "’": "'", "‘": "'",
+        "“": "\"", "”": "\"", "α": "alpha", "β": "beta", "η": "eta", "λ": "lambda", "σ": "sigma", "θ": "theta", "μ": "mu", "ε": "eps",
+    ]
+
+    /// `s` in 7-bit ASCII so that the default text form stays plain in any terminal or file.
+    static func asciiSafe(_ s: String) -> String {
+        guard !s.unicodeScalars.allSatisfy({ $0.value < 128 }) else { return s }
+        var out = ""
+        for ch in s {
+            if ch.unicodeScalars.allSatisfy({ $0.value < 128 }) {
+                out.append(ch)
+            } else if let spelled = asciiSpellings[ch] {
+                out += spelled
+            } else if let base = ch.unicodeScalars.first, base.value < 128 {
+                out.unicodeScalars.append(base)  // a letter with combining marks keeps its letter
+            } else {
+                out += "?"
+            }
+        }
+        return out
+    }
+
     /// Labels centred on their columns, left to right, each dropped if it would touch the one before.
     static func tickLine(_ ticks: [(col: Int, label: String)], width: Int) -> String {
         var line = [Character](repeating: " ", count: width)
@@ -222,6 +248,27 @@ public enum TextRenderer {
         var s = s
         while s.last == " " { s.removeLast() }
         return s
+    }
+}
+
+extension Chart {
+    /// The chart with every label passed through `f`, and empty titles and axis names dropped.
+    func mappingText(_ f: (String) -> String) -> Chart {
+        func label(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : f($0) } }
+        var copy = self
+        copy.title = label(title)
+        copy.xLabel = label(xLabel)
+        copy.yLabel = label(yLabel)
+        switch kind {
+        case let .lines(series):
+            copy.kind = .lines(series.map { var s = $0; s.name = f(s.name); return s })
+        case var .heatmap(map):
+            map.rowLabels = map.rowLabels.map(f)
+            map.colLabels = map.colLabels.map(f)
+            map.scaleLabel = label(map.scaleLabel)
+            copy.kind = .heatmap(map)
+        }
+        return copy
     }
 }
 

@@ -163,3 +163,26 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(s.ticks, [0, 10, 20, 29])
     }
 }
+
+final class LabelTests: XCTestCase {
+    func testASCIIStyleSpellsOutMathSymbols() {
+        let chart = Chart(title: "‖∂L/∂h_t‖ × 2", xLabel: "t", yLabel: "η", kind: .lines([Series("α", y: [1, 2]), Series("日本", y: [2, 1])]))
+        let text = TextRenderer.render(chart)
+        XCTAssertTrue(text.unicodeScalars.allSatisfy { $0.value < 128 })
+        XCTAssertTrue(text.contains("||dL/dh_t|| x 2"))
+        XCTAssertTrue(text.contains("* alpha") && text.contains("o ??"))
+        XCTAssertTrue(TextRenderer.render(chart, style: .unicode).contains("‖∂L/∂h_t‖"), "unicode style keeps the symbols")
+    }
+
+    func testEmptyTitleIsDropped() {
+        let chart = Chart(title: "", kind: .lines([Series(y: [1, 2])]))
+        XCTAssertTrue(TextRenderer.render(chart).hasPrefix(" "), "starts with the frame, not a blank title line")
+        XCTAssertFalse(SVGRenderer.render(chart).contains("class=\"title\""))
+    }
+
+    func testWholeNumberXValuesKeepWholeTicks() {
+        let chart = Chart(kind: .lines([Series(x: [1, 2], y: [3, 1])]))
+        let ticks = TextRenderer.render(chart, width: 60, height: 5).split(separator: "\n").last!
+        XCTAssertEqual(ticks.split(separator: " "), ["1", "2"])
+    }
+}
