@@ -112,7 +112,13 @@ struct Scale {
         } else {
             t = v
         }
-        return (t - lo) / (hi - lo)
+        return position(t)
+    }
+
+    /// 0...1 place of a value already in axis units (a tick); written so that no difference overflows.
+    @inline(__always) func position(_ t: Double) -> Double {
+        let span = hi - lo
+        return t / span - lo / span
     }
 
     func label(_ t: Double) -> String {
@@ -126,6 +132,9 @@ struct Scale {
     static func linear(_ minValue: Double, _ maxValue: Double, maxTicks: Int, integral: Bool = false, tight: Bool = false) -> Scale {
         var lo = minValue, hi = maxValue
         if !(lo.isFinite && hi.isFinite) || lo > hi { lo = 0; hi = 1 }
+        // Near the ends of Double the span would overflow; such data still draws, clipped to the frame.
+        lo = max(lo, -8e307)
+        hi = min(hi, 8e307)
         if lo == hi {
             let d = integral || lo == 0 ? 1 : abs(lo) * 0.1
             lo -= d
@@ -140,7 +149,8 @@ struct Scale {
             lo = first * step
             hi = last * step
         }
-        let count = Int(last - first)
+        // Subnormal steps can make the tick count overflow: such an axis gets its two ends only.
+        let count = (last - first).isFinite && abs(last - first) < 1e6 ? Int(last - first) : -1
         var ticks: [Double] = []
         if count < 0 {
             ticks = [lo, hi]
@@ -234,7 +244,7 @@ struct LineLayout {
             run.removeAll(keepingCapacity: true)
         }
         for i in s.y.indices {
-            guard let fx = x.fraction(s.xValue(i)), let fy = y.fraction(s.y[i]) else { flush(); continue }
+            guard let fx = x.fraction(s.xValue(i)), let fy = y.fraction(s.y[i]), fx.isFinite, fy.isFinite else { flush(); continue }
             run.append((fx * sx, (1 - fy) * sy))
         }
         flush()
@@ -273,6 +283,8 @@ struct ValueScale {
         var lo = Double.infinity, hi = -Double.infinity
         for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
         if lo > hi { lo = 0; hi = 0 }
+        lo = max(lo, -8e307)  // keeps hi - lo finite
+        hi = min(hi, 8e307)
         diverging = lo < 0 && hi > 0
         if diverging {
             let m = max(-lo, hi)
@@ -285,6 +297,6 @@ struct ValueScale {
 
     /// 0...1 position of a value on the scale; 0.5 for a constant matrix.
     @inline(__always) func fraction(_ v: Double) -> Double {
-        hi > lo ? min(1, max(0, (v - lo) / (hi - lo))) : 0.5
+        hi > lo ? (min(max(v, lo), hi) - lo) / (hi - lo) : 0.5
     }
 }

@@ -74,14 +74,14 @@ public enum SVGRenderer {
         func py(_ f: Double) -> Double { top + (1 - f) * ph }
         // Grid lines and tick labels.
         out += "<g class=\"grid\" stroke=\"currentColor\" stroke-opacity=\"0.15\">"
-        for t in layout.y.ticks { let y = py((t - layout.y.lo) / (layout.y.hi - layout.y.lo)); out += "<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + pw))\" y2=\"\(n(y))\"/>" }
-        for t in layout.x.ticks { let x = px((t - layout.x.lo) / (layout.x.hi - layout.x.lo)); out += "<line x1=\"\(n(x))\" y1=\"\(n(top))\" x2=\"\(n(x))\" y2=\"\(n(top + ph))\"/>" }
+        for t in layout.y.ticks { let y = py(layout.y.position(t)); out += "<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + pw))\" y2=\"\(n(y))\"/>" }
+        for t in layout.x.ticks { let x = px(layout.x.position(t)); out += "<line x1=\"\(n(x))\" y1=\"\(n(top))\" x2=\"\(n(x))\" y2=\"\(n(top + ph))\"/>" }
         out += "</g><g class=\"ticks\" fill=\"currentColor\">"
         for (t, label) in zip(layout.y.ticks, yLabels) {
-            out += "<text x=\"\(n(left - 6))\" y=\"\(n(py((t - layout.y.lo) / (layout.y.hi - layout.y.lo)) + 4))\" text-anchor=\"end\">\(escapeHTML(label))</text>"
+            out += "<text x=\"\(n(left - 6))\" y=\"\(n(py(layout.y.position(t)) + 4))\" text-anchor=\"end\">\(escapeHTML(label))</text>"
         }
         for t in layout.x.ticks {
-            out += "<text x=\"\(n(px((t - layout.x.lo) / (layout.x.hi - layout.x.lo))))\" y=\"\(n(top + ph + 16))\" text-anchor=\"middle\">\(escapeHTML(layout.x.label(t)))</text>"
+            out += "<text x=\"\(n(px(layout.x.position(t))))\" y=\"\(n(top + ph + 16))\" text-anchor=\"middle\">\(escapeHTML(layout.x.label(t)))</text>"
         }
         out += "</g>"
         if let note = layout.note {
@@ -188,7 +188,7 @@ public enum SVGRenderer {
 
     /// `#rrggbb` at position 0...1 along a ramp of colour stops.
     static func colour(_ ramp: [(Double, Double, Double)], _ f: Double) -> String {
-        let x = min(1, max(0, f)) * Double(ramp.count - 1)
+        let x = (f.isNaN ? 0.5 : min(1, max(0, f))) * Double(ramp.count - 1)
         let i = min(ramp.count - 2, Int(x)), t = x - Double(i)
         let a = ramp[i], b = ramp[i + 1]
         func hex(_ v: Double) -> String {

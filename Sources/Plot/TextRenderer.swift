@@ -91,7 +91,7 @@ public enum TextRenderer {
         if let yLabel = chart.yLabel { lines.append(yLabel) }
         var rowLabel = [String?](repeating: nil, count: height)
         for (t, label) in zip(layout.y.ticks, yLabels) {
-            let row = Int(((layout.y.hi - t) / (layout.y.hi - layout.y.lo) * Double(height - 1)).rounded())
+            let row = Int(((1 - layout.y.position(t)) * Double(height - 1)).rounded())
             if rowLabel.indices.contains(row) { rowLabel[row] = label }
         }
         let margin = String(repeating: " ", count: labelWidth + 1)
@@ -103,7 +103,7 @@ public enum TextRenderer {
         lines.append(margin + box.bottomLeft + String(repeating: box.horizontal, count: inner) + box.bottomRight)
         let left = labelWidth + 2
         lines.append(tickLine(layout.x.ticks.map { t in
-            (left + Int((((t - layout.x.lo) / (layout.x.hi - layout.x.lo)) * Double(inner - 1)).rounded()), layout.x.label(t))
+            (left + Int((layout.x.position(t) * Double(inner - 1)).rounded()), layout.x.label(t))
         }, width: left + inner + 1))
         if let xLabel = chart.xLabel { lines.append(String(repeating: " ", count: left) + center(xLabel, inner)) }
         if series.count > 1 {

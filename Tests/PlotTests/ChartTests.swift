@@ -186,3 +186,23 @@ final class LabelTests: XCTestCase {
         XCTAssertEqual(ticks.split(separator: " "), ["1", "2"])
     }
 }
+
+final class ExtremeValueTests: XCTestCase {
+    func testHugeTinyAndNegativeZeroValuesDrawWithoutCrashing() {
+        let cases: [[Double]] = [[1.7e308, -1.7e308], [.greatestFiniteMagnitude, .greatestFiniteMagnitude], [1e-300, 2e-300],
+                                 [-0.0, 0.0], [5e-324, 1], [.nan], [], [-.infinity, .infinity], [1e15, 1e15 + 1]]
+        for ys in cases {
+            for logY in [false, true] {
+                let chart = Chart(logY: logY, kind: .lines([Series("s", y: ys), Series("t", x: ys, y: ys)]))
+                for style in [ChartStyle.ascii, .unicode] {
+                    let text = TextRenderer.render(chart, width: 50, height: 6, style: style)
+                    XCTAssertTrue(text.split(separator: "\n").allSatisfy { displayWidth(String($0)) <= 50 }, "\(ys)")
+                }
+                _ = SVGCollector.parse(SVGRenderer.render(chart))
+            }
+            let map = Chart(kind: .heatmap(Heatmap([ys, ys.reversed()])))
+            XCTAssertFalse(TextRenderer.render(map, width: 40).isEmpty)
+            _ = SVGCollector.parse(SVGRenderer.render(map))
+        }
+    }
+}
