@@ -56,6 +56,19 @@ public struct Heatmap: Equatable, Sendable {
 
     @inline(__always) public subscript(r: Int, c: Int) -> Double { values[r * cols + c] }
 
+    /// Mean of the finite values in rows r0..<r1 and columns c0..<c1, NaN when there are none.
+    func blockMean(rows r: Range<Int>, cols c: Range<Int>) -> Double {
+        var sum = 0.0, n = 0
+        for i in r { for j in c { let v = values[i * cols + j]; if v.isFinite { sum += v; n += 1 } } }
+        return n == 0 ? .nan : sum / Double(n)
+    }
+
+    /// The i-th of `parts` nearly equal slices of 0..<count.
+    static func slice(_ i: Int, of parts: Int, count: Int) -> Range<Int> {
+        let a = i * count / parts
+        return a..<max(a + 1, (i + 1) * count / parts)
+    }
+
     func rowLabel(_ r: Int) -> String { r < rowLabels.count ? rowLabels[r] : String(r) }
     func colLabel(_ c: Int) -> String { c < colLabels.count ? colLabels[c] : String(c) }
 }

@@ -147,25 +147,33 @@ public enum SVGRenderer {
         guard map.rows > 0, map.cols > 0 else {
             return out + "<text class=\"note\" x=\"\(n(left + pw / 2))\" y=\"\(n(top + ph / 2))\" text-anchor=\"middle\" fill=\"currentColor\">(empty matrix)</text>"
         }
-        let cw = pw / Double(map.cols), ch = ph / Double(map.rows)
+        // A matrix larger than the drawing averages blocks of cells so that no cell is under 2 units.
+        let shownRows = min(map.rows, max(1, Int(ph / 2))), shownCols = min(map.cols, max(1, Int(pw / 2)))
+        let cw = pw / Double(shownCols), ch = ph / Double(shownRows)
+        let tooltips = shownRows * shownCols <= 2500
         out += "<g class=\"cells\" shape-rendering=\"crispEdges\">"
-        for r in 0..<map.rows {
-            for c in 0..<map.cols {
-                let v = map[r, c]
-                guard v.isFinite else { continue }  // no value: no cell, the background shows through
-                out += "<rect x=\"\(n(left + Double(c) * cw))\" y=\"\(n(top + Double(r) * ch))\" width=\"\(n(cw + 0.05))\" height=\"\(n(ch + 0.05))\" fill=\"\(colour(ramp, scale.fraction(v)))\"><title>\(escapeHTML(map.rowLabel(r))), \(escapeHTML(map.colLabel(c))): \(NumberFormat.short(v))</title></rect>"
+        for r in 0..<shownRows {
+            let rows = Heatmap.slice(r, of: shownRows, count: map.rows)
+            for c in 0..<shownCols {
+                let cols = Heatmap.slice(c, of: shownCols, count: map.cols)
+                let v = map.blockMean(rows: rows, cols: cols)
+                guard !v.isNaN else { continue }  // no value: no cell, the background shows through
+                out += "<rect x=\"\(n(left + Double(c) * cw))\" y=\"\(n(top + Double(r) * ch))\" width=\"\(n(cw + 0.05))\" height=\"\(n(ch + 0.05))\" fill=\"\(colour(ramp, scale.fraction(v)))\""
+                out += tooltips ? "><title>\(escapeHTML(map.rowLabel(rows.lowerBound))), \(escapeHTML(map.colLabel(cols.lowerBound))): \(NumberFormat.short(v))</title></rect>" : "/>"
             }
         }
         out += "</g><g class=\"ticks\" fill=\"currentColor\">"
         // Labels every k-th row/column so that they do not overlap.
         let rowEvery = max(1, Int((14 / ch).rounded(.up)))
-        for r in stride(from: 0, to: map.rows, by: rowEvery) {
-            out += "<text x=\"\(n(left - 5))\" y=\"\(n(top + (Double(r) + 0.5) * ch + 4))\" text-anchor=\"end\">\(escapeHTML(String(map.rowLabel(r).prefix(16))))</text>"
+        for r in stride(from: 0, to: shownRows, by: rowEvery) {
+            let label = map.rowLabel(Heatmap.slice(r, of: shownRows, count: map.rows).lowerBound)
+            out += "<text x=\"\(n(left - 5))\" y=\"\(n(top + (Double(r) + 0.5) * ch + 4))\" text-anchor=\"end\">\(escapeHTML(String(label.prefix(16))))</text>"
         }
         let widest = Double((0..<map.cols).map { map.colLabel($0).count }.max() ?? 1) * charWidth + 6
         let colEvery = max(1, Int((widest / cw).rounded(.up)))
-        for c in stride(from: 0, to: map.cols, by: colEvery) {
-            out += "<text x=\"\(n(left + (Double(c) + 0.5) * cw))\" y=\"\(n(top + ph + 16))\" text-anchor=\"middle\">\(escapeHTML(map.colLabel(c)))</text>"
+        for c in stride(from: 0, to: shownCols, by: colEvery) {
+            let label = map.colLabel(Heatmap.slice(c, of: shownCols, count: map.cols).lowerBound)
+            out += "<text x=\"\(n(left + (Double(c) + 0.5) * cw))\" y=\"\(n(top + ph + 16))\" text-anchor=\"middle\">\(escapeHTML(label))</text>"
         }
         out += "</g>"
         // Colour bar: a vertical gradient from the top (max) to the bottom (min).

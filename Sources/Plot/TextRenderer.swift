@@ -137,13 +137,11 @@ public enum TextRenderer {
 
         lines.append(String(repeating: " ", count: labelWidth + 1) + box.topLeft + String(repeating: box.horizontal, count: plotWidth) + box.topRight)
         for r in 0..<shownRows {
-            let r0 = r * map.rows / shownRows, r1 = max(r0 + 1, (r + 1) * map.rows / shownRows)
+            let rowRange = Heatmap.slice(r, of: shownRows, count: map.rows)
             var row = ""
             for c in 0..<shownCols {
-                let c0 = c * map.cols / shownCols, c1 = max(c0 + 1, (c + 1) * map.cols / shownCols)
-                var sum = 0.0, n = 0
-                for i in r0..<r1 { for j in c0..<c1 { let v = map[i, j]; if v.isFinite { sum += v; n += 1 } } }
-                let ch: Character = n == 0 ? "?" : ramp[min(ramp.count - 1, Int(scale.fraction(sum / Double(n)) * Double(ramp.count)))]
+                let v = map.blockMean(rows: rowRange, cols: Heatmap.slice(c, of: shownCols, count: map.cols))
+                let ch: Character = v.isNaN ? "?" : ramp[min(ramp.count - 1, Int(scale.fraction(v) * Double(ramp.count)))]
                 row += String(repeating: ch, count: cellWidth)
             }
             let label = clip(rowLabels[r], labelWidth)

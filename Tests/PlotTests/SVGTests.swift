@@ -125,3 +125,16 @@ final class SVGPreview: XCTestCase {
         try SVGRenderer.render([Samples.loss, Samples.hidden, Samples.gradients, Samples.positive], columns: 2).write(toFile: dir + "/grid.svg", atomically: true, encoding: .utf8)
     }
 }
+
+final class SVGHeatmapSizeTests: XCTestCase {
+    func testLargeMatrixIsAveragedIntoBlocks() {
+        let map = Heatmap(rows: 200, cols: 1000, values: (0..<200_000).map { Double($0 % 1000) })
+        let svg = SVGRenderer.render(Chart(kind: .heatmap(map)), width: 640, height: 400)
+        let doc = SVGCollector.parse(svg)
+        let cells = doc.named("rect").filter { $0.attributes["fill"]?.hasPrefix("#") == true }
+        XCTAssertLessThan(cells.count, 320 * 200)
+        XCTAssertGreaterThan(cells.count, 100 * 100)
+        XCTAssertEqual(cells.first?.attributes["fill"], SVGRenderer.colour(SVGRenderer.sequential, 1.5 / 999), "first block averages columns 0...3")
+        XCTAssertLessThan(svg.utf8.count, 6_000_000)
+    }
+}
