@@ -342,6 +342,14 @@ public enum ModelFiles {
                 }
             }
         }
+        let model = try fromStateDict(tensors, config: config, file: file)
+        let vocab = metadata["vocabulary"].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue)
+        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: vocab)
+    }
+
+    /// A model from PyTorch's state dict (names and layout of language.md): biases added, gru's
+    /// n-parts kept apart. Every tensor must be there with its exact shape, and no other.
+    static func fromStateDict(_ tensors: [String: RawTensor], config: CellConfig, file: String) throws -> Model {
         var model = Model(zerosFor: config)
         let H = config.hidden, G = config.gates.count
         func tensor(_ name: String, _ shape: [Int]) throws -> [Double] {
@@ -391,8 +399,7 @@ public enum ModelFiles {
         if let extra = tensors.keys.sorted().first(where: { !used.contains($0) }) {
             throw ModelFileError("\(file): unexpected tensor \(extra) for \(config.kind.rawValue)(hidden=\(H), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : ""))")
         }
-        let vocab = metadata["vocabulary"].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: vocab)
+        return model
     }
 
     /// A file PyTorch wrote (no rnn-kernel metadata): kind, sizes, layers and directions from the
