@@ -215,7 +215,7 @@ public final class Kernel: @unchecked Sendable {
             guard let code = request.content["code"]?.stringValue, let pos = request.content["cursor_pos"]?.intValue else {
                 return replyBadRequest(request, on: socket, type: "complete_reply", "complete_request needs 'code' (string) and 'cursor_pos' (integer)")
             }
-            let c = interpreter.complete(code: code, cursorPos: pos)
+            let c = interpreter.complete(code: code, cursorPos: clampCursor(pos, in: code))
             var content: JSON = ["status": "ok", "matches": JSON(c.matches), "cursor_start": JSON(c.cursorStart),
                                  "cursor_end": JSON(c.cursorEnd), "metadata": [:]]
             if !c.types.isEmpty {
@@ -229,7 +229,7 @@ public final class Kernel: @unchecked Sendable {
                 return replyBadRequest(request, on: socket, type: "inspect_reply", "inspect_request needs 'code' (string) and 'cursor_pos' (integer)")
             }
             let detail = request.content["detail_level"]?.intValue ?? 0
-            if let bundle = interpreter.inspect(code: code, cursorPos: pos, detailLevel: detail) {
+            if let bundle = interpreter.inspect(code: code, cursorPos: clampCursor(pos, in: code), detailLevel: detail) {
                 reply(request, on: socket, type: "inspect_reply",
                       content: ["status": "ok", "found": true, "data": bundle.dataJSON, "metadata": bundle.metadata])
             } else {
@@ -273,6 +273,10 @@ public final class Kernel: @unchecked Sendable {
         }
         return false
     }
+
+    /// A front end may send a cursor outside the code; the interpreter always gets one inside it
+    /// (counted in code points, as the protocol counts).
+    private func clampCursor(_ pos: Int, in code: String) -> Int { min(max(pos, 0), code.unicodeScalars.count) }
 
     private func replyBadRequest(_ request: Message, on socket: Socket, type: String, _ why: String) -> Bool {
         logLine("bad \(request.msgType): \(why)")

@@ -71,6 +71,7 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(j["display_name"], "RNN \"β\"")
         XCTAssertEqual(j["language"], "rnn")
         XCTAssertEqual(j["interrupt_mode"], "message")
+        XCTAssertEqual(j["kernel_protocol_version"]?.stringValue, protocolVersion)
     }
 
     func testKernelNames() {

@@ -335,6 +335,12 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(c.content["cursor_end"], 2)
         XCTAssertEqual(c.content["metadata"]?["_jupyter_types_experimental"]?.arrayValue?.count, 2)
 
+        // Cursors outside the code reach the interpreter clamped, in code points.
+        let (far, _) = try client.roundTrip("complete_request", ["code": "é😀", "cursor_pos": 99])
+        XCTAssertEqual(far.content["cursor_end"], 2)
+        let (before, _) = try client.roundTrip("complete_request", ["code": "al", "cursor_pos": -5])
+        XCTAssertEqual(before.content["cursor_end"], 0)
+
         let (i, _) = try client.roundTrip("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": 1])
         XCTAssertEqual(i.content["found"], true)
         XCTAssertEqual(i.content["data"], ["text/plain": "about x at 1 level 1"])
