@@ -1,0 +1,210 @@
+"""Wire-level probes with a raw pyzmq client: messages the kernel must refuse, and the protocol rules
+a front end relies on (abort after error, interrupt, control while busy, shutdown, silent, counts, order)."""
+import json
+import time
+
+import pytest
+
+from kernelproc import DELIM, RawKernel
+
+# Long enough that interrupt and control requests certainly arrive while it runs.
+LONG_TRAIN = ("let d = adding(count=512, length=50, seed=1)\n"
+              "cell big = lstm(input=2, hidden=64, output=1, seed=3)\n"
+              "train big on d epochs=200 batch=32 lr=0.01")
+
+
+@pytest.fixture
+def k():
+    kern = RawKernel()
+    yield kern
+    kern.close()
+
+
+def assert_alive(k):
+    assert k.heartbeat(), "heartbeat not echoed"
+    mid = k.send(k.control, "kernel_info_request", {})
+    reply = k.reply_to(k.control, mid, timeout=10)
+    assert reply["msg_type"] == "kernel_info_reply"
+    assert reply["content"]["status"] == "ok"
+
+
+def assert_no_cell_named(k, name):
+    _, text = k.stdout_of("models")
+    assert name not in text, f"{name} was defined by a message that should have been refused:\n{text}"
+
+
+def define_frames(k, name):
+    return k.frames("execute_request",
+                    {"code": f"cell {name} = rnn(input=1, hidden=1)", "silent": False, "store_history": True,
+                     "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+
+
+def test_forged_signature_is_not_executed(k):
+    _, parts = define_frames(k, "forged")
+    k.send_raw(k.shell, [DELIM, b"0" * 64] + parts)
+    time.sleep(0.5)
+    assert_alive(k)
+    assert_no_cell_named(k, "forged")
+
+
+def test_unsigned_is_not_executed(k):
+    _, parts = define_frames(k, "unsigned")
+    k.send_raw(k.shell, [DELIM, b""] + parts)
+    time.sleep(0.5)
+    assert_alive(k)
+    assert_no_cell_named(k, "unsigned")
+
+
+def test_replayed_message_runs_once(k):
+    header, parts = k.frames("execute_request",
+                             {"code": "cell replayed = rnn(input=1, hidden=1)", "silent": False,
+                              "store_history": True, "user_expressions": {}, "allow_stdin": False,
+                              "stop_on_error": True})
+    frames = [DELIM, k.sign(parts)] + parts
+    k.send_raw(k.shell, frames)
+    first = k.reply_to(k.shell, header["msg_id"])
+    assert first["content"]["status"] == "ok"
+    k.iopub_for(header["msg_id"])
+    k.execute("drop replayed")
+    k.send_raw(k.shell, frames)  # the same signature again: must be ignored
+    time.sleep(0.5)
+    assert_alive(k)
+    assert_no_cell_named(k, "replayed")
+
+
+@pytest.mark.parametrize("frames", [
+    [b"garbage"],
+    [DELIM],
+    [DELIM, b"sig"],
+    [b"\xff\xfe", DELIM, b"x", b"{", b"}", b"[", b"]"],
+    [b""] * 9,
+])
+def test_garbage_frames_keep_kernel_up(k, frames):
+    k.send_raw(k.shell, frames)
+    k.send_raw(k.control, frames)
+    time.sleep(0.3)
+    assert_alive(k)
+    reply, text = k.stdout_of("1 + 1")
+    assert reply["content"]["status"] == "ok"
+    assert "2" in text
+
+
+def test_bad_json_is_refused(k):
+    header = json.dumps(k.header("execute_request")).encode()
+    parts = [header, b"{}", b"{}", b'{"code": "cell badjson = rnn(input=1, hidden=1)", ']
+    k.send_raw(k.shell, [DELIM, k.sign(parts)] + parts)
+    time.sleep(0.5)
+    assert_alive(k)
+    assert_no_cell_named(k, "badjson")
+
+
+@pytest.mark.parametrize("content", [
+    {"code": 42, "silent": False},
+    {"code": ["cell wrongtype = rnn(input=1, hidden=1)"]},
+    {"code": "cell wrongtype = rnn(input=1, hidden=1)", "silent": "no"},
+    {"code": "cell wrongtype = rnn(input=1, hidden=1)", "store_history": 3},
+])
+def test_wrong_field_types_are_refused(k, content):
+    header, parts = k.frames("execute_request", content)
+    k.send_raw(k.shell, [DELIM, k.sign(parts)] + parts)
+    reply = k.recv(k.shell, timeout=2)
+    if reply is not None:
+        assert reply["content"]["status"] == "error", reply
+    assert_alive(k)
+    assert_no_cell_named(k, "wrongtype")
+
+
+def test_header_of_wrong_type_is_refused(k):
+    parts = [b"[]", b"{}", b"{}", json.dumps({"code": "cell hdr = rnn(input=1, hidden=1)"}).encode()]
+    k.send_raw(k.shell, [DELIM, k.sign(parts)] + parts)
+    time.sleep(0.5)
+    assert_alive(k)
+    assert_no_cell_named(k, "hdr")
+
+
+def test_abort_after_error_with_stop_on_error(k):
+    codes = ["let y = undefined_name", "cell after1 = rnn(input=1, hidden=1)", "cell after2 = rnn(input=1, hidden=1)"]
+    ids = [k.send(k.shell, "execute_request",
+                  {"code": c, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}) for c in codes]
+    replies = [k.reply_to(k.shell, mid) for mid in ids]
+    assert replies[0]["content"]["status"] == "error"
+    assert replies[0]["content"]["ename"] == "NameError"
+    assert [r["content"]["status"] for r in replies[1:]] == ["aborted", "aborted"]
+    k.drain_iopub(0.3)
+    # The queue is only aborted up to the error's moment: later requests run again.
+    reply, text = k.stdout_of("models")
+    assert reply["content"]["status"] == "ok"
+    assert "after1" not in text and "after2" not in text
+
+
+def test_no_abort_without_stop_on_error(k):
+    first = k.send(k.shell, "execute_request",
+                   {"code": "let y = undefined_name", "silent": False, "store_history": True,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+    second = k.send(k.shell, "execute_request",
+                    {"code": "cell kept = rnn(input=1, hidden=1)", "silent": False, "store_history": True,
+                     "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    assert k.reply_to(k.shell, first)["content"]["status"] == "error"
+    assert k.reply_to(k.shell, second)["content"]["status"] == "ok"
+
+
+def test_interrupt_during_train_keeps_model(k):
+    mid = k.send(k.shell, "execute_request",
+                 {"code": LONG_TRAIN, "silent": False, "store_history": True, "user_expressions": {},
+                  "allow_stdin": False, "stop_on_error": True})
+    time.sleep(1.5)
+    # control answers while shell is busy
+    assert k.heartbeat()
+    info = k.send(k.control, "kernel_info_request", {})
+    assert k.reply_to(k.control, info, timeout=5)["msg_type"] == "kernel_info_reply"
+    assert k.recv(k.shell, timeout=0.1) is None, "training finished too early to probe an interrupt"
+    irq = k.send(k.control, "interrupt_request", {})
+    assert k.reply_to(k.control, irq, timeout=10)["content"]["status"] == "ok"
+    reply = k.reply_to(k.shell, mid, timeout=30)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    k.iopub_for(mid)
+    assert_alive(k)
+    _, text = k.stdout_of("models")
+    assert "big" in text
+
+
+def test_shutdown_exits_zero(k):
+    mid = k.send(k.control, "shutdown_request", {"restart": False})
+    reply = k.reply_to(k.control, mid, timeout=10)
+    assert reply["content"]["status"] == "ok"
+    assert reply["content"]["restart"] is False
+    assert k.proc.wait(10) == 0
+
+
+def test_silent_execute_publishes_only_status(k):
+    reply, pub = k.execute('print "quiet"\n1 + 1', silent=True)
+    assert reply["content"]["status"] == "ok"
+    assert [m["msg_type"] for m in pub] == ["status", "status"]
+    assert [m["content"]["execution_state"] for m in pub] == ["busy", "idle"]
+
+
+def test_execution_count_rules(k):
+    r1, _ = k.execute("1")
+    n = r1["content"]["execution_count"]
+    r2, _ = k.execute("2", store_history=False)
+    r3, _ = k.execute("3", silent=True)
+    r4, _ = k.execute("let z = undefined_name")
+    r5, _ = k.execute("4")
+    # store_history=false and silent do not count; an error does.
+    assert r2["content"]["execution_count"] == n
+    assert r3["content"]["execution_count"] == n
+    assert r4["content"]["execution_count"] == n + 1
+    assert r5["content"]["execution_count"] == n + 2
+
+
+def test_iopub_order(k):
+    reply, pub = k.execute('print "a"\nshow [[1, 2], [3, 4]]\n1 + 1')
+    kinds = [m["msg_type"] for m in pub]
+    assert kinds[0] == "status" and pub[0]["content"]["execution_state"] == "busy"
+    assert kinds[1] == "execute_input"
+    assert pub[1]["content"]["code"].startswith('print "a"')
+    assert kinds[-1] == "status" and pub[-1]["content"]["execution_state"] == "idle"
+    assert kinds[2:-1] == ["stream", "display_data", "execute_result"]
+    assert pub[-2]["content"]["execution_count"] == reply["content"]["execution_count"]
