@@ -1,0 +1,152 @@
+import XCTest
+import Foundation
+import Jupyter
+import RNN
+import Store
+@testable import RNNLang
+
+final class TrainingStatementTests: XCTestCase {
+    func run(_ e: Evaluator, _ source: String) throws -> RecordingSink {
+        let sink = RecordingSink()
+        _ = try e.run(source, output: sink)
+        return sink
+    }
+
+    func diagnostic(_ e: Evaluator, _ source: String) -> Diagnostic? {
+        do { _ = try run(e, source) } catch let d as Diagnostic { return d } catch { return nil }
+        return nil
+    }
+
+    func testTrainRecordsARunAndUpdatesTheModel() throws {
+        let e = Evaluator()
+        _ = try run(e, "seed 2\ncell net = rnn(input=1, hidden=4, output=1)")
+        let before = e.model(named: "net")!.model
+        let sink = try run(e, "train net on sine(count=8, length=6) epochs=2 batch=4 lr=0.05")
+        XCTAssertEqual(e.state.runs.count, 1)
+        XCTAssertEqual(e.state.runs[0].losses.count, 4)
+        XCTAssertEqual(e.model(named: "net")?.trainedSteps, 4)
+        XCTAssertNotEqual(e.model(named: "net")?.model, before)
+        XCTAssertTrue(sink.events.first?.hasPrefix("epoch 1/2 · step 1/4") ?? false, sink.text)
+        XCTAssertTrue(sink.events.contains { $0.hasPrefix("update: epoch 2/2 · step 4/4") }, sink.text)
+        XCTAssertTrue(sink.events.last?.contains("net: 4 steps in") ?? false, sink.text)
+        XCTAssertEqual(e.state.log.last?.dataSHA256, e.state.runs[0].dataFingerprint)
+        XCTAssertEqual(e.state.log.last?.weightsSHA256, weightsHash(of: e.model(named: "net")!.model))
+    }
+
+    func testTrainingIsReproducibleFromTheSeed() throws {
+        func weights() throws -> Model {
+            let e = Evaluator()
+            _ = try run(e, "seed 9\ncell n = gru(input=1, hidden=3, output=1)\ntrain n on sine(count=8, length=5) epochs=2 batch=2")
+            return e.model(named: "n")!.model
+        }
+        XCTAssertEqual(try weights(), try weights())
+    }
+
+    func testBadTrainingRequestsChangeNothing() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell net = rnn(input=1, hidden=4, output=1)")
+        let before = e.state
+        XCTAssertEqual(diagnostic(e, "train net on adding(count=4, length=5)")?.kind, .shape)  // x_t width 2
+        XCTAssertEqual(diagnostic(e, "train net on sine(count=4, length=5) optimizer=adamw")?.message.contains("did you mean 'adam'?"), true)
+        XCTAssertEqual(diagnostic(e, "train net on sine(count=4, length=5) lr=-1")?.kind, .value)
+        XCTAssertEqual(diagnostic(e, "train net on [1, 2, 3]")?.message.contains("expected a dataset"), true)
+        XCTAssertEqual(diagnostic(e, "train net on pairs([[[1, 2], 1]])")?.kind, .shape)  // 1 logit, 2 classes
+        XCTAssertEqual(e.state, before)
+    }
+
+    func testInterruptKeepsCompletedStepsAndReportsKeyboardInterrupt() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell net = rnn(input=1, hidden=4, output=1)")
+        // The front end's stop button, as the kernel relays it: here raised when the first progress
+        // line is shown, so the run stops at the next check between steps.
+        final class InterruptingSink: OutputSink {
+            let flag: InterruptFlag
+            init(_ f: InterruptFlag) { flag = f }
+            func stream(_ name: StreamName, _ text: String) {}
+            func display(_ bundle: MimeBundle, displayID: String?) { if displayID != nil { flag.raise() } }
+            func updateDisplay(_ bundle: MimeBundle, displayID: String) {}
+            func clearOutput(wait: Bool) {}
+        }
+        let sink = InterruptingSink(e.interrupt)
+        XCTAssertThrowsError(try e.run("train net on sine(count=400, length=10) epochs=5", output: sink)) { error in
+            let d = error as! Diagnostic
+            XCTAssertEqual(d.kind, .interrupt)
+            XCTAssertTrue(d.message.contains("the weights of step"), d.message)
+        }
+        let steps = e.model(named: "net")!.trainedSteps
+        XCTAssertEqual(steps, 1)
+        XCTAssertEqual(e.state.runs.last?.losses.count, steps)
+        XCTAssertTrue(e.state.runs.last?.outcome.hasPrefix("interrupted") ?? false)
+    }
+
+    func testDivergenceKeepsLastFiniteWeights() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell net = rnn(input=1, hidden=4, output=1, activation=linear)")
+        let d = diagnostic(e, "train net on sine(count=16, length=20) epochs=20 optimizer=sgd lr=1000")
+        XCTAssertEqual(d?.kind, .diverged)
+        XCTAssertTrue(e.model(named: "net")!.model.flatValues.allSatisfy(\.isFinite))
+    }
+
+    func testSaveAndLoadRoundTripAndBadFilesChangeNothing() throws {
+        let dir = NSTemporaryDirectory() + "rnn-kernel-test-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let e = Evaluator()
+        _ = try run(e, "cell a = lstm(input=2, hidden=3, output=2, layers=2, bidirectional=true)")
+        let a = e.model(named: "a")!.model
+        for ext in ["json", "safetensors"] {
+            _ = try run(e, "save a to \"\(dir)/a.\(ext)\"\nload b from \"\(dir)/a.\(ext)\"")
+            XCTAssertEqual(e.model(named: "b")!.model, a, ext)
+        }
+        _ = try run(e, "cell c = gru(input=2, hidden=5, output=2)")
+        let before = e.state
+        XCTAssertEqual(diagnostic(e, "load a from \"\(dir)/missing.json\"")?.kind, .io)
+        FileManager.default.createFile(atPath: "\(dir)/bad.safetensors", contents: Data([1, 2, 3]))
+        XCTAssertEqual(diagnostic(e, "load a from \"\(dir)/bad.safetensors\"")?.message.contains("too short"), true)
+        var json = try String(contentsOfFile: "\(dir)/a.json", encoding: .utf8)
+        json = json.replacingOccurrences(of: "\"W_hy\"", with: "\"W_hz\"")
+        try json.write(toFile: "\(dir)/broken.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(diagnostic(e, "load a from \"\(dir)/broken.json\"")?.message.contains("missing parameter W_hy"), true)
+        XCTAssertEqual(diagnostic(e, "save a to \"\(dir)/a.txt\"")?.kind, .io)
+        XCTAssertEqual(e.state.store, before.store)
+    }
+
+    func testBackwardAndPredictAndSample() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)")
+        let sink = try run(e, "backward demo on [[1,1],[1,1],[2,2]] target=[0, 0]")
+        XCTAssertEqual(sink.events.first, "stdout: demo: loss (mse) = 1024\n")
+        XCTAssertTrue(sink.text.contains("| W_hh      | 2×2   |    1280 | [640, 640, 640, 640] |"), sink.text)
+        XCTAssertEqual(diagnostic(e, "backward demo on [[1,1]] target=[1, 2, 3]")?.kind, .shape)
+        _ = try run(e, "seed 4\ncell ch = gru(input=4, hidden=8, output=4)\ntrain ch on text(\"abcdabcdabcd\", seq=4) epochs=40 lr=0.05")
+        let s = try run(e, "sample ch from \"ab\" length=6 temperature=0.3 seed=1")
+        XCTAssertEqual(s.events.count, 1)
+        XCTAssertTrue(s.events[0].hasPrefix("ab") && s.events[0].count == 8, s.text)
+        XCTAssertEqual(diagnostic(e, "sample ch from \"xyz\"")?.message.contains("not in the model's vocabulary"), true)
+        XCTAssertEqual(diagnostic(e, "sample demo")?.message.contains("not been trained on text"), true)
+    }
+
+    func testPlotsGiveTextAndSVG() throws {
+        let e = Evaluator()
+        final class BundleSink: OutputSink {
+            var bundles: [MimeBundle] = []
+            func stream(_ name: StreamName, _ text: String) {}
+            func display(_ bundle: MimeBundle, displayID: String?) { bundles.append(bundle) }
+            func updateDisplay(_ bundle: MimeBundle, displayID: String) {}
+            func clearOutput(wait: Bool) {}
+        }
+        _ = try run(e, "cell a = rnn(input=1, hidden=3, output=1)\ntrain a on sine(count=4, length=5) epochs=2")
+        for statement in ["plot loss a", "plot hidden a on [1, 2, 3]", "plot gradients a on sine(count=2, length=6)", "plot a.W_hh", "plot [1, 2, 3]", "plot [[1, 2], [3, 4, 5]] style=unicode"] {
+            let sink = BundleSink()
+            _ = try e.run(statement, output: sink)
+            XCTAssertEqual(sink.bundles.count, 1, statement)
+            let text = sink.bundles[0]["text/plain"]?.stringValue ?? ""
+            XCTAssertFalse(text.isEmpty, statement)
+            XCTAssertTrue(text.split(separator: "\n").allSatisfy { $0.count <= 80 }, statement)
+            XCTAssertTrue(sink.bundles[0]["image/svg+xml"]?.stringValue?.hasPrefix("<svg") ?? false, statement)
+        }
+        XCTAssertEqual(diagnostic(e, "plot loss nothere")?.kind, .name)
+        XCTAssertEqual(diagnostic(e, "plot a")?.message.contains("plot loss a"), true)
+        XCTAssertEqual(diagnostic(e, "plot [1, 2] width=10")?.kind, .value)
+    }
+}
