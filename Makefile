@@ -11,7 +11,7 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
 ## make run: install what is missing, build, install the kernelspec, start JupyterLab on 127.0.0.1.
 run: kernelspec
-	cd notebooks && ../$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	mkdir -p notebooks && cd notebooks && ../$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make test: everything CI checks.
 test: swift-test kernelspec py-test
