@@ -58,7 +58,7 @@ def run(name, dtype):
         if clip:
             nn.utils.clip_grad_norm_(net.parameters(), clip)
         opt.step()
-    return time.perf_counter() - start, float(loss)
+    return time.perf_counter() - start, loss.item()
 
 
 if __name__ == "__main__":
