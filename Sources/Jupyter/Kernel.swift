@@ -136,12 +136,7 @@ public final class Kernel: @unchecked Sendable {
             if ready.contains(1) { _ = try? wake.receive(dontWait: true); continue }
             guard let frames = receive(shell) else { continue }
             guard let request = decode(frames, channel: "shell") else { continue }
-            let failed = handle(request, on: shell, out: out, channel: "shell")
-            // As ipykernel: only a visible execution that fails stops what was queued behind it.
-            if failed, request.msgType == "execute_request", request.content["stop_on_error"]?.boolValue ?? true,
-               !(request.content["silent"]?.boolValue ?? false) {
-                abortQueued(out: out)
-            }
+            handle(request, on: shell, out: out, channel: "shell")
         }
     }
 
@@ -191,6 +186,12 @@ public final class Kernel: @unchecked Sendable {
     func handle(_ request: Message, on socket: Socket, out: Publisher, channel: String) -> Bool {
         out.status("busy", parent: request)
         let failed = dispatch(request, on: socket, out: out, channel: channel)
+        // As ipykernel: only a visible execution that fails stops what was queued behind it, and the
+        // queue is answered before `idle`, so a client that waits for idle is never caught by the abort.
+        if failed, channel == "shell", request.msgType == "execute_request", request.content["stop_on_error"]?.boolValue ?? true,
+           !(request.content["silent"]?.boolValue ?? false) {
+            abortQueued(out: out)
+        }
         out.status("idle", parent: request)
         if request.msgType == "shutdown_request" { beginShutdown() }
         return failed
