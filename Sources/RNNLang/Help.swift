@@ -277,3 +277,28 @@ extension String {
         return String(s)
     }
 }
+
+extension Help {
+    /// docs/reference.md: every help entry, as the pager shows it, under headings.
+    public static func referenceMarkdown() -> String {
+        func section(_ title: String, _ entries: [Entry]) -> String {
+            "## \(title)\n\n" + entries.map { e in
+                "### \(e.topic)\n\n\(e.summary.prefix(1).uppercased() + e.summary.dropFirst()).\n\n```\n\(e.body)\n```\n"
+            }.joined(separator: "\n")
+        }
+        let optionEntries = all.filter { e in !statements.contains { $0.topic == e.topic } && !concepts.contains { $0.topic == e.topic }
+            && !datasetEntries.contains { $0.topic == e.topic } }
+        return """
+            # The RNN language: reference
+
+            Generated from the kernel's own help (`Sources/RNNLang/Help.swift`); `help TOPIC` in a notebook
+            shows the same text. The design of the language is in language.md; this page documents every
+            statement, cell, dataset and option as the kernel implements them.
+
+            \(section("Statements", statements))
+            \(section("Cells and concepts", concepts))
+            \(section("Datasets", datasetEntries))
+            \(section("Options", optionEntries))
+            """
+    }
+}
