@@ -7,14 +7,14 @@ STAMPS := .build/stamps
 # Tests must use the kernelspec installed here, not one a user installed elsewhere.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: run test bench deps venv build kernelspec swift-test py-test clean-venv
+.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps clean-venv
 
 ## make run: install what is missing, build, install the kernelspec, start JupyterLab on 127.0.0.1.
 run: kernelspec
 	mkdir -p notebooks && cd notebooks && ../$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make test: everything CI checks.
-test: swift-test kernelspec py-test
+test: swift-test kernelspec browser-deps py-test
 
 deps: $(STAMPS)/deps
 $(STAMPS)/deps:
@@ -41,6 +41,15 @@ kernelspec: build venv
 
 swift-test: deps
 	swift test
+
+## browser-deps: headless Chromium and its driver for tests/test_browser.py (Selenium comes from requirements.txt).
+# A failed apt-get is not fatal: the browser test then skips and says why.
+browser-deps: venv
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "Installing chromium and chromium-driver with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+			|| echo "chromium could not be installed: tests/test_browser.py will be skipped"; \
+	fi
 
 # pytest exits 5 when it collects nothing; that must fail too, and it does, as any non-zero status.
 py-test: kernelspec

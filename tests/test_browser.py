@@ -1,0 +1,207 @@
+"""JupyterLab in headless Chromium drives the rnn kernel end to end (issue 7).
+
+Skipped, with the reason, only when Chromium, chromedriver or Selenium are missing (`make browser-deps`
+installs them). The screenshot of the executed notebook goes to artifacts/browser_notebook.png.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import nbformat
+import pytest
+
+selenium = pytest.importorskip("selenium", reason="selenium is not installed: run `make browser-deps`")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+if not (CHROMIUM and DRIVER):
+    pytest.skip("Chromium or chromium-driver is not installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARTIFACTS = os.path.join(ROOT, "artifacts")
+
+CELLS = [
+    "cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)",
+    "unroll demo on [[1,1],[1,1],[2,2]]",
+    "cell net = rnn(input=1, hidden=8, output=1)\n"
+    "train net on sine(count=64, length=20, seed=1) epochs=10 batch=8",
+    "plot loss net",
+    "set demo.W_hh = [[1,2,3]]",
+]
+LONG_TRAIN = "train net on sine(count=20000, length=50, seed=2) epochs=50"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A JupyterLab server on 127.0.0.1 with a token, serving a fresh folder holding the notebook."""
+    workdir = tempfile.mkdtemp(prefix="rnn-browser-")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "rnn", "display_name": "RNN", "language": "rnn"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS + [LONG_TRAIN, "1 + 1"]]
+    nbformat.write(nb, os.path.join(workdir, "browser_notebook.ipynb"))
+    port, token = free_port(), uuid.uuid4().hex
+    jupyter = os.path.join(os.path.dirname(sys.executable), "jupyter")
+    args = [jupyter, "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
+            f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.root_dir=" + workdir]
+    if os.getuid() == 0:
+        args.append("--allow-root")
+    log = open(os.path.join(workdir, "lab.log"), "w")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        assert proc.poll() is None, open(os.path.join(workdir, "lab.log")).read()
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise AssertionError("JupyterLab did not answer in 90 s")
+            time.sleep(0.5)
+    yield base, token, workdir
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1400,2400"):
+        options.add_argument(arg)
+    d = webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER), options=options)
+    yield d
+    d.quit()
+
+
+def js_app(d, script):
+    """Runs JavaScript with `app` bound to the JupyterLab application."""
+    return d.execute_script("const app = window.jupyterapp; " + script)
+
+
+def kernel_status(d):
+    return js_app(d, "const w = app.shell.currentWidget;"
+                     "return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+                     " ? w.sessionContext.session.kernel.status : null;")
+
+
+def wait_status(d, wanted, timeout=90):
+    WebDriverWait(d, timeout).until(lambda d: kernel_status(d) in wanted,
+                                    f"kernel never reached {wanted}")
+
+
+def output_area(d, index):
+    return d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[index].find_element(
+        By.CSS_SELECTOR, ".jp-Cell-outputWrapper")
+
+
+def run_cell(d, index, timeout=120):
+    """Selects cell `index` and runs it through the notebook's command; waits for its execution count."""
+    js_app(d, f"const nb = app.shell.currentWidget.content; nb.activeCellIndex = {index};")
+    js_app(d, "app.commands.execute('notebook:run-cell');")
+    prompt = f".jp-Notebook .jp-Cell:nth-child({index + 1}) .jp-InputArea-prompt"
+    WebDriverWait(d, timeout).until(
+        lambda d: any(ch.isdigit() for ch in d.find_element(By.CSS_SELECTOR, prompt).text),
+        f"cell {index} never finished")
+
+
+def test_notebook_end_to_end(lab, driver):
+    base, token, _ = lab
+    d = driver
+    d.get(f"{base}/lab/tree/browser_notebook.ipynb?token={token}")
+    WebDriverWait(d, 120).until(lambda d: d.execute_script("return !!window.jupyterapp"))
+    WebDriverWait(d, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
+    wait_status(d, {"idle"})
+
+    # Launcher entry and language mode come from the kernelspec the Makefile installed.
+    lang = js_app(d, "return app.shell.currentWidget.sessionContext.kernelDisplayName;")
+    assert lang and "No Kernel" not in lang
+
+    for i in range(len(CELLS)):
+        run_cell(d, i)
+    wait_status(d, {"idle"})
+
+    # unroll: an HTML table with the hidden states
+    unroll = output_area(d, 1)
+    table = unroll.find_element(By.CSS_SELECTOR, "table")
+    assert "h_t" in table.text
+    assert "16" in table.text and "32" in table.text
+
+    # train: one progress line, replaced in place, not one line per update
+    train_text = output_area(d, 2).text
+    assert train_text.strip(), "train printed nothing"
+    epoch_lines = [ln for ln in train_text.splitlines() if "epoch" in ln.lower()]
+    assert len(epoch_lines) <= 2, train_text
+
+    # plot loss: an SVG chart
+    # (only inside rendered outputs: the cell's own toolbar icons are SVGs too)
+    plot = output_area(d, 3)
+    assert not plot.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output[data-mime-type*='stderr']"), plot.text
+    assert "Error" not in plot.text, plot.text
+    # JupyterLab shows image/svg+xml as an <img> with a data URI; a decoded width proves the SVG parsed.
+    imgs = plot.find_elements(By.CSS_SELECTOR, ".jp-RenderedSVG[data-mime-type='image/svg+xml'] img")
+    assert imgs, plot.get_attribute("innerHTML")[:500]
+    WebDriverWait(d, 10).until(lambda d: d.execute_script("return arguments[0].naturalWidth", imgs[0]) > 0,
+                               "the SVG chart did not decode")
+    src = urllib.parse.unquote(imgs[0].get_attribute("src"))
+    assert "<svg" in src and ("<path" in src or "<polyline" in src), src[:300]
+
+    # the error with its caret
+    err = output_area(d, 4).text
+    assert "ShapeError" in err and "^" in err
+    wait_status(d, {"idle"})
+
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser_notebook.png"))
+
+    # A long train, stopped with the toolbar's stop button.
+    js_app(d, "const nb = app.shell.currentWidget.content; nb.activeCellIndex = 5;")
+    js_app(d, "app.commands.execute('notebook:run-cell');")
+    wait_status(d, {"busy"}, timeout=30)
+    stop = d.find_element(By.CSS_SELECTOR, "[data-command='notebook:interrupt-kernel']")
+    stop.click()
+    wait_status(d, {"idle"}, timeout=60)
+    prompt = ".jp-Notebook .jp-Cell:nth-child(6) .jp-InputArea-prompt"
+    WebDriverWait(d, 30).until(lambda d: any(ch.isdigit() for ch in d.find_element(By.CSS_SELECTOR, prompt).text))
+    interrupted = output_area(d, 5).text
+    assert "interrupt" in interrupted.lower(), interrupted
+
+    # Restart from the Kernel menu; the session answers afterwards.
+    d.find_element(By.XPATH, "//li[contains(@class,'lm-MenuBar-item')][.//div[text()='Kernel']]").click()
+    WebDriverWait(d, 10).until(EC.element_to_be_clickable(
+        (By.XPATH, "//li[contains(@class,'lm-Menu-item')][.//div[starts-with(text(),'Restart Kernel')]]"))).click()
+    WebDriverWait(d, 10).until(EC.element_to_be_clickable(
+        (By.XPATH, "//div[contains(@class,'jp-Dialog')]//button[.//div[text()='Restart']]"))).click()
+    wait_status(d, {"idle"}, timeout=60)
+    run_cell(d, 6)
+    assert "2" in output_area(d, 6).text
+    # The restart cleared the session: `demo` is gone, which reports an error rather than a crash.
+    run_cell(d, 1)
+    assert "demo" in output_area(d, 1).text
+    wait_status(d, {"idle"})
