@@ -140,11 +140,20 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    /// After a failed execution, answers every execute_request already queued as aborted, as
-    /// ipykernel does; other requests in the queue are handled as usual.
-    private func abortQueued(out: Publisher) {
+    /// After a failed execution, takes every message already queued on shell, so the abort covers
+    /// exactly what was sent before the failure's `idle` (as ipykernel flushes its stream).
+    private func drainQueue() -> [Message] {
+        var queued: [Message] = []
         while !isShuttingDown, let frames = try? shell.receive(dontWait: true) {
-            guard let request = decode(frames, channel: "shell") else { continue }
+            if let request = decode(frames, channel: "shell") { queued.append(request) }
+        }
+        return queued
+    }
+
+    /// Answers the drained execute_requests as aborted (each with its own busy and idle); other
+    /// requests among them are handled as usual.
+    private func abort(_ queued: [Message], out: Publisher) {
+        for request in queued {
             if request.msgType == "execute_request" {
                 out.status("busy", parent: request)
                 reply(request, on: shell, type: "execute_reply",
@@ -186,13 +195,15 @@ public final class Kernel: @unchecked Sendable {
     func handle(_ request: Message, on socket: Socket, out: Publisher, channel: String) -> Bool {
         out.status("busy", parent: request)
         let failed = dispatch(request, on: socket, out: out, channel: channel)
-        // As ipykernel: only a visible execution that fails stops what was queued behind it, and the
-        // queue is answered before `idle`, so a client that waits for idle is never caught by the abort.
+        // As ipykernel: only a visible execution that fails stops what was queued behind it. The queue
+        // is taken before `idle`, so a request a client sends after seeing idle is never aborted.
+        var queued: [Message] = []
         if failed, channel == "shell", request.msgType == "execute_request", request.content["stop_on_error"]?.boolValue ?? true,
            !(request.content["silent"]?.boolValue ?? false) {
-            abortQueued(out: out)
+            queued = drainQueue()
         }
         out.status("idle", parent: request)
+        abort(queued, out: out)
         if request.msgType == "shutdown_request" { beginShutdown() }
         return failed
     }
