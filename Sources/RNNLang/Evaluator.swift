@@ -70,6 +70,7 @@ public final class Evaluator {
             }
             state = record(node, before: state, after: ctx.state, seconds: now() - started, fileSHA256: ctx.loadedFileSHA256)
             result.payloads += ctx.payloads
+            if ctx.exitRequested { break }
             if let value {
                 if index == statements.count - 1 {
                     result.result = value
@@ -149,6 +150,8 @@ struct StatementContext {
     var payloads: [JSON] = []
     /// SHA-256 of the file a `load` read, for the log.
     var loadedFileSHA256: String?
+    /// Set by `exit`: nothing after it in the cell runs.
+    var exitRequested = false
 
     init(state: SessionState, output: OutputSink, interrupt: InterruptFlag, source: String, node: StatementNode?) {
         self.state = state
@@ -221,6 +224,10 @@ struct StatementContext {
             output.stream(stream, text + "\n")
         case .clear:
             output.clearOutput(wait: false)
+        case .exit:
+            // What ipykernel's exit sends: jupyter console closes; the kernel is shut down with it.
+            payloads.append(["source": "ask_exit", "keepkernel": false])
+            exitRequested = true
         case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
             try executeExtended(node.statement)
         }

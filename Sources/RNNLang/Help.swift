@@ -194,6 +194,12 @@ public enum Help {
             Strings print without quotes; other values as they are written. Example:
               print "h =" demo.W_hh
             """),
+        Entry(topic: "exit", summary: "leave: closes jupyter console, ends a script", body: """
+            exit        (or quit)
+
+            In jupyter console, leaves and shuts the kernel down. In a script run by `rnn-kernel run`, stops
+            the script there with status 0. Nothing after it in the same cell runs.
+            """),
         Entry(topic: "clear", summary: "clear the cell's output", body: """
             clear
 
@@ -250,7 +256,8 @@ public enum Help {
     }
 
     public static func entry(_ topic: String) -> Entry? {
-        let t = topic == "export log" ? "export" : topic
+        let aliases = ["export log": "export", "quit": "exit"]
+        let t = aliases[topic] ?? topic
         return all.first { $0.topic == t }
     }
 

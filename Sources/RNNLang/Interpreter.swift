@@ -93,7 +93,7 @@ extension Evaluator {
         do {
             let r = try run(source, output: output)
             if let result = r.result { output.display(result, displayID: nil) }
-            for p in r.payloads {
+            for p in r.payloads where p["source"]?.stringValue == "page" {
                 if let text = p["data"]?["text/plain"]?.stringValue { output.stream(.stdout, text.hasSuffix("\n") ? text : text + "\n") }
             }
             return nil

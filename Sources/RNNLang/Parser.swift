@@ -179,6 +179,8 @@ public struct Parser {
             return .print(values, options: try trailingOptions())
         case "clear":
             return .clear
+        case "exit", "quit":
+            return .exit
         default:
             throw Diagnostic(.syntax, "'\(word)' cannot start a statement here", at: current.range)
         }

@@ -112,6 +112,8 @@ public enum Statement: Equatable, Sendable {
     case help([Ident])
     case print([Expr], options: [OptionArg])
     case clear
+    /// `exit` / `quit`: asks the front end to close (jupyter console leaves), or ends a script.
+    case exit
     case expression(Expr)
 }
 
@@ -132,5 +134,5 @@ public struct StatementNode: Equatable, Sendable {
 /// Words that begin statements; they cannot be used as names.
 public let statementKeywords: [String] = [
     "cell", "let", "set", "show", "unroll", "backward", "train", "predict", "sample", "plot", "models", "copy", "drop",
-    "save", "load", "runs", "export", "seed", "help", "print", "clear",
+    "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit",
 ]
