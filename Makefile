@@ -34,7 +34,8 @@ $(VENV)/.installed: tests/requirements.txt
 	@touch $@
 
 build: deps
-	swift build -c release
+	# The Swift runtime linked in statically: a smaller, faster-starting kernel process.
+	swift build -c release --static-swift-stdlib
 
 kernelspec: build venv
 	$(RELEASE_BIN) install --prefix $(VENV)
