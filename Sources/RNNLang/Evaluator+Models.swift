@@ -26,9 +26,8 @@ extension StatementContext {
             guard let o = option(key) else { return nil }
             return try eval(o.value).boolean(key, at: o.value.range)
         }
-        guard let input = try positive("input") else {
-            throw Diagnostic(.value, "\(kind.rawValue)(...) needs input=N, the width of x_t", at: kindIdent.range)
-        }
+        // Without input=, the first data the model sees fixes the width of x_t (language.md).
+        let input = try positive("input") ?? 0
         guard let hidden = try positive("hidden") else {
             throw Diagnostic(.value, "\(kind.rawValue)(...) needs hidden=N, the width of h_t", at: kindIdent.range)
         }
@@ -50,17 +49,14 @@ extension StatementContext {
         guard config.parameterCount <= limit * 10 else {
             throw Diagnostic(.value, "expected at most \(limit * 10) parameters, found \(config.parameterCount); use a smaller hidden= or layers=", at: kindIdent.range)
         }
-        var rng: SplitMix64
-        if let s = config.seed {
-            rng = SplitMix64(seed: s)
-        } else {
-            // Each model without its own seed draws a fresh seed from the session stream.
-            rng = SplitMix64(seed: state.rng.next())
-        }
-        let model = Model(config: config, rng: &rng)
+        // Each model without its own seed draws a fresh seed from the session stream.
+        let initSeed = config.seed ?? state.rng.next()
+        var rng = SplitMix64(seed: initSeed)
+        var entry = ModelEntry(model: Model(config: config, rng: &rng))
+        if input == 0 { entry.pendingInputSeed = initSeed }
         if state.values[name.name] != nil { state.values[name.name] = nil }
-        state.store[name.name] = ModelEntry(model: model)
-        say(summaryLine(name.name, model))
+        state.store[name.name] = entry
+        say(input == 0 ? "\(name.name) = \(describe(config)) · input= and the weights come from the first data it sees" : summaryLine(name.name, entry.model))
     }
 
     /// `demo = rnn(input=2, hidden=2, output=2, activation=linear) · 12 parameters`
@@ -70,7 +66,7 @@ extension StatementContext {
 
     /// The cell as it could be written, with the options that differ from their defaults.
     func describe(_ c: CellConfig) -> String {
-        var parts = ["input=\(c.input)", "hidden=\(c.hidden)"]
+        var parts = (c.input > 0 ? ["input=\(c.input)"] : []) + ["hidden=\(c.hidden)"]
         if let o = c.output { parts.append("output=\(o)") }
         if c.layers != 1 { parts.append("layers=\(c.layers)") }
         if c.bidirectional { parts.append("bidirectional=true") }
@@ -82,10 +78,34 @@ extension StatementContext {
         return "\(c.kind.rawValue)(\(parts.joined(separator: ", ")))"
     }
 
+    /// The model under `name`, with its input width fixed by `width` if it was defined without
+    /// input=: the weights are drawn then, from the seed kept at definition.
+    mutating func modelEntry(_ name: Ident, inputWidth width: Int) throws -> ModelEntry {
+        var entry = try modelEntry(name)
+        guard let seed = entry.pendingInputSeed else { return entry }
+        guard width > 0 else { throw Diagnostic(.shape, "expected data with at least one value per step to fix \(name.name)'s input width", at: name.range) }
+        var config = entry.model.config
+        config.input = width
+        var rng = SplitMix64(seed: seed)
+        entry.model = Model(config: config, rng: &rng)
+        entry.pendingInputSeed = nil
+        state.store[name.name] = entry
+        say("\(name.name): input=\(width) from the data · \(entry.model.parameterCount) parameters")
+        return entry
+    }
+
+    /// Statements that need the model's shapes refuse one whose input width is not known yet.
+    func requireInput(_ name: Ident, _ entry: ModelEntry, for what: String) throws {
+        if entry.pendingInputSeed != nil {
+            throw Diagnostic(.value, "'\(name.name)' has no input width yet (it was defined without input=): \(what) after it has seen data, or define it with input=N", at: name.range)
+        }
+    }
+
     // MARK: - set
 
     mutating func setParameter(_ modelName: Ident, _ parameter: Ident, _ valueExpr: Expr) throws {
         var entry = try modelEntry(modelName)
+        try requireInput(modelName, entry, for: "set its parameters")
         guard let index = entry.model.index(of: parameter.name) else {
             throw Diagnostic(.name, "model '\(modelName.name)' has no parameter '\(parameter.name)'\(didYouMean(parameter.name, entry.model.parameterNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: parameter.range)
         }
@@ -147,7 +167,8 @@ extension StatementContext {
     /// Keras-style: parameter, shape, count; total.
     func summaryTable(_ name: String, _ model: Model) -> MimeBundle {
         let rows = model.specs.map { [$0.name, Tensor.shapeText($0.shape), String($0.count)] }
-        let t = Table(title: summaryLine(name, model), headers: ["parameter", "shape", "count"], rows: rows,
+        let title = model.config.input > 0 ? summaryLine(name, model) : "\(name) = \(describe(model.config)) · input width not known yet: the W_x shapes grow when it first sees data"
+        let t = Table(title: title, headers: ["parameter", "shape", "count"], rows: rows,
                       footer: ["total", "", String(model.parameterCount)], alignments: [.left, .left, .right])
         return tableBundle(t)
     }
@@ -202,8 +223,8 @@ extension StatementContext {
 
     mutating func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
         try checkOptions(options, OptionTable.unroll, statement: "unroll")
-        let entry = try modelEntry(name)
         let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+        let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         var h0: [Double]?
         if let o = options.first(where: { $0.key == "h0" }) { h0 = try eval(o.value).vector("h0", at: o.value.range) }
         let trace: ForwardTrace
@@ -252,7 +273,7 @@ extension StatementContext {
     func modelsTable() -> MimeBundle {
         let rows = state.store.all.map { name, e -> [String] in
             let c = e.model.config
-            var shape = "\(c.input)→\(c.hidden)"
+            var shape = "\(c.input > 0 ? String(c.input) : "?")→\(c.hidden)"
             if c.layers > 1 { shape += "×\(c.layers)" }
             if c.bidirectional { shape += "×2" }
             shape += "→\(c.outputWidth)"

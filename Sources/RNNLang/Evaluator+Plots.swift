@@ -61,8 +61,8 @@ extension StatementContext {
             }
             output.display(chartBundle(lossChart(curves, o, title: "training loss of " + names.map(\.name).joined(separator: ", ")), o), displayID: nil)
         case let .hidden(name, seqExpr):
-            let e = try modelEntry(name)
             let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+            let e = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
             let trace: ForwardTrace
             do { trace = try e.model.forward(seq) } catch let err as ModelError { throw modelError(err, at: seqExpr.range) }
             let c = e.model.config
@@ -80,7 +80,7 @@ extension StatementContext {
             }
             var series: [Series] = []
             for n in names {
-                let e = try modelEntry(n)
+                let e = try modelEntry(n, inputWidth: data.inputWidth)
                 let norms: [Double]
                 do { norms = try meanHiddenGradientNorms(e.model, data) } catch let err as ModelError { throw modelError(err, at: dataExpr.range) }
                 series.append(Series(n.name, x: norms.indices.map { Double($0 + 1) }, y: norms))
@@ -91,6 +91,7 @@ extension StatementContext {
         case let .value(expr):
             if case let .member(m, p, r) = expr {
                 let e = try modelEntry(Ident(m, r))
+                try requireInput(Ident(m, r), e, for: "plot its weights")
                 guard let t = e.model.parameter(p) else {
                     throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, e.model.parameterNames))", at: r)
                 }

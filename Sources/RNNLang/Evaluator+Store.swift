@@ -14,6 +14,7 @@ extension StatementContext {
 
     mutating func save(_ name: Ident, _ pathExpr: Expr) throws {
         let entry = try modelEntry(name)
+        try requireInput(name, entry, for: "save it")
         let p = try path(pathExpr)
         do { try ModelFiles.save(entry, to: p) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
         say("saved \(name.name) to \(p)")

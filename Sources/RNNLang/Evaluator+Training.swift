@@ -16,8 +16,8 @@ extension StatementContext {
     mutating func backward(_ statement: Statement) throws {
         guard case let .backward(name, seqExpr, options) = statement else { return }
         try checkOptions(options, OptionTable.backward, statement: "backward")
-        let entry = try modelEntry(name)
         let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+        let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         guard let t = option(options, "target") else {
             throw Diagnostic(.value, "backward needs target=...: a vector for y_T, a sequence for every y_t, or a class index", at: statementRange)
         }
@@ -85,11 +85,12 @@ extension StatementContext {
     mutating func train(_ statement: Statement) throws {
         guard case let .train(name, dataExpr, options) = statement else { return }
         try checkOptions(options, OptionTable.train, statement: "train")
-        var entry = try modelEntry(name)
+        _ = try modelEntry(name)
         let dataValue = try eval(dataExpr)
         guard case let .dataset(data) = dataValue else {
             throw Diagnostic(.value, "expected a dataset after 'on' (e.g. sine(count=64, length=20)), found \(dataValue.kindDescription)", at: dataExpr.range)
         }
+        var entry = try modelEntry(name, inputWidth: data.inputWidth)
         var o = TrainOptions()
         var shown: [String] = []
         var showPlot = false
@@ -204,8 +205,11 @@ extension StatementContext {
     mutating func predict(_ statement: Statement) throws {
         guard case let .predict(name, dataExpr, options) = statement else { return }
         try checkOptions(options, OptionTable.predict, statement: "predict")
-        let entry = try modelEntry(name)
+        _ = try modelEntry(name)
         let v = try eval(dataExpr)
+        var width = 0
+        if case let .dataset(d) = v { width = d.inputWidth } else if let seq = try? v.sequence("the sequence", at: dataExpr.range) { width = seq.first?.count ?? 0 }
+        let entry = try modelEntry(name, inputWidth: width)
         if case let .dataset(data) = v {
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }

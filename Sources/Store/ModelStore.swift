@@ -9,6 +9,9 @@ public struct ModelEntry: Equatable, Sendable {
     public var lossHistory: [Double]
     /// The symbols of the one-hot data it was trained on (characters or words), for `sample`.
     public var vocabulary: [String]?
+    /// Set while the model was defined without input=: the seed its weights will be drawn from once
+    /// the first data it sees fixes the width of x_t.
+    public var pendingInputSeed: UInt64?
 
     public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = [], vocabulary: [String]? = nil) {
         self.model = model

@@ -149,4 +149,21 @@ final class TrainingStatementTests: XCTestCase {
         XCTAssertEqual(diagnostic(e, "plot a")?.message.contains("plot loss a"), true)
         XCTAssertEqual(diagnostic(e, "plot [1, 2] width=10")?.kind, .value)
     }
+
+    func testInputMayBeOmittedWhenTheDataFixesIt() throws {
+        let e = Evaluator()
+        _ = try run(e, "seed 3\ncell ch = gru(hidden=8, output=4)")
+        XCTAssertNotNil(e.model(named: "ch")?.pendingInputSeed)
+        XCTAssertEqual(diagnostic(e, "save ch to \"/tmp/never-written.json\"")?.message.contains("no input width yet"), true)
+        let sink = try run(e, "train ch on text(\"abcdabcdabcd\", seq=4) epochs=2")
+        XCTAssertTrue(sink.events.contains("stdout: ch: input=4 from the data · 356 parameters\n"), sink.text)
+        XCTAssertNil(e.model(named: "ch")?.pendingInputSeed)
+        XCTAssertEqual(e.model(named: "ch")?.model.config.input, 4)
+        // The weights are those the same seed gives when input= is written out.
+        let f = Evaluator()
+        _ = try run(f, "seed 3\ncell ch = gru(input=4, hidden=8, output=4)")
+        let g = Evaluator()
+        _ = try run(g, "seed 3\ncell ch = gru(hidden=8, output=4)\nunroll ch on [[1, 0, 0, 0]]")
+        XCTAssertEqual(g.model(named: "ch")?.model, f.model(named: "ch")?.model)
+    }
 }
