@@ -12,11 +12,33 @@ let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto"
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
+// The training kernels use AVX2 and FMA when the building machine has them (x86-64 since 2013-15);
+// rnn-kernel then checks the running machine at start-up and says so rather than crash.
+// RNNKERNEL_PORTABLE=1 builds them for any x86-64: the same numbers, bit for bit (FMA in software), slower.
+let cpuFlags: Set<Substring> = {
+    guard ProcessInfo.processInfo.environment["RNNKERNEL_PORTABLE"] == nil,
+          let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    return Set(line.split(separator: " "))
+}()
+#if arch(x86_64)
+let avx2 = cpuFlags.contains("avx2") && cpuFlags.contains("fma")
+#else
+let avx2 = false
+#endif
+// -O even in debug builds: SIMD code unoptimised is slower than scalar, and the tests train models.
+let avx2Flags = avx2 ? ["-Xcc", "-mavx2", "-Xcc", "-mfma"] : []
+let fastVector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release))]
+let vector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release)),
+                              .unsafeFlags(["-O"] + avx2Flags, .when(configuration: .debug))]
+let avx2Define: [SwiftSetting] = avx2 ? [.define("RNNKERNEL_AVX2")] : []
+
 let library: [(name: String, deps: [Target.Dependency], local: [String], settings: [SwiftSetting])] = [
     ("JSON", [], [], []),
     ("ZeroMQ", ["CZeroMQ"], ["CZeroMQ"], []),
     ("Jupyter", ["ZeroMQ", "JSON", crypto], ["ZeroMQ", "JSON"], []),
-    ("RNN", [], [], fast),
+    ("VectorKernels", [], [], vector),
+    ("RNN", ["VectorKernels"], ["VectorKernels"], fastVector),
     ("Plot", [], [], []),
     ("Store", ["RNN", "JSON", crypto], ["RNN", "JSON"], []),
     ("RNNLang", ["RNN", "Plot", "Store", "Jupyter", "JSON"], ["RNN", "Plot", "Store", "Jupyter", "JSON"], []),
@@ -47,12 +69,13 @@ for lib in library where wanted.contains(lib.name) {
     targets.append(.target(name: lib.name, dependencies: lib.deps, swiftSettings: lib.settings))
     if tested.contains(lib.name) && lib.name != "ZeroMQ" {
         targets.append(.testTarget(name: "\(lib.name)Tests", dependencies: [.byName(name: lib.name)] + lib.local.map { .byName(name: $0) },
-                                   resources: lib.name == "JSON" ? [] : [.copy("Fixtures")]))
+                                   resources: ["JSON", "VectorKernels"].contains(lib.name) ? [] : [.copy("Fixtures")]))
     }
 }
 if wanted.contains("rnn-kernel") {
     targets.append(.executableTarget(name: "rnn-kernel",
-                                     dependencies: ["Jupyter", "RNNLang", "Store", "RNN", "Plot", "JSON", argumentParser, crypto]))
+                                     dependencies: ["Jupyter", "RNNLang", "Store", "RNN", "Plot", "JSON", argumentParser, crypto],
+                                     swiftSettings: avx2Define))
 }
 
 let package = Package(

@@ -1,3 +1,4 @@
+import VectorKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -82,65 +83,118 @@ struct ParameterLayout {
 
 /// Forward and backward passes over batches, with every buffer allocated once per batch shape.
 /// Gradients are exact for the loss as defined; `bptt` detaches the hidden state every N steps.
-public final class Engine {
-    public let config: CellConfig
+/// Where one layer-direction's parameters live in the flat vector, gate by gate.
+struct LayerOffsets {
+    var W_x: [Int], W_h: [Int]
+    /// b_g per gate (gru's n gate: b_xn); nil without bias.
+    var b: [Int]?
+    /// gru's b_hn.
+    var b_hn: Int?
+}
+
+/// Forward and backward passes over one shard of a batch, with every buffer allocated once per shape.
+///
+/// The gates are fused: each layer-direction's weights are packed once per pass into
+/// W_xᵀ [I × GH] and W_hᵀ [H × GH] (row-major, G gates of H), so a step is one matrix product
+/// h_{t−1} W_hᵀ over all gates, and the weight gradients are one product over all T·B rows after
+/// the backward sweep. Products and activations come from VectorKernels.
+final class ShardEngine {
+    let config: CellConfig
     let layout: ParameterLayout
     let H: Int, L: Int, D: Int, G: Int
+    /// G·H: the width of a fused gate row.
+    let GH: Int
+    let offsets: [LayerOffsets]
+    let W_hy: Int?, b_y: Int?
 
     // Shape of the workspace.
     private(set) var T = 0, B = 0
 
-    // Per layer-direction caches, indexed [layer * D + direction].
-    /// Gate activations per processing step: [k][gate][b][h] flattened.
+    // Packed weights per layer-direction [layer * D + direction]; refreshed from θ each pass.
+    private var W_xT: [[Double]] = [], W_hT: [[Double]] = [], W_xPacked: [[Double]] = [], W_hPacked: [[Double]] = []
+    /// The bias each gate row starts from (x part; gru's n gate: b_xn).
+    private var b_x: [[Double]] = []
+    private var W_hyT: [Double] = []
+
+    // Per layer-direction caches.
+    /// Gate activations per processing step k: [k][b][g·H + j]. The backward sweep overwrites
+    /// step k with ∂L/∂(pre-activations) once it has read it: one buffer, hot in cache.
     private var acts: [[Double]] = []
     /// States: (T+1) × B × H by processing step; index 0 is h_0.
     private var hs: [[Double]] = []
-    /// lstm cell states, the same layout.
+    /// lstm cell states, the same layout, and tanh(c_t) by step (T × B × H).
     private var cs: [[Double]] = []
-    /// gru's W_hn h_{t-1} + b_hn per step: T × B × H.
+    private var tanhCs: [[Double]] = []
+    /// gru's W_hn h_{t−1} + b_hn per step: T × B × H; backwards, the ∂ that reaches W_hn.
     private var hns: [[Double]] = []
     /// Each layer's output: T × B × (H·D), time-major.
     private var layerOut: [[Double]] = []
     // Scratch.
-    private var preH: [Double] = []
+    /// x_t W_xᵀ + b for every t: T × B × GH (reverse directions only; forward ones use acts).
+    private var xw: [Double] = []
     private var dY: [[Double]] = []
-    private var dA: [Double] = []
-    private var dAh: [Double] = []
     private var dh: [Double] = []
     private var dc: [Double] = []
     private var dhPrev: [Double] = []
     private var dcPrev: [Double] = []
+    /// ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, all gates: I × GH and H × GH.
+    private var gW_xT: [Double] = [], gW_hT: [Double] = []
     private var top: [Double] = []
-    private var logits: [Double] = []
+    private var dTop: [Double] = []
+    /// B × O (many-to-one) or T × B × O (many-to-many), after a run.
+    private(set) var logits: [Double] = []
     private var dLogits: [Double] = []
     /// ‖∂L/∂h_t‖² summed over directions, per (t, b).
-    private var hiddenGradSquares: [Double] = []
+    private(set) var hiddenGradSquares: [Double] = []
 
-    public init(config: CellConfig) {
+    init(config: CellConfig) {
         self.config = config
-        layout = ParameterLayout(config)
+        let layout = ParameterLayout(config)
+        self.layout = layout
         H = config.hidden
         L = config.layers
         D = config.directions
         G = config.gates.count
+        GH = G * H
+        var offsets: [LayerOffsets] = []
+        for l in 0..<config.layers {
+            for d in 0..<config.directions {
+                let s = CellConfig.suffix(layer: l, direction: d)
+                let gates = config.gates
+                offsets.append(LayerOffsets(
+                    W_x: gates.map { layout.offset("W_x\($0)\(s)")! },
+                    W_h: gates.map { layout.offset("W_h\($0)\(s)")! },
+                    b: config.bias ? gates.map { g in layout.offset(config.kind == .gru && g == "n" ? "b_xn\(s)" : "b_\(g)\(s)")! } : nil,
+                    b_hn: config.kind == .gru && config.bias ? layout.offset("b_hn\(s)")! : nil))
+            }
+        }
+        self.offsets = offsets
+        W_hy = layout.offset("W_hy")
+        b_y = layout.offset("b_y")
+        let n = L * D
+        W_xT = (0..<n).map { ci in [Double](repeating: 0, count: config.layerInput(ci / D) * GH) }
+        W_xPacked = W_xT
+        W_hT = (0..<n).map { _ in [Double](repeating: 0, count: H * GH) }
+        W_hPacked = W_hT
+        b_x = (0..<n).map { _ in [Double](repeating: 0, count: GH) }
+        gW_hT = [Double](repeating: 0, count: H * GH)
+        gW_xT = [Double](repeating: 0, count: max(config.input, config.stateWidth) * GH)
+        W_hyT = [Double](repeating: 0, count: config.stateWidth * config.outputWidth)
     }
-
-    public var parameterCount: Int { layout.total }
 
     private func reserve(T newT: Int, B newB: Int) {
         guard newT != T || newB != B else { return }
         T = newT
         B = newB
         let n = L * D
-        acts = (0..<n).map { _ in [Double](repeating: 0, count: T * G * B * H) }
+        acts = (0..<n).map { _ in [Double](repeating: 0, count: T * B * GH) }
         hs = (0..<n).map { _ in [Double](repeating: 0, count: (T + 1) * B * H) }
         cs = config.kind == .lstm ? (0..<n).map { _ in [Double](repeating: 0, count: (T + 1) * B * H) } : []
+        tanhCs = config.kind == .lstm ? (0..<n).map { _ in [Double](repeating: 0, count: T * B * H) } : []
         hns = config.kind == .gru ? (0..<n).map { _ in [Double](repeating: 0, count: T * B * H) } : []
         layerOut = (0..<L).map { _ in [Double](repeating: 0, count: T * B * H * D) }
         dY = (0..<L).map { _ in [Double](repeating: 0, count: T * B * H * D) }
-        preH = [Double](repeating: 0, count: B * H)
-        dA = [Double](repeating: 0, count: G * B * H)
-        dAh = [Double](repeating: 0, count: G * B * H)
+        xw = D > 1 ? [Double](repeating: 0, count: T * B * GH) : []
         dh = [Double](repeating: 0, count: B * H)
         dc = [Double](repeating: 0, count: B * H)
         dhPrev = [Double](repeating: 0, count: B * H)
@@ -148,46 +202,79 @@ public final class Engine {
         hiddenGradSquares = [Double](repeating: 0, count: T * B)
     }
 
-    /// What one forward-backward pass found.
-    public struct Result {
-        public var loss: Double
-        /// Mean over the batch of ‖∂L/∂h_t‖ for the top layer, per time step (empty unless asked).
-        public var hiddenGradientNorms: [Double]
-        /// The logits the loss saw: B × O (many-to-one) or T × B × O (many-to-many).
-        public var logits: [Double]
+    /// Packs each layer-direction's weights from θ: W_xᵀ, W_hᵀ (for the forward products), the
+    /// gate matrices stacked row-wise (for the backward ones), and the starting biases.
+    private func pack(_ p: UnsafePointer<Double>) {
+        let H = self.H, GH = self.GH
+        for ci in 0..<(L * D) {
+            let I = config.layerInput(ci / D)
+            let o = offsets[ci]
+            W_xT[ci].withUnsafeMutableBufferPointer { xT in
+            W_xPacked[ci].withUnsafeMutableBufferPointer { xP in
+            W_hT[ci].withUnsafeMutableBufferPointer { hT in
+            W_hPacked[ci].withUnsafeMutableBufferPointer { hP in
+            b_x[ci].withUnsafeMutableBufferPointer { bx in
+                for g in 0..<G {
+                    let wx = p + o.W_x[g], wh = p + o.W_h[g]
+                    // The stacked copies are the gate matrices one after another.
+                    (xP.baseAddress! + g * H * I).update(from: wx, count: H * I)
+                    (hP.baseAddress! + g * H * H).update(from: wh, count: H * H)
+                    for j in 0..<H {
+                        for i in 0..<I { xT[i * GH + g * H + j] = wx[j * I + i] }
+                        for i in 0..<H { hT[i * GH + g * H + j] = wh[j * H + i] }
+                        bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0
+                    }
+                }
+            }
+            }
+            }
+            }
+            }
+        }
+        if let W_hy {
+            let O = config.outputWidth, SW = H * D
+            W_hyT.withUnsafeMutableBufferPointer { w in
+                for o in 0..<O { for j in 0..<SW { w[j * O + o] = p[W_hy + o * SW + j] } }
+            }
+        }
     }
 
-    /// The loss of `batch` under parameters θ, and (when `gradient` is given) ∂L/∂θ added into it.
-    public func run(_ theta: [Double], batch: Batch, loss: Loss, gradient: UnsafeMutablePointer<Double>?, bptt: Int? = nil,
-                    recordHiddenGradients: Bool = false) -> Result {
+    /// This shard's share of the loss (its sum over `lossTerms`, the whole batch's count), and when
+    /// `gradient` is given its ∂/∂θ added into it; `logits` then holds what the loss saw.
+    func run(_ theta: [Double], batch: Batch, loss: Loss, lossTerms: Int, gradient: UnsafeMutablePointer<Double>?, bptt: Int?,
+             recordHiddenGradients: Bool) -> Double {
         reserve(T: batch.steps, B: batch.size)
-        theta.withUnsafeBufferPointer { p in forward(p.baseAddress!, batch) }
-        let manyToMany: Bool
-        switch batch.target {
-        case .vectors, .classes: manyToMany = false
-        case .vectorSequences, .classSequences: manyToMany = true
+        theta.withUnsafeBufferPointer { p in
+            thetaBase = p.baseAddress!
+            pack(p.baseAddress!)
+            forward(batch)
+            thetaBase = nil
         }
+        let manyToMany = batch.isManyToMany
         let O = config.outputWidth, SW = H * D
         let rows = manyToMany ? T * B : B
         // The top states the loss reads: every step, or each sequence's last one.
+        if top.count != rows * SW { top = [Double](repeating: 0, count: rows * SW) }
         if manyToMany {
-            top = layerOut[L - 1]
+            for i in 0..<(rows * SW) { top[i] = layerOut[L - 1][i] }
         } else {
-            if top.count != B * SW { top = [Double](repeating: 0, count: B * SW) }
             for b in 0..<B {
                 let t = batch.lengths[b] - 1
                 for j in 0..<SW { top[b * SW + j] = layerOut[L - 1][(t * B + b) * SW + j] }
             }
         }
         if logits.count != rows * O { logits = [Double](repeating: 0, count: rows * O) }
-        if let Wy = layout.offset("W_hy") {
+        if W_hy != nil {
             theta.withUnsafeBufferPointer { p in
                 for r in 0..<rows {
-                    for o in 0..<O { logits[r * O + o] = layout.offset("b_y").map { p[$0 + o] } ?? 0 }
+                    for o in 0..<O { logits[r * O + o] = b_y.map { p[$0 + o] } ?? 0 }
                 }
-                top.withUnsafeBufferPointer { s in
+            }
+            top.withUnsafeBufferPointer { s in
+                W_hyT.withUnsafeBufferPointer { w in
                     logits.withUnsafeMutableBufferPointer { l in
-                        Kernels.gemmABt(s.baseAddress!, p.baseAddress! + Wy, l.baseAddress!, M: rows, N: O, K: SW)
+                        Dense.gemm(M: rows, N: O, K: SW, A: s.baseAddress!, rowStrideA: SW, colStrideA: 1,
+                                   B: w.baseAddress!, ldb: O, C: l.baseAddress!, ldc: O)
                     }
                 }
             }
@@ -198,12 +285,10 @@ public final class Engine {
         if dLogits.count != rows * O { dLogits = [Double](repeating: 0, count: rows * O) }
         for i in 0..<dLogits.count { dLogits[i] = 0 }
         var total = 0.0
-        func valid(_ r: Int) -> Bool { !manyToMany || (r / B) < batch.lengths[r % B] }
+        func valid(_ r: Int) -> Bool { batch.isScored(row: r, manyToMany: manyToMany) }
         switch batch.target {
         case let .vectors(y), let .vectorSequences(y):
-            var count = 0
-            for r in 0..<rows where valid(r) { count += O }
-            let scale = 2.0 / Double(max(count, 1))
+            let scale = 2.0 / Double(max(lossTerms, 1))
             for r in 0..<rows where valid(r) {
                 for o in 0..<O {
                     let diff = logits[r * O + o] - y[r * O + o]
@@ -211,11 +296,8 @@ public final class Engine {
                     dLogits[r * O + o] = scale * diff
                 }
             }
-            total /= Double(max(count, 1))
         case let .classes(k), let .classSequences(k):
-            var count = 0
-            for r in 0..<rows where valid(r) && k[r] >= 0 { count += 1 }
-            let n = Double(max(count, 1))
+            let n = Double(max(lossTerms, 1))
             for r in 0..<rows where valid(r) && k[r] >= 0 {
                 var m = -Double.infinity
                 for o in 0..<O { m = max(m, logits[r * O + o]) }
@@ -226,135 +308,106 @@ public final class Engine {
                 for o in 0..<O { dLogits[r * O + o] = exp(logits[r * O + o] - logSum) / n }
                 dLogits[r * O + k[r]] -= 1 / n
             }
-            total /= n
         }
-        var norms: [Double] = []
+        total /= Double(max(lossTerms, 1))
         if let gradient {
             backward(theta, batch, manyToMany: manyToMany, gradient: gradient, bptt: bptt, record: recordHiddenGradients)
-            if recordHiddenGradients {
-                norms = (0..<T).map { t in
-                    var s = 0.0, n = 0
-                    for b in 0..<B where t < batch.lengths[b] { s += hiddenGradSquares[t * B + b].squareRoot(); n += 1 }
-                    return n > 0 ? s / Double(n) : 0
-                }
-            }
         }
-        return Result(loss: total, hiddenGradientNorms: norms, logits: logits)
+        return total
     }
 
     // MARK: - Forward
 
-    private func forward(_ p: UnsafePointer<Double>, _ batch: Batch) {
+    private func forward(_ batch: Batch) {
         for l in 0..<L {
             let inWidth = config.layerInput(l)
             for d in 0..<D {
-                let cacheIndex = l * D + d
-                let s = CellConfig.suffix(layer: l, direction: d)
-                let wx = config.gates.map { p + layout.offset("W_x\($0)\(s)")! }
-                let wh = config.gates.map { p + layout.offset("W_h\($0)\(s)")! }
-                let bias: [UnsafePointer<Double>?] = config.gates.map { g in
-                    guard config.bias else { return nil }
-                    return p + layout.offset(config.kind == .gru && g == "n" ? "b_xn\(s)" : "b_\(g)\(s)")!
-                }
-                let bhn: UnsafePointer<Double>? = config.kind == .gru && config.bias ? p + layout.offset("b_hn\(s)")! : nil
+                // Safe: the input arrays are not resized while this layer runs.
                 let input: UnsafePointer<Double> = l == 0
                     ? batch.x.withUnsafeBufferPointer { $0.baseAddress! }
                     : layerOut[l - 1].withUnsafeBufferPointer { $0.baseAddress! }
-                // Safe here: those arrays are not resized while this layer runs.
-                step(layer: l, direction: d, cacheIndex: cacheIndex, input: input, inWidth: inWidth, wx: wx, wh: wh,
-                     bias: bias, bhn: bhn, lengths: batch.lengths)
+                forwardSweep(layer: l, direction: d, input: input, inWidth: inWidth, lengths: batch.lengths)
             }
         }
     }
 
-    private func step(layer l: Int, direction d: Int, cacheIndex ci: Int, input: UnsafePointer<Double>, inWidth I: Int,
-                      wx: [UnsafePointer<Double>], wh: [UnsafePointer<Double>], bias: [UnsafePointer<Double>?],
-                      bhn: UnsafePointer<Double>?, lengths: [Int]) {
-        let H = self.H, B = self.B, T = self.T, G = self.G, SW = H * D
-        let kind = config.kind
-        let activation = config.activation
+    private func forwardSweep(layer l: Int, direction d: Int, input: UnsafePointer<Double>, inWidth I: Int, lengths: [Int]) {
+        let H = self.H, B = self.B, T = self.T, GH = self.GH, SW = H * D
+        let ci = l * D + d
+        let kind = config.kind, activation = config.activation
+        let BH = B * H, BGH = B * GH
         acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeMutableBufferPointer { hsBuf in
         layerOut[l].withUnsafeMutableBufferPointer { outBuf in
-        preH.withUnsafeMutableBufferPointer { preBuf in
-            let actsP = actsBuf.baseAddress!, hsP = hsBuf.baseAddress!, outP = outBuf.baseAddress!, pre = preBuf.baseAddress!
+        xw.withUnsafeMutableBufferPointer { xwBuf in
+        W_xT[ci].withUnsafeBufferPointer { wxT in
+        W_hT[ci].withUnsafeBufferPointer { whT in
+        b_x[ci].withUnsafeBufferPointer { bx in
+            let actsP = actsBuf.baseAddress!, hsP = hsBuf.baseAddress!, outP = outBuf.baseAddress!, xwP = xwBuf.baseAddress!
+            let whTP = whT.baseAddress!
+            // The input side of every step in one product: x_t W_xᵀ + b for all t at once, straight
+            // into the step slots when they run in time order.
+            let xwAll = d == 0 ? actsP : xwP
+            for r in 0..<(T * B) { (xwAll + r * GH).update(from: bx.baseAddress!, count: GH) }
+            Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH, C: xwAll, ldc: GH)
             // h_0 = 0 (c_0 = 0)
-            for i in 0..<(B * H) { hsP[i] = 0 }
-            if kind == .lstm { cs[ci].withUnsafeMutableBufferPointer { c in for i in 0..<(B * H) { c[i] = 0 } } }
+            for i in 0..<BH { hsP[i] = 0 }
+            let csP: UnsafeMutablePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+            let tcP: UnsafeMutablePointer<Double>? = kind == .lstm ? tanhCs[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+            let hnP: UnsafeMutablePointer<Double>? = kind == .gru ? hns[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+            if let csP { for i in 0..<BH { csP[i] = 0 } }
             for k in 0..<T {
                 let t = d == 0 ? k : T - 1 - k
-                let x = input + t * B * I
-                let hPrev = hsP + k * B * H
-                let hNew = hsP + (k + 1) * B * H
-                let a = actsP + k * G * B * H
-                // Pre-activations: W_x· x_t + b_· (+ W_h· h_{t-1}, except gru's n, whose recurrent part is kept apart).
-                for g in 0..<G {
-                    let ag = a + g * B * H
-                    if let b = bias[g] {
-                        for bb in 0..<B { for j in 0..<H { ag[bb * H + j] = b[j] } }
-                    } else {
-                        for i in 0..<(B * H) { ag[i] = 0 }
-                    }
-                    Kernels.gemmABt(x, wx[g], ag, M: B, N: H, K: I)
-                    if !(kind == .gru && g == 2) { Kernels.gemmABt(hPrev, wh[g], ag, M: B, N: H, K: H) }
-                }
+                let hPrev = hsP + k * BH, hNew = hsP + (k + 1) * BH
+                let a = actsP + k * BGH
+                if d != 0 { a.update(from: xwP + t * BGH, count: BGH) }
                 switch kind {
                 case .rnn:
-                    for i in 0..<(B * H) {
-                        let v = a[i]
-                        let h: Double
-                        switch activation {
-                        case .tanh: h = tanh(v)
-                        case .relu: h = v > 0 ? v : 0
-                        case .linear: h = v
-                        }
-                        a[i] = h
-                        hNew[i] = h
+                    Dense.gemm(M: B, N: GH, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
+                    switch activation {
+                    case .tanh: Pointwise.tanh(a, count: BH)
+                    case .relu: for i in 0..<BH { a[i] = a[i] > 0 ? a[i] : 0 }
+                    case .linear: break
                     }
+                    hNew.update(from: a, count: BH)
                 case .lstm:
-                    cs[ci].withUnsafeMutableBufferPointer { cBuf in
-                        let cPrev = cBuf.baseAddress! + k * B * H, cNew = cBuf.baseAddress! + (k + 1) * B * H
-                        let ai = a, af = a + B * H, ag = a + 2 * B * H, ao = a + 3 * B * H
-                        for i in 0..<(B * H) {
-                            let iv = 1 / (1 + exp(-ai[i])), fv = 1 / (1 + exp(-af[i])), gv = tanh(ag[i]), ov = 1 / (1 + exp(-ao[i]))
-                            ai[i] = iv; af[i] = fv; ag[i] = gv; ao[i] = ov
-                            let c = fv * cPrev[i] + iv * gv
-                            cNew[i] = c
-                            hNew[i] = ov * tanh(c)
-                        }
-                    }
+                    Dense.gemm(M: B, N: GH, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
+                    Pointwise.lstmStep(B: B, H: H, a: a, cPrev: csP! + k * BH, c: csP! + (k + 1) * BH, tanhC: tcP! + k * BH, h: hNew)
                 case .gru:
-                    hns[ci].withUnsafeMutableBufferPointer { hnBuf in
-                        let hn = hnBuf.baseAddress! + k * B * H
-                        if let bhn { for bb in 0..<B { for j in 0..<H { hn[bb * H + j] = bhn[j] } } } else { for i in 0..<(B * H) { hn[i] = 0 } }
-                        Kernels.gemmABt(hPrev, wh[2], hn, M: B, N: H, K: H)
-                        let ar = a, az = a + B * H, an = a + 2 * B * H
-                        for i in 0..<(B * H) {
-                            let r = 1 / (1 + exp(-ar[i])), z = 1 / (1 + exp(-az[i]))
-                            let n = tanh(an[i] + r * hn[i])
-                            ar[i] = r; az[i] = z; an[i] = n
-                            hNew[i] = (1 - z) * n + z * hPrev[i]
-                        }
-                    }
+                    // r and z take h_{t−1} W_h· into their pre-activations; n keeps W_hn h_{t−1} + b_hn apart.
+                    Dense.gemm(M: B, N: 2 * H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
+                    let hn = hnP! + k * BH
+                    gruHiddenBias(ci, into: hn)
+                    Dense.gemm(M: B, N: H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP + 2 * H, ldb: GH, C: hn, ldc: H)
+                    Pointwise.gruStep(B: B, H: H, a: a, hn: hn, hPrev: hPrev, h: hNew)
                 }
                 // Steps past a sequence's end leave its state as it was.
                 for bb in 0..<B where t >= lengths[bb] {
-                    for j in 0..<H { hNew[bb * H + j] = hPrev[bb * H + j] }
-                    if kind == .lstm {
-                        cs[ci].withUnsafeMutableBufferPointer { c in
-                            for j in 0..<H { c[(k + 1) * B * H + bb * H + j] = c[k * B * H + bb * H + j] }
-                        }
-                    }
+                    (hNew + bb * H).update(from: hPrev + bb * H, count: H)
+                    if let csP { (csP + (k + 1) * BH + bb * H).update(from: csP + k * BH + bb * H, count: H) }
                 }
                 for bb in 0..<B {
-                    let o = outP + (t * B + bb) * SW + d * H
-                    for j in 0..<H { o[j] = hNew[bb * H + j] }
+                    (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H)
                 }
             }
-            _ = pre
         }
         }
         }
+        }
+        }
+        }
+        }
+    }
+
+    /// θ while a forward pass reads it.
+    private var thetaBase: UnsafePointer<Double>?
+
+    /// b_hn repeated over the batch rows (zeros without bias).
+    private func gruHiddenBias(_ ci: Int, into hn: UnsafeMutablePointer<Double>) {
+        if let o = offsets[ci].b_hn, let p = thetaBase {
+            for bb in 0..<B { (hn + bb * H).update(from: p + o, count: H) }
+        } else {
+            hn.update(repeating: 0, count: B * H)
         }
     }
 
@@ -365,18 +418,23 @@ public final class Engine {
         let rows = manyToMany ? T * B : B
         for l in 0..<L { for i in 0..<dY[l].count { dY[l][i] = 0 } }
         if record { for i in 0..<hiddenGradSquares.count { hiddenGradSquares[i] = 0 } }
+        if dTop.count != rows * SW { dTop = [Double](repeating: 0, count: rows * SW) }
         theta.withUnsafeBufferPointer { pBuf in
             let p = pBuf.baseAddress!
             // Output layer: dW_hy += dLogitsᵀ top, db_y += Σ dLogits, dTop = dLogits W_hy.
-            var dTop = [Double](repeating: 0, count: rows * SW)
             dLogits.withUnsafeBufferPointer { dl in
                 top.withUnsafeBufferPointer { s in
-                    if let Wy = layout.offset("W_hy") {
-                        Kernels.gemmAtB(dl.baseAddress!, s.baseAddress!, g + Wy, M: rows, N: O, K: SW)
-                        if let by = layout.offset("b_y") { for r in 0..<rows { for o in 0..<O { g[by + o] += dl[r * O + o] } } }
-                        dTop.withUnsafeMutableBufferPointer { dt in Kernels.gemmAB(dl.baseAddress!, p + Wy, dt.baseAddress!, M: rows, N: O, K: SW) }
-                    } else {
-                        for i in 0..<(rows * SW) { dTop[i] = dl[i] }
+                    dTop.withUnsafeMutableBufferPointer { dt in
+                        if let W_hy {
+                            Dense.gemm(M: O, N: SW, K: rows, A: dl.baseAddress!, rowStrideA: 1, colStrideA: O,
+                                       B: s.baseAddress!, ldb: SW, C: g + W_hy, ldc: SW)
+                            if let b_y { for r in 0..<rows { for o in 0..<O { g[b_y + o] += dl[r * O + o] } } }
+                            dt.baseAddress!.update(repeating: 0, count: rows * SW)
+                            Dense.gemm(M: rows, N: SW, K: O, A: dl.baseAddress!, rowStrideA: O, colStrideA: 1,
+                                       B: p + W_hy, ldb: SW, C: dt.baseAddress!, ldc: SW)
+                        } else {
+                            for i in 0..<(rows * SW) { dt[i] = dl[i] }
+                        }
                     }
                 }
             }
@@ -394,47 +452,48 @@ public final class Engine {
                     ? batch.x.withUnsafeBufferPointer { $0.baseAddress! }
                     : layerOut[l - 1].withUnsafeBufferPointer { $0.baseAddress! }
                 for d in 0..<D {
-                    backStep(layer: l, direction: d, p: p, g: g, input: input, inWidth: inWidth, lengths: batch.lengths,
-                             bptt: bptt, record: record && l == L - 1)
+                    backwardSweep(layer: l, direction: d, p: p, g: g, input: input, inWidth: inWidth, lengths: batch.lengths,
+                                  bptt: bptt, record: record && l == L - 1)
                 }
             }
         }
     }
 
-    private func backStep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, g: UnsafeMutablePointer<Double>,
-                          input: UnsafePointer<Double>, inWidth I: Int, lengths: [Int], bptt: Int?, record: Bool) {
-        let H = self.H, B = self.B, T = self.T, G = self.G, SW = H * D
+    private func backwardSweep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, g: UnsafeMutablePointer<Double>,
+                               input: UnsafePointer<Double>, inWidth I: Int, lengths: [Int], bptt: Int?, record: Bool) {
+        let H = self.H, B = self.B, T = self.T, G = self.G, GH = self.GH, SW = H * D
+        let BH = B * H, BGH = B * GH
         let ci = l * D + d
-        let s = CellConfig.suffix(layer: l, direction: d)
-        let kind = config.kind
-        let wxOff = config.gates.map { layout.offset("W_x\($0)\(s)")! }
-        let whOff = config.gates.map { layout.offset("W_h\($0)\(s)")! }
-        let bOff: [Int?] = config.gates.map { gate in
-            config.bias ? layout.offset(kind == .gru && gate == "n" ? "b_xn\(s)" : "b_\(gate)\(s)")! : nil
-        }
-        let bhnOff: Int? = kind == .gru && config.bias ? layout.offset("b_hn\(s)")! : nil
-        for i in 0..<(B * H) { dh[i] = 0; dc[i] = 0 }
+        let kind = config.kind, activation = config.activation
+        let off = offsets[ci]
+        for i in 0..<BH { dh[i] = 0; dc[i] = 0 }
         let dBelow: UnsafeMutablePointer<Double>? = l > 0 ? dY[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
         let dOut = dY[l].withUnsafeBufferPointer { $0.baseAddress! }
-        acts[ci].withUnsafeBufferPointer { actsBuf in
+        acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeBufferPointer { hsBuf in
-        dA.withUnsafeMutableBufferPointer { dABuf in
-        dAh.withUnsafeMutableBufferPointer { dAhBuf in
         dh.withUnsafeMutableBufferPointer { dhBuf in
         dc.withUnsafeMutableBufferPointer { dcBuf in
         dhPrev.withUnsafeMutableBufferPointer { dhpBuf in
         dcPrev.withUnsafeMutableBufferPointer { dcpBuf in
-            let actsP = actsBuf.baseAddress!, hsP = hsBuf.baseAddress!
-            let dAP = dABuf.baseAddress!, dAhP = dAhBuf.baseAddress!
+        W_hPacked[ci].withUnsafeBufferPointer { whBuf in
+        W_xPacked[ci].withUnsafeBufferPointer { wxBuf in
+        gW_hT.withUnsafeMutableBufferPointer { gWhBuf in
+        gW_xT.withUnsafeMutableBufferPointer { gWxBuf in
+            let hsP = hsBuf.baseAddress!
+            // Step k's gates become step k's ∂L/∂(pre-activations) in place.
+            let dAall = actsBuf.baseAddress!
             let dhP = dhBuf.baseAddress!, dcP = dcBuf.baseAddress!, dhp = dhpBuf.baseAddress!, dcp = dcpBuf.baseAddress!
+            let W_h = whBuf.baseAddress!, W_x = wxBuf.baseAddress!
+            let gWhT = gWhBuf.baseAddress!, gWxT = gWxBuf.baseAddress!
             let csP: UnsafePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
-            let hnP: UnsafePointer<Double>? = kind == .gru ? hns[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
+            let tcP: UnsafePointer<Double>? = kind == .lstm ? tanhCs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
+            // gru: W_hn gets r ⊙ ∂L/∂a_n, kept in hn's slot (B × H per step) once hn is read.
+            let hnP: UnsafeMutablePointer<Double>? = kind == .gru ? hns[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
             for k in stride(from: T - 1, through: 0, by: -1) {
                 let t = d == 0 ? k : T - 1 - k
-                let a = actsP + k * G * B * H
-                let hPrev = hsP + k * B * H
-                let hNew = hsP + (k + 1) * B * H
-                let x = input + t * B * I
+                let a = dAall + k * BGH
+                let hPrev = hsP + k * BH, hNew = hsP + (k + 1) * BH
+                let dAk = a
                 // ∂L/∂h_t: what later steps sent back plus what the outputs at t send.
                 for bb in 0..<B {
                     let o = dOut + (t * B + bb) * SW + d * H
@@ -447,77 +506,95 @@ public final class Engine {
                         hiddenGradSquares[t * B + bb] += sq
                     }
                 }
-                for i in 0..<(G * B * H) { dAP[i] = 0; dAhP[i] = 0 }
-                for i in 0..<(B * H) { dhp[i] = 0; dcp[i] = 0 }
                 switch kind {
                 case .rnn:
-                    for i in 0..<(B * H) {
+                    for i in 0..<BH {
                         let h = hNew[i]
                         let deriv: Double
-                        switch config.activation {
+                        switch activation {
                         case .tanh: deriv = 1 - h * h
                         case .relu: deriv = h > 0 ? 1 : 0
                         case .linear: deriv = 1
                         }
-                        dAP[i] = dhP[i] * deriv
-                        dAhP[i] = dAP[i]
+                        dAk[i] = dhP[i] * deriv
+                        dhp[i] = 0
                     }
                 case .lstm:
-                    let cPrev = csP! + k * B * H, cNew = csP! + (k + 1) * B * H
-                    let ai = a, af = a + B * H, ag = a + 2 * B * H, ao = a + 3 * B * H
-                    for i in 0..<(B * H) {
-                        let tc = tanh(cNew[i])
-                        let dcTotal = dcP[i] + dhP[i] * ao[i] * (1 - tc * tc)
-                        let di = dcTotal * ag[i], dg = dcTotal * ai[i], df = dcTotal * cPrev[i], dO = dhP[i] * tc
-                        dAP[i] = di * ai[i] * (1 - ai[i])
-                        dAP[B * H + i] = df * af[i] * (1 - af[i])
-                        dAP[2 * B * H + i] = dg * (1 - ag[i] * ag[i])
-                        dAP[3 * B * H + i] = dO * ao[i] * (1 - ao[i])
-                        dcp[i] = dcTotal * af[i]
-                    }
-                    for i in 0..<(G * B * H) { dAhP[i] = dAP[i] }
+                    Pointwise.lstmBackStep(B: B, H: H, gates: a, cPrev: csP! + k * BH, tanhC: tcP! + k * BH, dh: dhP, dc: dcP,
+                                           dcPrev: dcp, dhPrev: dhp)
                 case .gru:
-                    let hn = hnP! + k * B * H
-                    let ar = a, az = a + B * H, an = a + 2 * B * H
-                    for i in 0..<(B * H) {
-                        let r = ar[i], z = az[i], n = an[i]
-                        let dn = dhP[i] * (1 - z)
-                        let dz = dhP[i] * (hPrev[i] - n)
-                        dhp[i] = dhP[i] * z
-                        let dAn = dn * (1 - n * n)
-                        let dr = dAn * hn[i]
-                        dAP[i] = dr * r * (1 - r)
-                        dAP[B * H + i] = dz * z * (1 - z)
-                        dAP[2 * B * H + i] = dAn
-                        dAhP[i] = dAP[i]
-                        dAhP[B * H + i] = dAP[B * H + i]
-                        dAhP[2 * B * H + i] = dAn * r
-                    }
+                    Pointwise.gruBackStep(B: B, H: H, gates: a, hn: hnP! + k * BH, hPrev: hPrev, dh: dhP, dhPrev: dhp)
                 }
                 // Steps past a sequence's end passed h (and c) through unchanged.
                 for bb in 0..<B where t >= lengths[bb] {
-                    for gi in 0..<G { for j in 0..<H { dAP[gi * B * H + bb * H + j] = 0; dAhP[gi * B * H + bb * H + j] = 0 } }
+                    (dAk + bb * GH).update(repeating: 0, count: GH)
+                    if let hnP { (hnP + k * BH + bb * H).update(repeating: 0, count: H) }
                     for j in 0..<H { dhp[bb * H + j] = dhP[bb * H + j]; dcp[bb * H + j] = dcP[bb * H + j] }
                 }
-                for gi in 0..<G {
-                    let dAg = dAP + gi * B * H, dAhg = dAhP + gi * B * H
-                    Kernels.gemmAtB(dAg, x, g + wxOff[gi], M: B, N: H, K: I)
-                    Kernels.gemmAtB(dAhg, hPrev, g + whOff[gi], M: B, N: H, K: H)
-                    if let bo = bOff[gi] { for bb in 0..<B { for j in 0..<H { g[bo + j] += dAg[bb * H + j] } } }
-                    if gi == 2, let bhn = bhnOff { for bb in 0..<B { for j in 0..<H { g[bhn + j] += dAhg[bb * H + j] } } }
-                    if let dBelow {
-                        // ∂L/∂(layer input) at t, into the lower layer's output slot.
-                        Kernels.gemmAB(dAg, p + wxOff[gi], dBelow + t * B * I, M: B, N: H, K: I)
-                    }
-                    Kernels.gemmAB(dAhg, p + whOff[gi], dhp, M: B, N: H, K: H)
+                // ∂L/∂h_{t−1} += dA_h W_h over all gates (gru: n's part from its own slot).
+                if let hnP {
+                    Dense.gemm(M: B, N: H, K: 2 * H, A: dAk, rowStrideA: GH, colStrideA: 1, B: W_h, ldb: H, C: dhp, ldc: H)
+                    Dense.gemm(M: B, N: H, K: H, A: hnP + k * BH, rowStrideA: H, colStrideA: 1, B: W_h + 2 * H * H, ldb: H, C: dhp, ldc: H)
+                } else {
+                    Dense.gemm(M: B, N: H, K: GH, A: dAk, rowStrideA: GH, colStrideA: 1, B: W_h, ldb: H, C: dhp, ldc: H)
                 }
                 // Truncated BPTT: the state entering a chunk is detached, as h.detach() would do.
                 let detach = bptt.map { k > 0 && k % $0 == 0 } ?? false
-                for i in 0..<(B * H) {
+                for i in 0..<BH {
                     dhP[i] = detach ? 0 : dhp[i]
                     dcP[i] = detach ? 0 : dcp[i]
                 }
             }
+            // The weight gradients, transposed (∂L/∂W_hᵀ = h_{t−1}ᵀ dA), each one product over all T·B
+            // rows in processing order: the ∂ rows stream through contiguously.
+            gWhT.update(repeating: 0, count: H * GH)
+            if let hnP {
+                Dense.gemm(M: H, N: 2 * H, K: T * B, A: hsP, rowStrideA: 1, colStrideA: H, B: dAall, ldb: GH, C: gWhT, ldc: GH)
+                Dense.gemm(M: H, N: H, K: T * B, A: hsP, rowStrideA: 1, colStrideA: H, B: hnP, ldb: H, C: gWhT + 2 * H, ldc: GH)
+            } else {
+                Dense.gemm(M: H, N: GH, K: T * B, A: hsP, rowStrideA: 1, colStrideA: H, B: dAall, ldb: GH, C: gWhT, ldc: GH)
+            }
+            gWxT.update(repeating: 0, count: I * GH)
+            if d == 0 {
+                Dense.gemm(M: I, N: GH, K: T * B, A: input, rowStrideA: 1, colStrideA: I, B: dAall, ldb: GH, C: gWxT, ldc: GH)
+            } else {
+                for k in 0..<T {
+                    Dense.gemm(M: I, N: GH, K: B, A: input + (T - 1 - k) * B * I, rowStrideA: 1, colStrideA: I,
+                               B: dAall + k * BGH, ldb: GH, C: gWxT, ldc: GH)
+                }
+            }
+            for gi in 0..<G {
+                let wx = g + off.W_x[gi], wh = g + off.W_h[gi]
+                for j in 0..<H {
+                    for i in 0..<I { wx[j * I + i] += gWxT[i * GH + gi * H + j] }
+                    for i in 0..<H { wh[j * H + i] += gWhT[i * GH + gi * H + j] }
+                }
+            }
+            if let b = off.b {
+                // Σ over all T·B rows of dA, into the first GH slots of the (now unpacked) W_xᵀ scratch.
+                gWxT.update(repeating: 0, count: GH)
+                Dense.addColumnSums(M: T * B, N: GH, A: dAall, lda: GH, into: gWxT)
+                for gi in 0..<G { let bg = g + b[gi]; for j in 0..<H { bg[j] += gWxT[gi * H + j] } }
+            }
+            if let b_hn = off.b_hn, let hnP {
+                gWxT.update(repeating: 0, count: H)
+                Dense.addColumnSums(M: T * B, N: H, A: hnP, lda: H, into: gWxT)
+                let bg = g + b_hn
+                for j in 0..<H { bg[j] += gWxT[j] }
+            }
+            if let dBelow {
+                // ∂L/∂(layer input), into the lower layer's output slots.
+                if d == 0 {
+                    Dense.gemm(M: T * B, N: I, K: GH, A: dAall, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I, C: dBelow, ldc: I)
+                } else {
+                    for k in 0..<T {
+                        Dense.gemm(M: B, N: I, K: GH, A: dAall + k * BGH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
+                                   C: dBelow + (T - 1 - k) * B * I, ldc: I)
+                    }
+                }
+            }
+        }
+        }
         }
         }
         }

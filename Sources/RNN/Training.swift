@@ -47,51 +47,86 @@ public struct Optimizer: Sendable {
         steps += 1
         let n = theta.count
         let lr = self.lr
-        switch kind {
-        case .sgd:
-            for i in 0..<n { theta[i] -= lr * g[i] }
-        case .momentum:
-            if steps == 1 { for i in 0..<n { first[i] = g[i] } } else { for i in 0..<n { first[i] = 0.9 * first[i] + g[i] } }
-            for i in 0..<n { theta[i] -= lr * first[i] }
-        case .adagrad:
-            for i in 0..<n {
-                second[i] += g[i] * g[i]
-                theta[i] -= lr * g[i] / (second[i].squareRoot() + 1e-10)
-            }
-        case .rmsprop:
-            for i in 0..<n {
-                second[i] = 0.99 * second[i] + 0.01 * g[i] * g[i]
-                theta[i] -= lr * g[i] / (second[i].squareRoot() + 1e-8)
-            }
-        case .adam:
-            let b1 = 0.9, b2 = 0.999
-            let bc1 = 1 - pow(b1, Double(steps)), bc2 = 1 - pow(b2, Double(steps))
-            let stepSize = lr / bc1
-            let bc2Root = bc2.squareRoot()
-            for i in 0..<n {
-                first[i] = b1 * first[i] + (1 - b1) * g[i]
-                second[i] = b2 * second[i] + (1 - b2) * g[i] * g[i]
-                theta[i] -= stepSize * first[i] / (second[i].squareRoot() / bc2Root + 1e-8)
+        let bc1 = 1 - pow(0.9, Double(steps)), bc2 = 1 - pow(0.999, Double(steps))
+        let kind = self.kind, steps = self.steps
+        // Raw pointers: the loops vectorise without per-element uniqueness checks.
+        theta.withUnsafeMutableBufferPointer { th in
+        first.withUnsafeMutableBufferPointer { m in
+        second.withUnsafeMutableBufferPointer { v in
+        g.withUnsafeBufferPointer { g in
+            switch kind {
+            case .sgd:
+                for i in 0..<n { th[i] -= lr * g[i] }
+            case .momentum:
+                if steps == 1 { for i in 0..<n { m[i] = g[i] } } else { for i in 0..<n { m[i] = 0.9 * m[i] + g[i] } }
+                for i in 0..<n { th[i] -= lr * m[i] }
+            case .adagrad:
+                for i in 0..<n {
+                    v[i] += g[i] * g[i]
+                    th[i] -= lr * g[i] / (v[i].squareRoot() + 1e-10)
+                }
+            case .rmsprop:
+                for i in 0..<n {
+                    v[i] = 0.99 * v[i] + 0.01 * g[i] * g[i]
+                    th[i] -= lr * g[i] / (v[i].squareRoot() + 1e-8)
+                }
+            case .adam:
+                let b1 = 0.9, b2 = 0.999
+                let stepSize = lr / bc1
+                let bc2Root = bc2.squareRoot()
+                for i in 0..<n {
+                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                    th[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + 1e-8)
+                }
             }
         }
+        }
+        }
+        }
+    }
+}
+
+/// Whether every value is finite: x·0 is NaN exactly for NaN and ±∞, and NaN survives a sum.
+func allFinite(_ v: [Double]) -> Bool {
+    v.withUnsafeBufferPointer { p in
+        var s = SIMD4<Double>()
+        var i = 0
+        while i + 4 <= p.count {
+            s += SIMD4<Double>(p[i], p[i + 1], p[i + 2], p[i + 3]) * 0
+            i += 4
+        }
+        var total = s.sum()
+        while i < p.count { total += p[i] * 0; i += 1 }
+        return !total.isNaN
     }
 }
 
 /// Applies clipping in place; returns the gradient's global norm before clipping.
 @discardableResult
 public func clip(_ g: inout [Double], _ c: Clipping) -> Double {
-    var sq = 0.0
-    for v in g { sq += v * v }
-    let norm = sq.squareRoot()
-    switch c {
-    case .none: break
-    case let .norm(maxNorm):
-        let coef = maxNorm / (norm + 1e-6)
-        if coef < 1 { for i in g.indices { g[i] *= coef } }
-    case let .value(limit):
-        for i in g.indices { g[i] = min(max(g[i], -limit), limit) }
+    g.withUnsafeMutableBufferPointer { g in
+        // Four running sums, so the reduction vectorises; the order is fixed, so the bits are too.
+        var s = SIMD4<Double>()
+        var i = 0
+        while i + 4 <= g.count {
+            let v = SIMD4<Double>(g[i], g[i + 1], g[i + 2], g[i + 3])
+            s += v * v
+            i += 4
+        }
+        var sq = (s[0] + s[1]) + (s[2] + s[3])
+        while i < g.count { sq += g[i] * g[i]; i += 1 }
+        let norm = sq.squareRoot()
+        switch c {
+        case .none: break
+        case let .norm(maxNorm):
+            let coef = maxNorm / (norm + 1e-6)
+            if coef < 1 { for i in 0..<g.count { g[i] *= coef } }
+        case let .value(limit):
+            for i in 0..<g.count { g[i] = min(max(g[i], -limit), limit) }
+        }
+        return norm
     }
-    return norm
 }
 
 /// Everything `train` can be told.
@@ -233,6 +268,8 @@ extension Model {
         let engine = Engine(config: config)
         var theta = flatValues
         var g = [Double](repeating: 0, count: theta.count)
+        // θ before the step in progress, kept so a step that diverges can be undone.
+        var before = theta
         var optimizer = Optimizer(options.optimizer, lr: options.lr, count: theta.count)
         var rng = SplitMix64(seed: options.seed)
         let stepsPerEpoch = (data.count + options.batch - 1) / options.batch
@@ -249,7 +286,7 @@ extension Model {
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
                 let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices)
-                for i in g.indices { g[i] = 0 }
+                g.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                 let r = g.withUnsafeMutableBufferPointer { gp in
                     engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
                 }
@@ -257,9 +294,9 @@ extension Model {
                 guard r.loss.isFinite, gradNorm.isFinite else {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
                 }
-                let before = theta
+                before.withUnsafeMutableBufferPointer { b in theta.withUnsafeBufferPointer { b.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } }
                 optimizer.step(&theta, g)
-                if theta.contains(where: { !$0.isFinite }) {
+                if !allFinite(theta) {
                     return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
                 }
                 step += 1

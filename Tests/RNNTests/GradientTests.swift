@@ -62,6 +62,71 @@ final class GradientTests: XCTestCase {
               Dataset(name: "t", summary: "t", inputs: seqs, targets: .classes([0, 1])), .xent)
     }
 
+    /// 37 sequences of lengths 1...6: three shards (16, 16, 5), padding in every one.
+    func shardedData(width: Int, classes: Int?) -> Dataset {
+        var rng = SplitMix64(seed: 11)
+        var inputs: [[[Double]]] = [], labels: [[Int]] = [], values: [[Double]] = []
+        for e in 0..<37 {
+            let T = 1 + e % 6
+            inputs.append((0..<T).map { _ in (0..<width).map { _ in rng.uniform(-1, 1) } })
+            labels.append((0..<T).map { t in (e + t) % (classes ?? 1) })
+            values.append([rng.uniform(-1, 1), rng.uniform(-1, 1)])
+        }
+        return Dataset(name: "t", summary: "t", inputs: inputs, targets: classes == nil ? .vectors(values) : .classSequences(labels))
+    }
+
+    func testBatchesLargerThanAShardHaveExactGradients() {
+        XCTAssertEqual(Engine.shardSize, 16)
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 3, output: 3), shardedData(width: 2, classes: 3), .xent)
+            check(CellConfig(kind: kind, input: 2, hidden: 3, output: 2), shardedData(width: 2, classes: nil), .mse)
+        }
+        check(CellConfig(kind: .lstm, input: 2, hidden: 2, output: 2, layers: 2, bidirectional: true),
+              shardedData(width: 2, classes: nil), .mse)
+    }
+
+    func testShardsGiveTheSameBitsOnOneCoreOrMany() throws {
+        let data = shardedData(width: 2, classes: 3)
+        var rng = SplitMix64(seed: 3)
+        let model = Model(config: CellConfig(kind: .gru, input: 2, hidden: 5, output: 3, layers: 2), rng: &rng)
+        let batch = Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count))
+        func run(threads: Int) -> (Engine.Result, [Double]) {
+            let engine = Engine(config: model.config)
+            engine.threadLimit = threads
+            var g = [Double](repeating: 0, count: engine.parameterCount)
+            let r = g.withUnsafeMutableBufferPointer {
+                engine.run(model.flatValues, batch: batch, loss: .xent, gradient: $0.baseAddress!, recordHiddenGradients: true)
+            }
+            return (r, g)
+        }
+        let (one, g1) = run(threads: 1), (three, g3) = run(threads: 3)
+        XCTAssertEqual(one.loss.bitPattern, three.loss.bitPattern)
+        XCTAssertEqual(g1, g3)
+        XCTAssertEqual(one.logits, three.logits)
+        XCTAssertEqual(one.hiddenGradientNorms, three.hiddenGradientNorms)
+        // The logits come back in the batch's row order: T × B × O, as the step-by-step trace gives them.
+        let O = 3, B = data.count
+        for (b, seq) in data.inputs.enumerated() {
+            let trace = try model.forward(seq).logits
+            for t in seq.indices { for o in 0..<O { XCTAssertEqual(one.logits[(t * B + b) * O + o], trace[t][o], accuracy: 1e-12) } }
+        }
+        // ‖∂L/∂h_t‖ averaged over the sequences still running at t, across shard boundaries.
+        let engine = Engine(config: model.config)
+        var sums = [Double](repeating: 0, count: 6), counts = [Double](repeating: 0, count: 6)
+        let terms = Double(batch.lossTerms(outputWidth: O))
+        for (e, seq) in data.inputs.enumerated() {
+            var g = [Double](repeating: 0, count: engine.parameterCount)
+            let single = Batch(inputs: data.inputs, target: data.targets, indices: [e])
+            let r = g.withUnsafeMutableBufferPointer {
+                engine.run(model.flatValues, batch: single, loss: .xent, gradient: $0.baseAddress!, recordHiddenGradients: true)
+            }
+            // Alone, a sequence's loss is a mean over its own steps; in the batch, over all of them.
+            let scale = Double(seq.count) / terms
+            for t in seq.indices { sums[t] += r.hiddenGradientNorms[t] * scale; counts[t] += 1 }
+        }
+        for t in 0..<6 { XCTAssertEqual(one.hiddenGradientNorms[t], sums[t] / counts[t], accuracy: 1e-12) }
+    }
+
     func testTruncatedBPTTCutsGradientsAtChunkBoundaries() throws {
         var rng = SplitMix64(seed: 2)
         let model = Model(config: CellConfig(kind: .rnn, input: 1, hidden: 2, output: 1), rng: &rng)

@@ -1,0 +1,226 @@
+/// Matrix products on row-major buffers, register-blocked over SIMD4<Double> lanes.
+///
+/// Every element of C is accumulated over k in ascending order with fused multiply-adds, whatever
+/// the blocking: lanes run across n, never across k. So a product gives the same bits for any
+/// shape split, and the same bits on machines with and without hardware FMA (there the fused
+/// operation is computed in software, slowly but exactly).
+public enum Dense {
+    /// C[m, n] += Σ_k A[m·rowStrideA + k·colStrideA] · B[k·ldb + n]  for m < M, n < N, k < K.
+    ///
+    /// A strided A covers both A (rowStrideA = lda, colStrideA = 1) and Aᵀ (rowStrideA = 1,
+    /// colStrideA = lda), which is what a weight gradient dW += dAᵀ X needs.
+    public static func gemm(M: Int, N: Int, K: Int,
+                            A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
+                            B: UnsafePointer<Double>, ldb: Int,
+                            C: UnsafeMutablePointer<Double>, ldc: Int) {
+        guard M > 0, N > 0, K > 0 else { return }
+        // K in blocks so one B panel (kc × 8) stays in L1 across the row blocks; C carries the
+        // running sum from block to block, so the k order is unchanged.
+        let kc = 256
+        // Rows below M4 go through the 6×8 and 4×8 blocks, the rest one at a time.
+        let M6 = M - M % 6, N8 = N - N % 8
+        let M4 = M - M6 >= 4 ? M6 + 4 : M6
+        var k0 = 0
+        while k0 < K {
+            let kb = min(kc, K - k0)
+            let a = A + k0 * colStrideA, b = B + k0 * ldb
+            var n = 0
+            while n < N8 {
+                var m = 0
+                while m < M6 {
+                    k6x8(kb, a + m * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc)
+                    m += 6
+                }
+                if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + M6 * ldc + n, ldc) }
+                n += 8
+            }
+            var mStart = 0
+            if rowStrideA == 1 && N < 8 {
+                // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
+                // instead, each lane still summing its own k in order.
+                while mStart + 16 <= M {
+                    for n in 0..<N { kT16x1(kb, a + mStart, colStrideA, b + n, ldb, C + mStart * ldc + n, ldc) }
+                    mStart += 16
+                }
+            }
+            for m in mStart..<M {
+                let am = a + m * rowStrideA, cm = C + m * ldc
+                // Rows below M4 already have their first N8 columns.
+                var n = m < M4 ? N8 : 0
+                // Single rows (batch-1 training, leftovers) in 32-column strips: eight independent sums.
+                while n + 32 <= N { k1x32(kb, am, colStrideA, b + n, ldb, cm + n); n += 32 }
+                while n + 8 <= N { k1x8(kb, am, colStrideA, b + n, ldb, cm + n); n += 8 }
+                while n + 4 <= N { k1x4(kb, am, colStrideA, b + n, ldb, cm + n); n += 4 }
+                while n < N { k1x1(kb, am, colStrideA, b + n, ldb, cm + n); n += 1 }
+            }
+            k0 += kb
+        }
+    }
+
+    /// out[n] += Σ_m A[m·lda + n], each column summed in row order: a product with a row of ones
+    /// (1·x + s rounds exactly as x + s does), so it runs on the same blocked kernels.
+    public static func addColumnSums(M: Int, N: Int, A: UnsafePointer<Double>, lda: Int, into out: UnsafeMutablePointer<Double>) {
+        withUnsafePointer(to: 1.0) { one in
+            gemm(M: 1, N: N, K: M, A: one, rowStrideA: 0, colStrideA: 0, B: A, ldb: lda, C: out, ldc: N)
+        }
+    }
+
+    @inline(__always)
+    static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+
+    @inline(__always)
+    static func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+    }
+
+    /// Six rows by eight columns: twelve accumulators, two B loads and six broadcasts per k.
+    @inline(never)
+    static func k6x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        let C0 = C, C1 = C + ldc, C2 = C + 2 * ldc, C3 = C + 3 * ldc, C4 = C + 4 * ldc, C5 = C + 5 * ldc
+        var c00 = load4(C0), c01 = load4(C0 + 4)
+        var c10 = load4(C1), c11 = load4(C1 + 4)
+        var c20 = load4(C2), c21 = load4(C2 + 4)
+        var c30 = load4(C3), c31 = load4(C3 + 4)
+        var c40 = load4(C4), c41 = load4(C4 + 4)
+        var c50 = load4(C5), c51 = load4(C5 + 4)
+        var a = A, b = B
+        for _ in 0..<K {
+            let b0 = load4(b), b1 = load4(b + 4)
+            var v = SIMD4<Double>(repeating: a[0])
+            c00 = c00.addingProduct(v, b0); c01 = c01.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[rs])
+            c10 = c10.addingProduct(v, b0); c11 = c11.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[2 * rs])
+            c20 = c20.addingProduct(v, b0); c21 = c21.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[3 * rs])
+            c30 = c30.addingProduct(v, b0); c31 = c31.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[4 * rs])
+            c40 = c40.addingProduct(v, b0); c41 = c41.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[5 * rs])
+            c50 = c50.addingProduct(v, b0); c51 = c51.addingProduct(v, b1)
+            a += cs
+            b += ldb
+        }
+        store4(c00, C0); store4(c01, C0 + 4)
+        store4(c10, C1); store4(c11, C1 + 4)
+        store4(c20, C2); store4(c21, C2 + 4)
+        store4(c30, C3); store4(c31, C3 + 4)
+        store4(c40, C4); store4(c41, C4 + 4)
+        store4(c50, C5); store4(c51, C5 + 4)
+    }
+
+    /// Four rows by eight columns: the rows a 6-row blocking leaves (16 = 6 + 6 + 4).
+    @inline(never)
+    static func k4x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        let C0 = C, C1 = C + ldc, C2 = C + 2 * ldc, C3 = C + 3 * ldc
+        var c00 = load4(C0), c01 = load4(C0 + 4)
+        var c10 = load4(C1), c11 = load4(C1 + 4)
+        var c20 = load4(C2), c21 = load4(C2 + 4)
+        var c30 = load4(C3), c31 = load4(C3 + 4)
+        var a = A, b = B
+        for _ in 0..<K {
+            let b0 = load4(b), b1 = load4(b + 4)
+            var v = SIMD4<Double>(repeating: a[0])
+            c00 = c00.addingProduct(v, b0); c01 = c01.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[rs])
+            c10 = c10.addingProduct(v, b0); c11 = c11.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[2 * rs])
+            c20 = c20.addingProduct(v, b0); c21 = c21.addingProduct(v, b1)
+            v = SIMD4<Double>(repeating: a[3 * rs])
+            c30 = c30.addingProduct(v, b0); c31 = c31.addingProduct(v, b1)
+            a += cs
+            b += ldb
+        }
+        store4(c00, C0); store4(c01, C0 + 4)
+        store4(c10, C1); store4(c11, C1 + 4)
+        store4(c20, C2); store4(c21, C2 + 4)
+        store4(c30, C3); store4(c31, C3 + 4)
+    }
+
+    /// One row by 32 columns: eight independent sums hide the FMA latency a single row would expose.
+    @inline(never)
+    static func k1x32(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
+        var c0 = load4(C), c1 = load4(C + 4), c2 = load4(C + 8), c3 = load4(C + 12)
+        var c4 = load4(C + 16), c5 = load4(C + 20), c6 = load4(C + 24), c7 = load4(C + 28)
+        var a = A, b = B
+        for _ in 0..<K {
+            let v = SIMD4<Double>(repeating: a[0])
+            c0 = c0.addingProduct(v, load4(b)); c1 = c1.addingProduct(v, load4(b + 4))
+            c2 = c2.addingProduct(v, load4(b + 8)); c3 = c3.addingProduct(v, load4(b + 12))
+            c4 = c4.addingProduct(v, load4(b + 16)); c5 = c5.addingProduct(v, load4(b + 20))
+            c6 = c6.addingProduct(v, load4(b + 24)); c7 = c7.addingProduct(v, load4(b + 28))
+            a += cs
+            b += ldb
+        }
+        store4(c0, C); store4(c1, C + 4); store4(c2, C + 8); store4(c3, C + 12)
+        store4(c4, C + 16); store4(c5, C + 20); store4(c6, C + 24); store4(c7, C + 28)
+    }
+
+    /// Sixteen rows of one column, for A stored transposed (rows contiguous): C's column is strided,
+    /// so it is gathered before and scattered after the k loop.
+    @inline(never)
+    static func kT16x1(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                       _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        var c0 = SIMD4<Double>(C[0], C[ldc], C[2 * ldc], C[3 * ldc])
+        var c1 = SIMD4<Double>(C[4 * ldc], C[5 * ldc], C[6 * ldc], C[7 * ldc])
+        var c2 = SIMD4<Double>(C[8 * ldc], C[9 * ldc], C[10 * ldc], C[11 * ldc])
+        var c3 = SIMD4<Double>(C[12 * ldc], C[13 * ldc], C[14 * ldc], C[15 * ldc])
+        var a = A, b = B
+        for _ in 0..<K {
+            let v = SIMD4<Double>(repeating: b[0])
+            c0 = c0.addingProduct(load4(a), v); c1 = c1.addingProduct(load4(a + 4), v)
+            c2 = c2.addingProduct(load4(a + 8), v); c3 = c3.addingProduct(load4(a + 12), v)
+            a += cs
+            b += ldb
+        }
+        for i in 0..<4 {
+            C[i * ldc] = c0[i]; C[(4 + i) * ldc] = c1[i]; C[(8 + i) * ldc] = c2[i]; C[(12 + i) * ldc] = c3[i]
+        }
+    }
+
+    /// One row by eight columns (the rows left over, and batch-1 training).
+    @inline(never)
+    static func k1x8(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
+        var c0 = load4(C), c1 = load4(C + 4)
+        var a = A, b = B
+        for _ in 0..<K {
+            let v = SIMD4<Double>(repeating: a[0])
+            c0 = c0.addingProduct(v, load4(b)); c1 = c1.addingProduct(v, load4(b + 4))
+            a += cs
+            b += ldb
+        }
+        store4(c0, C); store4(c1, C + 4)
+    }
+
+    @inline(never)
+    static func k1x4(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
+        var c0 = load4(C)
+        var a = A, b = B
+        for _ in 0..<K {
+            c0 = c0.addingProduct(SIMD4<Double>(repeating: a[0]), load4(b))
+            a += cs
+            b += ldb
+        }
+        store4(c0, C)
+    }
+
+    @inline(never)
+    static func k1x1(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
+        var c = C[0]
+        var a = A, b = B
+        for _ in 0..<K {
+            c = c.addingProduct(a[0], b[0])
+            a += cs
+            b += ldb
+        }
+        C[0] = c
+    }
+}
