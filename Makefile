@@ -7,7 +7,7 @@ STAMPS := .build/stamps
 # Tests must use the kernelspec installed here, not one a user installed elsewhere.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps clean-venv
+.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps check-portable clean-venv
 
 ## make run: install what is missing, build, install the kernelspec, start JupyterLab on 127.0.0.1.
 run: kernelspec
@@ -72,6 +72,10 @@ $(BENCH_VENV)/.installed:
 	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install -q torch numpy
 	@touch $@
+
+## check-portable: a build for any x86-64 trains to the same bits as the committed experiment log.
+check-portable: deps
+	tools/check_portable.sh
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,5 +1,6 @@
 """The benchmark configs in PyTorch (run from .venv-bench): times the training loop alone, data made
-beforehand, in float64 and float32, with PyTorch's default threads. Prints JSON lines."""
+beforehand, in float64 and float32, with PyTorch's default threads (--threads N to set them).
+Prints JSON lines."""
 import json
 import math
 import sys
@@ -62,8 +63,12 @@ def run(name, dtype):
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:]:
+    args = sys.argv[1:]
+    if args[:1] == ["--threads"]:
+        torch.set_num_threads(int(args[1]))
+        args = args[2:]
+    for name in args:
         for dtype in (torch.float64, torch.float32):
             seconds, loss = run(name, dtype)
             print(json.dumps({"config": name, "dtype": str(dtype).split(".")[-1], "seconds": seconds,
-                              "final_loss": loss}), flush=True)
+                              "final_loss": loss, "threads": torch.get_num_threads()}), flush=True)

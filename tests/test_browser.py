@@ -4,6 +4,7 @@ Skipped, with the reason, only when Chromium, chromedriver or Selenium are missi
 installs them). The screenshot of the executed notebook goes to artifacts/browser_notebook.png.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,9 +20,14 @@ import pytest
 
 from browser_cells import CELLS, LONG_TRAIN
 
+# Cell 0 is completed at its end, cell 1 shows the pager, cell 2 is looked at for highlighting.
+EDITING_CELLS = ["sa", "help train", "# a comment\ncell m = lstm(input=1, hidden=2, seed=7)\nprint \"text\" 1.5"]
+
 selenium = pytest.importorskip("selenium", reason="selenium is not installed: run `make browser-deps`")
 from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -52,11 +58,18 @@ def lab():
     nb.metadata["kernelspec"] = {"name": "rnn", "display_name": "RNN", "language": "rnn"}
     nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS + [LONG_TRAIN, "1 + 1"]]
     nbformat.write(nb, os.path.join(workdir, "browser_notebook.ipynb"))
+    # The editing features: completion, the help pager, highlighting.
+    nb2 = nbformat.v4.new_notebook()
+    nb2.metadata["kernelspec"] = nb.metadata["kernelspec"]
+    nb2.cells = [nbformat.v4.new_code_cell(src) for src in EDITING_CELLS]
+    nbformat.write(nb2, os.path.join(workdir, "editing.ipynb"))
     port, token = free_port(), uuid.uuid4().hex
     jupyter = os.path.join(os.path.dirname(sys.executable), "jupyter")
     args = [jupyter, "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
             f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.root_dir=" + workdir]
+            "--ServerApp.root_dir=" + workdir,
+            # Workspaces (open tabs) are kept per user by default: a test must not restore another run's.
+            "--LabApp.workspaces_dir=" + os.path.join(workdir, ".workspaces")]
     if os.getuid() == 0:
         args.append("--allow-root")
     log = open(os.path.join(workdir, "lab.log"), "w")
@@ -127,7 +140,7 @@ def run_cell(d, index, timeout=120):
 def test_notebook_end_to_end(lab, driver):
     base, token, _ = lab
     d = driver
-    d.get(f"{base}/lab/tree/browser_notebook.ipynb?token={token}")
+    d.get(f"{base}/lab/tree/browser_notebook.ipynb?reset&token={token}")
     WebDriverWait(d, 120).until(lambda d: d.execute_script("return !!window.jupyterapp"))
     WebDriverWait(d, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
     wait_status(d, {"idle"})
@@ -177,6 +190,8 @@ def test_notebook_end_to_end(lab, driver):
     js_app(d, "const nb = app.shell.currentWidget.content; nb.activeCellIndex = 5;")
     js_app(d, "app.commands.execute('notebook:run-cell');")
     wait_status(d, {"busy"}, timeout=30)
+    # Stop it once steps are being taken, so there are completed steps to keep.
+    WebDriverWait(d, 60).until(lambda d: "step" in output_area(d, 5).text, "the long train showed no progress")
     stop = d.find_element(By.CSS_SELECTOR, "[data-command='notebook:interrupt-kernel']")
     stop.click()
     wait_status(d, {"idle"}, timeout=60)
@@ -184,6 +199,8 @@ def test_notebook_end_to_end(lab, driver):
     WebDriverWait(d, 30).until(lambda d: any(ch.isdigit() for ch in d.find_element(By.CSS_SELECTOR, prompt).text))
     interrupted = output_area(d, 5).text
     assert "interrupt" in interrupted.lower(), interrupted
+    kept = re.search(r"stopped after step (\d+) of", interrupted)
+    assert kept and int(kept.group(1)) >= 1, interrupted
 
     # Restart from the Kernel menu; the session answers afterwards.
     d.find_element(By.XPATH, "//li[contains(@class,'lm-MenuBar-item')][.//div[text()='Kernel']]").click()
@@ -198,3 +215,71 @@ def test_notebook_end_to_end(lab, driver):
     run_cell(d, 1)
     assert "demo" in output_area(d, 1).text
     wait_status(d, {"idle"})
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser_notebook_after_restart.png"))
+
+
+def test_launcher_logo_completion_pager_and_highlighting(lab, driver):
+    base, token, _ = lab
+    d = driver
+    # ?reset: a fresh workspace, so the first notebook's tab is not restored beside this one.
+    d.get(f"{base}/lab/tree/editing.ipynb?reset&token={token}")
+    WebDriverWait(d, 120).until(lambda d: d.execute_script("return !!window.jupyterapp"))
+    WebDriverWait(d, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
+    wait_status(d, {"idle"})
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    WebDriverWait(d, 30).until(lambda d: js_app(d, "return app.shell.currentWidget.context.path;") == "editing.ipynb")
+    panel = js_app(d, "return app.shell.currentWidget.node;")
+
+    def cells():
+        return panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
+
+    # Highlighting: the kernel's language_info picks CodeMirror's Python mode ('#' comments, strings,
+    # numbers), so the editor splits cell 2 into styled tokens rather than plain text.
+    mime = js_app(d, "return app.shell.currentWidget.content.widgets[2].model.mimeType;")
+    assert mime == "text/x-python", mime
+    cell2 = cells()[2]
+    WebDriverWait(d, 20).until(lambda d: cell2.find_elements(By.CSS_SELECTOR, ".cm-content .cm-line span"),
+                               "cell 2 was not highlighted")
+    token_classes = {s.get_attribute("class") for s in cell2.find_elements(By.CSS_SELECTOR, ".cm-content .cm-line span")}
+    assert len(token_classes) >= 2, token_classes  # at least a comment style and a string/number style
+
+    # Completion: Tab at the end of "sa" asks the kernel, and the popup lists the statements.
+    # As a student does it: click into the cell, go to the end of the line, press Tab.
+    js_app(d, "const nb = app.shell.currentWidget.content; nb.activeCellIndex = 0; nb.scrollToItem(0);")
+    editor0 = cells()[0].find_element(By.CSS_SELECTOR, ".cm-content")
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", editor0)
+    WebDriverWait(d, 10).until(EC.element_to_be_clickable(editor0)).click()
+    WebDriverWait(d, 10).until(lambda d: js_app(d, "return app.shell.currentWidget.content.activeCellIndex;") == 0)
+    ActionChains(d).send_keys(Keys.END).send_keys(Keys.TAB).perform()
+    WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Completer .jp-Completer-item"),
+                               "no completion popup")
+    # Each item shows its type's initial, the match and the type the kernel gave (keyword here).
+    items = [e.text.split("\n") for e in d.find_elements(By.CSS_SELECTOR, ".jp-Completer .jp-Completer-item")]
+    for word in ("sample", "save"):
+        assert any(word in parts and "keyword" in parts for parts in items), items
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser_completion.png"))
+    ActionChains(d).send_keys(Keys.ENTER).perform()
+    WebDriverWait(d, 10).until(lambda d: js_app(d, "return app.shell.currentWidget.content.widgets[0].model.sharedModel.getSource();")
+                               in ("sample", "save"))
+
+    # The pager: `help train` arrives as a page payload, which JupyterLab shows under the cell.
+    js_app(d, "app.shell.currentWidget.content.mode = 'command';")
+    run_cell(d, 1)
+    page = cells()[1].find_element(By.CSS_SELECTOR, ".jp-Cell-outputWrapper").text
+    assert "train NAME on DATA" in page and "DivergedError" in page, page
+    wait_status(d, {"idle"})
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser_editing.png"))
+
+    # The launcher shows the kernel with its logo, served from the kernelspec and decoded.
+    name = js_app(d, "return app.shell.currentWidget.sessionContext.kernelDisplayName;")
+    js_app(d, "app.commands.execute('launcher:create');")
+    card_xpath = f"//div[contains(@class,'jp-LauncherCard')][.//p[text()='{name}']]"
+    WebDriverWait(d, 30).until(EC.presence_of_element_located((By.XPATH, card_xpath)))
+    cards = d.find_elements(By.XPATH, card_xpath)
+    logos = [img for c in cards for img in c.find_elements(By.CSS_SELECTOR, "img")]
+    assert logos, [c.get_attribute("innerHTML")[:300] for c in cards]
+    for img in logos:
+        assert "/kernelspecs/rnn/logo" in img.get_attribute("src"), img.get_attribute("src")
+        WebDriverWait(d, 20).until(lambda d: d.execute_script("return arguments[0].naturalWidth", img) > 0,
+                                   "the kernel logo did not load")
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser_launcher.png"))

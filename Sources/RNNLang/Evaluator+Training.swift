@@ -137,6 +137,10 @@ extension StatementContext {
         var curve = entry.lossHistory
         var lastChart = -1.0
         let chartID = "train-plot-" + makeUUID()
+        // The last step the progress line (and the live chart) has not shown yet: drawn when training
+        // stops early, so the line agrees with the summary.
+        var undrawn: Progress? = nil
+        var chartBehind = false
         let chartOptions = PlotOptions()
         let modelName = name.name
         let context = self
@@ -151,14 +155,25 @@ extension StatementContext {
                     let bundle = progressBundle(p)
                     if lastDraw < 0 { out.display(bundle, displayID: displayID) } else { out.updateDisplay(bundle, displayID: displayID) }
                     lastDraw = p.elapsed
+                    undrawn = nil
+                } else {
+                    undrawn = p
                 }
                 // The loss chart is redrawn in place about twice a second, and once at the end.
                 if showPlot, p.elapsed - lastChart >= 0.5 || done || lastChart < 0 {
                     let chart = context.chartBundle(context.lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions)
                     if lastChart < 0 { out.display(chart, displayID: chartID) } else { out.updateDisplay(chart, displayID: chartID) }
                     lastChart = p.elapsed
+                    chartBehind = false
+                } else if showPlot {
+                    chartBehind = true
                 }
             }, shouldStop: { interruptFlag.isRaised })
+            if let p = undrawn { out.updateDisplay(progressBundle(p), displayID: displayID) }
+            if chartBehind {
+                out.updateDisplay(chartBundle(lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions),
+                                  displayID: chartID)
+            }
         } catch let e as ModelError {
             throw modelError(e, at: e.message.contains("lr") || e.message.contains("loss=") ? statementRange : dataExpr.range)
         }

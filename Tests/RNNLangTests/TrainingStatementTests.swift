@@ -79,6 +79,32 @@ final class TrainingStatementTests: XCTestCase {
         XCTAssertTrue(e.state.runs.last?.outcome.hasPrefix("interrupted") ?? false)
     }
 
+    func testProgressLineEndsAtTheStepTrainingStoppedAt() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell net = rnn(input=1, hidden=4, output=1)")
+        // Stop a little after the first line is drawn, between two redraws of the throttled line.
+        final class LateStop: OutputSink {
+            let flag: InterruptFlag
+            var last = ""
+            init(_ f: InterruptFlag) { flag = f }
+            func stream(_ name: StreamName, _ text: String) {}
+            func display(_ bundle: MimeBundle, displayID: String?) {
+                guard displayID != nil else { return }
+                last = Self.plain(bundle)
+                let flag = self.flag
+                Thread.detachNewThread { Thread.sleep(forTimeInterval: 0.03); flag.raise() }
+            }
+            func updateDisplay(_ bundle: MimeBundle, displayID: String) { last = Self.plain(bundle) }
+            func clearOutput(wait: Bool) {}
+            static func plain(_ b: MimeBundle) -> String { b.data.first { $0.mime == "text/plain" }?.value.stringValue ?? "" }
+        }
+        let sink = LateStop(e.interrupt)
+        XCTAssertThrowsError(try e.run("train net on sine(count=2000, length=10) epochs=100", output: sink))
+        let steps = e.model(named: "net")!.trainedSteps
+        XCTAssertGreaterThan(steps, 1)
+        XCTAssertTrue(sink.last.contains("step \(steps)/"), "last line: \(sink.last); steps kept: \(steps)")
+    }
+
     func testDivergenceKeepsLastFiniteWeights() throws {
         let e = Evaluator()
         _ = try run(e, "cell net = rnn(input=1, hidden=4, output=1, activation=linear)")
