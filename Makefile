@@ -70,7 +70,10 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 $(BENCH_VENV)/.installed:
 	@[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install -q torch numpy
+	# The CPU build from PyTorch's own index when it is reachable, else PyPI's (the same code, with CUDA libraries).
+	$(BENCH_VENV)/bin/python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu \
+		|| $(BENCH_VENV)/bin/python -m pip install -q torch
+	$(BENCH_VENV)/bin/python -m pip install -q numpy
 	@touch $@
 
 ## check-portable: a build for any x86-64 trains to the same bits as the committed experiment log.

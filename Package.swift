@@ -31,6 +31,7 @@ let avx2Flags = avx2 ? ["-Xcc", "-mavx2", "-Xcc", "-mfma"] : []
 let fastVector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release))]
 let vector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release)),
                               .unsafeFlags(["-O"] + avx2Flags, .when(configuration: .debug))]
+    + (avx2 ? [.define("RNNKERNEL_AVX2")] : [])
 let avx2Define: [SwiftSetting] = avx2 ? [.define("RNNKERNEL_AVX2")] : []
 
 let library: [(name: String, deps: [Target.Dependency], local: [String], settings: [SwiftSetting])] = [

@@ -255,19 +255,24 @@ final class ShardEngine {
         let rows = manyToMany ? T * B : B
         // The top states the loss reads: every step, or each sequence's last one.
         if top.count != rows * SW { top = [Double](repeating: 0, count: rows * SW) }
-        if manyToMany {
-            for i in 0..<(rows * SW) { top[i] = layerOut[L - 1][i] }
-        } else {
-            for b in 0..<B {
-                let t = batch.lengths[b] - 1
-                for j in 0..<SW { top[b * SW + j] = layerOut[L - 1][(t * B + b) * SW + j] }
+        // (Raw pointers throughout: element writes into nested arrays pay a uniqueness check each.)
+        layerOut[L - 1].withUnsafeBufferPointer { outBuf in
+            top.withUnsafeMutableBufferPointer { topBuf in
+                let out = outBuf.baseAddress!, tp = topBuf.baseAddress!
+                if manyToMany {
+                    tp.update(from: out, count: rows * SW)
+                } else {
+                    for b in 0..<B { (tp + b * SW).update(from: out + ((batch.lengths[b] - 1) * B + b) * SW, count: SW) }
+                }
             }
         }
         if logits.count != rows * O { logits = [Double](repeating: 0, count: rows * O) }
         if W_hy != nil {
             theta.withUnsafeBufferPointer { p in
-                for r in 0..<rows {
-                    for o in 0..<O { logits[r * O + o] = b_y.map { p[$0 + o] } ?? 0 }
+                logits.withUnsafeMutableBufferPointer { l in
+                    for r in 0..<rows {
+                        if let b_y { (l.baseAddress! + r * O).update(from: p.baseAddress! + b_y, count: O) } else { (l.baseAddress! + r * O).update(repeating: 0, count: O) }
+                    }
                 }
             }
             top.withUnsafeBufferPointer { s in
@@ -283,7 +288,7 @@ final class ShardEngine {
         }
         // The loss and ∂L/∂logits, masked to valid steps.
         if dLogits.count != rows * O { dLogits = [Double](repeating: 0, count: rows * O) }
-        for i in 0..<dLogits.count { dLogits[i] = 0 }
+        dLogits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         var total = 0.0
         func valid(_ r: Int) -> Bool { batch.isScored(row: r, manyToMany: manyToMany) }
         switch batch.target {
@@ -298,15 +303,22 @@ final class ShardEngine {
             }
         case let .classes(k), let .classSequences(k):
             let n = Double(max(lossTerms, 1))
-            for r in 0..<rows where valid(r) && k[r] >= 0 {
-                var m = -Double.infinity
-                for o in 0..<O { m = max(m, logits[r * O + o]) }
-                var sum = 0.0
-                for o in 0..<O { sum += exp(logits[r * O + o] - m) }
-                let logSum = m + log(sum)
-                total += logSum - logits[r * O + k[r]]
-                for o in 0..<O { dLogits[r * O + o] = exp(logits[r * O + o] - logSum) / n }
-                dLogits[r * O + k[r]] -= 1 / n
+            logits.withUnsafeBufferPointer { lBuf in
+            dLogits.withUnsafeMutableBufferPointer { dBuf in
+                for r in 0..<rows where valid(r) && k[r] >= 0 {
+                    // softmax = e^(z − max) / Σ; the e^ four lanes at a time, into dL's row.
+                    let z = lBuf.baseAddress! + r * O, d = dBuf.baseAddress! + r * O
+                    var m = -Double.infinity
+                    for o in 0..<O { m = max(m, z[o]) }
+                    for o in 0..<O { d[o] = z[o] - m }
+                    Pointwise.exp(d, count: O)
+                    var sum = 0.0
+                    for o in 0..<O { sum += d[o] }
+                    total += m + log(sum) - z[k[r]]
+                    for o in 0..<O { d[o] = d[o] / sum / n }
+                    d[k[r]] -= 1 / n
+                }
+            }
             }
         }
         total /= Double(max(lossTerms, 1))
@@ -416,8 +428,8 @@ final class ShardEngine {
     private func backward(_ theta: [Double], _ batch: Batch, manyToMany: Bool, gradient g: UnsafeMutablePointer<Double>, bptt: Int?, record: Bool) {
         let O = config.outputWidth, SW = H * D
         let rows = manyToMany ? T * B : B
-        for l in 0..<L { for i in 0..<dY[l].count { dY[l][i] = 0 } }
-        if record { for i in 0..<hiddenGradSquares.count { hiddenGradSquares[i] = 0 } }
+        for l in 0..<L { dY[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        if record { hiddenGradSquares.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         if dTop.count != rows * SW { dTop = [Double](repeating: 0, count: rows * SW) }
         theta.withUnsafeBufferPointer { pBuf in
             let p = pBuf.baseAddress!
@@ -428,7 +440,7 @@ final class ShardEngine {
                         if let W_hy {
                             Dense.gemm(M: O, N: SW, K: rows, A: dl.baseAddress!, rowStrideA: 1, colStrideA: O,
                                        B: s.baseAddress!, ldb: SW, C: g + W_hy, ldc: SW)
-                            if let b_y { for r in 0..<rows { for o in 0..<O { g[b_y + o] += dl[r * O + o] } } }
+                            if let b_y { Dense.addColumnSums(M: rows, N: O, A: dl.baseAddress!, lda: O, into: g + b_y) }
                             dt.baseAddress!.update(repeating: 0, count: rows * SW)
                             Dense.gemm(M: rows, N: SW, K: O, A: dl.baseAddress!, rowStrideA: O, colStrideA: 1,
                                        B: p + W_hy, ldb: SW, C: dt.baseAddress!, ldc: SW)
@@ -438,12 +450,14 @@ final class ShardEngine {
                     }
                 }
             }
-            if manyToMany {
-                for i in 0..<(rows * SW) { dY[L - 1][i] = dTop[i] }
-            } else {
-                for b in 0..<B {
-                    let t = batch.lengths[b] - 1
-                    for j in 0..<SW { dY[L - 1][(t * B + b) * SW + j] = dTop[b * SW + j] }
+            dY[L - 1].withUnsafeMutableBufferPointer { dyBuf in
+                dTop.withUnsafeBufferPointer { dtBuf in
+                    let dy = dyBuf.baseAddress!, dt = dtBuf.baseAddress!
+                    if manyToMany {
+                        dy.update(from: dt, count: rows * SW)
+                    } else {
+                        for b in 0..<B { (dy + ((batch.lengths[b] - 1) * B + b) * SW).update(from: dt + b * SW, count: SW) }
+                    }
                 }
             }
             for l in stride(from: L - 1, through: 0, by: -1) {

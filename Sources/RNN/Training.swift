@@ -1,3 +1,4 @@
+import VectorKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,36 +50,24 @@ public struct Optimizer: Sendable {
         let lr = self.lr
         let bc1 = 1 - pow(0.9, Double(steps)), bc2 = 1 - pow(0.999, Double(steps))
         let kind = self.kind, steps = self.steps
-        // Raw pointers: the loops vectorise without per-element uniqueness checks.
-        theta.withUnsafeMutableBufferPointer { th in
-        first.withUnsafeMutableBufferPointer { m in
-        second.withUnsafeMutableBufferPointer { v in
-        g.withUnsafeBufferPointer { g in
+        theta.withUnsafeMutableBufferPointer { thBuf in
+        first.withUnsafeMutableBufferPointer { mBuf in
+        second.withUnsafeMutableBufferPointer { vBuf in
+        g.withUnsafeBufferPointer { gBuf in
+            let th = thBuf.baseAddress!, m = mBuf.baseAddress!, v = vBuf.baseAddress!, g = gBuf.baseAddress!
             switch kind {
             case .sgd:
                 for i in 0..<n { th[i] -= lr * g[i] }
             case .momentum:
-                if steps == 1 { for i in 0..<n { m[i] = g[i] } } else { for i in 0..<n { m[i] = 0.9 * m[i] + g[i] } }
+                if steps == 1 { m.update(from: g, count: n) } else { for i in 0..<n { m[i] = 0.9 * m[i] + g[i] } }
                 for i in 0..<n { th[i] -= lr * m[i] }
             case .adagrad:
-                for i in 0..<n {
-                    v[i] += g[i] * g[i]
-                    th[i] -= lr * g[i] / (v[i].squareRoot() + 1e-10)
-                }
+                Update.adagrad(theta: th, v: v, g: g, count: n, lr: lr, eps: 1e-10)
             case .rmsprop:
-                for i in 0..<n {
-                    v[i] = 0.99 * v[i] + 0.01 * g[i] * g[i]
-                    th[i] -= lr * g[i] / (v[i].squareRoot() + 1e-8)
-                }
+                Update.rmsprop(theta: th, v: v, g: g, count: n, lr: lr, alpha: 0.99, eps: 1e-8)
             case .adam:
-                let b1 = 0.9, b2 = 0.999
-                let stepSize = lr / bc1
-                let bc2Root = bc2.squareRoot()
-                for i in 0..<n {
-                    m[i] = b1 * m[i] + (1 - b1) * g[i]
-                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                    th[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + 1e-8)
-                }
+                Update.adam(theta: th, m: m, v: v, g: g, count: n, stepSize: lr / bc1, beta1: 0.9, beta2: 0.999,
+                            bc2Root: bc2.squareRoot(), eps: 1e-8)
             }
         }
         }

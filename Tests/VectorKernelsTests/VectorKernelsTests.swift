@@ -68,6 +68,40 @@ final class VectorKernelsTests: XCTestCase {
         XCTAssertEqual(out, expected)
     }
 
+    func testOptimizerUpdatesGiveTheScalarFormulasBitForBit() {
+        let n = 11  // two blocks of four and a tail of three
+        let g = values(n, seed: 7), theta0 = values(n, seed: 8)
+        let m0 = values(n, seed: 9), v0 = values(n, seed: 10).map { $0 * $0 }
+        var th = theta0, v = v0, m = m0
+        th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeBufferPointer { gb in
+            Update.adagrad(theta: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, eps: 1e-10)
+        } } }
+        for i in 0..<n {
+            let vi = v0[i] + g[i] * g[i]
+            XCTAssertEqual(v[i], vi)
+            XCTAssertEqual(th[i], theta0[i] - 0.1 * g[i] / (vi.squareRoot() + 1e-10))
+        }
+        th = theta0; v = v0
+        th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeBufferPointer { gb in
+            Update.rmsprop(theta: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.01, alpha: 0.99, eps: 1e-8)
+        } } }
+        for i in 0..<n {
+            let vi = 0.99 * v0[i] + (1 - 0.99) * g[i] * g[i]
+            XCTAssertEqual(th[i], theta0[i] - 0.01 * g[i] / (vi.squareRoot() + 1e-8))
+        }
+        th = theta0; v = v0
+        th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
+            g.withUnsafeBufferPointer { gb in
+                Update.adam(theta: t.baseAddress!, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n,
+                            stepSize: 0.01 / 0.1, beta1: 0.9, beta2: 0.999, bc2Root: 0.001.squareRoot(), eps: 1e-8)
+            } } } }
+        for i in 0..<n {
+            let mi = 0.9 * m0[i] + (1 - 0.9) * g[i], vi = 0.999 * v0[i] + (1 - 0.999) * g[i] * g[i]
+            XCTAssertEqual(m[i], mi)
+            XCTAssertEqual(th[i], theta0[i] - 0.01 / 0.1 * mi / (vi.squareRoot() / 0.001.squareRoot() + 1e-8))
+        }
+    }
+
     func ulps(_ a: Double, _ b: Double) -> Double {
         if a == b { return 0 }
         return abs(a - b) / max(abs(b), Double.leastNormalMagnitude).ulp

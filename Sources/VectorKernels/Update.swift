@@ -1,0 +1,80 @@
+#if RNNKERNEL_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
+/// The optimizers' element-wise updates, four lanes at a time and then the rest one by one, with the
+/// same operations in the same order in both, so the lanes change the speed and never the bits.
+public enum Update {
+    typealias V = SIMD4<Double>
+
+    /// √v lane by lane, correctly rounded either way. (The library's SIMD squareRoot is not
+    /// vectorised: it takes the lanes one at a time.)
+    @inline(__always)
+    static func sqrt(_ v: V) -> V {
+        #if RNNKERNEL_AVX2
+        return _mm256_sqrt_pd(v)
+        #else
+        return V(v[0].squareRoot(), v[1].squareRoot(), v[2].squareRoot(), v[3].squareRoot())
+        #endif
+    }
+
+    @inline(__always) static func ld(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) static func st(_ x: V, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: x, as: V.self) }
+
+    /// v += g²;  θ −= lr·g / (√v + ε)
+    public static func adagrad(theta th: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>,
+                               count n: Int, lr: Double, eps: Double) {
+        let n4 = n - n % 4
+        var i = 0
+        while i < n4 {
+            let gv = ld(g + i), vv = ld(v + i) + gv * gv
+            st(vv, v + i)
+            st(ld(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
+            i += 4
+        }
+        for i in n4..<n {
+            v[i] += g[i] * g[i]
+            th[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+        }
+    }
+
+    /// v = α·v + (1 − α)·g²;  θ −= lr·g / (√v + ε)
+    public static func rmsprop(theta th: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>,
+                               count n: Int, lr: Double, alpha: Double, eps: Double) {
+        let n4 = n - n % 4
+        let beta = 1 - alpha
+        var i = 0
+        while i < n4 {
+            let gv = ld(g + i), vv = alpha * ld(v + i) + beta * gv * gv
+            st(vv, v + i)
+            st(ld(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
+            i += 4
+        }
+        for i in n4..<n {
+            v[i] = alpha * v[i] + beta * g[i] * g[i]
+            th[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+        }
+    }
+
+    /// m = β₁m + (1 − β₁)g;  v = β₂v + (1 − β₂)g²;  θ −= stepSize·m / (√v / bc2Root + ε)
+    public static func adam(theta th: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>,
+                            g: UnsafePointer<Double>, count n: Int, stepSize: Double, beta1 b1: Double, beta2 b2: Double,
+                            bc2Root: Double, eps: Double) {
+        let n4 = n - n % 4
+        var i = 0
+        while i < n4 {
+            let gv = ld(g + i)
+            let mv = b1 * ld(m + i) + (1 - b1) * gv
+            let vv = b2 * ld(v + i) + (1 - b2) * gv * gv
+            st(mv, m + i)
+            st(vv, v + i)
+            st(ld(th + i) - stepSize * mv / (sqrt(vv) / bc2Root + eps), th + i)
+            i += 4
+        }
+        for i in n4..<n {
+            m[i] = b1 * m[i] + (1 - b1) * g[i]
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+            th[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + eps)
+        }
+    }
+}
