@@ -360,8 +360,8 @@ final class ShardEngine {
             // The input side of every step in one product: x_t W_xᵀ + b for all t at once, straight
             // into the step slots when they run in time order.
             let xwAll = d == 0 ? actsP : xwP
-            for r in 0..<(T * B) { (xwAll + r * GH).update(from: bx.baseAddress!, count: GH) }
-            Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH, C: xwAll, ldc: GH)
+            Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH, C: xwAll, ldc: GH,
+                       initialRow: bx.baseAddress!)
             // h_0 = 0 (c_0 = 0)
             for i in 0..<BH { hsP[i] = 0 }
             let csP: UnsafeMutablePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil

@@ -9,11 +9,18 @@ public enum Dense {
     ///
     /// A strided A covers both A (rowStrideA = lda, colStrideA = 1) and Aᵀ (rowStrideA = 1,
     /// colStrideA = lda), which is what a weight gradient dW += dAᵀ X needs.
+    ///
+    /// With `initialRow`, C starts from that row (every row of C the same, as a bias) instead of
+    /// from what C holds: C[m, n] = initialRow[n] + Σ_k ..., with no pass to fill C first.
     public static func gemm(M: Int, N: Int, K: Int,
                             A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
                             B: UnsafePointer<Double>, ldb: Int,
-                            C: UnsafeMutablePointer<Double>, ldc: Int) {
-        guard M > 0, N > 0, K > 0 else { return }
+                            C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
+        guard M > 0, N > 0 else { return }
+        guard K > 0 else {
+            if let initialRow { for m in 0..<M { (C + m * ldc).update(from: initialRow, count: N) } }
+            return
+        }
         // K in blocks so one B panel (kc × 8) stays in L1 across the row blocks; C carries the
         // running sum from block to block, so the k order is unchanged.
         let kc = 256
@@ -24,14 +31,16 @@ public enum Dense {
         while k0 < K {
             let kb = min(kc, K - k0)
             let a = A + k0 * colStrideA, b = B + k0 * ldb
+            // Where each block starts its sums: the initial row for the first, C afterwards.
+            let (cin, ldcin): (UnsafePointer<Double>, Int) = k0 == 0 && initialRow != nil ? (initialRow!, 0) : (UnsafePointer(C), ldc)
             var n = 0
             while n < N8 {
                 var m = 0
                 while m < M6 {
-                    k6x8(kb, a + m * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc)
+                    k6x8(kb, a + m * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
                     m += 6
                 }
-                if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + M6 * ldc + n, ldc) }
+                if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin) }
                 n += 8
             }
             var mStart = 0
@@ -39,19 +48,19 @@ public enum Dense {
                 // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
                 // instead, each lane still summing its own k in order.
                 while mStart + 16 <= M {
-                    for n in 0..<N { kT16x1(kb, a + mStart, colStrideA, b + n, ldb, C + mStart * ldc + n, ldc) }
+                    for n in 0..<N { kT16x1(kb, a + mStart, colStrideA, b + n, ldb, C + mStart * ldc + n, ldc, cin + mStart * ldcin + n, ldcin) }
                     mStart += 16
                 }
             }
             for m in mStart..<M {
-                let am = a + m * rowStrideA, cm = C + m * ldc
+                let am = a + m * rowStrideA, cm = C + m * ldc, ci = cin + m * ldcin
                 // Rows below M4 already have their first N8 columns.
                 var n = m < M4 ? N8 : 0
                 // Single rows (batch-1 training, leftovers) in 32-column strips: eight independent sums.
-                while n + 32 <= N { k1x32(kb, am, colStrideA, b + n, ldb, cm + n); n += 32 }
-                while n + 8 <= N { k1x8(kb, am, colStrideA, b + n, ldb, cm + n); n += 8 }
-                while n + 4 <= N { k1x4(kb, am, colStrideA, b + n, ldb, cm + n); n += 4 }
-                while n < N { k1x1(kb, am, colStrideA, b + n, ldb, cm + n); n += 1 }
+                while n + 32 <= N { k1x32(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 32 }
+                while n + 8 <= N { k1x8(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 8 }
+                while n + 4 <= N { k1x4(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 4 }
+                while n < N { k1x1(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 1 }
             }
             k0 += kb
         }
@@ -78,14 +87,15 @@ public enum Dense {
     /// Six rows by eight columns: twelve accumulators, two B loads and six broadcasts per k.
     @inline(never)
     static func k6x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int) {
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                     _ I: UnsafePointer<Double>, _ ldi: Int) {
         let C0 = C, C1 = C + ldc, C2 = C + 2 * ldc, C3 = C + 3 * ldc, C4 = C + 4 * ldc, C5 = C + 5 * ldc
-        var c00 = load4(C0), c01 = load4(C0 + 4)
-        var c10 = load4(C1), c11 = load4(C1 + 4)
-        var c20 = load4(C2), c21 = load4(C2 + 4)
-        var c30 = load4(C3), c31 = load4(C3 + 4)
-        var c40 = load4(C4), c41 = load4(C4 + 4)
-        var c50 = load4(C5), c51 = load4(C5 + 4)
+        var c00 = load4(I), c01 = load4(I + 4)
+        var c10 = load4(I + ldi), c11 = load4(I + ldi + 4)
+        var c20 = load4(I + 2 * ldi), c21 = load4(I + 2 * ldi + 4)
+        var c30 = load4(I + 3 * ldi), c31 = load4(I + 3 * ldi + 4)
+        var c40 = load4(I + 4 * ldi), c41 = load4(I + 4 * ldi + 4)
+        var c50 = load4(I + 5 * ldi), c51 = load4(I + 5 * ldi + 4)
         var a = A, b = B
         for _ in 0..<K {
             let b0 = load4(b), b1 = load4(b + 4)
@@ -115,12 +125,13 @@ public enum Dense {
     /// Four rows by eight columns: the rows a 6-row blocking leaves (16 = 6 + 6 + 4).
     @inline(never)
     static func k4x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int) {
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                     _ I: UnsafePointer<Double>, _ ldi: Int) {
         let C0 = C, C1 = C + ldc, C2 = C + 2 * ldc, C3 = C + 3 * ldc
-        var c00 = load4(C0), c01 = load4(C0 + 4)
-        var c10 = load4(C1), c11 = load4(C1 + 4)
-        var c20 = load4(C2), c21 = load4(C2 + 4)
-        var c30 = load4(C3), c31 = load4(C3 + 4)
+        var c00 = load4(I), c01 = load4(I + 4)
+        var c10 = load4(I + ldi), c11 = load4(I + ldi + 4)
+        var c20 = load4(I + 2 * ldi), c21 = load4(I + 2 * ldi + 4)
+        var c30 = load4(I + 3 * ldi), c31 = load4(I + 3 * ldi + 4)
         var a = A, b = B
         for _ in 0..<K {
             let b0 = load4(b), b1 = load4(b + 4)
@@ -144,9 +155,9 @@ public enum Dense {
     /// One row by 32 columns: eight independent sums hide the FMA latency a single row would expose.
     @inline(never)
     static func k1x32(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
-        var c0 = load4(C), c1 = load4(C + 4), c2 = load4(C + 8), c3 = load4(C + 12)
-        var c4 = load4(C + 16), c5 = load4(C + 20), c6 = load4(C + 24), c7 = load4(C + 28)
+                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        var c0 = load4(I), c1 = load4(I + 4), c2 = load4(I + 8), c3 = load4(I + 12)
+        var c4 = load4(I + 16), c5 = load4(I + 20), c6 = load4(I + 24), c7 = load4(I + 28)
         var a = A, b = B
         for _ in 0..<K {
             let v = SIMD4<Double>(repeating: a[0])
@@ -165,11 +176,12 @@ public enum Dense {
     /// so it is gathered before and scattered after the k loop.
     @inline(never)
     static func kT16x1(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                       _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int) {
-        var c0 = SIMD4<Double>(C[0], C[ldc], C[2 * ldc], C[3 * ldc])
-        var c1 = SIMD4<Double>(C[4 * ldc], C[5 * ldc], C[6 * ldc], C[7 * ldc])
-        var c2 = SIMD4<Double>(C[8 * ldc], C[9 * ldc], C[10 * ldc], C[11 * ldc])
-        var c3 = SIMD4<Double>(C[12 * ldc], C[13 * ldc], C[14 * ldc], C[15 * ldc])
+                       _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                       _ I: UnsafePointer<Double>, _ ldi: Int) {
+        var c0 = SIMD4<Double>(I[0], I[ldi], I[2 * ldi], I[3 * ldi])
+        var c1 = SIMD4<Double>(I[4 * ldi], I[5 * ldi], I[6 * ldi], I[7 * ldi])
+        var c2 = SIMD4<Double>(I[8 * ldi], I[9 * ldi], I[10 * ldi], I[11 * ldi])
+        var c3 = SIMD4<Double>(I[12 * ldi], I[13 * ldi], I[14 * ldi], I[15 * ldi])
         var a = A, b = B
         for _ in 0..<K {
             let v = SIMD4<Double>(repeating: b[0])
@@ -186,8 +198,8 @@ public enum Dense {
     /// One row by eight columns (the rows left over, and batch-1 training).
     @inline(never)
     static func k1x8(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
-        var c0 = load4(C), c1 = load4(C + 4)
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        var c0 = load4(I), c1 = load4(I + 4)
         var a = A, b = B
         for _ in 0..<K {
             let v = SIMD4<Double>(repeating: a[0])
@@ -200,8 +212,8 @@ public enum Dense {
 
     @inline(never)
     static func k1x4(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
-        var c0 = load4(C)
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        var c0 = load4(I)
         var a = A, b = B
         for _ in 0..<K {
             c0 = c0.addingProduct(SIMD4<Double>(repeating: a[0]), load4(b))
@@ -213,8 +225,8 @@ public enum Dense {
 
     @inline(never)
     static func k1x1(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>) {
-        var c = C[0]
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        var c = I[0]
         var a = A, b = B
         for _ in 0..<K {
             c = c.addingProduct(a[0], b[0])

@@ -47,6 +47,20 @@ final class VectorKernelsTests: XCTestCase {
         }
     }
 
+    func testGemmFromAnInitialRowIgnoresWhatCHeld() {
+        for (M, N, K) in [(13, 45, 300), (32, 256, 2), (1, 100, 7), (20, 3, 5), (5, 9, 0)] {
+            let A = values(M * K, seed: 3), B = values(K * N, seed: 4), bias = values(N, seed: 5)
+            var expected = (0..<M).flatMap { _ in bias }
+            reference(M: M, N: N, K: K, A: A, rs: K, cs: 1, B: B, ldb: N, C: &expected, ldc: N)
+            var C = [Double](repeating: .nan, count: M * N)
+            A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in C.withUnsafeMutableBufferPointer { c in bias.withUnsafeBufferPointer { r in
+                Dense.gemm(M: M, N: N, K: K, A: a.baseAddress ?? r.baseAddress!, rowStrideA: K, colStrideA: 1, B: b.baseAddress ?? r.baseAddress!, ldb: N,
+                           C: c.baseAddress!, ldc: N, initialRow: r.baseAddress!)
+            } } } }
+            XCTAssertEqual(C, expected, "M=\(M) N=\(N) K=\(K)")
+        }
+    }
+
     func testGemmWithAnEmptyDimensionLeavesCUnchanged() {
         var C = [1.0, 2.0]
         let A = [3.0], B = [4.0]
