@@ -216,9 +216,11 @@ final class ShardEngine {
             b_x[ci].withUnsafeMutableBufferPointer { bx in
                 for g in 0..<G {
                     let wx = p + o.W_x[g], wh = p + o.W_h[g]
-                    // The stacked copies are the gate matrices one after another.
-                    (xP.baseAddress! + g * H * I).update(from: wx, count: H * I)
-                    (hP.baseAddress! + g * H * H).update(from: wh, count: H * H)
+                    // The stacked copies are the gate matrices one after another (one gate: θ's own).
+                    if G > 1 {
+                        (xP.baseAddress! + g * H * I).update(from: wx, count: H * I)
+                        (hP.baseAddress! + g * H * H).update(from: wh, count: H * H)
+                    }
                     for j in 0..<H {
                         for i in 0..<I { xT[i * GH + g * H + j] = wx[j * I + i] }
                         for i in 0..<H { hT[i * GH + g * H + j] = wh[j * H + i] }
@@ -497,7 +499,8 @@ final class ShardEngine {
             // Step k's gates become step k's ∂L/∂(pre-activations) in place.
             let dAall = actsBuf.baseAddress!
             let dhP = dhBuf.baseAddress!, dcP = dcBuf.baseAddress!, dhp = dhpBuf.baseAddress!, dcp = dcpBuf.baseAddress!
-            let W_h = whBuf.baseAddress!, W_x = wxBuf.baseAddress!
+            // One gate (rnn): W_h and W_x stacked are θ's own matrices, read in place.
+            let W_h = G == 1 ? p + off.W_h[0] : whBuf.baseAddress!, W_x = G == 1 ? p + off.W_x[0] : wxBuf.baseAddress!
             let gWhT = gWhBuf.baseAddress!, gWxT = gWxBuf.baseAddress!
             let csP: UnsafePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
             let tcP: UnsafePointer<Double>? = kind == .lstm ? tanhCs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil

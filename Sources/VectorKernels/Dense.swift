@@ -43,23 +43,38 @@ public enum Dense {
                 if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin) }
                 n += 8
             }
-            var mStart = 0
-            if rowStrideA == 1 && N < 8 {
-                // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
-                // instead, each lane still summing its own k in order.
-                while mStart + 16 <= M {
-                    for n in 0..<N { kT16x1(kb, a + mStart, colStrideA, b + n, ldb, C + mStart * ldc + n, ldc, cin + mStart * ldcin + n, ldcin) }
-                    mStart += 16
+            // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
+            // instead, each lane still summing its own k in order.
+            let downRows = rowStrideA == 1 && N < 8
+            var rowsDone = 0
+            if downRows {
+                while rowsDone + 16 <= M {
+                    for n in 0..<N { kT16x1(kb, a + rowsDone, colStrideA, b + n, ldb, C + rowsDone * ldc + n, ldc, cin + rowsDone * ldcin + n, ldcin) }
+                    rowsDone += 16
                 }
+            } else {
+                // The 6-row blocks' last N mod 8 columns: still six sums at once.
+                var m = 0
+                while m < M6 {
+                    let am = a + m * rowStrideA
+                    var n = N8
+                    if N - n >= 4 { k6x4(kb, am, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin); n += 4 }
+                    while n < N { k6x1(kb, am, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin); n += 1 }
+                    m += 6
+                }
+                rowsDone = M6
             }
-            for m in mStart..<M {
+            for m in rowsDone..<M {
                 let am = a + m * rowStrideA, cm = C + m * ldc, ci = cin + m * ldcin
                 // Rows below M4 already have their first N8 columns.
                 var n = m < M4 ? N8 : 0
-                // Single rows (batch-1 training, leftovers) in 32-column strips: eight independent sums.
-                while n + 32 <= N { k1x32(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 32 }
-                while n + 8 <= N { k1x8(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 8 }
-                while n + 4 <= N { k1x4(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 4 }
+                // Single rows (batch-1 training, leftovers): up to forty columns at once, so up to
+                // ten independent sums hide the multiply-add latency.
+                while N - n >= 4 {
+                    let nv = min(10, (N - n) / 4)
+                    k1xV(nv, kb, am, colStrideA, b + n, ldb, cm + n, ci + n)
+                    n += 4 * nv
+                }
                 while n < N { k1x1(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 1 }
             }
             k0 += kb
@@ -152,24 +167,59 @@ public enum Dense {
         store4(c30, C3); store4(c31, C3 + 4)
     }
 
-    /// One row by 32 columns: eight independent sums hide the FMA latency a single row would expose.
+    /// One row by 4·nv columns (nv ≤ 10): nv independent sums of four lanes, one loop compiled
+    /// for each nv (the switch hands the body a constant, so its `nv > j` tests fold away).
     @inline(never)
-    static func k1x32(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        var c0 = load4(I), c1 = load4(I + 4), c2 = load4(I + 8), c3 = load4(I + 12)
-        var c4 = load4(I + 16), c5 = load4(I + 20), c6 = load4(I + 24), c7 = load4(I + 28)
+    static func k1xV(_ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        switch nv {
+        case 10: k1xVBody(10, K, A, cs, B, ldb, C, I)
+        case 9: k1xVBody(9, K, A, cs, B, ldb, C, I)
+        case 8: k1xVBody(8, K, A, cs, B, ldb, C, I)
+        case 7: k1xVBody(7, K, A, cs, B, ldb, C, I)
+        case 6: k1xVBody(6, K, A, cs, B, ldb, C, I)
+        case 5: k1xVBody(5, K, A, cs, B, ldb, C, I)
+        case 4: k1xVBody(4, K, A, cs, B, ldb, C, I)
+        case 3: k1xVBody(3, K, A, cs, B, ldb, C, I)
+        case 2: k1xVBody(2, K, A, cs, B, ldb, C, I)
+        default: k1xVBody(1, K, A, cs, B, ldb, C, I)
+        }
+    }
+
+    @inline(__always)
+    static func k1xVBody(_ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                         _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        let z = SIMD4<Double>()
+        var c0 = load4(I)
+        var c1 = nv > 1 ? load4(I + 4) : z, c2 = nv > 2 ? load4(I + 8) : z, c3 = nv > 3 ? load4(I + 12) : z
+        var c4 = nv > 4 ? load4(I + 16) : z, c5 = nv > 5 ? load4(I + 20) : z, c6 = nv > 6 ? load4(I + 24) : z
+        var c7 = nv > 7 ? load4(I + 28) : z, c8 = nv > 8 ? load4(I + 32) : z, c9 = nv > 9 ? load4(I + 36) : z
         var a = A, b = B
         for _ in 0..<K {
             let v = SIMD4<Double>(repeating: a[0])
-            c0 = c0.addingProduct(v, load4(b)); c1 = c1.addingProduct(v, load4(b + 4))
-            c2 = c2.addingProduct(v, load4(b + 8)); c3 = c3.addingProduct(v, load4(b + 12))
-            c4 = c4.addingProduct(v, load4(b + 16)); c5 = c5.addingProduct(v, load4(b + 20))
-            c6 = c6.addingProduct(v, load4(b + 24)); c7 = c7.addingProduct(v, load4(b + 28))
+            c0 = c0.addingProduct(v, load4(b))
+            if nv > 1 { c1 = c1.addingProduct(v, load4(b + 4)) }
+            if nv > 2 { c2 = c2.addingProduct(v, load4(b + 8)) }
+            if nv > 3 { c3 = c3.addingProduct(v, load4(b + 12)) }
+            if nv > 4 { c4 = c4.addingProduct(v, load4(b + 16)) }
+            if nv > 5 { c5 = c5.addingProduct(v, load4(b + 20)) }
+            if nv > 6 { c6 = c6.addingProduct(v, load4(b + 24)) }
+            if nv > 7 { c7 = c7.addingProduct(v, load4(b + 28)) }
+            if nv > 8 { c8 = c8.addingProduct(v, load4(b + 32)) }
+            if nv > 9 { c9 = c9.addingProduct(v, load4(b + 36)) }
             a += cs
             b += ldb
         }
-        store4(c0, C); store4(c1, C + 4); store4(c2, C + 8); store4(c3, C + 12)
-        store4(c4, C + 16); store4(c5, C + 20); store4(c6, C + 24); store4(c7, C + 28)
+        store4(c0, C)
+        if nv > 1 { store4(c1, C + 4) }
+        if nv > 2 { store4(c2, C + 8) }
+        if nv > 3 { store4(c3, C + 12) }
+        if nv > 4 { store4(c4, C + 16) }
+        if nv > 5 { store4(c5, C + 20) }
+        if nv > 6 { store4(c6, C + 24) }
+        if nv > 7 { store4(c7, C + 28) }
+        if nv > 8 { store4(c8, C + 32) }
+        if nv > 9 { store4(c9, C + 36) }
     }
 
     /// Sixteen rows of one column, for A stored transposed (rows contiguous): C's column is strided,
@@ -195,32 +245,48 @@ public enum Dense {
         }
     }
 
-    /// One row by eight columns (the rows left over, and batch-1 training).
+    /// Six rows by four columns (a 6-row block's columns past the last full 8).
     @inline(never)
-    static func k1x8(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        var c0 = load4(I), c1 = load4(I + 4)
+    static func k6x4(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                     _ I: UnsafePointer<Double>, _ ldi: Int) {
+        var c0 = load4(I), c1 = load4(I + ldi), c2 = load4(I + 2 * ldi)
+        var c3 = load4(I + 3 * ldi), c4 = load4(I + 4 * ldi), c5 = load4(I + 5 * ldi)
         var a = A, b = B
         for _ in 0..<K {
-            let v = SIMD4<Double>(repeating: a[0])
-            c0 = c0.addingProduct(v, load4(b)); c1 = c1.addingProduct(v, load4(b + 4))
+            let bv = load4(b)
+            c0 = c0.addingProduct(SIMD4(repeating: a[0]), bv)
+            c1 = c1.addingProduct(SIMD4(repeating: a[rs]), bv)
+            c2 = c2.addingProduct(SIMD4(repeating: a[2 * rs]), bv)
+            c3 = c3.addingProduct(SIMD4(repeating: a[3 * rs]), bv)
+            c4 = c4.addingProduct(SIMD4(repeating: a[4 * rs]), bv)
+            c5 = c5.addingProduct(SIMD4(repeating: a[5 * rs]), bv)
             a += cs
             b += ldb
         }
-        store4(c0, C); store4(c1, C + 4)
+        store4(c0, C); store4(c1, C + ldc); store4(c2, C + 2 * ldc)
+        store4(c3, C + 3 * ldc); store4(c4, C + 4 * ldc); store4(c5, C + 5 * ldc)
     }
 
+    /// Six rows by one column: six scalar sums side by side.
     @inline(never)
-    static func k1x4(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        var c0 = load4(I)
+    static func k6x1(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                     _ I: UnsafePointer<Double>, _ ldi: Int) {
+        var c0 = I[0], c1 = I[ldi], c2 = I[2 * ldi], c3 = I[3 * ldi], c4 = I[4 * ldi], c5 = I[5 * ldi]
         var a = A, b = B
         for _ in 0..<K {
-            c0 = c0.addingProduct(SIMD4<Double>(repeating: a[0]), load4(b))
+            let bv = b[0]
+            c0 = c0.addingProduct(a[0], bv)
+            c1 = c1.addingProduct(a[rs], bv)
+            c2 = c2.addingProduct(a[2 * rs], bv)
+            c3 = c3.addingProduct(a[3 * rs], bv)
+            c4 = c4.addingProduct(a[4 * rs], bv)
+            c5 = c5.addingProduct(a[5 * rs], bv)
             a += cs
             b += ldb
         }
-        store4(c0, C)
+        C[0] = c0; C[ldc] = c1; C[2 * ldc] = c2; C[3 * ldc] = c3; C[4 * ldc] = c4; C[5 * ldc] = c5
     }
 
     @inline(never)

@@ -90,10 +90,18 @@ public enum Pointwise {
         for i in 0..<count { p[i] = v[i] }
     }
 
-    /// Applies `f` to count values at p, in place.
+    /// Applies `f` to count values at p, in place, two vectors an iteration: two independent
+    /// polynomial chains for the processor to overlap.
     @inline(__always)
     static func map(_ p: UnsafeMutablePointer<Double>, _ count: Int, _ f: (V) -> V) {
         var i = 0
+        while i + 8 <= count {
+            let y0 = f(UnsafeRawPointer(p + i).loadUnaligned(as: V.self))
+            let y1 = f(UnsafeRawPointer(p + i + 4).loadUnaligned(as: V.self))
+            UnsafeMutableRawPointer(p + i).storeBytes(of: y0, as: V.self)
+            UnsafeMutableRawPointer(p + i + 4).storeBytes(of: y1, as: V.self)
+            i += 8
+        }
         while i + 4 <= count {
             UnsafeMutableRawPointer(p + i).storeBytes(of: f(UnsafeRawPointer(p + i).loadUnaligned(as: V.self)), as: V.self)
             i += 4

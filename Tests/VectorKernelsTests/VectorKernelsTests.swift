@@ -28,7 +28,8 @@ final class VectorKernelsTests: XCTestCase {
 
     func testGemmMatchesOrderedFusedSumsForEveryShapeSplit() {
         // Shapes that reach every kernel: 6×8 blocks, leftover rows, 32/8/4/1-column strips, K over one block.
-        let shapes = [(1, 1, 1), (1, 100, 100), (32, 256, 64), (7, 13, 5), (6, 8, 3), (13, 45, 300), (32, 64, 256), (5, 33, 2), (64, 1, 1600)]
+        let shapes = [(1, 1, 1), (1, 100, 100), (32, 256, 64), (7, 13, 5), (6, 8, 3), (13, 45, 300), (32, 64, 256), (5, 33, 2), (64, 1, 1600),
+                      (25, 27, 100), (1, 36, 10), (6, 12, 7), (1, 44, 3), (12, 47, 9), (16, 100, 25)]
         for (M, N, K) in shapes {
             for transposed in [false, true] {
                 let A = values(M * K, seed: UInt64(M * 31 + K))
