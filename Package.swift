@@ -10,7 +10,6 @@ let onlyTargets: Set<String>? = ProcessInfo.processInfo.environment["RNNKERNEL_T
 
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 // The training kernels use AVX2 and FMA when the building machine has them (x86-64 since 2013-15);
 // rnn-kernel then checks the running machine at start-up and says so rather than crash.
@@ -28,9 +27,8 @@ let avx2 = false
 #endif
 // -O even in debug builds: SIMD code unoptimised is slower than scalar, and the tests train models.
 let avx2Flags = avx2 ? ["-Xcc", "-mavx2", "-Xcc", "-mfma"] : []
-let fastVector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release))]
-let vector: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release)),
-                              .unsafeFlags(["-O"] + avx2Flags, .when(configuration: .debug))]
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags, .when(configuration: .release))]
+let vector: [SwiftSetting] = fast + [.unsafeFlags(["-O"] + avx2Flags, .when(configuration: .debug))]
     + (avx2 ? [.define("RNNKERNEL_AVX2")] : [])
 let avx2Define: [SwiftSetting] = avx2 ? [.define("RNNKERNEL_AVX2")] : []
 
@@ -39,7 +37,7 @@ let library: [(name: String, deps: [Target.Dependency], local: [String], setting
     ("ZeroMQ", ["CZeroMQ"], ["CZeroMQ"], []),
     ("Jupyter", ["ZeroMQ", "JSON", crypto], ["ZeroMQ", "JSON"], []),
     ("VectorKernels", [], [], vector),
-    ("RNN", ["VectorKernels"], ["VectorKernels"], fastVector),
+    ("RNN", ["VectorKernels"], ["VectorKernels"], fast),
     ("Plot", [], [], []),
     ("Store", ["RNN", "JSON", crypto], ["RNN", "JSON"], []),
     ("RNNLang", ["RNN", "Plot", "Store", "Jupyter", "JSON"], ["RNN", "Plot", "Store", "Jupyter", "JSON"], []),

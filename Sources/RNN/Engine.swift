@@ -247,10 +247,8 @@ final class ShardEngine {
              recordHiddenGradients: Bool) -> Double {
         reserve(T: batch.steps, B: batch.size)
         theta.withUnsafeBufferPointer { p in
-            thetaBase = p.baseAddress!
             pack(p.baseAddress!)
-            forward(batch)
-            thetaBase = nil
+            forward(p.baseAddress!, batch)
         }
         let manyToMany = batch.isManyToMany
         let O = config.outputWidth, SW = H * D
@@ -332,7 +330,7 @@ final class ShardEngine {
 
     // MARK: - Forward
 
-    private func forward(_ batch: Batch) {
+    private func forward(_ p: UnsafePointer<Double>, _ batch: Batch) {
         for l in 0..<L {
             let inWidth = config.layerInput(l)
             for d in 0..<D {
@@ -340,12 +338,13 @@ final class ShardEngine {
                 let input: UnsafePointer<Double> = l == 0
                     ? batch.x.withUnsafeBufferPointer { $0.baseAddress! }
                     : layerOut[l - 1].withUnsafeBufferPointer { $0.baseAddress! }
-                forwardSweep(layer: l, direction: d, input: input, inWidth: inWidth, lengths: batch.lengths)
+                forwardSweep(layer: l, direction: d, p: p, input: input, inWidth: inWidth, lengths: batch.lengths)
             }
         }
     }
 
-    private func forwardSweep(layer l: Int, direction d: Int, input: UnsafePointer<Double>, inWidth I: Int, lengths: [Int]) {
+    private func forwardSweep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, input: UnsafePointer<Double>, inWidth I: Int,
+                              lengths: [Int]) {
         let H = self.H, B = self.B, T = self.T, GH = self.GH, SW = H * D
         let ci = l * D + d
         let kind = config.kind, activation = config.activation
@@ -391,8 +390,11 @@ final class ShardEngine {
                     // r and z take h_{t−1} W_h· into their pre-activations; n keeps W_hn h_{t−1} + b_hn apart.
                     Dense.gemm(M: B, N: 2 * H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
                     let hn = hnP! + k * BH
-                    gruHiddenBias(ci, into: hn)
-                    Dense.gemm(M: B, N: H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP + 2 * H, ldb: GH, C: hn, ldc: H)
+                    // W_hn h_{t−1} from b_hn (from zero without bias).
+                    let b_hn = offsets[ci].b_hn.map { p + $0 }
+                    if b_hn == nil { hn.update(repeating: 0, count: BH) }
+                    Dense.gemm(M: B, N: H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP + 2 * H, ldb: GH, C: hn, ldc: H,
+                               initialRow: b_hn)
                     Pointwise.gruStep(B: B, H: H, a: a, hn: hn, hPrev: hPrev, h: hNew)
                 }
                 // Steps past a sequence's end leave its state as it was.
@@ -413,17 +415,6 @@ final class ShardEngine {
         }
     }
 
-    /// θ while a forward pass reads it.
-    private var thetaBase: UnsafePointer<Double>?
-
-    /// b_hn repeated over the batch rows (zeros without bias).
-    private func gruHiddenBias(_ ci: Int, into hn: UnsafeMutablePointer<Double>) {
-        if let o = offsets[ci].b_hn, let p = thetaBase {
-            for bb in 0..<B { (hn + bb * H).update(from: p + o, count: H) }
-        } else {
-            hn.update(repeating: 0, count: B * H)
-        }
-    }
 
     // MARK: - Backward
 

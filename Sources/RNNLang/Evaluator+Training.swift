@@ -141,6 +141,9 @@ extension StatementContext {
         // stops early, so the line agrees with the summary.
         var undrawn: Progress? = nil
         var chartBehind = false
+        func liveChart() -> MimeBundle {
+            context.chartBundle(context.lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions)
+        }
         let chartOptions = PlotOptions()
         let modelName = name.name
         let context = self
@@ -161,7 +164,7 @@ extension StatementContext {
                 }
                 // The loss chart is redrawn in place about twice a second, and once at the end.
                 if showPlot, p.elapsed - lastChart >= 0.5 || done || lastChart < 0 {
-                    let chart = context.chartBundle(context.lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions)
+                    let chart = liveChart()
                     if lastChart < 0 { out.display(chart, displayID: chartID) } else { out.updateDisplay(chart, displayID: chartID) }
                     lastChart = p.elapsed
                     chartBehind = false
@@ -170,10 +173,7 @@ extension StatementContext {
                 }
             }, shouldStop: { interruptFlag.isRaised })
             if let p = undrawn { out.updateDisplay(progressBundle(p), displayID: displayID) }
-            if chartBehind {
-                out.updateDisplay(chartBundle(lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions),
-                                  displayID: chartID)
-            }
+            if chartBehind { out.updateDisplay(liveChart(), displayID: chartID) }
         } catch let e as ModelError {
             throw modelError(e, at: e.message.contains("lr") || e.message.contains("loss=") ? statementRange : dataExpr.range)
         }

@@ -89,52 +89,12 @@ public enum Dense {
         }
     }
 
-    @inline(__always)
-    static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-    }
-
-    @inline(__always)
-    static func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
-    }
-
     /// Six rows by eight columns: twelve accumulators, two B loads and six broadcasts per k.
     @inline(never)
     static func k6x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
                      _ I: UnsafePointer<Double>, _ ldi: Int) {
-        let C0 = C, C1 = C + ldc, C2 = C + 2 * ldc, C3 = C + 3 * ldc, C4 = C + 4 * ldc, C5 = C + 5 * ldc
-        var c00 = load4(I), c01 = load4(I + 4)
-        var c10 = load4(I + ldi), c11 = load4(I + ldi + 4)
-        var c20 = load4(I + 2 * ldi), c21 = load4(I + 2 * ldi + 4)
-        var c30 = load4(I + 3 * ldi), c31 = load4(I + 3 * ldi + 4)
-        var c40 = load4(I + 4 * ldi), c41 = load4(I + 4 * ldi + 4)
-        var c50 = load4(I + 5 * ldi), c51 = load4(I + 5 * ldi + 4)
-        var a = A, b = B
-        for _ in 0..<K {
-            let b0 = load4(b), b1 = load4(b + 4)
-            var v = SIMD4<Double>(repeating: a[0])
-            c00 = c00.addingProduct(v, b0); c01 = c01.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[rs])
-            c10 = c10.addingProduct(v, b0); c11 = c11.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[2 * rs])
-            c20 = c20.addingProduct(v, b0); c21 = c21.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[3 * rs])
-            c30 = c30.addingProduct(v, b0); c31 = c31.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[4 * rs])
-            c40 = c40.addingProduct(v, b0); c41 = c41.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[5 * rs])
-            c50 = c50.addingProduct(v, b0); c51 = c51.addingProduct(v, b1)
-            a += cs
-            b += ldb
-        }
-        store4(c00, C0); store4(c01, C0 + 4)
-        store4(c10, C1); store4(c11, C1 + 4)
-        store4(c20, C2); store4(c21, C2 + 4)
-        store4(c30, C3); store4(c31, C3 + 4)
-        store4(c40, C4); store4(c41, C4 + 4)
-        store4(c50, C5); store4(c51, C5 + 4)
+        kRowsx8(6, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
     }
 
     /// Four rows by eight columns: the rows a 6-row blocking leaves (16 = 6 + 6 + 4).
@@ -142,11 +102,23 @@ public enum Dense {
     static func k4x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
                      _ I: UnsafePointer<Double>, _ ldi: Int) {
-        let C0 = C, C1 = C + ldc, C2 = C + 2 * ldc, C3 = C + 3 * ldc
+        kRowsx8(4, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
+    }
+
+    /// `rows` (4 or 6) rows by eight columns. Always inlined with a constant `rows`, so the
+    /// `rows > 4` tests fold away and each caller gets its own straight loop.
+    @inline(__always)
+    static func kRowsx8(_ rows: Int, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                        _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                        _ I: UnsafePointer<Double>, _ ldi: Int) {
+        let z = SIMD4<Double>()
+        let six = rows > 4
         var c00 = load4(I), c01 = load4(I + 4)
         var c10 = load4(I + ldi), c11 = load4(I + ldi + 4)
         var c20 = load4(I + 2 * ldi), c21 = load4(I + 2 * ldi + 4)
         var c30 = load4(I + 3 * ldi), c31 = load4(I + 3 * ldi + 4)
+        var c40 = six ? load4(I + 4 * ldi) : z, c41 = six ? load4(I + 4 * ldi + 4) : z
+        var c50 = six ? load4(I + 5 * ldi) : z, c51 = six ? load4(I + 5 * ldi + 4) : z
         var a = A, b = B
         for _ in 0..<K {
             let b0 = load4(b), b1 = load4(b + 4)
@@ -158,13 +130,23 @@ public enum Dense {
             c20 = c20.addingProduct(v, b0); c21 = c21.addingProduct(v, b1)
             v = SIMD4<Double>(repeating: a[3 * rs])
             c30 = c30.addingProduct(v, b0); c31 = c31.addingProduct(v, b1)
+            if six {
+                v = SIMD4<Double>(repeating: a[4 * rs])
+                c40 = c40.addingProduct(v, b0); c41 = c41.addingProduct(v, b1)
+                v = SIMD4<Double>(repeating: a[5 * rs])
+                c50 = c50.addingProduct(v, b0); c51 = c51.addingProduct(v, b1)
+            }
             a += cs
             b += ldb
         }
-        store4(c00, C0); store4(c01, C0 + 4)
-        store4(c10, C1); store4(c11, C1 + 4)
-        store4(c20, C2); store4(c21, C2 + 4)
-        store4(c30, C3); store4(c31, C3 + 4)
+        store4(c00, C); store4(c01, C + 4)
+        store4(c10, C + ldc); store4(c11, C + ldc + 4)
+        store4(c20, C + 2 * ldc); store4(c21, C + 2 * ldc + 4)
+        store4(c30, C + 3 * ldc); store4(c31, C + 3 * ldc + 4)
+        if six {
+            store4(c40, C + 4 * ldc); store4(c41, C + 4 * ldc + 4)
+            store4(c50, C + 5 * ldc); store4(c51, C + 5 * ldc + 4)
+        }
     }
 
     /// One row by 4·nv columns (nv ≤ 10): nv independent sums of four lanes, one loop compiled
@@ -301,4 +283,16 @@ public enum Dense {
         }
         C[0] = c
     }
+}
+
+/// Four doubles from p, which need not be aligned.
+@inline(__always)
+func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+/// Four doubles to p, which need not be aligned.
+@inline(__always)
+func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
 }

@@ -78,7 +78,7 @@ public enum Pointwise {
     /// The four lanes at p (fewer at the end of a row: the rest read as 0).
     @inline(__always)
     static func load(_ p: UnsafePointer<Double>, _ count: Int) -> V {
-        if count >= 4 { return UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        if count >= 4 { return load4(p) }
         var v = V()
         for i in 0..<count { v[i] = p[i] }
         return v
@@ -86,7 +86,7 @@ public enum Pointwise {
 
     @inline(__always)
     static func store(_ v: V, _ p: UnsafeMutablePointer<Double>, _ count: Int) {
-        if count >= 4 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self); return }
+        if count >= 4 { store4(v, p); return }
         for i in 0..<count { p[i] = v[i] }
     }
 
@@ -96,14 +96,13 @@ public enum Pointwise {
     static func map(_ p: UnsafeMutablePointer<Double>, _ count: Int, _ f: (V) -> V) {
         var i = 0
         while i + 8 <= count {
-            let y0 = f(UnsafeRawPointer(p + i).loadUnaligned(as: V.self))
-            let y1 = f(UnsafeRawPointer(p + i + 4).loadUnaligned(as: V.self))
-            UnsafeMutableRawPointer(p + i).storeBytes(of: y0, as: V.self)
-            UnsafeMutableRawPointer(p + i + 4).storeBytes(of: y1, as: V.self)
+            let y0 = f(load4(p + i)), y1 = f(load4(p + i + 4))
+            store4(y0, p + i)
+            store4(y1, p + i + 4)
             i += 8
         }
         while i + 4 <= count {
-            UnsafeMutableRawPointer(p + i).storeBytes(of: f(UnsafeRawPointer(p + i).loadUnaligned(as: V.self)), as: V.self)
+            store4(f(load4(p + i)), p + i)
             i += 4
         }
         if i < count { store(f(load(p + i, count - i)), p + i, count - i) }

@@ -18,18 +18,15 @@ public enum Update {
         #endif
     }
 
-    @inline(__always) static func ld(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-    @inline(__always) static func st(_ x: V, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: x, as: V.self) }
-
     /// v += g²;  θ −= lr·g / (√v + ε)
     public static func adagrad(theta th: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>,
                                count n: Int, lr: Double, eps: Double) {
         let n4 = n - n % 4
         var i = 0
         while i < n4 {
-            let gv = ld(g + i), vv = ld(v + i) + gv * gv
-            st(vv, v + i)
-            st(ld(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
+            let gv = load4(g + i), vv = load4(v + i) + gv * gv
+            store4(vv, v + i)
+            store4(load4(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
             i += 4
         }
         for i in n4..<n {
@@ -45,9 +42,9 @@ public enum Update {
         let beta = 1 - alpha
         var i = 0
         while i < n4 {
-            let gv = ld(g + i), vv = alpha * ld(v + i) + beta * gv * gv
-            st(vv, v + i)
-            st(ld(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
+            let gv = load4(g + i), vv = alpha * load4(v + i) + beta * gv * gv
+            store4(vv, v + i)
+            store4(load4(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
             i += 4
         }
         for i in n4..<n {
@@ -63,12 +60,12 @@ public enum Update {
         let n4 = n - n % 4
         var i = 0
         while i < n4 {
-            let gv = ld(g + i)
-            let mv = b1 * ld(m + i) + (1 - b1) * gv
-            let vv = b2 * ld(v + i) + (1 - b2) * gv * gv
-            st(mv, m + i)
-            st(vv, v + i)
-            st(ld(th + i) - stepSize * mv / (sqrt(vv) / bc2Root + eps), th + i)
+            let gv = load4(g + i)
+            let mv = b1 * load4(m + i) + (1 - b1) * gv
+            let vv = b2 * load4(v + i) + (1 - b2) * gv * gv
+            store4(mv, m + i)
+            store4(vv, v + i)
+            store4(load4(th + i) - stepSize * mv / (sqrt(vv) / bc2Root + eps), th + i)
             i += 4
         }
         for i in n4..<n {
