@@ -173,15 +173,13 @@ public enum Datasets {
 
     /// Reads one numeric column of a CSV file (a header row names the columns).
     public static func csvColumn(path: String, column: String) throws -> [Double] {
-        guard let f = fopen(path, "rb") else { throw ModelError(.value, "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-            if bytes.count > 200_000_000 { throw ModelError(.value, "\(path) is larger than 200 MB") }
+        let bytes: [UInt8]
+        do { bytes = try readWholeFile(path, limit: 200_000_000) } catch let e as FileReadError {
+            switch e {
+            case .cannotOpen: throw ModelError(.value, "cannot open \(path): \(e)")
+            case .tooLarge: throw ModelError(.value, "\(path) is \(e)")
+            case .readFailed: throw ModelError(.value, "cannot read \(path)")
+            }
         }
         let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
         guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }

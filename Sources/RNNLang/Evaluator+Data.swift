@@ -58,7 +58,7 @@ extension StatementContext {
                     guard args.isEmpty else { throw Diagnostic(.value, "text(...) takes either a string or file=, not both", at: range) }
                     let path = try eval(f.value).text("file", at: f.value.range)
                     let content: String
-                    do { content = try readFile(path) } catch {
+                    do { content = try readTextFile(path) } catch {
                         throw Diagnostic(.io, "cannot read \(path): \(error)", at: f.value.range)
                     }
                     d = try Datasets.text(content, seq: seq, origin: "text(file=\(quote(path)), seq=\(seq))")
@@ -141,29 +141,3 @@ extension StatementContext {
         return Dataset(name: "pairs", summary: "pairs(\(items.count) example\(items.count == 1 ? "" : "s"))", inputs: inputs, targets: targets)
     }
 }
-
-/// Reads a UTF-8 text file whole.
-func readFile(_ path: String) throws -> String {
-    guard let f = fopen(path, "rb") else { throw FileError(String(cString: strerror(errno))) }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, f)
-        if n <= 0 { break }
-        bytes.append(contentsOf: buffer[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-/// A file that could not be read or written.
-struct FileError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

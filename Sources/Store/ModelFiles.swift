@@ -20,17 +20,10 @@ public enum ModelFiles {
     // MARK: - Files
 
     public static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw ModelFileError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            out.append(contentsOf: buffer[0..<n])
+        do { return try readWholeFile(path) } catch let e as FileReadError {
+            if case .cannotOpen = e { throw ModelFileError("cannot open \(path): \(e)") }
+            throw ModelFileError("cannot read \(path)")
         }
-        if ferror(f) != 0 { throw ModelFileError("cannot read \(path)") }
-        return out
     }
 
     /// Writes to a temporary file beside `path`, then renames it: a failed save leaves no half file.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import JSON
 import Jupyter
+import RNN
 import RNNLang
 
 #if canImport(Glibc)
@@ -28,18 +29,4 @@ struct KernelCommand: ParsableCommand {
         let kernel = try Kernel(connection: info, interpreter: RNNInterpreter())
         try kernel.run()
     }
-}
-
-/// Reads a whole file as UTF-8 without Foundation (keeps start-up lean).
-func readTextFile(_ path: String) throws -> String {
-    guard let f = fopen(path, "rb") else { throw KernelspecError(String(cString: strerror(errno))) }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, f)
-        if n <= 0 { break }
-        bytes.append(contentsOf: buffer[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

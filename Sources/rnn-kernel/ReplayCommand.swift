@@ -1,5 +1,6 @@
 import ArgumentParser
 import Jupyter
+import RNN
 import RNNLang
 import Store
 
