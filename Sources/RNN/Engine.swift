@@ -95,9 +95,10 @@ struct LayerOffsets {
 /// Forward and backward passes over one shard of a batch, with every buffer allocated once per shape.
 ///
 /// The gates are fused: each layer-direction's weights are packed once per pass into
-/// W_xᵀ [I × GH] and W_hᵀ [H × GH] (row-major, G gates of H), so a step is one matrix product
-/// h_{t−1} W_hᵀ over all gates, and the weight gradients are one product over all T·B rows after
-/// the backward sweep. Products and activations come from VectorKernels.
+/// W_xᵀ [I × GH] and W_hᵀ [H × GH] (G gates of H; as column panels once a shard has four rows), so a
+/// step is two products over all gates, x_t W_xᵀ + b then + h_{t−1} W_hᵀ, on rows still in cache.
+/// The backward sweep hands its ∂ rows to the weight-gradient products a block of steps at a time,
+/// while they are in cache. Products and activations come from VectorKernels.
 final class ShardEngine {
     let config: CellConfig
     let layout: ParameterLayout
@@ -111,7 +112,17 @@ final class ShardEngine {
     private(set) var T = 0, B = 0
 
     // Packed weights per layer-direction [layer * D + direction]; refreshed from θ each pass.
-    private var W_xT: [[Double]] = [], W_hT: [[Double]] = [], W_xPacked: [[Double]] = [], W_hPacked: [[Double]] = []
+    private var W_xT: [[Double]] = [], W_hT: [[Double]] = [], W_xStacked: [[Double]] = [], W_hStacked: [[Double]] = []
+    /// The per-step products' weights as column panels (Dense.packPanels), when shards have rows
+    /// enough for the blocked kernels: W_hᵀ for the forward step (gru: its r|z columns, then its n
+    /// columns), stacked W_h for the backward one (gru: its r|z rows, then its n rows).
+    private var W_hTPanels: [[Double]] = [], W_hPanels: [[Double]] = []
+    /// W_xᵀ as column panels, for the input product of each step.
+    private var W_xTPanels: [[Double]] = []
+    /// One block's dA rows (the columns meeting h_{t−1}) as panels for the weight-gradient product.
+    private var dAPanels: [Double] = []
+    /// ∂L/∂b per gate row, then gru's ∂L/∂b_hn, summed block by block.
+    private var gB: [Double] = []
     /// The bias each gate row starts from (x part; gru's n gate: b_xn).
     private var b_x: [[Double]] = []
     private var W_hyT: [Double] = []
@@ -130,8 +141,6 @@ final class ShardEngine {
     /// Each layer's output: T × B × (H·D), time-major.
     private var layerOut: [[Double]] = []
     // Scratch.
-    /// x_t W_xᵀ + b for every t: T × B × GH (reverse directions only; forward ones use acts).
-    private var xw: [Double] = []
     private var dY: [[Double]] = []
     private var dh: [Double] = []
     private var dc: [Double] = []
@@ -173,14 +182,27 @@ final class ShardEngine {
         b_y = layout.offset("b_y")
         let n = L * D
         W_xT = (0..<n).map { ci in [Double](repeating: 0, count: config.layerInput(ci / D) * GH) }
-        W_xPacked = W_xT
+        W_xStacked = W_xT
+        W_xTPanels = W_xT
         W_hT = (0..<n).map { _ in [Double](repeating: 0, count: H * GH) }
-        W_hPacked = W_hT
+        W_hStacked = W_hT
+        W_hTPanels = W_hT
+        W_hPanels = W_hT
         b_x = (0..<n).map { _ in [Double](repeating: 0, count: GH) }
         gW_hT = [Double](repeating: 0, count: H * GH)
+        gB = [Double](repeating: 0, count: GH + H)
         gW_xT = [Double](repeating: 0, count: max(config.input, config.stateWidth) * GH)
         W_hyT = [Double](repeating: 0, count: config.stateWidth * config.outputWidth)
     }
+
+    /// Panels pay once a shard has the four rows the blocked kernels take; single rows read
+    /// up to forty columns of row-major B at once, which panels of eight would cut short.
+    private var usePanels: Bool { B >= 4 }
+
+    /// The backward sweep hands its rows to the weight-gradient products every blockSteps steps
+    /// (about 128 rows), while they are still in cache. The sums' order depends on the shard's rows
+    /// alone, never on threads.
+    private var blockSteps: Int { max(1, 128 / max(B, 1)) }
 
     private func reserve(T newT: Int, B newB: Int) {
         guard newT != T || newB != B else { return }
@@ -194,25 +216,26 @@ final class ShardEngine {
         hns = config.kind == .gru ? (0..<n).map { _ in [Double](repeating: 0, count: T * B * H) } : []
         layerOut = (0..<L).map { _ in [Double](repeating: 0, count: T * B * H * D) }
         dY = (0..<L).map { _ in [Double](repeating: 0, count: T * B * H * D) }
-        xw = D > 1 ? [Double](repeating: 0, count: T * B * GH) : []
         dh = [Double](repeating: 0, count: B * H)
         dc = [Double](repeating: 0, count: B * H)
         dhPrev = [Double](repeating: 0, count: B * H)
         dcPrev = [Double](repeating: 0, count: B * H)
         hiddenGradSquares = [Double](repeating: 0, count: T * B)
+        dAPanels = usePanels ? [Double](repeating: 0, count: blockSteps * B * GH) : []
     }
 
     /// Packs each layer-direction's weights from θ: W_xᵀ, W_hᵀ (for the forward products), the
     /// gate matrices stacked row-wise (for the backward ones), and the starting biases.
     private func pack(_ p: UnsafePointer<Double>) {
-        let H = self.H, GH = self.GH
+        let H = self.H, GH = self.GH, G = self.G
+        let usePanels = self.usePanels
         for ci in 0..<(L * D) {
             let I = config.layerInput(ci / D)
             let o = offsets[ci]
             W_xT[ci].withUnsafeMutableBufferPointer { xT in
-            W_xPacked[ci].withUnsafeMutableBufferPointer { xP in
+            W_xStacked[ci].withUnsafeMutableBufferPointer { xP in
             W_hT[ci].withUnsafeMutableBufferPointer { hT in
-            W_hPacked[ci].withUnsafeMutableBufferPointer { hP in
+            W_hStacked[ci].withUnsafeMutableBufferPointer { hP in
             b_x[ci].withUnsafeMutableBufferPointer { bx in
                 for g in 0..<G {
                     let wx = p + o.W_x[g], wh = p + o.W_h[g]
@@ -225,6 +248,21 @@ final class ShardEngine {
                         for i in 0..<I { xT[i * GH + g * H + j] = wx[j * I + i] }
                         for i in 0..<H { hT[i * GH + g * H + j] = wh[j * H + i] }
                         bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0
+                    }
+                }
+                if usePanels {
+                    W_xTPanels[ci].withUnsafeMutableBufferPointer { xTP in
+                        Dense.packPanels(K: I, N: GH, B: xT.baseAddress!, ldb: GH, into: xTP.baseAddress!)
+                    }
+                    let stacked = G == 1 ? p + o.W_h[0] : UnsafePointer(hP.baseAddress!)
+                    let N1 = config.kind == .gru ? 2 * H : GH
+                    W_hTPanels[ci].withUnsafeMutableBufferPointer { fP in
+                        Dense.packPanels(K: H, N: N1, B: hT.baseAddress!, ldb: GH, into: fP.baseAddress!)
+                        if N1 < GH { Dense.packPanels(K: H, N: GH - N1, B: hT.baseAddress! + N1, ldb: GH, into: fP.baseAddress! + H * N1) }
+                    }
+                    W_hPanels[ci].withUnsafeMutableBufferPointer { bP in
+                        Dense.packPanels(K: N1, N: H, B: stacked, ldb: H, into: bP.baseAddress!)
+                        if N1 < GH { Dense.packPanels(K: GH - N1, N: H, B: stacked + N1 * H, ldb: H, into: bP.baseAddress! + N1 * H) }
                     }
                 }
             }
@@ -352,17 +390,34 @@ final class ShardEngine {
         acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeMutableBufferPointer { hsBuf in
         layerOut[l].withUnsafeMutableBufferPointer { outBuf in
-        xw.withUnsafeMutableBufferPointer { xwBuf in
         W_xT[ci].withUnsafeBufferPointer { wxT in
+        W_xTPanels[ci].withUnsafeBufferPointer { wxTPanels in
         W_hT[ci].withUnsafeBufferPointer { whT in
+        W_hTPanels[ci].withUnsafeBufferPointer { whTPanels in
         b_x[ci].withUnsafeBufferPointer { bx in
-            let actsP = actsBuf.baseAddress!, hsP = hsBuf.baseAddress!, outP = outBuf.baseAddress!, xwP = xwBuf.baseAddress!
-            let whTP = whT.baseAddress!
-            // The input side of every step in one product: x_t W_xᵀ + b for all t at once, straight
-            // into the step slots when they run in time order.
-            let xwAll = d == 0 ? actsP : xwP
-            Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH, C: xwAll, ldc: GH,
-                       initialRow: bx.baseAddress!)
+            let actsP = actsBuf.baseAddress!, hsP = hsBuf.baseAddress!, outP = outBuf.baseAddress!
+            let whTP = whT.baseAddress!, panels = usePanels ? whTPanels.baseAddress! : nil
+            /// C (B × N, row stride ldc) = h_{t−1} times W_hᵀ's columns from `column` (0 or 2H), from the panels when there are.
+            func stepProduct(_ hPrev: UnsafePointer<Double>, column: Int, N: Int, _ C: UnsafeMutablePointer<Double>, ldc: Int,
+                             initialRow: UnsafePointer<Double>? = nil) {
+                if let panels {
+                    Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, panels: panels + column * H, C: C, ldc: ldc,
+                               initialRow: initialRow)
+                } else {
+                    Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP + column, ldb: GH, C: C, ldc: ldc,
+                               initialRow: initialRow)
+                }
+            }
+            /// a = x_t W_xᵀ + b for step t's rows, which the recurrent product then adds to while they are in cache.
+            func inputProduct(_ t: Int, _ a: UnsafeMutablePointer<Double>) {
+                if usePanels {
+                    Dense.gemm(M: B, N: GH, K: I, A: input + t * B * I, rowStrideA: I, colStrideA: 1, panels: wxTPanels.baseAddress!,
+                               C: a, ldc: GH, initialRow: bx.baseAddress!)
+                } else {
+                    Dense.gemm(M: B, N: GH, K: I, A: input + t * B * I, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH,
+                               C: a, ldc: GH, initialRow: bx.baseAddress!)
+                }
+            }
             // h_0 = 0 (c_0 = 0)
             for i in 0..<BH { hsP[i] = 0 }
             let csP: UnsafeMutablePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
@@ -373,10 +428,10 @@ final class ShardEngine {
                 let t = d == 0 ? k : T - 1 - k
                 let hPrev = hsP + k * BH, hNew = hsP + (k + 1) * BH
                 let a = actsP + k * BGH
-                if d != 0 { a.update(from: xwP + t * BGH, count: BGH) }
+                inputProduct(t, a)
                 switch kind {
                 case .rnn:
-                    Dense.gemm(M: B, N: GH, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
+                    stepProduct(hPrev, column: 0, N: GH, a, ldc: GH)
                     switch activation {
                     case .tanh: Pointwise.tanh(a, count: BH)
                     case .relu: for i in 0..<BH { a[i] = a[i] > 0 ? a[i] : 0 }
@@ -384,17 +439,16 @@ final class ShardEngine {
                     }
                     hNew.update(from: a, count: BH)
                 case .lstm:
-                    Dense.gemm(M: B, N: GH, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
+                    stepProduct(hPrev, column: 0, N: GH, a, ldc: GH)
                     Pointwise.lstmStep(B: B, H: H, a: a, cPrev: csP! + k * BH, c: csP! + (k + 1) * BH, tanhC: tcP! + k * BH, h: hNew)
                 case .gru:
                     // r and z take h_{t−1} W_h· into their pre-activations; n keeps W_hn h_{t−1} + b_hn apart.
-                    Dense.gemm(M: B, N: 2 * H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP, ldb: GH, C: a, ldc: GH)
+                    stepProduct(hPrev, column: 0, N: 2 * H, a, ldc: GH)
                     let hn = hnP! + k * BH
                     // W_hn h_{t−1} from b_hn (from zero without bias).
                     let b_hn = offsets[ci].b_hn.map { p + $0 }
                     if b_hn == nil { hn.update(repeating: 0, count: BH) }
-                    Dense.gemm(M: B, N: H, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP + 2 * H, ldb: GH, C: hn, ldc: H,
-                               initialRow: b_hn)
+                    stepProduct(hPrev, column: 2 * H, N: H, hn, ldc: H, initialRow: b_hn)
                     Pointwise.gruStep(B: B, H: H, a: a, hn: hn, hPrev: hPrev, h: hNew)
                 }
                 // Steps past a sequence's end leave its state as it was.
@@ -406,6 +460,7 @@ final class ShardEngine {
                     (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H)
                 }
             }
+        }
         }
         }
         }
@@ -482,8 +537,9 @@ final class ShardEngine {
         dc.withUnsafeMutableBufferPointer { dcBuf in
         dhPrev.withUnsafeMutableBufferPointer { dhpBuf in
         dcPrev.withUnsafeMutableBufferPointer { dcpBuf in
-        W_hPacked[ci].withUnsafeBufferPointer { whBuf in
-        W_xPacked[ci].withUnsafeBufferPointer { wxBuf in
+        W_hStacked[ci].withUnsafeBufferPointer { whBuf in
+        W_hPanels[ci].withUnsafeBufferPointer { whPanelsBuf in
+        W_xStacked[ci].withUnsafeBufferPointer { wxBuf in
         gW_hT.withUnsafeMutableBufferPointer { gWhBuf in
         gW_xT.withUnsafeMutableBufferPointer { gWxBuf in
             let hsP = hsBuf.baseAddress!
@@ -493,11 +549,68 @@ final class ShardEngine {
             // One gate (rnn): W_h and W_x stacked are θ's own matrices, read in place.
             let W_h = G == 1 ? p + off.W_h[0] : whBuf.baseAddress!, W_x = G == 1 ? p + off.W_x[0] : wxBuf.baseAddress!
             let gWhT = gWhBuf.baseAddress!, gWxT = gWxBuf.baseAddress!
+            let panels = usePanels ? whPanelsBuf.baseAddress! : nil
+            /// dhp (B × H) += A (B × K, row stride lda) times W_h's rows from `row` (0 or 2H), from the panels when there are.
+            func stepProduct(_ A: UnsafePointer<Double>, lda: Int, row: Int, K: Int) {
+                if let panels {
+                    Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: panels + row * H, C: dhp, ldc: H)
+                } else {
+                    Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, B: W_h + row * H, ldb: H, C: dhp, ldc: H)
+                }
+            }
             let csP: UnsafePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
             let tcP: UnsafePointer<Double>? = kind == .lstm ? tanhCs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
             // gru: W_hn gets r ⊙ ∂L/∂a_n, kept in hn's slot (B × H per step) once hn is read.
             let hnP: UnsafeMutablePointer<Double>? = kind == .gru ? hns[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+            // dA's columns that meet h_{t−1}ᵀ in ∂L/∂W_hᵀ (gru: r and z; n's are r ⊙ ∂L/∂a_n, in hn's slot).
+            let hColumns = kind == .gru ? 2 * H : GH
+            let dAP = usePanels ? dAPanels.withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+            let gBias = gB.withUnsafeMutableBufferPointer { $0.baseAddress! }
+            gWhT.update(repeating: 0, count: H * GH)
+            gWxT.update(repeating: 0, count: I * GH)
+            gBias.update(repeating: 0, count: GH + H)
+            let blockSteps = self.blockSteps
+            /// Steps first ..< end are done: their rows (still in cache) go into the weight gradients,
+            /// transposed (∂L/∂W_hᵀ += h_{t−1}ᵀ dA over the rows in processing order), the biases and
+            /// the layer below.
+            func blockDone(_ first: Int, _ end: Int) {
+                let r0 = first * B, rows = (end - first) * B
+                if let dAP {
+                    Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: dAP, C: gWhT, ldc: GH)
+                } else {
+                    Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, B: dAall + r0 * GH, ldb: GH,
+                               C: gWhT, ldc: GH)
+                }
+                if let hnP {
+                    Dense.gemm(M: H, N: H, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, B: hnP + r0 * H, ldb: H,
+                               C: gWhT + 2 * H, ldc: GH)
+                }
+                if d == 0 {
+                    Dense.gemm(M: I, N: GH, K: rows, A: input + r0 * I, rowStrideA: 1, colStrideA: I, B: dAall + r0 * GH, ldb: GH,
+                               C: gWxT, ldc: GH)
+                } else {
+                    for k in first..<end {
+                        Dense.gemm(M: I, N: GH, K: B, A: input + (T - 1 - k) * B * I, rowStrideA: 1, colStrideA: I,
+                                   B: dAall + k * BGH, ldb: GH, C: gWxT, ldc: GH)
+                    }
+                }
+                if off.b != nil { Dense.addColumnSums(M: rows, N: GH, A: dAall + r0 * GH, lda: GH, into: gBias) }
+                if off.b_hn != nil, let hnP { Dense.addColumnSums(M: rows, N: H, A: hnP + r0 * H, lda: H, into: gBias + GH) }
+                if let dBelow {
+                    // ∂L/∂(layer input), into the lower layer's output slots.
+                    if d == 0 {
+                        Dense.gemm(M: rows, N: I, K: GH, A: dAall + r0 * GH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
+                                   C: dBelow + r0 * I, ldc: I)
+                    } else {
+                        for k in first..<end {
+                            Dense.gemm(M: B, N: I, K: GH, A: dAall + k * BGH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
+                                       C: dBelow + (T - 1 - k) * B * I, ldc: I)
+                        }
+                    }
+                }
+            }
             for k in stride(from: T - 1, through: 0, by: -1) {
+                let blockFirst = k - k % blockSteps, blockEnd = min(blockFirst + blockSteps, T)
                 let t = d == 0 ? k : T - 1 - k
                 let a = dAall + k * BGH
                 let hPrev = hsP + k * BH, hNew = hsP + (k + 1) * BH
@@ -539,12 +652,17 @@ final class ShardEngine {
                     if let hnP { (hnP + k * BH + bb * H).update(repeating: 0, count: H) }
                     for j in 0..<H { dhp[bb * H + j] = dhP[bb * H + j]; dcp[bb * H + j] = dcP[bb * H + j] }
                 }
+                // The weight gradients' product reads dA as panels: this step's rows go in while hot.
+                if let dAP {
+                    Dense.packPanels(rows: B, N: hColumns, B: dAk, ldb: GH, into: dAP, panelRows: (blockEnd - blockFirst) * B,
+                                     firstRow: (k - blockFirst) * B)
+                }
                 // ∂L/∂h_{t−1} += dA_h W_h over all gates (gru: n's part from its own slot).
                 if let hnP {
-                    Dense.gemm(M: B, N: H, K: 2 * H, A: dAk, rowStrideA: GH, colStrideA: 1, B: W_h, ldb: H, C: dhp, ldc: H)
-                    Dense.gemm(M: B, N: H, K: H, A: hnP + k * BH, rowStrideA: H, colStrideA: 1, B: W_h + 2 * H * H, ldb: H, C: dhp, ldc: H)
+                    stepProduct(dAk, lda: GH, row: 0, K: 2 * H)
+                    stepProduct(hnP + k * BH, lda: H, row: 2 * H, K: H)
                 } else {
-                    Dense.gemm(M: B, N: H, K: GH, A: dAk, rowStrideA: GH, colStrideA: 1, B: W_h, ldb: H, C: dhp, ldc: H)
+                    stepProduct(dAk, lda: GH, row: 0, K: GH)
                 }
                 // Truncated BPTT: the state entering a chunk is detached, as h.detach() would do.
                 let detach = bptt.map { k > 0 && k % $0 == 0 } ?? false
@@ -552,24 +670,7 @@ final class ShardEngine {
                     dhP[i] = detach ? 0 : dhp[i]
                     dcP[i] = detach ? 0 : dcp[i]
                 }
-            }
-            // The weight gradients, transposed (∂L/∂W_hᵀ = h_{t−1}ᵀ dA), each one product over all T·B
-            // rows in processing order: the ∂ rows stream through contiguously.
-            gWhT.update(repeating: 0, count: H * GH)
-            if let hnP {
-                Dense.gemm(M: H, N: 2 * H, K: T * B, A: hsP, rowStrideA: 1, colStrideA: H, B: dAall, ldb: GH, C: gWhT, ldc: GH)
-                Dense.gemm(M: H, N: H, K: T * B, A: hsP, rowStrideA: 1, colStrideA: H, B: hnP, ldb: H, C: gWhT + 2 * H, ldc: GH)
-            } else {
-                Dense.gemm(M: H, N: GH, K: T * B, A: hsP, rowStrideA: 1, colStrideA: H, B: dAall, ldb: GH, C: gWhT, ldc: GH)
-            }
-            gWxT.update(repeating: 0, count: I * GH)
-            if d == 0 {
-                Dense.gemm(M: I, N: GH, K: T * B, A: input, rowStrideA: 1, colStrideA: I, B: dAall, ldb: GH, C: gWxT, ldc: GH)
-            } else {
-                for k in 0..<T {
-                    Dense.gemm(M: I, N: GH, K: B, A: input + (T - 1 - k) * B * I, rowStrideA: 1, colStrideA: I,
-                               B: dAall + k * BGH, ldb: GH, C: gWxT, ldc: GH)
-                }
+                if k == blockFirst { blockDone(blockFirst, blockEnd) }
             }
             for gi in 0..<G {
                 let wx = g + off.W_x[gi], wh = g + off.W_h[gi]
@@ -579,28 +680,13 @@ final class ShardEngine {
                 }
             }
             if let b = off.b {
-                // Σ over all T·B rows of dA, into the first GH slots of the (now unpacked) W_xᵀ scratch.
-                gWxT.update(repeating: 0, count: GH)
-                Dense.addColumnSums(M: T * B, N: GH, A: dAall, lda: GH, into: gWxT)
-                for gi in 0..<G { let bg = g + b[gi]; for j in 0..<H { bg[j] += gWxT[gi * H + j] } }
+                for gi in 0..<G { let bg = g + b[gi]; for j in 0..<H { bg[j] += gBias[gi * H + j] } }
             }
-            if let b_hn = off.b_hn, let hnP {
-                gWxT.update(repeating: 0, count: H)
-                Dense.addColumnSums(M: T * B, N: H, A: hnP, lda: H, into: gWxT)
+            if let b_hn = off.b_hn {
                 let bg = g + b_hn
-                for j in 0..<H { bg[j] += gWxT[j] }
+                for j in 0..<H { bg[j] += gBias[GH + j] }
             }
-            if let dBelow {
-                // ∂L/∂(layer input), into the lower layer's output slots.
-                if d == 0 {
-                    Dense.gemm(M: T * B, N: I, K: GH, A: dAall, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I, C: dBelow, ldc: I)
-                } else {
-                    for k in 0..<T {
-                        Dense.gemm(M: B, N: I, K: GH, A: dAall + k * BGH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
-                                   C: dBelow + (T - 1 - k) * B * I, ldc: I)
-                    }
-                }
-            }
+        }
         }
         }
         }

@@ -16,6 +16,84 @@ public enum Dense {
                             A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
                             B: UnsafePointer<Double>, ldb: Int,
                             C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
+        product(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA,
+                B: BLayout(base: B, ldb: ldb, K: K, N: N, packed: false), C: C, ldc: ldc, initialRow: initialRow)
+    }
+
+    /// The same product with B (K × N) already laid out by `packPanels`.
+    public static func gemm(M: Int, N: Int, K: Int,
+                            A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
+                            panels: UnsafePointer<Double>,
+                            C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
+        product(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA,
+                B: BLayout(base: panels, ldb: 0, K: K, N: N, packed: true), C: C, ldc: ldc, initialRow: initialRow)
+    }
+
+    /// Copies B (K × N, row-major with leading dimension ldb) into P (K·N doubles) as column panels:
+    /// each eight columns K rows of eight contiguous doubles, then the last N mod 8 columns the same
+    /// way at their width. A panel is then read as one sequential stream, where row-major B jumps
+    /// ldb doubles (for a 4H-wide weight, a new page every other k) and defeats the prefetcher.
+    public static func packPanels(K: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>) {
+        packPanels(rows: K, N: N, B: B, ldb: ldb, into: P, panelRows: K, firstRow: 0)
+    }
+
+    /// Rows of B into rows firstRow ..< firstRow + rows of panels made for panelRows rows in all:
+    /// a product's B filled piece by piece while each piece is still in cache.
+    public static func packPanels(rows: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
+                                  panelRows: Int, firstRow: Int) {
+        let N8 = N - N % 8, tw = N - N8
+        var n = 0
+        while n < N8 {
+            var p = P + n * panelRows + firstRow * 8
+            for k in 0..<rows {
+                let row = B + k * ldb + n
+                store4(load4(row), p)
+                store4(load4(row + 4), p + 4)
+                p += 8
+            }
+            n += 8
+        }
+        if tw > 0 {
+            var p = P + N8 * panelRows + firstRow * tw
+            for k in 0..<rows {
+                let row = B + k * ldb + N8
+                for j in 0..<tw { p[j] = row[j] }
+                p += tw
+            }
+        }
+    }
+
+    /// Where B[k, n] is and how far its next row is, in either layout.
+    struct BLayout {
+        let base: UnsafePointer<Double>
+        let ldb: Int
+        let K: Int
+        let N: Int
+        let packed: Bool
+
+        @inline(__always)
+        func at(_ n: Int, _ k: Int) -> (UnsafePointer<Double>, Int) {
+            guard packed else { return (base + k * ldb + n, ldb) }
+            let N8 = N - N % 8
+            if n < N8 { return (base + (n - n % 8) * K + k * 8 + n % 8, 8) }
+            let tw = N - N8
+            return (base + N8 * K + k * tw + (n - N8), tw)
+        }
+
+        /// How many columns from n share one row stride.
+        @inline(__always)
+        func run(from n: Int) -> Int {
+            guard packed else { return N - n }
+            let N8 = N - N % 8
+            return n < N8 ? 8 - n % 8 : N - n
+        }
+    }
+
+    @inline(__always)
+    static func product(M: Int, N: Int, K: Int,
+                        A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
+                        B: BLayout,
+                        C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?) {
         guard M > 0, N > 0 else { return }
         guard K > 0 else {
             if let initialRow { for m in 0..<M { (C + m * ldc).update(from: initialRow, count: N) } }
@@ -30,17 +108,18 @@ public enum Dense {
         var k0 = 0
         while k0 < K {
             let kb = min(kc, K - k0)
-            let a = A + k0 * colStrideA, b = B + k0 * ldb
+            let a = A + k0 * colStrideA
             // Where each block starts its sums: the initial row for the first, C afterwards.
             let (cin, ldcin): (UnsafePointer<Double>, Int) = k0 == 0 && initialRow != nil ? (initialRow!, 0) : (UnsafePointer(C), ldc)
             var n = 0
             while n < N8 {
+                let (b, ldb) = B.at(n, k0)
                 var m = 0
                 while m < M6 {
-                    k6x8(kb, a + m * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                    k6x8(kb, a + m * rowStrideA, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
                     m += 6
                 }
-                if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b + n, ldb, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin) }
+                if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b, ldb, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin) }
                 n += 8
             }
             // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
@@ -49,7 +128,10 @@ public enum Dense {
             var rowsDone = 0
             if downRows {
                 while rowsDone + 16 <= M {
-                    for n in 0..<N { kT16x1(kb, a + rowsDone, colStrideA, b + n, ldb, C + rowsDone * ldc + n, ldc, cin + rowsDone * ldcin + n, ldcin) }
+                    for n in 0..<N {
+                        let (b, ldb) = B.at(n, k0)
+                        kT16x1(kb, a + rowsDone, colStrideA, b, ldb, C + rowsDone * ldc + n, ldc, cin + rowsDone * ldcin + n, ldcin)
+                    }
                     rowsDone += 16
                 }
             } else {
@@ -58,8 +140,16 @@ public enum Dense {
                 while m < M6 {
                     let am = a + m * rowStrideA
                     var n = N8
-                    if N - n >= 4 { k6x4(kb, am, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin); n += 4 }
-                    while n < N { k6x1(kb, am, rowStrideA, colStrideA, b + n, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin); n += 1 }
+                    if N - n >= 4 {
+                        let (b, ldb) = B.at(n, k0)
+                        k6x4(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                        n += 4
+                    }
+                    while n < N {
+                        let (b, ldb) = B.at(n, k0)
+                        k6x1(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                        n += 1
+                    }
                     m += 6
                 }
                 rowsDone = M6
@@ -71,11 +161,16 @@ public enum Dense {
                 // Single rows (batch-1 training, leftovers): up to forty columns at once, so up to
                 // ten independent sums hide the multiply-add latency.
                 while N - n >= 4 {
-                    let nv = min(10, (N - n) / 4)
-                    k1xV(nv, kb, am, colStrideA, b + n, ldb, cm + n, ci + n)
+                    let nv = min(10, B.run(from: n) / 4)
+                    let (b, ldb) = B.at(n, k0)
+                    k1xV(nv, kb, am, colStrideA, b, ldb, cm + n, ci + n)
                     n += 4 * nv
                 }
-                while n < N { k1x1(kb, am, colStrideA, b + n, ldb, cm + n, ci + n); n += 1 }
+                while n < N {
+                    let (b, ldb) = B.at(n, k0)
+                    k1x1(kb, am, colStrideA, b, ldb, cm + n, ci + n)
+                    n += 1
+                }
             }
             k0 += kb
         }

@@ -85,6 +85,27 @@ final class GradientTests: XCTestCase {
               shardedData(width: 2, classes: nil), .mse)
     }
 
+    /// 20 sequences of 9–20 steps: a 16-row shard whose backward sweep hands its rows to the weight
+    /// products in three blocks of 8 steps, reading dA from panels, and a 4-row shard; hidden 5
+    /// leaves every panel a tail and every cell step a one-lane end.
+    func testLongSequencesSpanningSeveralGradientBlocksHaveExactGradients() {
+        var rng = SplitMix64(seed: 21)
+        var inputs: [[[Double]]] = [], labels: [[Int]] = [], values: [[Double]] = []
+        for e in 0..<20 {
+            let T = 9 + e % 12
+            inputs.append((0..<T).map { _ in (0..<2).map { _ in rng.uniform(-1, 1) } })
+            labels.append((0..<T).map { t in (e * 3 + t) % 3 })
+            values.append([rng.uniform(-1, 1)])
+        }
+        let tagged = Dataset(name: "t", summary: "t", inputs: inputs, targets: .classSequences(labels))
+        let scored = Dataset(name: "t", summary: "t", inputs: inputs, targets: .vectors(values))
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 5, output: 3), tagged, .xent)
+            check(CellConfig(kind: kind, input: 2, hidden: 5, output: 1), scored, .mse)
+        }
+        check(CellConfig(kind: .gru, input: 2, hidden: 3, output: 3, layers: 2, bidirectional: true), tagged, .xent)
+    }
+
     func testShardsGiveTheSameBitsOnOneCoreOrMany() throws {
         let data = shardedData(width: 2, classes: 3)
         var rng = SplitMix64(seed: 3)
