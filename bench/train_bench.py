@@ -2,7 +2,8 @@
 alone (float64 and float32, when .venv-bench has torch) and a numpy min-char-rnn; ratios and GFLOP/s
 against an estimate of the machine's float64 peak.
 
-Each side runs several times in this one run and keeps its best time (shared machines are noisy).
+Each side runs several times in this one run, interleaved with the other (ours, theirs, ours, ...),
+and keeps its best time: shared machines are noisy, and interleaving lets both sides see the same moments.
 Two comparisons: every core on both sides (PyTorch's default threads, our shards on every core),
 and one core on both sides (torch.set_num_threads(1), RNNKERNEL_THREADS=1)."""
 import json
@@ -40,30 +41,42 @@ def peak_gflops_per_core():
     return mhz / 1000 * per_cycle
 
 
-def ours(binary, name, threads=None):
+def ours_once(binary, name, threads=None):
     env = dict(os.environ)
     if threads:
         env["RNNKERNEL_THREADS"] = str(threads)
-    best = None
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        subprocess.run([binary, "run", os.path.join(HERE, "scripts", name + ".rnn")], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, env=env)
-        s = time.perf_counter() - t
-        best = s if best is None else min(best, s)
-    return best
+    t = time.perf_counter()
+    subprocess.run([binary, "run", os.path.join(HERE, "scripts", name + ".rnn")], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t
 
 
-def torch_times(python, names, threads=None):
-    """{(config, dtype): best seconds} over REPEATS runs of torch_bench.py."""
+def torch_once(python, name, threads=None):
+    """{dtype: seconds} from one torch_bench.py run of one config."""
+    args = [python, os.path.join(HERE, "torch_bench.py")] + (["--threads", str(threads)] if threads else []) + [name]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return {r["dtype"]: r["seconds"] for r in map(json.loads, out.splitlines())}
+
+
+def numpy_once():
+    out = subprocess.run([sys.executable, os.path.join(HERE, "numpy_char_rnn.py"), os.path.join(HERE, "data", "corpus.txt")],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)["seconds"]
+
+
+def side_by_side(binary, name, threads, torch_py):
+    """Best times of ours, torch float64/float32 and numpy for one config, their runs interleaved
+    (ours, theirs, ours, theirs, ...) so that both sides see the same moments of a shared machine."""
     best = {}
-    args = [python, os.path.join(HERE, "torch_bench.py")] + (["--threads", str(threads)] if threads else []) + names
+    def keep(key, s):
+        best[key] = min(best.get(key, s), s)
     for _ in range(REPEATS):
-        out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            r = json.loads(line)
-            key = (r["config"], r["dtype"])
-            best[key] = min(best.get(key, r["seconds"]), r["seconds"])
+        keep("ours", ours_once(binary, name, threads))
+        if name == "min-char-rnn":
+            keep("numpy", numpy_once())
+        elif torch_py:
+            for dtype, s in torch_once(torch_py, name, threads).items():
+                keep(dtype, s)
     return best
 
 
@@ -72,32 +85,27 @@ def main():
     torch_py = os.environ.get("BENCH_TORCH_PYTHON")
     have_torch = bool(torch_py and os.path.exists(torch_py))
     cores = os.cpu_count()
-    numpy_s = None
-    for _ in range(REPEATS):
-        out = subprocess.run([sys.executable, os.path.join(HERE, "numpy_char_rnn.py"), os.path.join(HERE, "data", "corpus.txt")],
-                             check=True, capture_output=True, text=True)
-        s = json.loads(out.stdout)["seconds"]
-        numpy_s = s if numpy_s is None else min(numpy_s, s)
     peak = peak_gflops_per_core()
-    print(f"machine: {cores} cores, float64 peak (estimate) {peak:.1f} GFLOP/s a core; best of {REPEATS} runs each")
+    print(f"machine: {cores} cores, float64 peak (estimate) {peak:.1f} GFLOP/s a core; best of {REPEATS} interleaved runs each")
     header = f"{'config':14}{'cores':>6}{'ours s':>9}{'GFLOP/s':>9}{'%peak':>7}{'torch64 s':>11}{'x':>7}{'torch32 s':>11}{'x':>7}{'numpy s':>9}{'x':>7}"
     ok = True
     one_core_ok = True
     for label, threads in (("all", None), ("one", 1)):
         names = list(CONFIGS) if threads is None else ["lstm-adding", "min-char-rnn"]
-        tt = torch_times(torch_py, [n for n in names if n != "min-char-rnn"], threads) if have_torch else {}
         print(f"\n{'every core on both sides' if threads is None else 'one core on both sides'}")
         print(header)
         used = cores if threads is None else 1
         for name in names:
-            s = ours(binary, name, threads)
+            best = side_by_side(binary, name, threads, torch_py if have_torch else None)
+            s = best["ours"]
             g = flops(name) / s / 1e9
             row = f"{name:14}{used:6}{s:9.2f}{g:9.2f}{100 * g / (peak * used):7.1f}"
-            t64, t32 = tt.get((name, "float64")), tt.get((name, "float32"))
+            t64, t32 = best.get("float64"), best.get("float32")
             row += f"{t64:11.2f}{t64 / s:7.2f}" if t64 else f"{'-':>11}{'-':>7}"
             row += f"{t32:11.2f}{t32 / s:7.2f}" if t32 else f"{'-':>11}{'-':>7}"
             if name == "min-char-rnn":
                 # numpy's loop is single-threaded, and batch 1 is one shard: one core either way.
+                numpy_s = best["numpy"]
                 row += f"{numpy_s:9.2f}{numpy_s / s:7.2f}"
                 if threads is None:
                     ok &= numpy_s / s >= 10
@@ -107,7 +115,7 @@ def main():
                     ok &= met
                 else:
                     one_core_ok &= met
-            print(row)
+            print(row, flush=True)
     print("\ngoals: lstm-adding >= 3x torch float64 and >= 1x torch float32; min-char-rnn >= 10x numpy"
           + ("" if have_torch else "  (torch not measured: make bench TORCH=1)"))
     print("goals met (every core on both sides)" if ok else "goals MISSED (every core on both sides)")
