@@ -158,37 +158,52 @@ public enum Pointwise {
     /// e^x in place over count values.
     public static func exp(_ p: UnsafeMutablePointer<Double>, count: Int) { map(p, count) { exp($0) } }
 
+    /// A cell step's work on up to four units of one row, from unit j; `W` says how many lanes.
+    protocol Units {
+        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int)
+    }
+
+    /// Runs `units` over a row of H: four units at a time, then the last H mod 4 once, each width
+    /// its own straight-line body.
+    @inline(__always)
+    static func overRow<U: Units>(_ H: Int, _ units: U) {
+        var j = 0
+        while j + 4 <= H { units(W4.self, j); j += 4 }
+        switch H - j {
+        case 3: units(W3.self, j)
+        case 2: units(W2.self, j)
+        case 1: units(W1.self, j)
+        default: break
+        }
+    }
+
     /// One lstm step for B rows. `a` holds each row's pre-activations [i | f | g | o] (4H), replaced by
     /// the gates; c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) kept for the backward pass, h_t = o ⊙ tanh(c_t).
     public static func lstmStep(B: Int, H: Int, a: UnsafeMutablePointer<Double>, cPrev: UnsafePointer<Double>,
                                 c: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>,
                                 h: UnsafeMutablePointer<Double>) {
         for b in 0..<B {
-            let ai = a + b * 4 * H, r = b * H
-            var j = 0
-            while j + 4 <= H { lstmUnits(W4.self, ai + j, H, cPrev + r + j, c + r + j, tanhC + r + j, h + r + j); j += 4 }
-            switch H - j {
-            case 3: lstmUnits(W3.self, ai + j, H, cPrev + r + j, c + r + j, tanhC + r + j, h + r + j)
-            case 2: lstmUnits(W2.self, ai + j, H, cPrev + r + j, c + r + j, tanhC + r + j, h + r + j)
-            case 1: lstmUnits(W1.self, ai + j, H, cPrev + r + j, c + r + j, tanhC + r + j, h + r + j)
-            default: break
-            }
+            let r = b * H
+            overRow(H, LSTMUnits(ai: a + b * 4 * H, H: H, cPrev: cPrev + r, c: c + r, tanhC: tanhC + r, h: h + r))
         }
     }
 
-    /// Up to four units of an lstm step (gates at ai, ai + H, ai + 2H, ai + 3H): the four gates are
-    /// independent chains the processor overlaps, and the cell's tanh follows while they are in registers.
-    @inline(__always)
-    static func lstmUnits<W: Width>(_ w: W.Type, _ ai: UnsafeMutablePointer<Double>, _ H: Int, _ cp: UnsafePointer<Double>,
-                                    _ c: UnsafeMutablePointer<Double>, _ tc: UnsafeMutablePointer<Double>,
-                                    _ h: UnsafeMutablePointer<Double>) {
-        let af = ai + H, ag = af + H, ao = ag + H
-        let iv = sigmoid(ld(ai, w)), fv = sigmoid(ld(af, w))
-        let gv = tanh(ld(ag, w)), ov = sigmoid(ld(ao, w))
-        let cv = (iv * gv).addingProduct(fv, ld(cp, w))
-        let tcv = tanh(cv)
-        st(iv, ai, w); st(fv, af, w); st(gv, ag, w); st(ov, ao, w)
-        st(cv, c, w); st(tcv, tc, w); st(ov * tcv, h, w)
+    /// The four gates are independent chains the processor overlaps, and the cell's tanh follows
+    /// while they are in registers.
+    struct LSTMUnits: Units {
+        let ai: UnsafeMutablePointer<Double>, H: Int, cPrev: UnsafePointer<Double>
+        let c: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>, h: UnsafeMutablePointer<Double>
+
+        @inline(__always)
+        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
+            let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
+            let iv = sigmoid(ld(ai, w)), fv = sigmoid(ld(af, w))
+            let gv = tanh(ld(ag, w)), ov = sigmoid(ld(ao, w))
+            let cv = (iv * gv).addingProduct(fv, ld(cPrev + j, w))
+            let tcv = tanh(cv)
+            st(iv, ai, w); st(fv, af, w); st(gv, ag, w); st(ov, ao, w)
+            st(cv, c + j, w); st(tcv, tanhC + j, w); st(ov * tcv, h + j, w)
+        }
     }
 
     /// One gru step for B rows. `a` holds [x·W_xr + h·W_hr + b_r | x·W_xz + h·W_hz + b_z | x·W_xn + b_xn]
@@ -196,26 +211,23 @@ public enum Pointwise {
     public static func gruStep(B: Int, H: Int, a: UnsafeMutablePointer<Double>, hn: UnsafePointer<Double>,
                                hPrev: UnsafePointer<Double>, h: UnsafeMutablePointer<Double>) {
         for b in 0..<B {
-            let ar = a + b * 3 * H, r = b * H
-            var j = 0
-            while j + 4 <= H { gruUnits(W4.self, ar + j, H, hn + r + j, hPrev + r + j, h + r + j); j += 4 }
-            switch H - j {
-            case 3: gruUnits(W3.self, ar + j, H, hn + r + j, hPrev + r + j, h + r + j)
-            case 2: gruUnits(W2.self, ar + j, H, hn + r + j, hPrev + r + j, h + r + j)
-            case 1: gruUnits(W1.self, ar + j, H, hn + r + j, hPrev + r + j, h + r + j)
-            default: break
-            }
+            let r = b * H
+            overRow(H, GRUUnits(ar: a + b * 3 * H, H: H, hn: hn + r, hPrev: hPrev + r, h: h + r))
         }
     }
 
-    @inline(__always)
-    static func gruUnits<W: Width>(_ w: W.Type, _ ar: UnsafeMutablePointer<Double>, _ H: Int, _ hn: UnsafePointer<Double>,
-                                   _ hPrev: UnsafePointer<Double>, _ h: UnsafeMutablePointer<Double>) {
-        let az = ar + H, an = az + H
-        let r = sigmoid(ld(ar, w)), z = sigmoid(ld(az, w))
-        let n = tanh(ld(an, w).addingProduct(r, ld(hn, w)))
-        st(r, ar, w); st(z, az, w); st(n, an, w)
-        st((z * ld(hPrev, w)).addingProduct(1 - z, n), h, w)
+    struct GRUUnits: Units {
+        let ar: UnsafeMutablePointer<Double>, H: Int, hn: UnsafePointer<Double>, hPrev: UnsafePointer<Double>
+        let h: UnsafeMutablePointer<Double>
+
+        @inline(__always)
+        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
+            let ar = self.ar + j, az = ar + H, an = az + H
+            let r = sigmoid(ld(ar, w)), z = sigmoid(ld(az, w))
+            let n = tanh(ld(an, w).addingProduct(r, ld(hn + j, w)))
+            st(r, ar, w); st(z, az, w); st(n, an, w)
+            st((z * ld(hPrev + j, w)).addingProduct(1 - z, n), h + j, w)
+        }
     }
 
     /// The lstm step backwards for B rows: from ∂L/∂h_t and ∂L/∂c_t (what later steps sent), the
@@ -225,37 +237,32 @@ public enum Pointwise {
                                     tanhC tc: UnsafePointer<Double>, dh: UnsafePointer<Double>, dc: UnsafePointer<Double>,
                                     dcPrev: UnsafeMutablePointer<Double>, dhPrev: UnsafeMutablePointer<Double>) {
         for b in 0..<B {
-            let ai = a + b * 4 * H, r = b * H
-            var j = 0
-            while j + 4 <= H {
-                lstmBackUnits(W4.self, ai + j, H, cPrev + r + j, tc + r + j, dh + r + j, dc + r + j, dcPrev + r + j, dhPrev + r + j)
-                j += 4
-            }
-            switch H - j {
-            case 3: lstmBackUnits(W3.self, ai + j, H, cPrev + r + j, tc + r + j, dh + r + j, dc + r + j, dcPrev + r + j, dhPrev + r + j)
-            case 2: lstmBackUnits(W2.self, ai + j, H, cPrev + r + j, tc + r + j, dh + r + j, dc + r + j, dcPrev + r + j, dhPrev + r + j)
-            case 1: lstmBackUnits(W1.self, ai + j, H, cPrev + r + j, tc + r + j, dh + r + j, dc + r + j, dcPrev + r + j, dhPrev + r + j)
-            default: break
-            }
+            let r = b * H
+            overRow(H, LSTMBackUnits(ai: a + b * 4 * H, H: H, cPrev: cPrev + r, tanhC: tc + r, dh: dh + r, dc: dc + r,
+                                     dcPrev: dcPrev + r, dhPrev: dhPrev + r))
         }
     }
 
-    @inline(__always)
-    static func lstmBackUnits<W: Width>(_ w: W.Type, _ ai: UnsafeMutablePointer<Double>, _ H: Int, _ cPrev: UnsafePointer<Double>,
-                                        _ tc: UnsafePointer<Double>, _ dh: UnsafePointer<Double>, _ dc: UnsafePointer<Double>,
-                                        _ dcPrev: UnsafeMutablePointer<Double>, _ dhPrev: UnsafeMutablePointer<Double>) {
-        let one = V(repeating: 1)
-        let af = ai + H, ag = af + H, ao = ag + H
-        // Every gate read before its slot is written.
-        let tcv = ld(tc, w), dhv = ld(dh, w)
-        let iv = ld(ai, w), fv = ld(af, w), gv = ld(ag, w), ov = ld(ao, w)
-        let dcTotal = ld(dc, w) + dhv * ov * (one - tcv * tcv)
-        st(dcTotal * gv * iv * (one - iv), ai, w)
-        st(dcTotal * ld(cPrev, w) * fv * (one - fv), af, w)
-        st(dcTotal * iv * (one - gv * gv), ag, w)
-        st(dhv * tcv * ov * (one - ov), ao, w)
-        st(dcTotal * fv, dcPrev, w)
-        st(V(), dhPrev, w)
+    struct LSTMBackUnits: Units {
+        let ai: UnsafeMutablePointer<Double>, H: Int, cPrev: UnsafePointer<Double>, tanhC: UnsafePointer<Double>
+        let dh: UnsafePointer<Double>, dc: UnsafePointer<Double>
+        let dcPrev: UnsafeMutablePointer<Double>, dhPrev: UnsafeMutablePointer<Double>
+
+        @inline(__always)
+        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
+            let one = V(repeating: 1)
+            let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
+            // Every gate read before its slot is written.
+            let tcv = ld(tanhC + j, w), dhv = ld(dh + j, w)
+            let iv = ld(ai, w), fv = ld(af, w), gv = ld(ag, w), ov = ld(ao, w)
+            let dcTotal = ld(dc + j, w) + dhv * ov * (one - tcv * tcv)
+            st(dcTotal * gv * iv * (one - iv), ai, w)
+            st(dcTotal * ld(cPrev + j, w) * fv * (one - fv), af, w)
+            st(dcTotal * iv * (one - gv * gv), ag, w)
+            st(dhv * tcv * ov * (one - ov), ao, w)
+            st(dcTotal * fv, dcPrev + j, w)
+            st(V(), dhPrev + j, w)
+        }
     }
 
     /// The gru step backwards for B rows: replaces the gates [r | z | n] with ∂L/∂(pre-activations)
@@ -265,30 +272,26 @@ public enum Pointwise {
                                    hPrev: UnsafePointer<Double>, dh: UnsafePointer<Double>,
                                    dhPrev: UnsafeMutablePointer<Double>) {
         for b in 0..<B {
-            let ar = a + b * 3 * H, r = b * H
-            var j = 0
-            while j + 4 <= H { gruBackUnits(W4.self, ar + j, H, hn + r + j, hPrev + r + j, dh + r + j, dhPrev + r + j); j += 4 }
-            switch H - j {
-            case 3: gruBackUnits(W3.self, ar + j, H, hn + r + j, hPrev + r + j, dh + r + j, dhPrev + r + j)
-            case 2: gruBackUnits(W2.self, ar + j, H, hn + r + j, hPrev + r + j, dh + r + j, dhPrev + r + j)
-            case 1: gruBackUnits(W1.self, ar + j, H, hn + r + j, hPrev + r + j, dh + r + j, dhPrev + r + j)
-            default: break
-            }
+            let r = b * H
+            overRow(H, GRUBackUnits(ar: a + b * 3 * H, H: H, hn: hn + r, hPrev: hPrev + r, dh: dh + r, dhPrev: dhPrev + r))
         }
     }
 
-    @inline(__always)
-    static func gruBackUnits<W: Width>(_ w: W.Type, _ ar: UnsafeMutablePointer<Double>, _ H: Int, _ hn: UnsafeMutablePointer<Double>,
-                                       _ hPrev: UnsafePointer<Double>, _ dh: UnsafePointer<Double>,
-                                       _ dhPrev: UnsafeMutablePointer<Double>) {
-        let one = V(repeating: 1)
-        let az = ar + H, an = az + H
-        let rv = ld(ar, w), zv = ld(az, w), nv = ld(an, w), dhv = ld(dh, w)
-        let dAn = dhv * (one - zv) * (one - nv * nv)
-        st(dAn * ld(hn, w) * rv * (one - rv), ar, w)
-        st(dhv * (ld(hPrev, w) - nv) * zv * (one - zv), az, w)
-        st(dAn, an, w)
-        st(dAn * rv, hn, w)
-        st(dhv * zv, dhPrev, w)
+    struct GRUBackUnits: Units {
+        let ar: UnsafeMutablePointer<Double>, H: Int, hn: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>
+        let dh: UnsafePointer<Double>, dhPrev: UnsafeMutablePointer<Double>
+
+        @inline(__always)
+        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
+            let one = V(repeating: 1)
+            let ar = self.ar + j, az = ar + H, an = az + H
+            let rv = ld(ar, w), zv = ld(az, w), nv = ld(an, w), dhv = ld(dh + j, w)
+            let dAn = dhv * (one - zv) * (one - nv * nv)
+            st(dAn * ld(hn + j, w) * rv * (one - rv), ar, w)
+            st(dhv * (ld(hPrev + j, w) - nv) * zv * (one - zv), az, w)
+            st(dAn, an, w)
+            st(dAn * rv, hn + j, w)
+            st(dhv * zv, dhPrev + j, w)
+        }
     }
 }
