@@ -244,11 +244,10 @@ final class ShardEngine {
                         (xP.baseAddress! + g * H * I).update(from: wx, count: H * I)
                         (hP.baseAddress! + g * H * H).update(from: wh, count: H * H)
                     }
-                    for j in 0..<H {
-                        for i in 0..<I { xT[i * GH + g * H + j] = wx[j * I + i] }
-                        for i in 0..<H { hT[i * GH + g * H + j] = wh[j * H + i] }
-                        bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0
-                    }
+                    // Gate g's W_x (H × I) and W_h (H × H), transposed into columns g·H ..< (g+1)·H.
+                    Dense.transpose(rows: H, cols: I, wx, lds: I, into: xT.baseAddress! + g * H, ldd: GH)
+                    Dense.transpose(rows: H, cols: H, wh, lds: H, into: hT.baseAddress! + g * H, ldd: GH)
+                    for j in 0..<H { bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0 }
                 }
                 if usePanels {
                     W_xTPanels[ci].withUnsafeMutableBufferPointer { xTP in
@@ -273,9 +272,7 @@ final class ShardEngine {
         }
         if let W_hy {
             let O = config.outputWidth, SW = H * D
-            W_hyT.withUnsafeMutableBufferPointer { w in
-                for o in 0..<O { for j in 0..<SW { w[j * O + o] = p[W_hy + o * SW + j] } }
-            }
+            W_hyT.withUnsafeMutableBufferPointer { Dense.transpose(rows: O, cols: SW, p + W_hy, lds: SW, into: $0.baseAddress!, ldd: O) }
         }
     }
 
@@ -623,10 +620,7 @@ final class ShardEngine {
                 let hPrev = hsP + k * BH, hNew = hsP + (k + 1) * BH
                 let dAk = a
                 // ∂L/∂h_t: what later steps sent back plus what the outputs at t send.
-                for bb in 0..<B {
-                    let o = dOut + (t * B + bb) * SW + d * H
-                    for j in 0..<H { dhP[bb * H + j] += o[j] }
-                }
+                for bb in 0..<B { Pointwise.add(dOut + (t * B + bb) * SW + d * H, into: dhP + bb * H, count: H) }
                 if record {
                     for bb in 0..<B {
                         var sq = 0.0
@@ -635,6 +629,8 @@ final class ShardEngine {
                     }
                 }
                 switch kind {
+                case .rnn where activation == .tanh:
+                    Pointwise.tanhBackStep(dh: dhP, h: hNew, dA: dAk, dhPrev: dhp, count: BH)
                 case .rnn:
                     for i in 0..<BH {
                         let h = hNew[i]
@@ -672,19 +668,19 @@ final class ShardEngine {
                     stepProduct(dAk, lda: GH, row: 0, K: GH)
                 }
                 // Truncated BPTT: the state entering a chunk is detached, as h.detach() would do.
-                let detach = bptt.map { k > 0 && k % $0 == 0 } ?? false
-                for i in 0..<BH {
-                    dhP[i] = detach ? 0 : dhp[i]
-                    dcP[i] = detach ? 0 : dcp[i]
+                if bptt.map({ k > 0 && k % $0 == 0 }) ?? false {
+                    dhP.update(repeating: 0, count: BH)
+                    dcP.update(repeating: 0, count: BH)
+                } else {
+                    dhP.update(from: dhp, count: BH)
+                    if kind == .lstm { dcP.update(from: dcp, count: BH) }
                 }
                 if k == blockFirst { blockDone(blockFirst, blockEnd) }
             }
             for gi in 0..<G {
-                let wx = g + off.W_x[gi], wh = g + off.W_h[gi]
-                for j in 0..<H {
-                    for i in 0..<I { wx[j * I + i] += gWxT[i * GH + gi * H + j] }
-                    for i in 0..<H { wh[j * H + i] += gWhT[i * GH + gi * H + j] }
-                }
+                // Columns gi·H ..< (gi+1)·H of ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, added into gate gi's W_x and W_h.
+                Dense.transpose(rows: I, cols: H, gWxT + gi * H, lds: GH, into: g + off.W_x[gi], ldd: I, adding: true)
+                Dense.transpose(rows: H, cols: H, gWhT + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true)
             }
             if let b = off.b {
                 for gi in 0..<G { let bg = g + b[gi]; for j in 0..<H { bg[j] += gBias[gi * H + j] } }

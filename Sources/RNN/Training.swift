@@ -45,49 +45,38 @@ public struct Optimizer: Sendable {
 
     /// One update of θ by the gradient g.
     public mutating func step(_ theta: inout [Double], _ g: [Double]) {
+        theta.withUnsafeMutableBufferPointer { th in _ = step(from: UnsafePointer(th.baseAddress!), into: th.baseAddress!, g) }
+    }
+
+    /// One update: θ read from `source`, the new θ written into `theta` (the same buffer or another).
+    /// Returns whether every new value is finite.
+    public mutating func step(from source: UnsafePointer<Double>, into th: UnsafeMutablePointer<Double>, _ g: [Double]) -> Bool {
         steps += 1
-        let n = theta.count
+        let n = g.count
         let lr = self.lr
         let bc1 = 1 - pow(0.9, Double(steps)), bc2 = 1 - pow(0.999, Double(steps))
         let kind = self.kind, steps = self.steps
-        theta.withUnsafeMutableBufferPointer { thBuf in
-        first.withUnsafeMutableBufferPointer { mBuf in
+        return first.withUnsafeMutableBufferPointer { mBuf in
         second.withUnsafeMutableBufferPointer { vBuf in
         g.withUnsafeBufferPointer { gBuf in
-            let th = thBuf.baseAddress!, m = mBuf.baseAddress!, v = vBuf.baseAddress!, g = gBuf.baseAddress!
+            let m = mBuf.baseAddress!, v = vBuf.baseAddress!, g = gBuf.baseAddress!
             switch kind {
             case .sgd:
-                for i in 0..<n { th[i] -= lr * g[i] }
+                return Update.sgd(theta: th, source: source, g: g, count: n, lr: lr)
             case .momentum:
                 if steps == 1 { m.update(from: g, count: n) } else { for i in 0..<n { m[i] = 0.9 * m[i] + g[i] } }
-                for i in 0..<n { th[i] -= lr * m[i] }
+                return Update.sgd(theta: th, source: source, g: m, count: n, lr: lr)
             case .adagrad:
-                Update.adagrad(theta: th, v: v, g: g, count: n, lr: lr, eps: 1e-10)
+                return Update.adagrad(theta: th, source: source, v: v, g: g, count: n, lr: lr, eps: 1e-10)
             case .rmsprop:
-                Update.rmsprop(theta: th, v: v, g: g, count: n, lr: lr, alpha: 0.99, eps: 1e-8)
+                return Update.rmsprop(theta: th, source: source, v: v, g: g, count: n, lr: lr, alpha: 0.99, eps: 1e-8)
             case .adam:
-                Update.adam(theta: th, m: m, v: v, g: g, count: n, stepSize: lr / bc1, beta1: 0.9, beta2: 0.999,
-                            bc2Root: bc2.squareRoot(), eps: 1e-8)
+                return Update.adam(theta: th, source: source, m: m, v: v, g: g, count: n, stepSize: lr / bc1, beta1: 0.9, beta2: 0.999,
+                                   bc2Root: bc2.squareRoot(), eps: 1e-8)
             }
         }
         }
         }
-        }
-    }
-}
-
-/// Whether every value is finite: x·0 is NaN exactly for NaN and ±∞, and NaN survives a sum.
-func allFinite(_ v: [Double]) -> Bool {
-    v.withUnsafeBufferPointer { p in
-        var s = SIMD4<Double>()
-        var i = 0
-        while i + 4 <= p.count {
-            s += SIMD4<Double>(p[i], p[i + 1], p[i + 2], p[i + 3]) * 0
-            i += 4
-        }
-        var total = s.sum()
-        while i < p.count { total += p[i] * 0; i += 1 }
-        return !total.isNaN
     }
 }
 
@@ -96,23 +85,31 @@ func allFinite(_ v: [Double]) -> Bool {
 public func clip(_ g: inout [Double], _ c: Clipping) -> Double {
     g.withUnsafeMutableBufferPointer { g in
         // Four running sums, so the reduction vectorises; the order is fixed, so the bits are too.
+        // Clipping by value needs no norm first, so it clamps in the same pass.
+        var limit = Double.infinity
+        if case let .value(l) = c { limit = l }
+        let lo = SIMD4<Double>(repeating: -limit), hi = SIMD4<Double>(repeating: limit)
         var s = SIMD4<Double>()
         var i = 0
         while i + 4 <= g.count {
             let v = SIMD4<Double>(g[i], g[i + 1], g[i + 2], g[i + 3])
             s += v * v
+            if limit < .infinity {
+                let w = v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+                for j in 0..<4 { g[i + j] = w[j] }
+            }
             i += 4
         }
         var sq = (s[0] + s[1]) + (s[2] + s[3])
-        while i < g.count { sq += g[i] * g[i]; i += 1 }
+        while i < g.count {
+            sq += g[i] * g[i]
+            if limit < .infinity { g[i] = min(max(g[i], -limit), limit) }
+            i += 1
+        }
         let norm = sq.squareRoot()
-        switch c {
-        case .none: break
-        case let .norm(maxNorm):
+        if case let .norm(maxNorm) = c {
             let coef = maxNorm / (norm + 1e-6)
             if coef < 1 { for i in 0..<g.count { g[i] *= coef } }
-        case let .value(limit):
-            for i in 0..<g.count { g[i] = min(max(g[i], -limit), limit) }
         }
         return norm
     }
@@ -283,9 +280,12 @@ extension Model {
                 guard r.loss.isFinite, gradNorm.isFinite else {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
                 }
-                before.withUnsafeMutableBufferPointer { b in theta.withUnsafeBufferPointer { b.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } }
-                optimizer.step(&theta, g)
-                if !allFinite(theta) {
+                // θ before the step moves to `before` (a swap, not a copy); the update writes the new θ over the older buffer.
+                swap(&theta, &before)
+                let finite = before.withUnsafeBufferPointer { b in
+                    theta.withUnsafeMutableBufferPointer { optimizer.step(from: b.baseAddress!, into: $0.baseAddress!, g) }
+                }
+                if !finite {
                     return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
                 }
                 step += 1

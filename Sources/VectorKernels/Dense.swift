@@ -176,6 +176,39 @@ public enum Dense {
         }
     }
 
+    /// dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols (`adding`: dst[c·ldd + r] += ...):
+    /// four-by-four tiles, so each tile's four destination rows take four values at a time rather
+    /// than one value a row.
+    public static func transpose(rows: Int, cols: Int, _ src: UnsafePointer<Double>, lds: Int,
+                                 into dst: UnsafeMutablePointer<Double>, ldd: Int, adding: Bool = false) {
+        if adding { transposeBody(true, rows, cols, src, lds, dst, ldd) } else { transposeBody(false, rows, cols, src, lds, dst, ldd) }
+    }
+
+    @inline(__always)
+    static func transposeBody(_ adding: Bool, _ rows: Int, _ cols: Int, _ src: UnsafePointer<Double>, _ lds: Int,
+                              _ dst: UnsafeMutablePointer<Double>, _ ldd: Int) {
+        @inline(__always) func put(_ v: SIMD4<Double>, _ d: UnsafeMutablePointer<Double>) { store4(adding ? load4(d) + v : v, d) }
+        @inline(__always) func put1(_ v: Double, _ d: UnsafeMutablePointer<Double>) { d[0] = adding ? d[0] + v : v }
+        let R4 = rows - rows % 4, C4 = cols - cols % 4
+        var r = 0
+        while r < R4 {
+            var c = 0
+            while c < C4 {
+                let s = src + r * lds + c
+                let v0 = load4(s), v1 = load4(s + lds), v2 = load4(s + 2 * lds), v3 = load4(s + 3 * lds)
+                let d = dst + c * ldd + r
+                put(SIMD4(v0[0], v1[0], v2[0], v3[0]), d)
+                put(SIMD4(v0[1], v1[1], v2[1], v3[1]), d + ldd)
+                put(SIMD4(v0[2], v1[2], v2[2], v3[2]), d + 2 * ldd)
+                put(SIMD4(v0[3], v1[3], v2[3], v3[3]), d + 3 * ldd)
+                c += 4
+            }
+            for c in C4..<cols { for q in 0..<4 { put1(src[(r + q) * lds + c], dst + c * ldd + r + q) } }
+            r += 4
+        }
+        for r in R4..<rows { for c in 0..<cols { put1(src[r * lds + c], dst + c * ldd + r) } }
+    }
+
     /// out[n] += Σ_m A[m·lda + n], each column summed in row order: a product with a row of ones
     /// (1·x + s rounds exactly as x + s does), so it runs on the same blocked kernels.
     public static func addColumnSums(M: Int, N: Int, A: UnsafePointer<Double>, lda: Int, into out: UnsafeMutablePointer<Double>) {

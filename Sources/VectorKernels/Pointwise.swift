@@ -158,6 +158,28 @@ public enum Pointwise {
     /// e^x in place over count values.
     public static func exp(_ p: UnsafeMutablePointer<Double>, count: Int) { map(p, count) { exp($0) } }
 
+    /// y[i] += x[i] for count values.
+    public static func add(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        var i = 0
+        while i + 4 <= count { store4(load4(y + i) + load4(x + i), y + i); i += 4 }
+        while i < count { y[i] += x[i]; i += 1 }
+    }
+
+    /// The tanh rnn step backwards over count values: dA = dh ⊙ (1 − h_t²), and dhPrev zeroed for
+    /// the W_h product to add into.
+    public static func tanhBackStep(dh: UnsafePointer<Double>, h: UnsafePointer<Double>, dA: UnsafeMutablePointer<Double>,
+                                    dhPrev: UnsafeMutablePointer<Double>, count: Int) {
+        let one = V(repeating: 1)
+        var i = 0
+        while i + 4 <= count {
+            let hv = load4(h + i)
+            store4(load4(dh + i) * (one - hv * hv), dA + i)
+            store4(V(), dhPrev + i)
+            i += 4
+        }
+        while i < count { dA[i] = dh[i] * (1 - h[i] * h[i]); dhPrev[i] = 0; i += 1 }
+    }
+
     /// A cell step's work on up to four units of one row, from unit j; `W` says how many lanes.
     protocol Units {
         func callAsFunction<W: Width>(_ w: W.Type, _ j: Int)

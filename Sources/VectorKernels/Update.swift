@@ -4,6 +4,10 @@ import _Builtin_intrinsics.intel
 
 /// The optimizers' element-wise updates, four lanes at a time and then the rest one by one, with the
 /// same operations in the same order in both, so the lanes change the speed and never the bits.
+///
+/// Each reads θ from `source` and writes the new θ into `theta` (the same buffer or another: a
+/// trainer keeps the θ before a step by alternating two buffers instead of copying), and returns
+/// whether every new value is finite, checked in the same pass.
 public enum Update {
     typealias V = SIMD4<Double>
 
@@ -19,45 +23,65 @@ public enum Update {
     }
 
     /// v += g²;  θ −= lr·g / (√v + ε)
-    public static func adagrad(theta th: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>,
-                               count n: Int, lr: Double, eps: Double) {
+    @discardableResult
+    public static func adagrad(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, v: UnsafeMutablePointer<Double>,
+                               g: UnsafePointer<Double>, count n: Int, lr: Double, eps: Double) -> Bool {
         let n4 = n - n % 4
+        var check = V()
         var i = 0
         while i < n4 {
             let gv = load4(g + i), vv = load4(v + i) + gv * gv
             store4(vv, v + i)
-            store4(load4(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
+            let t = load4(src + i) - lr * gv / (sqrt(vv) + eps)
+            store4(t, th + i)
+            check += t * 0
             i += 4
         }
+        var tail = 0.0
         for i in n4..<n {
             v[i] += g[i] * g[i]
-            th[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+            th[i] = src[i] - lr * g[i] / (v[i].squareRoot() + eps)
+            tail += th[i] * 0
         }
+        return finite(check, tail)
     }
 
+    /// x·0 is NaN exactly for NaN and ±∞, and NaN survives a sum.
+    @inline(__always)
+    static func finite(_ check: V, _ tail: Double) -> Bool { !(check.sum() + tail).isNaN }
+
     /// v = α·v + (1 − α)·g²;  θ −= lr·g / (√v + ε)
-    public static func rmsprop(theta th: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>,
-                               count n: Int, lr: Double, alpha: Double, eps: Double) {
+    @discardableResult
+    public static func rmsprop(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, v: UnsafeMutablePointer<Double>,
+                               g: UnsafePointer<Double>, count n: Int, lr: Double, alpha: Double, eps: Double) -> Bool {
         let n4 = n - n % 4
         let beta = 1 - alpha
+        var check = V()
         var i = 0
         while i < n4 {
             let gv = load4(g + i), vv = alpha * load4(v + i) + beta * gv * gv
             store4(vv, v + i)
-            store4(load4(th + i) - lr * gv / (sqrt(vv) + eps), th + i)
+            let t = load4(src + i) - lr * gv / (sqrt(vv) + eps)
+            store4(t, th + i)
+            check += t * 0
             i += 4
         }
+        var tail = 0.0
         for i in n4..<n {
             v[i] = alpha * v[i] + beta * g[i] * g[i]
-            th[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+            th[i] = src[i] - lr * g[i] / (v[i].squareRoot() + eps)
+            tail += th[i] * 0
         }
+        return finite(check, tail)
     }
 
     /// m = β₁m + (1 − β₁)g;  v = β₂v + (1 − β₂)g²;  θ −= stepSize·m / (√v / bc2Root + ε)
-    public static func adam(theta th: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>,
-                            g: UnsafePointer<Double>, count n: Int, stepSize: Double, beta1 b1: Double, beta2 b2: Double,
-                            bc2Root: Double, eps: Double) {
+    @discardableResult
+    public static func adam(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, m: UnsafeMutablePointer<Double>,
+                            v: UnsafeMutablePointer<Double>, g: UnsafePointer<Double>, count n: Int, stepSize: Double,
+                            beta1 b1: Double, beta2 b2: Double, bc2Root: Double, eps: Double) -> Bool {
         let n4 = n - n % 4
+        var check = V()
         var i = 0
         while i < n4 {
             let gv = load4(g + i)
@@ -65,13 +89,30 @@ public enum Update {
             let vv = b2 * load4(v + i) + (1 - b2) * gv * gv
             store4(mv, m + i)
             store4(vv, v + i)
-            store4(load4(th + i) - stepSize * mv / (sqrt(vv) / bc2Root + eps), th + i)
+            let t = load4(src + i) - stepSize * mv / (sqrt(vv) / bc2Root + eps)
+            store4(t, th + i)
+            check += t * 0
             i += 4
         }
+        var tail = 0.0
         for i in n4..<n {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-            th[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + eps)
+            th[i] = src[i] - stepSize * m[i] / (v[i].squareRoot() / bc2Root + eps)
+            tail += th[i] * 0
         }
+        return finite(check, tail)
+    }
+
+    /// θ = source − lr·g
+    @discardableResult
+    public static func sgd(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, g: UnsafePointer<Double>,
+                           count n: Int, lr: Double) -> Bool {
+        var tail = 0.0
+        for i in 0..<n {
+            th[i] = src[i] - lr * g[i]
+            tail += th[i] * 0
+        }
+        return finite(V(), tail)
     }
 }

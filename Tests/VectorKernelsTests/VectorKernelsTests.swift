@@ -139,7 +139,7 @@ final class VectorKernelsTests: XCTestCase {
         let m0 = values(n, seed: 9), v0 = values(n, seed: 10).map { $0 * $0 }
         var th = theta0, v = v0, m = m0
         th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeBufferPointer { gb in
-            Update.adagrad(theta: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, eps: 1e-10)
+            Update.adagrad(theta: t.baseAddress!, source: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, eps: 1e-10)
         } } }
         for i in 0..<n {
             let vi = v0[i] + g[i] * g[i]
@@ -148,7 +148,7 @@ final class VectorKernelsTests: XCTestCase {
         }
         th = theta0; v = v0
         th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeBufferPointer { gb in
-            Update.rmsprop(theta: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.01, alpha: 0.99, eps: 1e-8)
+            Update.rmsprop(theta: t.baseAddress!, source: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.01, alpha: 0.99, eps: 1e-8)
         } } }
         for i in 0..<n {
             let vi = 0.99 * v0[i] + (1 - 0.99) * g[i] * g[i]
@@ -157,13 +157,48 @@ final class VectorKernelsTests: XCTestCase {
         th = theta0; v = v0
         th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
             g.withUnsafeBufferPointer { gb in
-                Update.adam(theta: t.baseAddress!, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n,
+                Update.adam(theta: t.baseAddress!, source: t.baseAddress!, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n,
                             stepSize: 0.01 / 0.1, beta1: 0.9, beta2: 0.999, bc2Root: 0.001.squareRoot(), eps: 1e-8)
             } } } }
         for i in 0..<n {
             let mi = 0.9 * m0[i] + (1 - 0.9) * g[i], vi = 0.999 * v0[i] + (1 - 0.999) * g[i] * g[i]
             XCTAssertEqual(m[i], mi)
             XCTAssertEqual(th[i], theta0[i] - 0.01 / 0.1 * mi / (vi.squareRoot() / 0.001.squareRoot() + 1e-8))
+        }
+    }
+
+    func testOptimizerUpdatesIntoAnotherBufferMatchInPlaceAndReportNonFiniteValues() {
+        let n = 11
+        let g = values(n, seed: 7), theta0 = values(n, seed: 8), m0 = values(n, seed: 9), v0 = values(n, seed: 10).map { $0 * $0 }
+        /// (new θ, finite) from one update of each kind, in place or from theta0 into another buffer.
+        func run(_ kind: Int, inPlace: Bool, g: [Double]) -> ([Double], Bool) {
+            var th = inPlace ? theta0 : [Double](repeating: .nan, count: n), m = m0, v = v0
+            let src = theta0
+            let ok = th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
+                g.withUnsafeBufferPointer { gb in src.withUnsafeBufferPointer { sb in
+                    let source = inPlace ? UnsafePointer(t.baseAddress!) : sb.baseAddress!
+                    switch kind {
+                    case 0: return Update.sgd(theta: t.baseAddress!, source: source, g: gb.baseAddress!, count: n, lr: 0.1)
+                    case 1: return Update.adagrad(theta: t.baseAddress!, source: source, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, eps: 1e-10)
+                    case 2: return Update.rmsprop(theta: t.baseAddress!, source: source, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.01,
+                                                  alpha: 0.99, eps: 1e-8)
+                    default: return Update.adam(theta: t.baseAddress!, source: source, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!,
+                                                count: n, stepSize: 0.1, beta1: 0.9, beta2: 0.999, bc2Root: 0.001.squareRoot(), eps: 1e-8)
+                    }
+                } }
+            } } }
+            return (th, ok)
+        }
+        for kind in 0..<4 {
+            let (inPlace, ok1) = run(kind, inPlace: true, g: g), (apart, ok2) = run(kind, inPlace: false, g: g)
+            XCTAssertEqual(inPlace, apart, "kind \(kind)")
+            XCTAssertTrue(ok1 && ok2, "kind \(kind)")
+            // A NaN in a four-lane block and an infinity in the tail are both reported.
+            for bad in [2, 10] {
+                var g2 = g
+                g2[bad] = bad == 2 ? .nan : .infinity
+                XCTAssertFalse(run(kind, inPlace: false, g: g2).1, "kind \(kind), bad value at \(bad)")
+            }
         }
     }
 
