@@ -123,7 +123,10 @@ def test_header_of_wrong_type_is_refused(k):
 
 
 def test_abort_after_error_with_stop_on_error(k):
-    codes = ["let y = undefined_name", "cell after1 = rnn(input=1, hidden=1)", "cell after2 = rnn(input=1, hidden=1)"]
+    # The failing cell trains for a moment first, so the two requests sent behind it are surely queued
+    # when it fails (as in "Run all"), however slowly a loaded machine schedules this client.
+    failing = "cell w = rnn(input=1, hidden=32, output=1)\ntrain w on sine(count=8192, length=50) epochs=1\nlet y = undefined_name"
+    codes = [failing, "cell after1 = rnn(input=1, hidden=1)", "cell after2 = rnn(input=1, hidden=1)"]
     ids = [k.send(k.shell, "execute_request",
                   {"code": c, "silent": False, "store_history": True, "user_expressions": {},
                    "allow_stdin": False, "stop_on_error": True}) for c in codes]
