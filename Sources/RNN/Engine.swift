@@ -297,26 +297,23 @@ final class ShardEngine {
                 if manyToMany {
                     tp.update(from: out, count: rows * SW)
                 } else {
-                    for b in 0..<B { (tp + b * SW).update(from: out + ((batch.lengths[b] - 1) * B + b) * SW, count: SW) }
+                    for b in 0..<B { (tp + b * SW).update(from: out + batch.lastStepRow(b) * SW, count: SW) }
                 }
             }
         }
         if logits.count != rows * O { logits = [Double](repeating: 0, count: rows * O) }
         if W_hy != nil {
+            // logits = top W_hyᵀ, each row starting from b_y (from zero without bias).
             theta.withUnsafeBufferPointer { p in
-                logits.withUnsafeMutableBufferPointer { l in
-                    for r in 0..<rows {
-                        if let b_y { (l.baseAddress! + r * O).update(from: p.baseAddress! + b_y, count: O) } else { (l.baseAddress! + r * O).update(repeating: 0, count: O) }
-                    }
-                }
-            }
             top.withUnsafeBufferPointer { s in
-                W_hyT.withUnsafeBufferPointer { w in
-                    logits.withUnsafeMutableBufferPointer { l in
-                        Dense.gemm(M: rows, N: O, K: SW, A: s.baseAddress!, rowStrideA: SW, colStrideA: 1,
-                                   B: w.baseAddress!, ldb: O, C: l.baseAddress!, ldc: O)
-                    }
-                }
+            W_hyT.withUnsafeBufferPointer { w in
+            logits.withUnsafeMutableBufferPointer { l in
+                if b_y == nil { l.update(repeating: 0) }
+                Dense.gemm(M: rows, N: O, K: SW, A: s.baseAddress!, rowStrideA: SW, colStrideA: 1,
+                           B: w.baseAddress!, ldb: O, C: l.baseAddress!, ldc: O, initialRow: b_y.map { p.baseAddress! + $0 })
+            }
+            }
+            }
             }
         } else {
             for i in 0..<(rows * O) { logits[i] = top[i] }
@@ -508,7 +505,7 @@ final class ShardEngine {
                     if manyToMany {
                         dy.update(from: dt, count: rows * SW)
                     } else {
-                        for b in 0..<B { (dy + ((batch.lengths[b] - 1) * B + b) * SW).update(from: dt + b * SW, count: SW) }
+                        for b in 0..<B { (dy + batch.lastStepRow(b) * SW).update(from: dt + b * SW, count: SW) }
                     }
                 }
             }

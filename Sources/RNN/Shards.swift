@@ -13,6 +13,9 @@ extension Batch {
         }
     }
 
+    /// Sequence b's last step among the time-major T × B rows: the state a many-to-one loss reads.
+    func lastStepRow(_ b: Int) -> Int { (lengths[b] - 1) * size + b }
+
     var isManyToMany: Bool {
         switch target {
         case .vectors, .classes: return false

@@ -26,11 +26,26 @@ public enum Update {
     @discardableResult
     public static func adagrad(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, v: UnsafeMutablePointer<Double>,
                                g: UnsafePointer<Double>, count n: Int, lr: Double, eps: Double) -> Bool {
+        // 1·v + 1·g·g rounds exactly as v + g·g.
+        squareAverage(theta: th, source: src, v: v, g: g, count: n, lr: lr, keep: 1, add: 1, eps: eps)
+    }
+
+    /// v = α·v + (1 − α)·g²;  θ −= lr·g / (√v + ε)
+    @discardableResult
+    public static func rmsprop(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, v: UnsafeMutablePointer<Double>,
+                               g: UnsafePointer<Double>, count n: Int, lr: Double, alpha: Double, eps: Double) -> Bool {
+        squareAverage(theta: th, source: src, v: v, g: g, count: n, lr: lr, keep: alpha, add: 1 - alpha, eps: eps)
+    }
+
+    /// v = keep·v + add·g²;  θ −= lr·g / (√v + ε): adagrad and rmsprop.
+    @inline(__always)
+    static func squareAverage(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, v: UnsafeMutablePointer<Double>,
+                              g: UnsafePointer<Double>, count n: Int, lr: Double, keep: Double, add: Double, eps: Double) -> Bool {
         let n4 = n - n % 4
         var check = V()
         var i = 0
         while i < n4 {
-            let gv = load4(g + i), vv = load4(v + i) + gv * gv
+            let gv = load4(g + i), vv = keep * load4(v + i) + add * gv * gv
             store4(vv, v + i)
             let t = load4(src + i) - lr * gv / (sqrt(vv) + eps)
             store4(t, th + i)
@@ -39,7 +54,7 @@ public enum Update {
         }
         var tail = 0.0
         for i in n4..<n {
-            v[i] += g[i] * g[i]
+            v[i] = keep * v[i] + add * g[i] * g[i]
             th[i] = src[i] - lr * g[i] / (v[i].squareRoot() + eps)
             tail += th[i] * 0
         }
@@ -49,31 +64,6 @@ public enum Update {
     /// x·0 is NaN exactly for NaN and ±∞, and NaN survives a sum.
     @inline(__always)
     static func finite(_ check: V, _ tail: Double) -> Bool { !(check.sum() + tail).isNaN }
-
-    /// v = α·v + (1 − α)·g²;  θ −= lr·g / (√v + ε)
-    @discardableResult
-    public static func rmsprop(theta th: UnsafeMutablePointer<Double>, source src: UnsafePointer<Double>, v: UnsafeMutablePointer<Double>,
-                               g: UnsafePointer<Double>, count n: Int, lr: Double, alpha: Double, eps: Double) -> Bool {
-        let n4 = n - n % 4
-        let beta = 1 - alpha
-        var check = V()
-        var i = 0
-        while i < n4 {
-            let gv = load4(g + i), vv = alpha * load4(v + i) + beta * gv * gv
-            store4(vv, v + i)
-            let t = load4(src + i) - lr * gv / (sqrt(vv) + eps)
-            store4(t, th + i)
-            check += t * 0
-            i += 4
-        }
-        var tail = 0.0
-        for i in n4..<n {
-            v[i] = alpha * v[i] + beta * g[i] * g[i]
-            th[i] = src[i] - lr * g[i] / (v[i].squareRoot() + eps)
-            tail += th[i] * 0
-        }
-        return finite(check, tail)
-    }
 
     /// m = β₁m + (1 − β₁)g;  v = β₂v + (1 − β₂)g²;  θ −= stepSize·m / (√v / bc2Root + ε)
     @discardableResult
