@@ -137,13 +137,19 @@ def run_cell(d, index, timeout=120):
         f"cell {index} never finished")
 
 
-def test_notebook_end_to_end(lab, driver):
+def open_notebook(lab, d, name):
+    """Opens `name` in a fresh workspace (?reset: no tab restored from an earlier test or run) and
+    waits for its cells and an idle kernel."""
     base, token, _ = lab
-    d = driver
-    d.get(f"{base}/lab/tree/browser_notebook.ipynb?reset&token={token}")
+    d.get(f"{base}/lab/tree/{name}?reset&token={token}")
     WebDriverWait(d, 120).until(lambda d: d.execute_script("return !!window.jupyterapp"))
     WebDriverWait(d, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
     wait_status(d, {"idle"})
+
+
+def test_notebook_end_to_end(lab, driver):
+    d = driver
+    open_notebook(lab, d, "browser_notebook.ipynb")
 
     # Launcher entry and language mode come from the kernelspec the Makefile installed.
     lang = js_app(d, "return app.shell.currentWidget.sessionContext.kernelDisplayName;")
@@ -219,13 +225,8 @@ def test_notebook_end_to_end(lab, driver):
 
 
 def test_launcher_logo_completion_pager_and_highlighting(lab, driver):
-    base, token, _ = lab
     d = driver
-    # ?reset: a fresh workspace, so the first notebook's tab is not restored beside this one.
-    d.get(f"{base}/lab/tree/editing.ipynb?reset&token={token}")
-    WebDriverWait(d, 120).until(lambda d: d.execute_script("return !!window.jupyterapp"))
-    WebDriverWait(d, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
-    wait_status(d, {"idle"})
+    open_notebook(lab, d, "editing.ipynb")
     os.makedirs(ARTIFACTS, exist_ok=True)
     WebDriverWait(d, 30).until(lambda d: js_app(d, "return app.shell.currentWidget.context.path;") == "editing.ipynb")
     panel = js_app(d, "return app.shell.currentWidget.node;")
