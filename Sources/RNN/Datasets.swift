@@ -98,12 +98,17 @@ public enum Datasets {
         let vocab = Array(Set(chars)).sorted()
         let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
         let names = vocab.map(String.init)
+        let codes = chars.map { index[$0]! }
+        // One x_t per symbol, shared by every step that reads it (arrays are copied on write).
+        let hot = vocab.indices.map { oneHot($0, vocab.count) }
         var inputs: [[[Double]]] = [], targets: [[Int]] = []
+        inputs.reserveCapacity(chars.count / seq + 1)
+        targets.reserveCapacity(chars.count / seq + 1)
         var start = 0
         while start + 1 < chars.count {
             let end = min(start + seq, chars.count - 1)
-            inputs.append((start..<end).map { oneHot(index[chars[$0]]!, vocab.count) })
-            targets.append(((start + 1)...end).map { index[chars[$0]]! })
+            inputs.append(codes[start..<end].map { hot[$0] })
+            targets.append(Array(codes[(start + 1)...end]))
             start = end
         }
         let shown = origin ?? "text(\(quoted(String(text.prefix(24))))\(text.count > 24 ? "…" : ""), seq=\(seq))"

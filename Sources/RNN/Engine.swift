@@ -94,11 +94,12 @@ struct LayerOffsets {
 
 /// Forward and backward passes over one shard of a batch, with every buffer allocated once per shape.
 ///
-/// The gates are fused: each layer-direction's weights are packed once per pass into
-/// W_xᵀ [I × GH] and W_hᵀ [H × GH] (G gates of H; as column panels once a shard has four rows), so a
-/// step is two products over all gates, x_t W_xᵀ + b then + h_{t−1} W_hᵀ, on rows still in cache.
-/// The backward sweep hands its ∂ rows to the weight-gradient products a block of steps at a time,
-/// while they are in cache. Products and activations come from VectorKernels.
+/// The gates are fused: each layer-direction's weights are packed once per pass into column
+/// panels of W_xᵀ [I × GH] and W_hᵀ [H × GH] (G gates of H), so a step is two products over all
+/// gates, x_t W_xᵀ + b then + h_{t−1} W_hᵀ, on rows still in cache. One-hot inputs (characters,
+/// words) take their row of W_xᵀ instead of a product. The backward sweep hands its ∂ rows to the
+/// weight-gradient products a block of steps at a time, while they are in cache. Products and
+/// activations come from VectorKernels.
 final class ShardEngine {
     let config: CellConfig
     let layout: ParameterLayout
@@ -112,15 +113,21 @@ final class ShardEngine {
     private(set) var T = 0, B = 0
 
     // Packed weights per layer-direction [layer * D + direction]; refreshed from θ each pass.
-    private var W_xT: [[Double]] = [], W_hT: [[Double]] = [], W_xStacked: [[Double]] = [], W_hStacked: [[Double]] = []
-    /// The per-step products' weights as column panels (Dense.packPanels), when shards have rows
-    /// enough for the blocked kernels: W_hᵀ for the forward step (gru: its r|z columns, then its n
-    /// columns), stacked W_h for the backward one (gru: its r|z rows, then its n rows).
+    /// The gate matrices stacked row-wise (G·H rows; unused with one gate, where θ's own are read).
+    private var W_xStacked: [[Double]] = [], W_hStacked: [[Double]] = []
+    /// The per-step products' weights as column panels (Dense.packPanels, `panelWidth` wide):
+    /// W_hᵀ for the forward step (gru: its r|z columns, then its n columns), stacked W_h for the
+    /// backward one (gru: its r|z rows, then its n rows).
     private var W_hTPanels: [[Double]] = [], W_hPanels: [[Double]] = []
     /// W_xᵀ as column panels, for the input product of each step.
     private var W_xTPanels: [[Double]] = []
     /// One block's dA rows (the columns meeting h_{t−1}) as panels for the weight-gradient product.
     private var dAPanels: [Double] = []
+    /// Per row of the batch's x (t·B + b): the column of its single 1, or −1 for a row of zeros,
+    /// when every row is one-hot or zero (`inputIsOneHot`).
+    private var hotColumn: [Int] = []
+    private var inputIsOneHot = false
+    var oneHotLookups = true
     /// ∂L/∂b per gate row, then gru's ∂L/∂b_hn, summed block by block.
     private var gB: [Double] = []
     /// The bias each gate row starts from (x part; gru's n gate: b_xn).
@@ -146,7 +153,8 @@ final class ShardEngine {
     private var dc: [Double] = []
     private var dhPrev: [Double] = []
     private var dcPrev: [Double] = []
-    /// ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, all gates: I × GH and H × GH.
+    /// ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, all gates: I × GH and H × GH (blocked shards; single rows add
+    /// into the gradient's own layout directly).
     private var gW_xT: [Double] = [], gW_hT: [Double] = []
     private var top: [Double] = []
     private var dTop: [Double] = []
@@ -181,13 +189,11 @@ final class ShardEngine {
         W_hy = layout.offset("W_hy")
         b_y = layout.offset("b_y")
         let n = L * D
-        W_xT = (0..<n).map { ci in [Double](repeating: 0, count: config.layerInput(ci / D) * GH) }
-        W_xStacked = W_xT
-        W_xTPanels = W_xT
-        W_hT = (0..<n).map { _ in [Double](repeating: 0, count: H * GH) }
-        W_hStacked = W_hT
-        W_hTPanels = W_hT
-        W_hPanels = W_hT
+        W_xTPanels = (0..<n).map { ci in [Double](repeating: 0, count: config.layerInput(ci / D) * GH) }
+        W_xStacked = G > 1 ? W_xTPanels : W_xTPanels.map { _ in [] }
+        W_hTPanels = (0..<n).map { _ in [Double](repeating: 0, count: H * GH) }
+        W_hStacked = G > 1 ? W_hTPanels : W_hTPanels.map { _ in [] }
+        W_hPanels = W_hTPanels
         b_x = (0..<n).map { _ in [Double](repeating: 0, count: GH) }
         gW_hT = [Double](repeating: 0, count: H * GH)
         gB = [Double](repeating: 0, count: GH + H)
@@ -195,9 +201,10 @@ final class ShardEngine {
         W_hyT = [Double](repeating: 0, count: config.stateWidth * config.outputWidth)
     }
 
-    /// Panels pay once a shard has the four rows the blocked kernels take; single rows read
-    /// up to forty columns of row-major B at once, which panels of eight would cut short.
-    private var usePanels: Bool { B >= 4 }
+    /// Shards of four rows or more run on the blocked kernels (6×8, 4×8), which read panels eight
+    /// columns wide; fewer rows go one at a time, up to forty columns at once, from panels of forty.
+    private var blocked: Bool { B >= 4 }
+    private var panelWidth: Int { blocked ? 8 : 40 }
 
     /// The backward sweep hands its rows to the weight-gradient products every blockSteps steps
     /// (about 128 rows), while they are still in cache. The sums' order depends on the shard's rows
@@ -221,53 +228,50 @@ final class ShardEngine {
         dhPrev = [Double](repeating: 0, count: B * H)
         dcPrev = [Double](repeating: 0, count: B * H)
         hiddenGradSquares = [Double](repeating: 0, count: T * B)
-        dAPanels = usePanels ? [Double](repeating: 0, count: blockSteps * B * GH) : []
+        dAPanels = blocked ? [Double](repeating: 0, count: blockSteps * B * GH) : []
     }
 
-    /// Packs each layer-direction's weights from θ: W_xᵀ, W_hᵀ (for the forward products), the
-    /// gate matrices stacked row-wise (for the backward ones), and the starting biases.
+    /// Packs each layer-direction's weights from θ as panels: W_xᵀ and W_hᵀ (for the forward
+    /// products, transposed straight from the gate matrices), the gate matrices stacked (for the
+    /// backward ones), and the starting biases.
     private func pack(_ p: UnsafePointer<Double>) {
-        let H = self.H, GH = self.GH, G = self.G
-        let usePanels = self.usePanels
+        let H = self.H, GH = self.GH, G = self.G, width = panelWidth
         for ci in 0..<(L * D) {
             let I = config.layerInput(ci / D)
             let o = offsets[ci]
-            W_xT[ci].withUnsafeMutableBufferPointer { xT in
-            W_xStacked[ci].withUnsafeMutableBufferPointer { xP in
-            W_hT[ci].withUnsafeMutableBufferPointer { hT in
-            W_hStacked[ci].withUnsafeMutableBufferPointer { hP in
+            // One gate: θ's own matrices are the stacked ones.
+            var stackedX = p + o.W_x[0], stackedH = p + o.W_h[0]
+            if G > 1 {
+                W_xStacked[ci].withUnsafeMutableBufferPointer { xP in
+                W_hStacked[ci].withUnsafeMutableBufferPointer { hP in
+                    for g in 0..<G {
+                        (xP.baseAddress! + g * H * I).update(from: p + o.W_x[g], count: H * I)
+                        (hP.baseAddress! + g * H * H).update(from: p + o.W_h[g], count: H * H)
+                    }
+                    stackedX = UnsafePointer(xP.baseAddress!)
+                    stackedH = UnsafePointer(hP.baseAddress!)
+                }
+                }
+            }
             b_x[ci].withUnsafeMutableBufferPointer { bx in
-                for g in 0..<G {
-                    let wx = p + o.W_x[g], wh = p + o.W_h[g]
-                    // The stacked copies are the gate matrices one after another (one gate: θ's own).
-                    if G > 1 {
-                        (xP.baseAddress! + g * H * I).update(from: wx, count: H * I)
-                        (hP.baseAddress! + g * H * H).update(from: wh, count: H * H)
-                    }
-                    // Gate g's W_x (H × I) and W_h (H × H), transposed into columns g·H ..< (g+1)·H.
-                    Dense.transpose(rows: H, cols: I, wx, lds: I, into: xT.baseAddress! + g * H, ldd: GH)
-                    Dense.transpose(rows: H, cols: H, wh, lds: H, into: hT.baseAddress! + g * H, ldd: GH)
-                    for j in 0..<H { bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0 }
-                }
-                if usePanels {
-                    W_xTPanels[ci].withUnsafeMutableBufferPointer { xTP in
-                        Dense.packPanels(K: I, N: GH, B: xT.baseAddress!, ldb: GH, into: xTP.baseAddress!)
-                    }
-                    let stacked = G == 1 ? p + o.W_h[0] : UnsafePointer(hP.baseAddress!)
-                    let N1 = config.kind == .gru ? 2 * H : GH
-                    W_hTPanels[ci].withUnsafeMutableBufferPointer { fP in
-                        Dense.packPanels(K: H, N: N1, B: hT.baseAddress!, ldb: GH, into: fP.baseAddress!)
-                        if N1 < GH { Dense.packPanels(K: H, N: GH - N1, B: hT.baseAddress! + N1, ldb: GH, into: fP.baseAddress! + H * N1) }
-                    }
-                    W_hPanels[ci].withUnsafeMutableBufferPointer { bP in
-                        Dense.packPanels(K: N1, N: H, B: stacked, ldb: H, into: bP.baseAddress!)
-                        if N1 < GH { Dense.packPanels(K: GH - N1, N: H, B: stacked + N1 * H, ldb: H, into: bP.baseAddress! + N1 * H) }
-                    }
+                for g in 0..<G { for j in 0..<H { bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0 } }
+            }
+            // W_xᵀ's column g·H + j is row g·H + j of the stacked W_x; the same for W_h.
+            W_xTPanels[ci].withUnsafeMutableBufferPointer { xTP in
+                Dense.packTransposedPanels(N: GH, K: I, W: stackedX, ldw: I, into: xTP.baseAddress!, width: width)
+            }
+            let N1 = config.kind == .gru ? 2 * H : GH
+            W_hTPanels[ci].withUnsafeMutableBufferPointer { fP in
+                Dense.packTransposedPanels(N: N1, K: H, W: stackedH, ldw: H, into: fP.baseAddress!, width: width)
+                if N1 < GH {
+                    Dense.packTransposedPanels(N: GH - N1, K: H, W: stackedH + N1 * H, ldw: H, into: fP.baseAddress! + H * N1, width: width)
                 }
             }
-            }
-            }
-            }
+            W_hPanels[ci].withUnsafeMutableBufferPointer { bP in
+                Dense.packPanels(K: N1, N: H, B: stackedH, ldb: H, into: bP.baseAddress!, width: width)
+                if N1 < GH {
+                    Dense.packPanels(K: GH - N1, N: H, B: stackedH + N1 * H, ldb: H, into: bP.baseAddress! + N1 * H, width: width)
+                }
             }
         }
         if let W_hy {
@@ -276,11 +280,35 @@ final class ShardEngine {
         }
     }
 
+    /// Whether every row of the batch's x is one-hot or zero, and each row's hot column.
+    private func findOneHot(_ batch: Batch) {
+        let rows = batch.steps * batch.size, I = batch.width
+        if hotColumn.count != rows { hotColumn = [Int](repeating: -1, count: rows) }
+        guard oneHotLookups else { inputIsOneHot = false; return }
+        inputIsOneHot = batch.x.withUnsafeBufferPointer { xBuf in
+            hotColumn.withUnsafeMutableBufferPointer { hot in
+                let x = xBuf.baseAddress!
+                for r in 0..<rows {
+                    var column = -1
+                    for i in 0..<I {
+                        let v = x[r * I + i]
+                        if v == 0 { continue }
+                        if v != 1 || column >= 0 { return false }
+                        column = i
+                    }
+                    hot[r] = column
+                }
+                return true
+            }
+        }
+    }
+
     /// This shard's share of the loss (its sum over `lossTerms`, the whole batch's count), and when
     /// `gradient` is given its ∂/∂θ added into it; `logits` then holds what the loss saw.
     func run(_ theta: [Double], batch: Batch, loss: Loss, lossTerms: Int, gradient: UnsafeMutablePointer<Double>?, bptt: Int?,
              recordHiddenGradients: Bool) -> Double {
         reserve(T: batch.steps, B: batch.size)
+        findOneHot(batch)
         theta.withUnsafeBufferPointer { p in
             pack(p.baseAddress!)
             forward(p.baseAddress!, batch)
@@ -381,42 +409,39 @@ final class ShardEngine {
         let ci = l * D + d
         let kind = config.kind, activation = config.activation
         let BH = B * H, BGH = B * GH
+        let width = panelWidth
+        let hot = l == 0 && inputIsOneHot ? hotColumn.withUnsafeBufferPointer { $0.baseAddress! } : nil
         acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeMutableBufferPointer { hsBuf in
         layerOut[l].withUnsafeMutableBufferPointer { outBuf in
-        W_xT[ci].withUnsafeBufferPointer { wxT in
         W_xTPanels[ci].withUnsafeBufferPointer { wxTPanels in
-        W_hT[ci].withUnsafeBufferPointer { whT in
         W_hTPanels[ci].withUnsafeBufferPointer { whTPanels in
         b_x[ci].withUnsafeBufferPointer { bx in
             let actsP = actsBuf.baseAddress!, hsP = hsBuf.baseAddress!, outP = outBuf.baseAddress!
-            let whTP = whT.baseAddress!, panels = usePanels ? whTPanels.baseAddress! : nil
-            /// C (B × N, row stride ldc) = h_{t−1} times W_hᵀ's columns from `column` (0 or 2H), from the panels when there are.
+            let panels = whTPanels.baseAddress!, xPanels = wxTPanels.baseAddress!
+            /// C (B × N, row stride ldc) = h_{t−1} times W_hᵀ's columns from `column` (0 or 2H).
             func stepProduct(_ hPrev: UnsafePointer<Double>, column: Int, N: Int, _ C: UnsafeMutablePointer<Double>, ldc: Int,
                              initialRow: UnsafePointer<Double>? = nil) {
-                if let panels {
-                    Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, panels: panels + column * H, C: C, ldc: ldc,
-                               initialRow: initialRow)
-                } else {
-                    Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, B: whTP + column, ldb: GH, C: C, ldc: ldc,
-                               initialRow: initialRow)
-                }
+                Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, panels: panels + column * H, width: width,
+                           C: C, ldc: ldc, initialRow: initialRow)
             }
             /// a = x_t W_xᵀ + b for step t's rows, which the recurrent product then adds to while they are in cache.
+            /// A one-hot x_t picks its row of W_xᵀ: b + 1·w rounds as the product's b + 0·w... + 1·w does.
             func inputProduct(_ t: Int, _ a: UnsafeMutablePointer<Double>) {
-                if usePanels {
-                    Dense.gemm(M: B, N: GH, K: I, A: input + t * B * I, rowStrideA: I, colStrideA: 1, panels: wxTPanels.baseAddress!,
-                               C: a, ldc: GH, initialRow: bx.baseAddress!)
+                if let hot {
+                    for bb in 0..<B {
+                        Dense.panelRow(hot[t * B + bb], K: I, N: GH, panels: xPanels, width: width, adding: bx.baseAddress!, into: a + bb * GH)
+                    }
                 } else {
-                    Dense.gemm(M: B, N: GH, K: I, A: input + t * B * I, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH,
+                    Dense.gemm(M: B, N: GH, K: I, A: input + t * B * I, rowStrideA: I, colStrideA: 1, panels: xPanels, width: width,
                                C: a, ldc: GH, initialRow: bx.baseAddress!)
                 }
             }
             // Single rows in time order take the input side of every step in one product instead:
             // W_xᵀ is read once per six rows rather than once per step (the same sums either way).
-            let allAtOnce = !usePanels && d == 0
+            let allAtOnce = !blocked && d == 0 && hot == nil
             if allAtOnce {
-                Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, B: wxT.baseAddress!, ldb: GH, C: actsP, ldc: GH,
+                Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, panels: xPanels, width: width, C: actsP, ldc: GH,
                            initialRow: bx.baseAddress!)
             }
             // h_0 = 0 (c_0 = 0)
@@ -461,8 +486,6 @@ final class ShardEngine {
                     (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H)
                 }
             }
-        }
-        }
         }
         }
         }
@@ -532,13 +555,14 @@ final class ShardEngine {
         for i in 0..<BH { dh[i] = 0; dc[i] = 0 }
         let dBelow: UnsafeMutablePointer<Double>? = l > 0 ? dY[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
         let dOut = dY[l].withUnsafeBufferPointer { $0.baseAddress! }
+        let width = panelWidth, blocked = self.blocked
+        let hot = l == 0 && inputIsOneHot ? hotColumn.withUnsafeBufferPointer { $0.baseAddress! } : nil
         acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeBufferPointer { hsBuf in
         dh.withUnsafeMutableBufferPointer { dhBuf in
         dc.withUnsafeMutableBufferPointer { dcBuf in
         dhPrev.withUnsafeMutableBufferPointer { dhpBuf in
         dcPrev.withUnsafeMutableBufferPointer { dcpBuf in
-        W_hStacked[ci].withUnsafeBufferPointer { whBuf in
         W_hPanels[ci].withUnsafeBufferPointer { whPanelsBuf in
         W_xStacked[ci].withUnsafeBufferPointer { wxBuf in
         gW_hT.withUnsafeMutableBufferPointer { gWhBuf in
@@ -547,17 +571,13 @@ final class ShardEngine {
             // Step k's gates become step k's ∂L/∂(pre-activations) in place.
             let dAall = actsBuf.baseAddress!
             let dhP = dhBuf.baseAddress!, dcP = dcBuf.baseAddress!, dhp = dhpBuf.baseAddress!, dcp = dcpBuf.baseAddress!
-            // One gate (rnn): W_h and W_x stacked are θ's own matrices, read in place.
-            let W_h = G == 1 ? p + off.W_h[0] : whBuf.baseAddress!, W_x = G == 1 ? p + off.W_x[0] : wxBuf.baseAddress!
+            // One gate (rnn): the stacked W_x is θ's own matrix, read in place.
+            let W_x = G == 1 ? p + off.W_x[0] : wxBuf.baseAddress!
             let gWhT = gWhBuf.baseAddress!, gWxT = gWxBuf.baseAddress!
-            let panels = usePanels ? whPanelsBuf.baseAddress! : nil
-            /// dhp (B × H) += A (B × K, row stride lda) times W_h's rows from `row` (0 or 2H), from the panels when there are.
+            let panels = whPanelsBuf.baseAddress!
+            /// dhp (B × H) += A (B × K, row stride lda) times W_h's rows from `row` (0 or 2H).
             func stepProduct(_ A: UnsafePointer<Double>, lda: Int, row: Int, K: Int) {
-                if let panels {
-                    Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: panels + row * H, C: dhp, ldc: H)
-                } else {
-                    Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, B: W_h + row * H, ldb: H, C: dhp, ldc: H)
-                }
+                Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: panels + row * H, width: width, C: dhp, ldc: H)
             }
             let csP: UnsafePointer<Double>? = kind == .lstm ? cs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
             let tcP: UnsafePointer<Double>? = kind == .lstm ? tanhCs[ci].withUnsafeBufferPointer { $0.baseAddress! } : nil
@@ -565,48 +585,81 @@ final class ShardEngine {
             let hnP: UnsafeMutablePointer<Double>? = kind == .gru ? hns[ci].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
             // dA's columns that meet h_{t−1}ᵀ in ∂L/∂W_hᵀ (gru: r and z; n's are r ⊙ ∂L/∂a_n, in hn's slot).
             let hColumns = kind == .gru ? 2 * H : GH
-            let dAP = usePanels ? dAPanels.withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+            let dAP = blocked ? dAPanels.withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
             let gBias = gB.withUnsafeMutableBufferPointer { $0.baseAddress! }
-            gWhT.update(repeating: 0, count: H * GH)
-            gWxT.update(repeating: 0, count: I * GH)
+            if blocked {
+                gWhT.update(repeating: 0, count: H * GH)
+                gWxT.update(repeating: 0, count: I * GH)
+            }
             gBias.update(repeating: 0, count: GH + H)
             let blockSteps = self.blockSteps
-            /// Steps first ..< end are done: their rows (still in cache) go into the weight gradients,
-            /// transposed (∂L/∂W_hᵀ += h_{t−1}ᵀ dA over the rows in processing order), the biases and
-            /// the layer below.
-            func blockDone(_ first: Int, _ end: Int) {
-                let r0 = first * B, rows = (end - first) * B
-                if let dAP {
-                    Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: dAP, C: gWhT, ldc: GH)
-                } else {
-                    Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, B: dAall + r0 * GH, ldb: GH,
-                               C: gWhT, ldc: GH)
-                }
+            /// Row r of this direction's input: processing row r's time step, reversed for d = 1.
+            func inputRow(_ r: Int) -> Int { d == 0 ? r : (T - 1 - r / B) * B + r % B }
+            /// Blocked shards: ∂L/∂W_hᵀ += h_{t−1}ᵀ dA and ∂L/∂W_xᵀ += x_tᵀ dA over rows r0 ..< r0 + rows
+            /// (processing order), transposed into the gradient at the end.
+            func blockedWeightGradients(_ r0: Int, _ rows: Int) {
+                Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: dAP!, C: gWhT, ldc: GH)
                 if let hnP {
                     Dense.gemm(M: H, N: H, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, B: hnP + r0 * H, ldb: H,
                                C: gWhT + 2 * H, ldc: GH)
                 }
-                if d == 0 {
+                if let hot {
+                    // One-hot x_t: row hot(r) of ∂L/∂W_xᵀ takes dA's row r, rows in order as the product sums them.
+                    for r in r0..<(r0 + rows) {
+                        let c = hot[inputRow(r)]
+                        if c >= 0 { Pointwise.add(dAall + r * GH, into: gWxT + c * GH, count: GH) }
+                    }
+                } else if d == 0 {
                     Dense.gemm(M: I, N: GH, K: rows, A: input + r0 * I, rowStrideA: 1, colStrideA: I, B: dAall + r0 * GH, ldb: GH,
                                C: gWxT, ldc: GH)
                 } else {
-                    for k in first..<end {
-                        Dense.gemm(M: I, N: GH, K: B, A: input + (T - 1 - k) * B * I, rowStrideA: 1, colStrideA: I,
-                                   B: dAall + k * BGH, ldb: GH, C: gWxT, ldc: GH)
+                    for r in stride(from: r0, to: r0 + rows, by: B) {
+                        Dense.gemm(M: I, N: GH, K: B, A: input + inputRow(r) * I, rowStrideA: 1, colStrideA: I,
+                                   B: dAall + r * GH, ldb: GH, C: gWxT, ldc: GH)
                     }
                 }
+            }
+            /// Single rows: ∂L/∂W_h += dAᵀ h_{t−1} and ∂L/∂W_x += dAᵀ x_t gate by gate, straight into
+            /// the gradient's own layout (H × H and H × I), so nothing is transposed afterwards.
+            func directWeightGradients(_ r0: Int, _ rows: Int) {
+                for gi in 0..<G {
+                    let (A, lda) = hnP != nil && gi == 2 ? (UnsafePointer(hnP! + r0 * H), H) : (UnsafePointer(dAall + r0 * GH + gi * H), GH)
+                    Dense.gemm(M: H, N: H, K: rows, A: A, rowStrideA: 1, colStrideA: lda, B: hsP + r0 * H, ldb: H,
+                               C: g + off.W_h[gi], ldc: H)
+                }
+                if let hot {
+                    // One-hot x_t: column hot(r) of each gate's ∂L/∂W_x takes that gate's part of dA's row r.
+                    for r in r0..<(r0 + rows) {
+                        let c = hot[inputRow(r)]
+                        guard c >= 0 else { continue }
+                        for gi in 0..<G {
+                            let column = g + off.W_x[gi] + c, dA = dAall + r * GH + gi * H
+                            for j in 0..<H { column[j * I] += dA[j] }
+                        }
+                    }
+                } else {
+                    let step = d == 0 ? rows : B
+                    for r in stride(from: r0, to: r0 + rows, by: step) {
+                        for gi in 0..<G {
+                            Dense.gemm(M: H, N: I, K: step, A: dAall + r * GH + gi * H, rowStrideA: 1, colStrideA: GH,
+                                       B: input + inputRow(r) * I, ldb: I, C: g + off.W_x[gi], ldc: I)
+                        }
+                    }
+                }
+            }
+            /// Steps first ..< end are done: their rows (still in cache) go into the weight gradients,
+            /// the biases and the layer below.
+            func blockDone(_ first: Int, _ end: Int) {
+                let r0 = first * B, rows = (end - first) * B
+                if blocked { blockedWeightGradients(r0, rows) } else { directWeightGradients(r0, rows) }
                 if off.b != nil { Dense.addColumnSums(M: rows, N: GH, A: dAall + r0 * GH, lda: GH, into: gBias) }
                 if off.b_hn != nil, let hnP { Dense.addColumnSums(M: rows, N: H, A: hnP + r0 * H, lda: H, into: gBias + GH) }
                 if let dBelow {
                     // ∂L/∂(layer input), into the lower layer's output slots.
-                    if d == 0 {
-                        Dense.gemm(M: rows, N: I, K: GH, A: dAall + r0 * GH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
-                                   C: dBelow + r0 * I, ldc: I)
-                    } else {
-                        for k in first..<end {
-                            Dense.gemm(M: B, N: I, K: GH, A: dAall + k * BGH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
-                                       C: dBelow + (T - 1 - k) * B * I, ldc: I)
-                        }
+                    let step = d == 0 ? rows : B
+                    for r in stride(from: r0, to: r0 + rows, by: step) {
+                        Dense.gemm(M: step, N: I, K: GH, A: dAall + r * GH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
+                                   C: dBelow + inputRow(r) * I, ldc: I)
                     }
                 }
             }
@@ -674,10 +727,12 @@ final class ShardEngine {
                 }
                 if k == blockFirst { blockDone(blockFirst, blockEnd) }
             }
-            for gi in 0..<G {
-                // Columns gi·H ..< (gi+1)·H of ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, added into gate gi's W_x and W_h.
-                Dense.transpose(rows: I, cols: H, gWxT + gi * H, lds: GH, into: g + off.W_x[gi], ldd: I, adding: true)
-                Dense.transpose(rows: H, cols: H, gWhT + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true)
+            if blocked {
+                for gi in 0..<G {
+                    // Columns gi·H ..< (gi+1)·H of ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, added into gate gi's W_x and W_h.
+                    Dense.transpose(rows: I, cols: H, gWxT + gi * H, lds: GH, into: g + off.W_x[gi], ldd: I, adding: true)
+                    Dense.transpose(rows: H, cols: H, gWhT + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true)
+                }
             }
             if let b = off.b {
                 for gi in 0..<G { let bg = g + b[gi]; for j in 0..<H { bg[j] += gBias[gi * H + j] } }
@@ -686,7 +741,6 @@ final class ShardEngine {
                 let bg = g + b_hn
                 for j in 0..<H { bg[j] += gBias[GH + j] }
             }
-        }
         }
         }
         }

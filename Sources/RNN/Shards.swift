@@ -89,6 +89,10 @@ public final class Engine {
     /// Cores this engine may use (tests vary it to show it does not change a bit).
     var threadLimit = Engine.threads
 
+    /// Whether one-hot input rows pick their row of W_xᵀ instead of a product (tests turn it off
+    /// to show it does not change a bit).
+    var oneHotLookups = true
+
     public init(config: CellConfig) {
         self.config = config
         parameterTotal = ParameterLayout(config).total
@@ -111,6 +115,7 @@ public final class Engine {
         let O = config.outputWidth, B = batch.size, T = batch.steps
         let count = (B + Engine.shardSize - 1) / Engine.shardSize
         while shards.count < count { shards.append(ShardEngine(config: config)) }
+        for shard in shards { shard.oneHotLookups = oneHotLookups }
         let terms = batch.lossTerms(outputWidth: O)
         var losses = [Double](repeating: 0, count: count)
         if count == 1 {

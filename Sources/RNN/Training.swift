@@ -45,36 +45,37 @@ public struct Optimizer: Sendable {
 
     /// One update of θ by the gradient g.
     public mutating func step(_ theta: inout [Double], _ g: [Double]) {
-        theta.withUnsafeMutableBufferPointer { th in _ = step(from: UnsafePointer(th.baseAddress!), into: th.baseAddress!, g) }
+        var g = g
+        theta.withUnsafeMutableBufferPointer { th in
+            g.withUnsafeMutableBufferPointer { _ = step(from: UnsafePointer(th.baseAddress!), into: th.baseAddress!, gradient: $0.baseAddress!) }
+        }
     }
 
-    /// One update: θ read from `source`, the new θ written into `theta` (the same buffer or another).
-    /// Returns whether every new value is finite.
-    public mutating func step(from source: UnsafePointer<Double>, into th: UnsafeMutablePointer<Double>, _ g: [Double]) -> Bool {
+    /// One update: θ read from `source`, the new θ written into `theta` (the same buffer or another),
+    /// the gradient read (clipped, zeroed) as `read` says, all in one pass.
+    public mutating func step(from source: UnsafePointer<Double>, into th: UnsafeMutablePointer<Double>, gradient g: UnsafeMutablePointer<Double>,
+                              read: GradientRead = GradientRead()) -> Update.Outcome {
         steps += 1
-        let n = g.count
+        let n = first.count
         let lr = self.lr
         let bc1 = 1 - pow(0.9, Double(steps)), bc2 = 1 - pow(0.999, Double(steps))
         let kind = self.kind, steps = self.steps
         return first.withUnsafeMutableBufferPointer { mBuf in
         second.withUnsafeMutableBufferPointer { vBuf in
-        g.withUnsafeBufferPointer { gBuf in
-            let m = mBuf.baseAddress!, v = vBuf.baseAddress!, g = gBuf.baseAddress!
+            let m = mBuf.baseAddress!, v = vBuf.baseAddress!
             switch kind {
             case .sgd:
-                return Update.sgd(theta: th, source: source, g: g, count: n, lr: lr)
+                return Update.sgd(theta: th, source: source, g: g, read: read, count: n, lr: lr)
             case .momentum:
-                if steps == 1 { m.update(from: g, count: n) } else { for i in 0..<n { m[i] = 0.9 * m[i] + g[i] } }
-                return Update.sgd(theta: th, source: source, g: m, count: n, lr: lr)
+                return Update.momentum(theta: th, source: source, buffer: m, g: g, read: read, count: n, lr: lr, first: steps == 1)
             case .adagrad:
-                return Update.adagrad(theta: th, source: source, v: v, g: g, count: n, lr: lr, eps: 1e-10)
+                return Update.adagrad(theta: th, source: source, v: v, g: g, read: read, count: n, lr: lr, eps: 1e-10)
             case .rmsprop:
-                return Update.rmsprop(theta: th, source: source, v: v, g: g, count: n, lr: lr, alpha: 0.99, eps: 1e-8)
+                return Update.rmsprop(theta: th, source: source, v: v, g: g, read: read, count: n, lr: lr, alpha: 0.99, eps: 1e-8)
             case .adam:
-                return Update.adam(theta: th, source: source, m: m, v: v, g: g, count: n, stepSize: lr / bc1, beta1: 0.9, beta2: 0.999,
-                                   bc2Root: bc2.squareRoot(), eps: 1e-8)
+                return Update.adam(theta: th, source: source, m: m, v: v, g: g, read: read, count: n, stepSize: lr / bc1, beta1: 0.9,
+                                   beta2: 0.999, bc2Root: bc2.squareRoot(), eps: 1e-8)
             }
-        }
         }
         }
     }
@@ -84,34 +85,20 @@ public struct Optimizer: Sendable {
 @discardableResult
 public func clip(_ g: inout [Double], _ c: Clipping) -> Double {
     g.withUnsafeMutableBufferPointer { g in
-        // Four running sums, so the reduction vectorises; the order is fixed, so the bits are too.
-        // Clipping by value needs no norm first, so it clamps in the same pass.
-        var limit = Double.infinity
-        if case let .value(l) = c { limit = l }
-        let lo = SIMD4<Double>(repeating: -limit), hi = SIMD4<Double>(repeating: limit)
-        var s = SIMD4<Double>()
-        var i = 0
-        while i + 4 <= g.count {
-            let v = SIMD4<Double>(g[i], g[i + 1], g[i + 2], g[i + 3])
-            s += v * v
-            if limit < .infinity {
-                let w = v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
-                for j in 0..<4 { g[i + j] = w[j] }
-            }
-            i += 4
-        }
-        var sq = (s[0] + s[1]) + (s[2] + s[3])
-        while i < g.count {
-            sq += g[i] * g[i]
-            if limit < .infinity { g[i] = min(max(g[i], -limit), limit) }
-            i += 1
-        }
-        let norm = sq.squareRoot()
-        if case let .norm(maxNorm) = c {
+        let n = g.count, p = g.baseAddress!
+        switch c {
+        case .none:
+            return Update.gradientSquares(p, count: n).squareRoot()
+        case let .value(limit):
+            let norm = Update.gradientSquares(p, count: n).squareRoot()
+            for i in 0..<n { p[i] = min(max(p[i], -limit), limit) }
+            return norm
+        case let .norm(maxNorm):
+            let norm = Update.gradientSquares(p, count: n).squareRoot()
             let coef = maxNorm / (norm + 1e-6)
-            if coef < 1 { for i in 0..<g.count { g[i] *= coef } }
+            if coef < 1 { for i in 0..<n { p[i] *= coef } }
+            return norm
         }
-        return norm
     }
 }
 
@@ -272,20 +259,38 @@ extension Model {
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
                 let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices)
-                g.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                // g holds zeros here: the update below reads the gradient and leaves zeros behind.
                 let r = g.withUnsafeMutableBufferPointer { gp in
                     engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
                 }
-                let gradNorm = clip(&g, options.clipping)
-                guard r.loss.isFinite, gradNorm.isFinite else {
+                guard r.loss.isFinite else {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                }
+                // Clipping by value (and none) happens as the update reads g; clipping by norm needs
+                // the norm first, and then scales as the update reads.
+                var read = GradientRead(zeroing: true)
+                var normFirst: Double?
+                switch options.clipping {
+                case .none: break
+                case let .value(limit): read.limit = limit
+                case let .norm(maxNorm):
+                    let norm = g.withUnsafeBufferPointer { Update.gradientSquares($0.baseAddress!, count: $0.count) }.squareRoot()
+                    guard norm.isFinite else {
+                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                    }
+                    normFirst = norm
+                    let coef = maxNorm / (norm + 1e-6)
+                    if coef < 1 { read.scale = coef }
                 }
                 // θ before the step moves to `before` (a swap, not a copy); the update writes the new θ over the older buffer.
                 swap(&theta, &before)
-                let finite = before.withUnsafeBufferPointer { b in
-                    theta.withUnsafeMutableBufferPointer { optimizer.step(from: b.baseAddress!, into: $0.baseAddress!, g) }
+                let outcome = before.withUnsafeBufferPointer { b in
+                    theta.withUnsafeMutableBufferPointer { th in
+                        g.withUnsafeMutableBufferPointer { optimizer.step(from: b.baseAddress!, into: th.baseAddress!, gradient: $0.baseAddress!, read: read) }
+                    }
                 }
-                if !finite {
+                let gradNorm = normFirst ?? outcome.gradientSquares.squareRoot()
+                if !gradNorm.isFinite || !outcome.finite {
                     return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
                 }
                 step += 1

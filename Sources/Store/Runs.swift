@@ -36,10 +36,38 @@ public struct RunRecord: Equatable, Sendable {
     public var finalLoss: Double? { losses.last }
 }
 
-/// Appends doubles as float64 little-endian bytes.
-func appendLE(_ v: Double, to bytes: inout [UInt8]) {
-    let bits = v.bitPattern.littleEndian
-    withUnsafeBytes(of: bits) { bytes.append(contentsOf: $0) }
+/// SHA-256 over float64 values as little-endian bytes, fed a whole array at a time: on a
+/// little-endian machine an array's storage already is those bytes, so it is copied, not
+/// converted value by value.
+struct Float64Hasher {
+    private var h = SHA256()
+    private var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 16) }
+
+    mutating func add(_ v: Double) {
+        withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    mutating func add(_ values: [Double]) {
+        if 1.littleEndian == 1 {
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        } else {
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        }
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func flush() {
+        h.update(data: bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    mutating func hex() -> String {
+        flush()
+        return hexDigest(h.finalize())
+    }
 }
 
 func hexDigest<D: Digest>(_ d: D) -> String {
@@ -51,31 +79,26 @@ func hexDigest<D: Digest>(_ d: D) -> String {
 
 /// SHA-256 of a model's weights: every parameter in canonical order as float64 little-endian.
 public func weightsHash(of model: Model) -> String {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(model.parameterCount * 8)
-    for t in model.parameters { for v in t.values { appendLE(v, to: &bytes) } }
-    return hexDigest(SHA256.hash(data: bytes))
+    var h = Float64Hasher()
+    for t in model.parameters { h.add(t.values) }
+    return h.hex()
 }
 
 /// SHA-256 of a dataset: every input value, then every target (class indices as float64), in order,
 /// as float64 little-endian, with each example's length first so shapes count too.
 public func fingerprint(of data: Dataset) -> String {
-    var h = SHA256()
-    var bytes: [UInt8] = []
-    func flush() { h.update(data: bytes); bytes.removeAll(keepingCapacity: true) }
+    var h = Float64Hasher()
     for seq in data.inputs {
-        appendLE(Double(seq.count), to: &bytes)
-        for x in seq { for v in x { appendLE(v, to: &bytes) } }
-        if bytes.count > 1 << 16 { flush() }
+        h.add(Double(seq.count))
+        for x in seq { h.add(x) }
     }
     switch data.targets {
-    case let .vectors(v): for y in v { for x in y { appendLE(x, to: &bytes) } }
-    case let .classes(c): for k in c { appendLE(Double(k), to: &bytes) }
-    case let .vectorSequences(v): for s in v { appendLE(Double(s.count), to: &bytes); for y in s { for x in y { appendLE(x, to: &bytes) } } }
-    case let .classSequences(c): for s in c { appendLE(Double(s.count), to: &bytes); for k in s { appendLE(Double(k), to: &bytes) } }
+    case let .vectors(v): for y in v { h.add(y) }
+    case let .classes(c): for k in c { h.add(Double(k)) }
+    case let .vectorSequences(v): for s in v { h.add(Double(s.count)); for y in s { h.add(y) } }
+    case let .classSequences(c): for s in c { h.add(Double(s.count)); for k in s { h.add(Double(k)) } }
     }
-    flush()
-    return hexDigest(h.finalize())
+    return h.hex()
 }
 
 /// SHA-256 of some bytes, as lowercase hex.

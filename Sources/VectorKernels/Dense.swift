@@ -20,50 +20,86 @@ public enum Dense {
                 B: BLayout(base: B, ldb: ldb, K: K, N: N, packed: false), C: C, ldc: ldc, initialRow: initialRow)
     }
 
-    /// The same product with B (K × N) already laid out by `packPanels`.
+    /// The same product with B (K × N) already laid out by `packPanels` with panels `width` wide.
     public static func gemm(M: Int, N: Int, K: Int,
                             A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
-                            panels: UnsafePointer<Double>,
+                            panels: UnsafePointer<Double>, width: Int = 8,
                             C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
+        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
         product(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA,
-                B: BLayout(base: panels, ldb: 0, K: K, N: N, packed: true), C: C, ldc: ldc, initialRow: initialRow)
+                B: BLayout(base: panels, ldb: width, K: K, N: N, packed: true), C: C, ldc: ldc, initialRow: initialRow)
     }
 
     /// Copies B (K × N, row-major with leading dimension ldb) into P (K·N doubles) as column panels:
-    /// each eight columns K rows of eight contiguous doubles, then the last N mod 8 columns the same
-    /// way at their width. A panel is then read as one sequential stream, where row-major B jumps
-    /// ldb doubles (for a 4H-wide weight, a new page every other k) and defeats the prefetcher.
-    public static func packPanels(K: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>) {
-        packPanels(rows: K, N: N, B: B, ldb: ldb, into: P, panelRows: K, firstRow: 0)
+    /// each `width` columns K rows of `width` contiguous doubles, then the last N mod width columns
+    /// the same way at their width. A panel is then read as one sequential stream, where row-major
+    /// B jumps ldb doubles (for a 4H-wide weight, a new page every other k) and defeats the
+    /// prefetcher. Eight suits the blocked kernels; forty, single rows (up to forty sums at once).
+    public static func packPanels(K: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
+                                  width: Int = 8) {
+        packPanels(rows: K, N: N, B: B, ldb: ldb, into: P, panelRows: K, firstRow: 0, width: width)
     }
 
     /// Rows of B into rows firstRow ..< firstRow + rows of panels made for panelRows rows in all:
     /// a product's B filled piece by piece while each piece is still in cache.
     public static func packPanels(rows: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
-                                  panelRows: Int, firstRow: Int) {
-        let N8 = N - N % 8, tw = N - N8
+                                  panelRows: Int, firstRow: Int, width: Int = 8) {
+        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
+        let NF = N - N % width, tw = N - NF
         var n = 0
-        while n < N8 {
-            var p = P + n * panelRows + firstRow * 8
+        while n < NF {
+            var p = P + n * panelRows + firstRow * width
             for k in 0..<rows {
                 let row = B + k * ldb + n
-                store4(load4(row), p)
-                store4(load4(row + 4), p + 4)
-                p += 8
+                var j = 0
+                while j < width {
+                    store4(load4(row + j), p + j)
+                    store4(load4(row + j + 4), p + j + 4)
+                    j += 8
+                }
+                p += width
             }
-            n += 8
+            n += width
         }
         if tw > 0 {
-            var p = P + N8 * panelRows + firstRow * tw
+            var p = P + NF * panelRows + firstRow * tw
             for k in 0..<rows {
-                let row = B + k * ldb + N8
+                let row = B + k * ldb + NF
                 for j in 0..<tw { p[j] = row[j] }
                 p += tw
             }
         }
     }
 
-    /// Where B[k, n] is and how far its next row is, in either layout.
+    /// Wᵀ as column panels, from W (N × K, row-major with leading dimension ldw): the same P as
+    /// `packPanels` of Wᵀ, with each panel transposed straight from W's rows (no Wᵀ in between).
+    public static func packTransposedPanels(N: Int, K: Int, W: UnsafePointer<Double>, ldw: Int, into P: UnsafeMutablePointer<Double>,
+                                            width: Int = 8) {
+        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
+        var n = 0
+        while n < N {
+            let w = N - n >= width ? width : N - n
+            transpose(rows: w, cols: K, W + n * ldw, lds: ldw, into: P + n * K, ldd: w)
+            n += w
+        }
+    }
+
+    /// dst[n] = initial[n] + B[k, n] for n < N, B (K × N) in panels `width` wide; for k < 0,
+    /// dst = initial. A product with a one-hot row rounds the same: initial + 0·B[i, n] ... + 1·B[k, n].
+    public static func panelRow(_ k: Int, K: Int, N: Int, panels P: UnsafePointer<Double>, width: Int,
+                                adding initial: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        guard k >= 0 else { dst.update(from: initial, count: N); return }
+        let NF = N - N % width
+        var n = 0
+        while n < N {
+            let w = n < NF ? width : N - NF
+            let src = P + n * K + k * w
+            for j in 0..<w { dst[n + j] = initial[n + j] + src[j] }
+            n += w
+        }
+    }
+
+    /// Where B[k, n] is and how far its next row is, in either layout (packed: panels ldb wide).
     struct BLayout {
         let base: UnsafePointer<Double>
         let ldb: Int
@@ -74,18 +110,18 @@ public enum Dense {
         @inline(__always)
         func at(_ n: Int, _ k: Int) -> (UnsafePointer<Double>, Int) {
             guard packed else { return (base + k * ldb + n, ldb) }
-            let N8 = N - N % 8
-            if n < N8 { return (base + (n - n % 8) * K + k * 8 + n % 8, 8) }
-            let tw = N - N8
-            return (base + N8 * K + k * tw + (n - N8), tw)
+            let w = ldb, NF = N - N % w
+            if n < NF { return (base + (n - n % w) * K + k * w + n % w, w) }
+            let tw = N - NF
+            return (base + NF * K + k * tw + (n - NF), tw)
         }
 
         /// How many columns from n share one row stride.
         @inline(__always)
         func run(from n: Int) -> Int {
             guard packed else { return N - n }
-            let N8 = N - N % 8
-            return n < N8 ? 8 - n % 8 : N - n
+            let w = ldb, NF = N - N % w
+            return n < NF ? w - n % w : N - n
         }
     }
 
@@ -111,8 +147,9 @@ public enum Dense {
             let a = A + k0 * colStrideA
             // Where each block starts its sums: the initial row for the first, C afterwards.
             let (cin, ldcin): (UnsafePointer<Double>, Int) = k0 == 0 && initialRow != nil ? (initialRow!, 0) : (UnsafePointer(C), ldc)
+            // (Fewer than four rows skip straight to the single-row kernels.)
             var n = 0
-            while n < N8 {
+            while M4 > 0 && n < N8 {
                 let (b, ldb) = B.at(n, k0)
                 var m = 0
                 while m < M6 {

@@ -1,6 +1,17 @@
 import XCTest
 @testable import RNN
 
+/// Characters as one-hot rows (and a row of zeros past the shorter sequence's end): batches of
+/// one, two and five sequences, every kind, both directions, stacked.
+fileprivate func oneHotData(sequences: Int) -> Dataset {
+    var rng = SplitMix64(seed: 29)
+    let V = 5
+    let codes: [[Int]] = (0..<sequences).map { e in (0..<(7 + e % 3)).map { _ in rng.below(V) } }
+    let inputs = codes.map { seq in seq.map { k in (0..<V).map { $0 == k ? 1.0 : 0.0 } } }
+    let targets = codes.map { seq in seq.map { ($0 + 1) % V } }
+    return Dataset(name: "t", summary: "t", inputs: inputs, targets: .classSequences(targets))
+}
+
 /// Every gradient the engine computes, checked against central finite differences.
 final class GradientTests: XCTestCase {
     func loss(_ model: Model, _ data: Dataset, _ loss: Loss, bptt: Int? = nil) -> Double {
@@ -104,6 +115,59 @@ final class GradientTests: XCTestCase {
             check(CellConfig(kind: kind, input: 2, hidden: 5, output: 1), scored, .mse)
         }
         check(CellConfig(kind: .gru, input: 2, hidden: 3, output: 3, layers: 2, bidirectional: true), tagged, .xent)
+    }
+
+    /// Single rows (shards of one to three sequences) write the weight gradients straight into
+    /// the gradient's own layout, block by block: 130 steps at batch 1 are two blocks of 128 steps
+    /// and a third of 2; at batch 2, three of 64 and one of 2.
+    func testSingleRowsAcrossSeveralGradientBlocksHaveExactGradients() {
+        var rng = SplitMix64(seed: 23)
+        let inputs: [[[Double]]] = (0..<2).map { e in (0..<(130 - e)).map { _ in (0..<2).map { _ in rng.uniform(-1, 1) } } }
+        let labels: [[Int]] = inputs.enumerated().map { e, seq in seq.indices.map { t in (e + t) % 3 } }
+        let tagged = Dataset(name: "t", summary: "t", inputs: inputs, targets: .classSequences(labels))
+        let one = Dataset(name: "t", summary: "t", inputs: [inputs[0]], targets: .classSequences([labels[0]]))
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 3, output: 3), one, .xent)
+            check(CellConfig(kind: kind, input: 2, hidden: 2, output: 3, bidirectional: true), tagged, .xent)
+        }
+        check(CellConfig(kind: .lstm, input: 2, hidden: 2, output: 3, layers: 2), tagged, .xent)
+    }
+
+    func testOneHotInputsHaveExactGradients() {
+        for n in [1, 2, 5] {
+            for kind in CellKind.allCases {
+                check(CellConfig(kind: kind, input: 5, hidden: 3, output: 5), oneHotData(sequences: n), .xent)
+            }
+        }
+        check(CellConfig(kind: .gru, input: 5, hidden: 2, output: 5, layers: 2, bidirectional: true), oneHotData(sequences: 2), .xent)
+        check(CellConfig(kind: .lstm, input: 5, hidden: 2, output: 5, bidirectional: true), oneHotData(sequences: 5), .xent)
+    }
+
+    /// Picking a one-hot row's row of W_xᵀ rounds as the product does: the same loss, logits and
+    /// gradient bits with the lookups on and off.
+    func testOneHotLookupsGiveTheProductsBits() {
+        for n in [1, 2, 5] {
+            let data = oneHotData(sequences: n)
+            for config in CellKind.allCases.map({ CellConfig(kind: $0, input: 5, hidden: 6, output: 5, bidirectional: n == 2) })
+                + [CellConfig(kind: .lstm, input: 5, hidden: 3, output: 5, layers: 2)] {
+                var rng = SplitMix64(seed: 31)
+                let model = Model(config: config, rng: &rng)
+                func run(lookups: Bool) -> (Engine.Result, [Double]) {
+                    let engine = Engine(config: config)
+                    engine.oneHotLookups = lookups
+                    var g = [Double](repeating: 0, count: engine.parameterCount)
+                    let r = g.withUnsafeMutableBufferPointer {
+                        engine.run(model.flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<n)),
+                                   loss: .xent, gradient: $0.baseAddress!)
+                    }
+                    return (r, g)
+                }
+                let (on, gOn) = run(lookups: true), (off, gOff) = run(lookups: false)
+                XCTAssertEqual(on.loss.bitPattern, off.loss.bitPattern, "\(config.kind) batch \(n)")
+                XCTAssertEqual(on.logits, off.logits, "\(config.kind) batch \(n)")
+                XCTAssertEqual(gOn, gOff, "\(config.kind) batch \(n)")
+            }
+        }
     }
 
     func testShardsGiveTheSameBitsOnOneCoreOrMany() throws {
@@ -236,6 +300,43 @@ final class TrainingTests: XCTestCase {
         let d = try lin.train(on: data, options: big)
         guard case .diverged = d.outcome else { return XCTFail("expected divergence, got \(d.outcome)") }
         XCTAssertTrue(d.model.flatValues.allSatisfy(\.isFinite))
+    }
+
+    /// train() clips as the update reads the gradient and leaves it zeroed for the next step; a
+    /// plain loop (run, clip, step) gives the same weights bit for bit, for every optimizer and clipping.
+    func testTrainingEqualsRunClipStepBitForBit() throws {
+        let data = oneHotData(sequences: 5)
+        var rng = SplitMix64(seed: 41)
+        let model = Model(config: CellConfig(kind: .gru, input: 5, hidden: 4, output: 5), rng: &rng)
+        for kind in OptimizerKind.allCases {
+            for clipping in [Clipping.none, .value(0.05), .norm(0.1), .norm(100)] {
+                var options = TrainOptions()
+                options.optimizer = kind
+                options.lr = 0.05
+                options.batch = 2
+                options.epochs = 2
+                options.clipping = clipping
+                let trained = try model.train(on: data, options: options)
+                var theta = model.flatValues
+                var optimizer = Optimizer(kind, lr: 0.05, count: theta.count)
+                var order = SplitMix64(seed: options.seed)
+                let engine = Engine(config: model.config)
+                var losses: [Double] = []
+                for _ in 0..<2 {
+                    let permutation = order.permutation(data.count)
+                    for s in stride(from: 0, to: data.count, by: 2) {
+                        let batch = Batch(inputs: data.inputs, target: data.targets, indices: Array(permutation[s..<min(data.count, s + 2)]))
+                        var g = [Double](repeating: 0, count: theta.count)
+                        let r = g.withUnsafeMutableBufferPointer { engine.run(theta, batch: batch, loss: .xent, gradient: $0.baseAddress!) }
+                        losses.append(r.loss)
+                        clip(&g, clipping)
+                        optimizer.step(&theta, g)
+                    }
+                }
+                XCTAssertEqual(trained.losses, losses, "\(kind) \(clipping)")
+                XCTAssertEqual(trained.model.flatValues, theta, "\(kind) \(clipping)")
+            }
+        }
     }
 
     func testOptimizersFollowTheirRules() {

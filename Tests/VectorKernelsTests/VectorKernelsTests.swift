@@ -50,52 +50,101 @@ final class VectorKernelsTests: XCTestCase {
 
     func testPanelProductsGiveTheRowMajorBits() {
         // Panel tails (N mod 8 of 4, 5, 1, 0), rows below four, K over one block, an initial row.
-        for (M, N, K) in [(16, 256, 64), (16, 64, 256), (64, 256, 300), (16, 12, 7), (7, 13, 5), (4, 9, 3), (3, 20, 11), (1, 17, 4), (22, 100, 25)] {
-            for transposed in [false, true] {
+        for (M, N, K) in [(16, 256, 64), (16, 64, 256), (64, 256, 300), (16, 12, 7), (7, 13, 5), (4, 9, 3), (3, 20, 11), (1, 17, 4), (22, 100, 25),
+                          (1, 100, 100), (2, 44, 9), (1, 36, 5), (5, 81, 3)] {
+            for (transposed, width) in [(false, 8), (true, 8), (false, 40), (true, 40)] {
                 let A = values(M * K, seed: UInt64(M * 17 + K)), B = values(K * N, seed: UInt64(N + 3)), bias = values(N, seed: 8)
                 let (rs, cs) = transposed ? (1, M) : (K, 1)
                 var panels = [Double](repeating: .nan, count: K * N)
                 var rowMajor = values(M * N, seed: 5), fromPanels = rowMajor
                 var rowMajorBias = rowMajor, fromPanelsBias = rowMajor
                 A.withUnsafeBufferPointer { a in B.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { r in
-                    panels.withUnsafeMutableBufferPointer { Dense.packPanels(K: K, N: N, B: b.baseAddress!, ldb: N, into: $0.baseAddress!) }
+                    panels.withUnsafeMutableBufferPointer { Dense.packPanels(K: K, N: N, B: b.baseAddress!, ldb: N, into: $0.baseAddress!, width: width) }
                     panels.withUnsafeBufferPointer { p in
                         rowMajor.withUnsafeMutableBufferPointer {
                             Dense.gemm(M: M, N: N, K: K, A: a.baseAddress!, rowStrideA: rs, colStrideA: cs, B: b.baseAddress!, ldb: N, C: $0.baseAddress!, ldc: N)
                         }
                         fromPanels.withUnsafeMutableBufferPointer {
-                            Dense.gemm(M: M, N: N, K: K, A: a.baseAddress!, rowStrideA: rs, colStrideA: cs, panels: p.baseAddress!, C: $0.baseAddress!, ldc: N)
+                            Dense.gemm(M: M, N: N, K: K, A: a.baseAddress!, rowStrideA: rs, colStrideA: cs, panels: p.baseAddress!, width: width,
+                                       C: $0.baseAddress!, ldc: N)
                         }
                         rowMajorBias.withUnsafeMutableBufferPointer {
                             Dense.gemm(M: M, N: N, K: K, A: a.baseAddress!, rowStrideA: rs, colStrideA: cs, B: b.baseAddress!, ldb: N,
                                        C: $0.baseAddress!, ldc: N, initialRow: r.baseAddress!)
                         }
                         fromPanelsBias.withUnsafeMutableBufferPointer {
-                            Dense.gemm(M: M, N: N, K: K, A: a.baseAddress!, rowStrideA: rs, colStrideA: cs, panels: p.baseAddress!,
+                            Dense.gemm(M: M, N: N, K: K, A: a.baseAddress!, rowStrideA: rs, colStrideA: cs, panels: p.baseAddress!, width: width,
                                        C: $0.baseAddress!, ldc: N, initialRow: r.baseAddress!)
                         }
                     }
                 } } }
-                XCTAssertEqual(fromPanels, rowMajor, "M=\(M) N=\(N) K=\(K) transposed=\(transposed)")
-                XCTAssertEqual(fromPanelsBias, rowMajorBias, "M=\(M) N=\(N) K=\(K) transposed=\(transposed), initial row")
+                XCTAssertEqual(fromPanels, rowMajor, "M=\(M) N=\(N) K=\(K) transposed=\(transposed) width=\(width)")
+                XCTAssertEqual(fromPanelsBias, rowMajorBias, "M=\(M) N=\(N) K=\(K) transposed=\(transposed) width=\(width), initial row")
             }
         }
     }
 
     func testPanelsPackedPieceByPieceEqualPanelsPackedAtOnce() {
         // The backward sweep packs a block's rows a step at a time, last step first.
-        let K = 30, N = 21, ldb = 25, piece = 6
+        let K = 30, ldb = 45, piece = 6
         let B = values(K * ldb, seed: 12)
-        var whole = [Double](repeating: .nan, count: K * N), pieces = whole
-        B.withUnsafeBufferPointer { b in
-            whole.withUnsafeMutableBufferPointer { Dense.packPanels(K: K, N: N, B: b.baseAddress!, ldb: ldb, into: $0.baseAddress!) }
-            pieces.withUnsafeMutableBufferPointer { p in
-                for first in stride(from: K - piece, through: 0, by: -piece) {
-                    Dense.packPanels(rows: piece, N: N, B: b.baseAddress! + first * ldb, ldb: ldb, into: p.baseAddress!, panelRows: K, firstRow: first)
+        for (N, width) in [(21, 8), (43, 40)] {
+            var whole = [Double](repeating: .nan, count: K * N), pieces = whole
+            B.withUnsafeBufferPointer { b in
+                whole.withUnsafeMutableBufferPointer { Dense.packPanels(K: K, N: N, B: b.baseAddress!, ldb: ldb, into: $0.baseAddress!, width: width) }
+                pieces.withUnsafeMutableBufferPointer { p in
+                    for first in stride(from: K - piece, through: 0, by: -piece) {
+                        Dense.packPanels(rows: piece, N: N, B: b.baseAddress! + first * ldb, ldb: ldb, into: p.baseAddress!, panelRows: K,
+                                         firstRow: first, width: width)
+                    }
                 }
             }
+            XCTAssertEqual(pieces, whole, "N=\(N) width=\(width)")
         }
-        XCTAssertEqual(pieces, whole)
+    }
+
+    func testTransposedPanelsEqualPanelsOfTheTranspose() {
+        // W is N × K (row stride ldw); its transpose K × N packed as panels, both ways.
+        for (N, K, width) in [(100, 100, 40), (100, 27, 40), (256, 64, 8), (13, 5, 8), (3, 7, 40), (81, 2, 8)] {
+            let ldw = K + 2
+            let W = values(N * ldw, seed: UInt64(N + K))
+            var WT = [Double](repeating: 0, count: K * N)
+            for n in 0..<N { for k in 0..<K { WT[k * N + n] = W[n * ldw + k] } }
+            var direct = [Double](repeating: .nan, count: K * N), viaTranspose = direct
+            W.withUnsafeBufferPointer { w in
+                direct.withUnsafeMutableBufferPointer {
+                    Dense.packTransposedPanels(N: N, K: K, W: w.baseAddress!, ldw: ldw, into: $0.baseAddress!, width: width)
+                }
+            }
+            WT.withUnsafeBufferPointer { wt in
+                viaTranspose.withUnsafeMutableBufferPointer { Dense.packPanels(K: K, N: N, B: wt.baseAddress!, ldb: N, into: $0.baseAddress!, width: width) }
+            }
+            XCTAssertEqual(direct, viaTranspose, "N=\(N) K=\(K) width=\(width)")
+        }
+    }
+
+    func testPanelRowEqualsTheProductWithAOneHotRow() {
+        for (K, N, width) in [(27, 100, 40), (5, 12, 8), (9, 44, 40), (4, 7, 8)] {
+            let B = values(K * N, seed: UInt64(K * N)), bias = values(N, seed: 2)
+            var panels = [Double](repeating: .nan, count: K * N)
+            B.withUnsafeBufferPointer { b in
+                panels.withUnsafeMutableBufferPointer { Dense.packPanels(K: K, N: N, B: b.baseAddress!, ldb: N, into: $0.baseAddress!, width: width) }
+            }
+            for k in [-1, 0, K / 2, K - 1] {
+                let x = (0..<K).map { $0 == k ? 1.0 : 0.0 }
+                var product = [Double](repeating: .nan, count: N), picked = product
+                x.withUnsafeBufferPointer { a in panels.withUnsafeBufferPointer { p in bias.withUnsafeBufferPointer { r in
+                    product.withUnsafeMutableBufferPointer {
+                        Dense.gemm(M: 1, N: N, K: K, A: a.baseAddress!, rowStrideA: K, colStrideA: 1, panels: p.baseAddress!, width: width,
+                                   C: $0.baseAddress!, ldc: N, initialRow: r.baseAddress!)
+                    }
+                    picked.withUnsafeMutableBufferPointer {
+                        Dense.panelRow(k, K: K, N: N, panels: p.baseAddress!, width: width, adding: r.baseAddress!, into: $0.baseAddress!)
+                    }
+                } } }
+                XCTAssertEqual(picked, product, "K=\(K) N=\(N) width=\(width) row \(k)")
+            }
+        }
     }
 
     func testGemmFromAnInitialRowIgnoresWhatCHeld() {
@@ -135,10 +184,11 @@ final class VectorKernelsTests: XCTestCase {
 
     func testOptimizerUpdatesGiveTheScalarFormulasBitForBit() {
         let n = 11  // two blocks of four and a tail of three
-        let g = values(n, seed: 7), theta0 = values(n, seed: 8)
+        var g = values(n, seed: 7)
+        let theta0 = values(n, seed: 8)
         let m0 = values(n, seed: 9), v0 = values(n, seed: 10).map { $0 * $0 }
         var th = theta0, v = v0, m = m0
-        th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeBufferPointer { gb in
+        th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeMutableBufferPointer { gb in
             Update.adagrad(theta: t.baseAddress!, source: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, eps: 1e-10)
         } } }
         for i in 0..<n {
@@ -147,7 +197,7 @@ final class VectorKernelsTests: XCTestCase {
             XCTAssertEqual(th[i], theta0[i] - 0.1 * g[i] / (vi.squareRoot() + 1e-10))
         }
         th = theta0; v = v0
-        th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeBufferPointer { gb in
+        th.withUnsafeMutableBufferPointer { t in v.withUnsafeMutableBufferPointer { vb in g.withUnsafeMutableBufferPointer { gb in
             Update.rmsprop(theta: t.baseAddress!, source: t.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.01, alpha: 0.99, eps: 1e-8)
         } } }
         for i in 0..<n {
@@ -156,7 +206,7 @@ final class VectorKernelsTests: XCTestCase {
         }
         th = theta0; v = v0
         th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
-            g.withUnsafeBufferPointer { gb in
+            g.withUnsafeMutableBufferPointer { gb in
                 Update.adam(theta: t.baseAddress!, source: t.baseAddress!, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!, count: n,
                             stepSize: 0.01 / 0.1, beta1: 0.9, beta2: 0.999, bc2Root: 0.001.squareRoot(), eps: 1e-8)
             } } } }
@@ -165,39 +215,86 @@ final class VectorKernelsTests: XCTestCase {
             XCTAssertEqual(m[i], mi)
             XCTAssertEqual(th[i], theta0[i] - 0.01 / 0.1 * mi / (vi.squareRoot() / 0.001.squareRoot() + 1e-8))
         }
+        for first in [true, false] {
+            th = theta0; m = m0
+            th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in g.withUnsafeMutableBufferPointer { gb in
+                Update.momentum(theta: t.baseAddress!, source: t.baseAddress!, buffer: mb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, first: first)
+            } } }
+            for i in 0..<n {
+                let mi = first ? g[i] : 0.9 * m0[i] + g[i]
+                XCTAssertEqual(m[i], mi)
+                XCTAssertEqual(th[i], theta0[i] - 0.1 * mi)
+            }
+        }
+    }
+
+    /// (new θ, outcome, gradient after) from one update of kind 0...4 (sgd, adagrad, rmsprop, adam,
+    /// momentum), from theta0 into `theta` (or in place), reading g as `read` says.
+    func update(_ kind: Int, theta0: [Double], inPlace: Bool = false, g: [Double], read: GradientRead = GradientRead()) -> ([Double], Update.Outcome, [Double]) {
+        let n = theta0.count
+        var th = inPlace ? theta0 : [Double](repeating: .nan, count: n), m = values(n, seed: 9), v = values(n, seed: 10).map { $0 * $0 }
+        var g = g
+        let src = theta0
+        let outcome = th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
+            g.withUnsafeMutableBufferPointer { gb in src.withUnsafeBufferPointer { sb in
+                let source = inPlace ? UnsafePointer(t.baseAddress!) : sb.baseAddress!, gp = gb.baseAddress!
+                switch kind {
+                case 0: return Update.sgd(theta: t.baseAddress!, source: source, g: gp, read: read, count: n, lr: 0.1)
+                case 1: return Update.adagrad(theta: t.baseAddress!, source: source, v: vb.baseAddress!, g: gp, read: read, count: n, lr: 0.1, eps: 1e-10)
+                case 2: return Update.rmsprop(theta: t.baseAddress!, source: source, v: vb.baseAddress!, g: gp, read: read, count: n, lr: 0.01,
+                                              alpha: 0.99, eps: 1e-8)
+                case 3: return Update.adam(theta: t.baseAddress!, source: source, m: mb.baseAddress!, v: vb.baseAddress!, g: gp, read: read,
+                                           count: n, stepSize: 0.1, beta1: 0.9, beta2: 0.999, bc2Root: 0.001.squareRoot(), eps: 1e-8)
+                default: return Update.momentum(theta: t.baseAddress!, source: source, buffer: mb.baseAddress!, g: gp, read: read, count: n,
+                                                lr: 0.1, first: false)
+                }
+            } }
+        } } }
+        return (th, outcome, g)
     }
 
     func testOptimizerUpdatesIntoAnotherBufferMatchInPlaceAndReportNonFiniteValues() {
         let n = 11
-        let g = values(n, seed: 7), theta0 = values(n, seed: 8), m0 = values(n, seed: 9), v0 = values(n, seed: 10).map { $0 * $0 }
-        /// (new θ, finite) from one update of each kind, in place or from theta0 into another buffer.
-        func run(_ kind: Int, inPlace: Bool, g: [Double]) -> ([Double], Bool) {
-            var th = inPlace ? theta0 : [Double](repeating: .nan, count: n), m = m0, v = v0
-            let src = theta0
-            let ok = th.withUnsafeMutableBufferPointer { t in m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
-                g.withUnsafeBufferPointer { gb in src.withUnsafeBufferPointer { sb in
-                    let source = inPlace ? UnsafePointer(t.baseAddress!) : sb.baseAddress!
-                    switch kind {
-                    case 0: return Update.sgd(theta: t.baseAddress!, source: source, g: gb.baseAddress!, count: n, lr: 0.1)
-                    case 1: return Update.adagrad(theta: t.baseAddress!, source: source, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.1, eps: 1e-10)
-                    case 2: return Update.rmsprop(theta: t.baseAddress!, source: source, v: vb.baseAddress!, g: gb.baseAddress!, count: n, lr: 0.01,
-                                                  alpha: 0.99, eps: 1e-8)
-                    default: return Update.adam(theta: t.baseAddress!, source: source, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!,
-                                                count: n, stepSize: 0.1, beta1: 0.9, beta2: 0.999, bc2Root: 0.001.squareRoot(), eps: 1e-8)
-                    }
-                } }
-            } } }
-            return (th, ok)
-        }
-        for kind in 0..<4 {
-            let (inPlace, ok1) = run(kind, inPlace: true, g: g), (apart, ok2) = run(kind, inPlace: false, g: g)
+        let g = values(n, seed: 7), theta0 = values(n, seed: 8)
+        for kind in 0..<5 {
+            let (inPlace, ok1, _) = update(kind, theta0: theta0, inPlace: true, g: g), (apart, ok2, _) = update(kind, theta0: theta0, g: g)
             XCTAssertEqual(inPlace, apart, "kind \(kind)")
-            XCTAssertTrue(ok1 && ok2, "kind \(kind)")
+            XCTAssertTrue(ok1.finite && ok2.finite, "kind \(kind)")
             // A NaN in a four-lane block and an infinity in the tail are both reported.
             for bad in [2, 10] {
                 var g2 = g
                 g2[bad] = bad == 2 ? .nan : .infinity
-                XCTAssertFalse(run(kind, inPlace: false, g: g2).1, "kind \(kind), bad value at \(bad)")
+                XCTAssertFalse(update(kind, theta0: theta0, g: g2).1.finite, "kind \(kind), bad value at \(bad)")
+            }
+        }
+    }
+
+    /// Clipping as the update reads the gradient gives the bits of clipping first and updating after,
+    /// the squares are those of the gradient before clipping (summed as `gradientSquares` sums them),
+    /// and a zeroing read leaves zeros.
+    func testGradientReadsEqualClippingFirst() {
+        for n in [3, 11, 16] {
+            let theta0 = values(n, seed: 8)
+            let g = values(n, seed: 17).enumerated().map { $0 % 3 == 0 ? $1 * 40 : $1 }
+            let squares = g.withUnsafeBufferPointer { Update.gradientSquares($0.baseAddress!, count: n) }
+            var expectedSquares = 0.0
+            var s = SIMD4<Double>()
+            for i in stride(from: 0, to: n - n % 4, by: 4) { let v = SIMD4(g[i], g[i + 1], g[i + 2], g[i + 3]); s += v * v }
+            expectedSquares = (s[0] + s[1]) + (s[2] + s[3])
+            for i in (n - n % 4)..<n { expectedSquares += g[i] * g[i] }
+            XCTAssertEqual(squares, expectedSquares)
+            let clamped = g.map { min(max($0, -5), 5) }, scaled = g.map { $0 * 0.25 }
+            for kind in 0..<5 {
+                let (plain, plainOutcome, plainG) = update(kind, theta0: theta0, g: g)
+                XCTAssertEqual(plainOutcome.gradientSquares, squares, "kind \(kind) n=\(n)")
+                XCTAssertEqual(plainG, g, "kind \(kind) n=\(n): a plain read leaves g as it was")
+                let (byValue, valueOutcome, zeroed) = update(kind, theta0: theta0, g: g, read: GradientRead(limit: 5, zeroing: true))
+                XCTAssertEqual(byValue, update(kind, theta0: theta0, g: clamped).0, "kind \(kind) n=\(n), clamped")
+                XCTAssertEqual(valueOutcome.gradientSquares, squares)
+                XCTAssertEqual(zeroed, [Double](repeating: 0, count: n))
+                XCTAssertEqual(update(kind, theta0: theta0, g: g, read: GradientRead(scale: 0.25)).0, update(kind, theta0: theta0, g: scaled).0,
+                               "kind \(kind) n=\(n), scaled")
+                XCTAssertNotEqual(byValue, plain)
             }
         }
     }
