@@ -127,6 +127,7 @@ final class ShardEngine {
     /// when every row is one-hot or zero (`inputIsOneHot`).
     private var hotColumn: [Int] = []
     private var inputIsOneHot = false
+    /// Off: one-hot rows go through the product like any other (tests compare the two).
     var oneHotLookups = true
     /// ∂L/∂b per gate row, then gru's ∂L/∂b_hn, summed block by block.
     private var gB: [Double] = []
