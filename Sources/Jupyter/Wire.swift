@@ -64,6 +64,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
 /// accepted once. Thread-safe, since shell and control check messages concurrently.
 public final class Signer: @unchecked Sendable {
     private let key: SymmetricKey?
+    /// HMAC with the key already absorbed: each signature starts from a copy of it.
+    private let keyed: HMAC<SHA256>?
     private var seen: Set<String> = []
     private var seenOrder: [String] = []
     private let lock = Mutex()
@@ -73,6 +75,7 @@ public final class Signer: @unchecked Sendable {
     /// An empty key means messages are neither signed nor checked. jupyter_client remembers 2^16 digests.
     public init(key: [UInt8], historyLimit: Int = 1 << 16) {
         self.key = key.isEmpty ? nil : SymmetricKey(data: key)
+        keyed = self.key.map { HMAC<SHA256>(key: $0) }
         self.historyLimit = max(2, historyLimit)
     }
 
@@ -80,8 +83,7 @@ public final class Signer: @unchecked Sendable {
 
     /// Lowercase hex HMAC over the four JSON frames, or "" without a key.
     public func sign(_ parts: [[UInt8]]) -> String {
-        guard let key else { return "" }
-        var mac = HMAC<SHA256>(key: key)
+        guard var mac = keyed else { return "" }
         for p in parts { mac.update(data: p) }
         return hex(Array(mac.finalize()))
     }
@@ -182,13 +184,20 @@ public struct WireCodec: Sendable {
 
 /// A random (version 4) UUID in its usual text form.
 public func makeUUID() -> String {
+    // Two draws of 64 bits (each draw is a getrandom call; a byte at a time would be sixteen).
     var g = SystemRandomNumberGenerator()
-    var b = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+    let words = [g.next(), g.next()]
+    var b = words.flatMap { w in (0..<8).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }
     b[6] = (b[6] & 0x0F) | 0x40
     b[8] = (b[8] & 0x3F) | 0x80
-    let h = hex(b)
-    let c = Array(h)
-    return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+    let h = Array(hex(b).utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(36)
+    for (i, c) in h.enumerated() {
+        if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+        out.append(c)
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// The current UTC time as ISO 8601 with microseconds and a zone: 2026-11-23T06:00:00.123456Z.

@@ -30,6 +30,17 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSON.string("\u{01}").serialized(), #""\u0001""#)
     }
 
+    func testStringsSerializeWithEveryEscapeBesideMultiByteCharacters() throws {
+        XCTAssertEqual(JSON.string("é\"😀\\\nπ\u{1F}x\t").serialized(), #""é\"😀\\\nπ\u001fx\t""#)
+        XCTAssertEqual(JSON.string("").serialized(), #""""#)
+        XCTAssertEqual(JSON.string("plain ascii, no escapes").serialized(), #""plain ascii, no escapes""#)
+        // Every control character, escaped, reads back as itself.
+        let controls = String(String.UnicodeScalarView((0..<0x20).compactMap(Unicode.Scalar.init))) + "\"\\/\u{7F}ü"
+        let text = JSON.string(controls).serialized()
+        XCTAssertFalse(text.utf8.dropFirst().dropLast().contains { $0 < 0x20 })
+        XCTAssertEqual(try JSON.parse(text).stringValue, controls)
+    }
+
     func testMalformedInputIsRejectedWithOffset() {
         let bad = ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"abc", "[1] 2", "{\"a\":1,}", "\"\t\"", "nul", "1e"]
         for text in bad {
