@@ -96,6 +96,21 @@ final class GradientTests: XCTestCase {
               shardedData(width: 2, classes: nil), .mse)
     }
 
+    /// 17 and 18 sequences: a blocked shard of 16 beside a single-row shard of one or two, whose
+    /// weight gradients go straight into their own layout before the shards' gradients are added.
+    func testABlockedShardBesideASingleRowShardHasExactGradients() {
+        let all = shardedData(width: 2, classes: 3)
+        for n in [17, 18] {
+            let data = Dataset(name: "t", summary: "t", inputs: Array(all.inputs.prefix(n)), targets: {
+                guard case let .classSequences(c) = all.targets else { fatalError() }
+                return .classSequences(Array(c.prefix(n)))
+            }())
+            for kind in CellKind.allCases {
+                check(CellConfig(kind: kind, input: 2, hidden: 3, output: 3, bidirectional: n == 18), data, .xent)
+            }
+        }
+    }
+
     /// 20 sequences of 9–20 steps: a 16-row shard whose backward sweep hands its rows to the weight
     /// products in three blocks of 8 steps, reading dA from panels, and a 4-row shard; hidden 5
     /// leaves every panel a tail and every cell step a one-lane end.
