@@ -154,8 +154,8 @@ final class ShardEngine {
     private var dc: [Double] = []
     private var dhPrev: [Double] = []
     private var dcPrev: [Double] = []
-    /// ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, all gates: I × GH and H × GH (blocked shards; single rows add
-    /// into the gradient's own layout directly).
+    /// ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, all gates: I × GH and H × GH (blocked shards only, made when one
+    /// first runs; single rows add into the gradient's own layout directly).
     private var gW_xT: [Double] = [], gW_hT: [Double] = []
     private var top: [Double] = []
     private var dTop: [Double] = []
@@ -196,9 +196,7 @@ final class ShardEngine {
         W_hStacked = G > 1 ? W_hTPanels : W_hTPanels.map { _ in [] }
         W_hPanels = W_hTPanels
         b_x = (0..<n).map { _ in [Double](repeating: 0, count: GH) }
-        gW_hT = [Double](repeating: 0, count: H * GH)
         gB = [Double](repeating: 0, count: GH + H)
-        gW_xT = [Double](repeating: 0, count: max(config.input, config.stateWidth) * GH)
         W_hyT = [Double](repeating: 0, count: config.stateWidth * config.outputWidth)
     }
 
@@ -230,6 +228,10 @@ final class ShardEngine {
         dcPrev = [Double](repeating: 0, count: B * H)
         hiddenGradSquares = [Double](repeating: 0, count: T * B)
         dAPanels = blocked ? [Double](repeating: 0, count: blockSteps * B * GH) : []
+        if blocked && gW_hT.isEmpty {
+            gW_hT = [Double](repeating: 0, count: H * GH)
+            gW_xT = [Double](repeating: 0, count: max(config.input, config.stateWidth) * GH)
+        }
     }
 
     /// Packs each layer-direction's weights from θ as panels: W_xᵀ and W_hᵀ (for the forward
@@ -574,7 +576,8 @@ final class ShardEngine {
             let dhP = dhBuf.baseAddress!, dcP = dcBuf.baseAddress!, dhp = dhpBuf.baseAddress!, dcp = dcpBuf.baseAddress!
             // One gate (rnn): the stacked W_x is θ's own matrix, read in place.
             let W_x = G == 1 ? p + off.W_x[0] : wxBuf.baseAddress!
-            let gWhT = gWhBuf.baseAddress!, gWxT = gWxBuf.baseAddress!
+            // (nil for single-row shards, which never allocate them: only blocked code reads them.)
+            let gWhT = gWhBuf.baseAddress, gWxT = gWxBuf.baseAddress
             let panels = whPanelsBuf.baseAddress!
             /// dhp (B × H) += A (B × K, row stride lda) times W_h's rows from `row` (0 or 2H).
             func stepProduct(_ A: UnsafePointer<Double>, lda: Int, row: Int, K: Int) {
@@ -589,8 +592,8 @@ final class ShardEngine {
             let dAP = blocked ? dAPanels.withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
             let gBias = gB.withUnsafeMutableBufferPointer { $0.baseAddress! }
             if blocked {
-                gWhT.update(repeating: 0, count: H * GH)
-                gWxT.update(repeating: 0, count: I * GH)
+                gWhT!.update(repeating: 0, count: H * GH)
+                gWxT!.update(repeating: 0, count: I * GH)
             }
             gBias.update(repeating: 0, count: GH + H)
             let blockSteps = self.blockSteps
@@ -599,24 +602,24 @@ final class ShardEngine {
             /// Blocked shards: ∂L/∂W_hᵀ += h_{t−1}ᵀ dA and ∂L/∂W_xᵀ += x_tᵀ dA over rows r0 ..< r0 + rows
             /// (processing order), transposed into the gradient at the end.
             func blockedWeightGradients(_ r0: Int, _ rows: Int) {
-                Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: dAP!, C: gWhT, ldc: GH)
+                Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: dAP!, C: gWhT!, ldc: GH)
                 if let hnP {
                     Dense.gemm(M: H, N: H, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, B: hnP + r0 * H, ldb: H,
-                               C: gWhT + 2 * H, ldc: GH)
+                               C: gWhT! + 2 * H, ldc: GH)
                 }
                 if let hot {
                     // One-hot x_t: row hot(r) of ∂L/∂W_xᵀ takes dA's row r, rows in order as the product sums them.
                     for r in r0..<(r0 + rows) {
                         let c = hot[inputRow(r)]
-                        if c >= 0 { Pointwise.add(dAall + r * GH, into: gWxT + c * GH, count: GH) }
+                        if c >= 0 { Pointwise.add(dAall + r * GH, into: gWxT! + c * GH, count: GH) }
                     }
                 } else if d == 0 {
                     Dense.gemm(M: I, N: GH, K: rows, A: input + r0 * I, rowStrideA: 1, colStrideA: I, B: dAall + r0 * GH, ldb: GH,
-                               C: gWxT, ldc: GH)
+                               C: gWxT!, ldc: GH)
                 } else {
                     for r in stride(from: r0, to: r0 + rows, by: B) {
                         Dense.gemm(M: I, N: GH, K: B, A: input + inputRow(r) * I, rowStrideA: 1, colStrideA: I,
-                                   B: dAall + r * GH, ldb: GH, C: gWxT, ldc: GH)
+                                   B: dAall + r * GH, ldb: GH, C: gWxT!, ldc: GH)
                     }
                 }
             }
@@ -731,8 +734,8 @@ final class ShardEngine {
             if blocked {
                 for gi in 0..<G {
                     // Columns gi·H ..< (gi+1)·H of ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, added into gate gi's W_x and W_h.
-                    Dense.transpose(rows: I, cols: H, gWxT + gi * H, lds: GH, into: g + off.W_x[gi], ldd: I, adding: true)
-                    Dense.transpose(rows: H, cols: H, gWhT + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true)
+                    Dense.transpose(rows: I, cols: H, gWxT! + gi * H, lds: GH, into: g + off.W_x[gi], ldd: I, adding: true)
+                    Dense.transpose(rows: H, cols: H, gWhT! + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true)
                 }
             }
             if let b = off.b {
