@@ -285,9 +285,9 @@ final class ShardEngine {
 
     /// Whether every row of the batch's x is one-hot or zero, and each row's hot column.
     private func findOneHot(_ batch: Batch) {
+        guard oneHotLookups else { inputIsOneHot = false; return }
         let rows = batch.steps * batch.size, I = batch.width
         if hotColumn.count != rows { hotColumn = [Int](repeating: -1, count: rows) }
-        guard oneHotLookups else { inputIsOneHot = false; return }
         inputIsOneHot = batch.x.withUnsafeBufferPointer { xBuf in
             hotColumn.withUnsafeMutableBufferPointer { hot in
                 let x = xBuf.baseAddress!
@@ -304,6 +304,11 @@ final class ShardEngine {
                 return true
             }
         }
+    }
+
+    /// Each input row's hot column, for layer l's sweeps: layer 0 of a one-hot batch only.
+    private func hotColumns(layer l: Int) -> UnsafePointer<Int>? {
+        l == 0 && inputIsOneHot ? hotColumn.withUnsafeBufferPointer { $0.baseAddress! } : nil
     }
 
     /// This shard's share of the loss (its sum over `lossTerms`, the whole batch's count), and when
@@ -413,7 +418,7 @@ final class ShardEngine {
         let kind = config.kind, activation = config.activation
         let BH = B * H, BGH = B * GH
         let width = panelWidth
-        let hot = l == 0 && inputIsOneHot ? hotColumn.withUnsafeBufferPointer { $0.baseAddress! } : nil
+        let hot = hotColumns(layer: l)
         acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeMutableBufferPointer { hsBuf in
         layerOut[l].withUnsafeMutableBufferPointer { outBuf in
@@ -559,7 +564,7 @@ final class ShardEngine {
         let dBelow: UnsafeMutablePointer<Double>? = l > 0 ? dY[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
         let dOut = dY[l].withUnsafeBufferPointer { $0.baseAddress! }
         let width = panelWidth, blocked = self.blocked
-        let hot = l == 0 && inputIsOneHot ? hotColumn.withUnsafeBufferPointer { $0.baseAddress! } : nil
+        let hot = hotColumns(layer: l)
         acts[ci].withUnsafeMutableBufferPointer { actsBuf in
         hs[ci].withUnsafeBufferPointer { hsBuf in
         dh.withUnsafeMutableBufferPointer { dhBuf in
@@ -599,6 +604,12 @@ final class ShardEngine {
             let blockSteps = self.blockSteps
             /// Row r of this direction's input: processing row r's time step, reversed for d = 1.
             func inputRow(_ r: Int) -> Int { d == 0 ? r : (T - 1 - r / B) * B + r % B }
+            /// Rows r0 ..< r0 + rows in runs whose input rows are consecutive (all of them for d = 0,
+            /// one step's B rows for d = 1): each run's first row, and the run's length.
+            func inputRuns(_ r0: Int, _ rows: Int) -> (starts: StrideTo<Int>, length: Int) {
+                let length = d == 0 ? rows : B
+                return (stride(from: r0, to: r0 + rows, by: length), length)
+            }
             /// Blocked shards: ∂L/∂W_hᵀ += h_{t−1}ᵀ dA and ∂L/∂W_xᵀ += x_tᵀ dA over rows r0 ..< r0 + rows
             /// (processing order), transposed into the gradient at the end.
             func blockedWeightGradients(_ r0: Int, _ rows: Int) {
@@ -613,12 +624,10 @@ final class ShardEngine {
                         let c = hot[inputRow(r)]
                         if c >= 0 { Pointwise.add(dAall + r * GH, into: gWxT! + c * GH, count: GH) }
                     }
-                } else if d == 0 {
-                    Dense.gemm(M: I, N: GH, K: rows, A: input + r0 * I, rowStrideA: 1, colStrideA: I, B: dAall + r0 * GH, ldb: GH,
-                               C: gWxT!, ldc: GH)
                 } else {
-                    for r in stride(from: r0, to: r0 + rows, by: B) {
-                        Dense.gemm(M: I, N: GH, K: B, A: input + inputRow(r) * I, rowStrideA: 1, colStrideA: I,
+                    let (starts, length) = inputRuns(r0, rows)
+                    for r in starts {
+                        Dense.gemm(M: I, N: GH, K: length, A: input + inputRow(r) * I, rowStrideA: 1, colStrideA: I,
                                    B: dAall + r * GH, ldb: GH, C: gWxT!, ldc: GH)
                     }
                 }
@@ -642,10 +651,10 @@ final class ShardEngine {
                         }
                     }
                 } else {
-                    let step = d == 0 ? rows : B
-                    for r in stride(from: r0, to: r0 + rows, by: step) {
+                    let (starts, length) = inputRuns(r0, rows)
+                    for r in starts {
                         for gi in 0..<G {
-                            Dense.gemm(M: H, N: I, K: step, A: dAall + r * GH + gi * H, rowStrideA: 1, colStrideA: GH,
+                            Dense.gemm(M: H, N: I, K: length, A: dAall + r * GH + gi * H, rowStrideA: 1, colStrideA: GH,
                                        B: input + inputRow(r) * I, ldb: I, C: g + off.W_x[gi], ldc: I)
                         }
                     }
@@ -660,9 +669,9 @@ final class ShardEngine {
                 if off.b_hn != nil, let hnP { Dense.addColumnSums(M: rows, N: H, A: hnP + r0 * H, lda: H, into: gBias + GH) }
                 if let dBelow {
                     // ∂L/∂(layer input), into the lower layer's output slots.
-                    let step = d == 0 ? rows : B
-                    for r in stride(from: r0, to: r0 + rows, by: step) {
-                        Dense.gemm(M: step, N: I, K: GH, A: dAall + r * GH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
+                    let (starts, length) = inputRuns(r0, rows)
+                    for r in starts {
+                        Dense.gemm(M: length, N: I, K: GH, A: dAall + r * GH, rowStrideA: GH, colStrideA: 1, B: W_x, ldb: I,
                                    C: dBelow + inputRow(r) * I, ldc: I)
                     }
                 }

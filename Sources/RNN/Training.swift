@@ -86,19 +86,16 @@ public struct Optimizer: Sendable {
 public func clip(_ g: inout [Double], _ c: Clipping) -> Double {
     g.withUnsafeMutableBufferPointer { g in
         let n = g.count, p = g.baseAddress!
+        let norm = Update.gradientSquares(p, count: n).squareRoot()
         switch c {
-        case .none:
-            return Update.gradientSquares(p, count: n).squareRoot()
+        case .none: break
         case let .value(limit):
-            let norm = Update.gradientSquares(p, count: n).squareRoot()
             for i in 0..<n { p[i] = min(max(p[i], -limit), limit) }
-            return norm
         case let .norm(maxNorm):
-            let norm = Update.gradientSquares(p, count: n).squareRoot()
             let coef = maxNorm / (norm + 1e-6)
             if coef < 1 { for i in 0..<n { p[i] *= coef } }
-            return norm
         }
+        return norm
     }
 }
 

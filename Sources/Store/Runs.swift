@@ -51,11 +51,8 @@ struct Float64Hasher {
     }
 
     mutating func add(_ values: [Double]) {
-        if 1.littleEndian == 1 {
-            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        } else {
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        }
+        guard 1.littleEndian == 1 else { for v in values { add(v) }; return }
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
         if bytes.count >= 1 << 16 { flush() }
     }
 

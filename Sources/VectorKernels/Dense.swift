@@ -89,11 +89,11 @@ public enum Dense {
     public static func panelRow(_ k: Int, K: Int, N: Int, panels P: UnsafePointer<Double>, width: Int,
                                 adding initial: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
         guard k >= 0 else { dst.update(from: initial, count: N); return }
-        let NF = N - N % width
+        let B = BLayout(base: P, ldb: width, K: K, N: N, packed: true)
         var n = 0
         while n < N {
-            let w = n < NF ? width : N - NF
-            let src = P + n * K + k * w
+            // Panel by panel: row k of each is contiguous.
+            let (src, _) = B.at(n, k), w = B.run(from: n)
             for j in 0..<w { dst[n + j] = initial[n + j] + src[j] }
             n += w
         }
