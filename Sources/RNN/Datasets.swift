@@ -115,10 +115,10 @@ public enum Datasets {
         return Dataset(name: "text", summary: shown, inputs: inputs, targets: .classSequences(targets), inputVocabulary: names, classNames: names)
     }
 
-    /// Splits a sentence into lowercase words, dropping punctuation at their edges.
-    public static func words(_ s: String) -> [String] {
+    /// Splits a sentence into words (lowercased unless `lower` is false), dropping punctuation at their edges.
+    public static func words(_ s: String, lower: Bool = true) -> [String] {
         s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map { w in
-            var word = Substring(w.lowercased())
+            var word = lower ? Substring(w.lowercased()) : w
             while let f = word.first, ".,!?;:\"'()".contains(f) { word.removeFirst() }
             while let l = word.last, ".,!?;:\"'()".contains(l) { word.removeLast() }
             return String(word)

@@ -49,6 +49,10 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
     } else if let call = statement.openCall, datasetNames.contains(call) {
         add(DatasetHelp.options(of: call).map { $0 + "=" }, "option")
         add(context.valueNames, "variable")
+    } else if let call = statement.openCall, FeatureHelp.names.contains(call) {
+        add(FeatureHelp.options(of: call).map { $0 + "=" }, "option")
+        add(context.valueNames, "variable")
+        add(datasetNames, "dataset")
     } else {
         let first = words.first ?? ""
         let modelFirst = ["unroll", "backward", "train", "predict", "sample", "set", "copy", "drop", "save", "runs"]
@@ -78,6 +82,7 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
             add(context.valueNames, "variable")
             add(context.modelNames, "model")
             add(datasetNames, "dataset")
+            add(FeatureHelp.names, "function")
             add(["true", "false"], "literal")
         }
     }

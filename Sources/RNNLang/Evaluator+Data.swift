@@ -3,8 +3,9 @@ import RNN
 extension StatementContext {
     /// Functions callable in expressions: the dataset constructors of language.md.
     mutating func callFunction(_ name: String, _ args: [Expr], _ options: [OptionArg], _ range: SourceRange) throws -> Value {
+        if FeatureHelp.names.contains(name) { return try callTextFeature(name, args, options, range) }
         guard datasetNames.contains(name) else {
-            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames)); the datasets are \(datasetNames.joined(separator: ", "))", at: range)
+            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames + FeatureHelp.names)); the datasets are \(datasetNames.joined(separator: ", "))", at: range)
         }
         let allowed = DatasetHelp.options(of: name)
         var seen = Set<String>()

@@ -155,6 +155,7 @@ extension StatementContext {
         let v = try eval(target)
         switch v {
         case let .dataset(d): output.display(datasetPreview(d), displayID: nil)
+        case let .features(f): output.display(featureTable(f), displayID: nil)
         case let .model(n): output.display(summaryTable(n, state.store[n]!.model), displayID: nil)
         case let .list(rows) where !rows.isEmpty && rows.allSatisfy({ if case .list = $0 { return true } else { return false } }):
             let m = try v.matrix("the value", at: target.range)

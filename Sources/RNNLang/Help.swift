@@ -238,11 +238,14 @@ public enum Help {
                                  body: "\(s.name)=...   an option of \(statement)\n\n\(s.help).\(values)\nDefault: \(s.defaultText)\nSee: help \(statement)"))
             }
         }
-        return out + datasetEntries
+        return out + datasetEntries + featureEntries
     }
 
     /// Help for the datasets (the constructors callable in expressions).
     public static var datasetEntries: [Entry] { DatasetHelp.entries }
+
+    /// Help for the text features (bow, ngrams, tfidf, bm25), values callable in expressions.
+    public static var featureEntries: [Entry] { FeatureHelp.entries }
 
     /// Topic names, for completion.
     public static var topics: [String] { all.map(\.topic) }
@@ -271,6 +274,7 @@ public enum Help {
             block("Statements:", statements),
             block("Cells and concepts:", concepts),
             block("Datasets:", datasetEntries),
+            block("Text features:", featureEntries),
             "Options: every option has its own topic too, e.g. 'help lr', 'help optimizer', 'help hidden'.",
         ].joined(separator: "\n\n")
     }
@@ -294,7 +298,7 @@ extension Help {
             }.joined(separator: "\n")
         }
         let optionEntries = all.filter { e in !statements.contains { $0.topic == e.topic } && !concepts.contains { $0.topic == e.topic }
-            && !datasetEntries.contains { $0.topic == e.topic } }
+            && !datasetEntries.contains { $0.topic == e.topic } && !featureEntries.contains { $0.topic == e.topic } }
         return """
             # The RNN language: reference
 
@@ -305,6 +309,7 @@ extension Help {
             \(section("Statements", statements))
             \(section("Cells and concepts", concepts))
             \(section("Datasets", datasetEntries))
+            \(section("Text features", featureEntries))
             \(section("Options", optionEntries))
             """
     }

@@ -13,6 +13,8 @@ public indirect enum Value: Equatable, Sendable {
     case model(String)
     /// A bare word used as an option value: `tanh`, `adam`, `stderr`.
     case symbol(String)
+    /// A documents × terms table of text features: `bow(...)`, `tfidf(...)`, …
+    case features(TextFeatures)
 
     /// What the value is, for messages: "a number", "a list of 3 items", …
     public var kindDescription: String {
@@ -24,6 +26,7 @@ public indirect enum Value: Equatable, Sendable {
         case .dataset: return "a dataset"
         case let .model(n): return "the model '\(n)'"
         case let .symbol(s): return "the word '\(s)'"
+        case let .features(f): return "a \(f.kind.rawValue) table of \(f.values.count)×\(f.terms.count) features"
         }
     }
 
@@ -37,6 +40,7 @@ public indirect enum Value: Equatable, Sendable {
         case let .dataset(d): return d.summary
         case let .model(n): return n
         case let .symbol(s): return s
+        case let .features(f): return Value.from(f.values).literal
         }
     }
 

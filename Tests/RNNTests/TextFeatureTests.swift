@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+@testable import RNN
+
+/// Bag of words, n-grams, TF-IDF and BM25 against the course's examples, hand-computed values and scikit-learn.
+final class TextFeatureTests: XCTestCase {
+    let article = [["猫", "喜欢", "鱼"], ["狗", "不", "喜欢", "鱼"]]
+
+    func testBagOfWordsReproducesTheArticlesVectors() {
+        // Course article 003: vocabulary [猫, 狗, 喜欢, 不, 鱼] gives [1,0,1,0,1] and [0,1,1,1,1].
+        let v = TextFeatureMath.bow(article, terms: ["猫", "狗", "喜欢", "不", "鱼"], binary: false)
+        XCTAssertEqual(v, [[1, 0, 1, 0, 1], [0, 1, 1, 1, 1]])
+        XCTAssertEqual(TextFeatureMath.vocabulary(article), ["猫", "喜欢", "鱼", "狗", "不"])
+        XCTAssertEqual(TextFeatureMath.bow([["a", "a", "b"]], terms: ["a", "b", "c"], binary: false), [[2, 1, 0]])
+        XCTAssertEqual(TextFeatureMath.bow([["a", "a", "b"]], terms: ["a", "b", "c"], binary: true), [[1, 1, 0]])
+        // Word order is lost: 我 打 你 and 你 打 我 are the same bag.
+        let order = [["我", "打", "你"], ["你", "打", "我"]]
+        let bag = TextFeatureMath.bow(order, terms: TextFeatureMath.vocabulary(order), binary: false)
+        XCTAssertEqual(bag[0], bag[1])
+    }
+
+    func testNgramsKeepSomeOrder() {
+        XCTAssertEqual(TextFeatureMath.ngrams(["猫", "喜欢", "吃", "鱼"], n: 2), ["猫 喜欢", "喜欢 吃", "吃 鱼"])
+        XCTAssertEqual(TextFeatureMath.ngrams(["a", "b"], n: 3), [])
+        XCTAssertEqual(TextFeatureMath.ngrams(["a", "b"], n: 1), ["a", "b"])
+        let order = [["我", "打", "你"], ["你", "打", "我"]].map { TextFeatureMath.ngrams($0, n: 2) }
+        let v = TextFeatureMath.bow(order, terms: TextFeatureMath.vocabulary(order), binary: false)
+        XCTAssertEqual(TextFeatureMath.vocabulary(order), ["我 打", "打 你", "你 打", "打 我"])
+        XCTAssertEqual(v, [[1, 1, 0, 0], [0, 0, 1, 1]])
+    }
+
+    func testCourseTFIDFByHand() {
+        // N = 3. TF = count / words in the document, IDF = ln(N / (1 + DF)).
+        let docs = [["a", "b", "b"], ["a", "c"], ["d"]]
+        let terms = ["a", "b", "c", "d"]
+        let v = TextFeatureMath.tfidf(docs, terms: terms, style: .course)
+        let idfA = log(3.0 / 3.0), idfOnce = log(3.0 / 2.0)
+        let expected: [[Double]] = [
+            [1.0 / 3 * idfA, 2.0 / 3 * idfOnce, 0, 0],
+            [1.0 / 2 * idfA, 0, 1.0 / 2 * idfOnce, 0],
+            [0, 0, 0, 1 * idfOnce],
+        ]
+        for (row, want) in zip(v, expected) { for (x, y) in zip(row, want) { XCTAssertEqual(x, y, accuracy: 1e-15) } }
+        // The article's two sentences: 喜欢 and 鱼 are in both (IDF ln(2/3) < 0), 猫 in one (IDF ln(2/2) = 0).
+        let a = TextFeatureMath.tfidf(article, terms: ["猫", "喜欢"], style: .course)
+        XCTAssertEqual(a[0][0], 0, accuracy: 1e-15)
+        XCTAssertEqual(a[0][1], 1.0 / 3 * log(2.0 / 3.0), accuracy: 1e-15)
+        XCTAssertEqual(a[1][1], 1.0 / 4 * log(2.0 / 3.0), accuracy: 1e-15)
+    }
+
+    func testSklearnStyleMatchesScikitLearn() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tfidf_sklearn.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let corpus = (json["corpus"] as! [String]).map { Datasets.words($0) }
+        for (key, n) in [("unigrams", 1), ("bigrams", 2)] {
+            let table = json[key] as! [String: Any]
+            let terms = table["terms"] as! [String]
+            let want = table["values"] as! [[Double]]
+            let docs = n == 1 ? corpus : corpus.map { TextFeatureMath.ngrams($0, n: n) }
+            // Our columns are in order of first appearance; scikit-learn's are sorted: compare term by term.
+            XCTAssertEqual(Set(TextFeatureMath.vocabulary(docs)), Set(terms), key)
+            let got = TextFeatureMath.tfidf(docs, terms: terms, style: .sklearn)
+            for (r, (row, wantRow)) in zip(got, want).enumerated() {
+                for (c, (x, y)) in zip(row, wantRow).enumerated() { XCTAssertEqual(x, y, accuracy: 1e-12, "\(key) document \(r + 1), \(terms[c])") }
+            }
+        }
+    }
+
+    func testBM25ByHand() {
+        let docs = [["猫", "喜欢", "鱼"], ["狗", "不", "喜欢", "鱼"], ["猫", "猫", "睡觉"], ["狗", "跑"], ["鸟", "飞"]]
+        let k1 = 1.5, b = 0.75, avgdl = 14.0 / 5
+        let v = TextFeatureMath.bm25(docs, query: ["猫", "鱼"], k1: k1, b: b)
+        // 猫 and 鱼 are each in 2 of 5 documents: IDF = ln((5 − 2 + 0.5) / (2 + 0.5)) = ln(1.4).
+        let idf = log(1.4)
+        func term(_ tf: Double, _ length: Double) -> Double { idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl)) }
+        let expected: [[Double]] = [[term(1, 3), term(1, 3)], [0, term(1, 4)], [term(2, 3), 0], [0, 0], [0, 0]]
+        for (row, want) in zip(v, expected) { for (x, y) in zip(row, want) { XCTAssertEqual(x, y, accuracy: 1e-15) } }
+        // Saturation: a second occurrence adds less than the first.
+        XCTAssertLessThan(term(2, 3), 2 * term(1, 3))
+        // The course's IDF is negative for a word in more than half the documents.
+        XCTAssertLessThan(TextFeatureMath.bm25IDF(documentFrequency: 4, documents: 5), 0)
+        XCTAssertEqual(TextFeatureMath.bm25IDF(documentFrequency: 1, documents: 5), log(4.5 / 1.5), accuracy: 1e-15)
+    }
+}
