@@ -18,6 +18,7 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
     while start > 0, isNameStart(scalars[start - 1]) || isDigit(scalars[start - 1]) { start -= 1 }
     var end = cur
     while end < scalars.count, isNameStart(scalars[end]) || isDigit(scalars[end]) { end += 1 }
+    if let inString = stringCompletion(scalars, cursor: cur) { return inString }
     let word = String(String.UnicodeScalarView(scalars[start..<cur]))
     let statement = currentStatement(scalars, upTo: start)
     let words = statement.words

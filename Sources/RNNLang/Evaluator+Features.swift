@@ -19,7 +19,7 @@ extension StatementContext {
             let shape = name == "bm25" ? "bm25(DATA, \"query\")" : "\(name)(DATA)"
             throw Diagnostic(.value, "\(name)(...) needs \(positional == 2 ? "a dataset or list of strings, then the query string" : "one dataset or list of strings"): \(shape)", at: range)
         }
-        let lower = try option("lower").map { try eval($0.value).boolean("lower", at: $0.value.range) } ?? true
+        let lower = try option("lower").map { try evalOption($0.value).boolean("lower", at: $0.value.range) } ?? true
         let words = try documents(eval(args[0]), lower: lower, at: args[0].range)
         let n = try option("n").map { try eval($0.value).integer("n", at: $0.value.range, min: 1) } ?? (name == "ngrams" ? 2 : 1)
         guard n <= 10 else { throw Diagnostic(.value, "expected n to be at most 10, found \(n)", at: option("n")?.value.range ?? range) }
@@ -28,7 +28,7 @@ extension StatementContext {
         if let v = option("vocab") {
             vocabulary = try vocabList(eval(v.value), at: v.value.range)
         }
-        let binary = try option("binary").map { try eval($0.value).boolean("binary", at: $0.value.range) } ?? false
+        let binary = try option("binary").map { try evalOption($0.value).boolean("binary", at: $0.value.range) } ?? false
         let count = "\(words.count) document\(words.count == 1 ? "" : "s")"
         switch name {
         case "bow", "ngrams":

@@ -24,7 +24,7 @@ extension StatementContext {
         }
         func flag(_ key: String) throws -> Bool? {
             guard let o = option(key) else { return nil }
-            return try eval(o.value).boolean(key, at: o.value.range)
+            return try evalOption(o.value).boolean(key, at: o.value.range)
         }
         // Without input=, the first data the model sees fixes the width of x_t (language.md).
         let input = try positive("input") ?? 0

@@ -27,7 +27,7 @@ extension StatementContext {
                 o.height = try eval(opt.value).integer("height", at: r, min: 5)
                 if o.height > 200 { throw Diagnostic(.value, "expected height of at most 200 rows, found \(o.height)", at: r) }
             case "title": o.title = try eval(opt.value).text("title", at: r)
-            case "log": o.log = try eval(opt.value).boolean("log", at: r)
+            case "log": o.log = try evalOption(opt.value).boolean("log", at: r)
             case "style": o.style = ChartStyle(rawValue: try evalOption(opt.value).choice("style", ["ascii", "unicode"], at: r))!
             default: break
             }

@@ -115,7 +115,7 @@ extension StatementContext {
             case "bptt": o.bptt = try eval(opt.value).integer("bptt", at: r, min: 1)
             case "seed": o.seed = UInt64(try eval(opt.value).integer("seed", at: r, min: 0))
             case "plot":
-                showPlot = try eval(opt.value).boolean("plot", at: r)
+                showPlot = try evalOption(opt.value).boolean("plot", at: r)
             default: break
             }
             shown.append("\(opt.key)=\(try evalOption(opt.value).literal)")

@@ -254,7 +254,12 @@ public enum Help {
     public static func text(for topic: String, at range: SourceRange? = nil) throws -> String {
         let t = topic.trimmingSpaces()
         if t.isEmpty { return index() }
-        if let e = entry(t) { return e.body }
+        if let e = entry(t) {
+            // A word that is both a statement and a dataset (copy) shows both.
+            let isStatement = statements.contains { $0.topic == e.topic }
+            guard isStatement, let d = datasetEntries.first(where: { $0.topic == e.topic }) else { return e.body }
+            return e.body + "\n\n" + "The dataset \(d.topic)(...), \(d.summary):\n" + d.body
+        }
         throw Diagnostic(.name, "no help for '\(t)'\(didYouMean(t, topics)); 'help' lists the topics", at: range)
     }
 

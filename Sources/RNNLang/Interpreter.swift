@@ -82,6 +82,10 @@ public func inspection(code: String, cursor: Int, state: SessionState) -> MimeBu
         return ctx.summaryTable(word, entry.model)
     }
     if let v = state.values[word] { return .text("\(word) = \(v.literal)") }
+    // `copy(` is the dataset, `copy NAME as NEW` the statement: the next character decides.
+    var next = b
+    while next < s.count, s[next] == " " { next += 1 }
+    if next < s.count, s[next] == "(", let d = Help.datasetEntries.first(where: { $0.topic == word }) { return .text(d.body) }
     if let e = Help.entry(word) { return .text(e.body) }
     return nil
 }

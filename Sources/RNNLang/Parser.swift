@@ -92,6 +92,7 @@ public struct Parser {
 
     mutating func statement() throws -> Statement {
         guard case let .name(word) = peek, statementKeywords.contains(word) else {
+            if let hint = startOfLineHint() { throw hint }
             return .expression(try expression())
         }
         _ = take()

@@ -86,6 +86,9 @@ extension Value {
     }
 
     func boolean(_ what: String, at range: SourceRange?) throws -> Bool {
+        if case let .symbol(s) = self, ["True", "False"].contains(s) {
+            throw Diagnostic(.value, "expected \(what) to be true or false, found '\(s)': write it in lowercase, \(s.lowercased())", at: range)
+        }
         guard case let .bool(b) = self else { throw Diagnostic(.value, "expected \(what) to be true or false, found \(kindDescription)", at: range) }
         return b
     }
