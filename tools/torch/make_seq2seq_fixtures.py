@@ -1,0 +1,126 @@
+"""Writes Tests/RNNTests/Fixtures/seq2seq_fixtures.json from the seq2seq twin of language.md
+("Translation: seq2seq"), unmodified PyTorch modules in float64: the loss, every gradient, and the
+weights after 1 and 3 steps of sgd and adam, for attention=additive and none, 1 and 2 layers, on a
+ragged batch (sources and targets of different lengths: packed encoder states, attention masked
+to real source steps, loss over real target tokens only).
+
+Run with an environment that has torch: python tools/torch/make_seq2seq_fixtures.py
+"""
+import json
+import pathlib
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+torch.set_default_dtype(torch.float64)
+
+
+class Encoder(nn.Module):
+    def __init__(s, V, E, H, L):
+        super().__init__()
+        s.embedding = nn.Embedding(V, E)
+        s.rnn = nn.GRU(E, H, L, batch_first=True)
+
+    def forward(s, x, lengths):  # packed, so each source's final state is at its own last step
+        packed = pack_padded_sequence(s.embedding(x), lengths, batch_first=True, enforce_sorted=False)
+        out, state = s.rnn(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        return out, state
+
+
+class Additive(nn.Module):
+    def __init__(s, H):
+        super().__init__()
+        s.W_q = nn.Linear(H, H, bias=False)
+        s.W_k = nn.Linear(H, H, bias=False)
+        s.w_v = nn.Linear(H, 1, bias=False)
+
+    def forward(s, q, k, mask):
+        e = s.w_v(torch.tanh(s.W_q(q)[:, None] + s.W_k(k))).squeeze(-1)
+        return torch.softmax(e.masked_fill(~mask, float("-inf")), -1)
+
+
+class Decoder(nn.Module):
+    def __init__(s, V, E, H, L, attention):
+        super().__init__()
+        s.embedding = nn.Embedding(V, E)
+        if attention:
+            s.attention = Additive(H)
+        s.rnn = nn.GRU(H + E, H, L, batch_first=True)
+        s.fc = nn.Linear(H, V)
+        s.use_attention = attention
+
+    def step(s, y_prev, state, enc, mask, lengths):
+        if s.use_attention:
+            a = s.attention(state[-1], enc, mask)
+            c = (a[:, :, None] * enc).sum(1)
+        else:  # the encoder's last real output at every step
+            c = enc[torch.arange(enc.shape[0]), lengths - 1]
+        out, state = s.rnn(torch.cat([c, s.embedding(y_prev)], -1)[:, None], state)
+        return s.fc(out[:, 0]), state
+
+
+class Seq2Seq(nn.Module):
+    def __init__(s, Vs, Vt, E, H, L, attention):
+        super().__init__()
+        s.encoder = Encoder(Vs, E, H, L)
+        s.decoder = Decoder(Vt, E, H, L, attention)
+
+    def loss(s, src, src_len, tgt, tgt_len, bos):
+        enc, state = s.encoder(src, src_len)
+        mask = torch.arange(src.shape[1])[None] < src_len[:, None]
+        B, T = tgt.shape
+        prev = torch.full((B,), bos)
+        total, tokens = 0.0, 0
+        for t in range(T):  # teacher forcing: <bos> y_1 ... y_{n-1}
+            logits, state = s.decoder.step(prev, state, enc, mask, src_len)
+            real = t < tgt_len
+            ce = nn.functional.cross_entropy(logits, tgt[:, t], reduction="none")
+            total = total + (ce * real).sum()
+            tokens += int(real.sum())
+            prev = tgt[:, t]
+        return total / tokens
+
+
+PAIRS = [([3, 4, 5, 6], [3, 6, 2]), ([5, 6], [4, 5, 7, 2]), ([4, 3, 4], [2])]
+VS, VT, E, H, BOS = 7, 8, 3, 4, 1
+
+
+def pad(seqs):
+    n = max(len(x) for x in seqs)
+    return torch.tensor([x + [0] * (n - len(x)) for x in seqs]), torch.tensor([len(x) for x in seqs])
+
+
+def case(attention, layers, seed):
+    torch.manual_seed(seed)
+    model = Seq2Seq(VS, VT, E, H, layers, attention).double()
+    init = {k: v.flatten().tolist() for k, v in model.state_dict().items()}
+    src, src_len = pad([p[0] for p in PAIRS])
+    tgt, tgt_len = pad([p[1] for p in PAIRS])
+    loss = model.loss(src, src_len, tgt, tgt_len, BOS)
+    loss.backward()
+    grads = {k: p.grad.flatten().tolist() for k, p in model.named_parameters()}
+    steps = {}
+    for name, make in [("sgd", lambda p: torch.optim.SGD(p, lr=0.1)), ("adam", lambda p: torch.optim.Adam(p, lr=0.01))]:
+        m = Seq2Seq(VS, VT, E, H, layers, attention).double()
+        m.load_state_dict(model.state_dict())
+        opt = make(m.parameters())
+        for k in range(1, 4):
+            opt.zero_grad()
+            m.loss(src, src_len, tgt, tgt_len, BOS).backward()
+            opt.step()
+            if k in (1, 3):
+                steps[f"{name}_{k}"] = {n: v.flatten().tolist() for n, v in m.state_dict().items()}
+    return {"attention": attention, "layers": layers, "parameters": init, "order": list(init),
+            "loss": loss.item(), "gradients": grads, "steps": steps}
+
+
+out = {
+    "made_by": f"tools/torch/make_seq2seq_fixtures.py with torch {torch.__version__}",
+    "pairs": PAIRS, "source_vocab": VS, "target_vocab": VT, "embed": E, "hidden": H, "bos": BOS,
+    "cases": [case(True, 1, 1), case(False, 1, 2), case(True, 2, 3), case(False, 2, 4)],
+}
+path = pathlib.Path(__file__).resolve().parents[2] / "Tests/RNNTests/Fixtures/seq2seq_fixtures.json"
+path.write_text(json.dumps(out) + "\n")
+print("wrote", path)
