@@ -122,6 +122,7 @@ def test_a_class_of_thirty_then_culled(server):
     print(f"resident memory per kernel (MiB): rnn median {rnn_median:.1f} (min {min(rnn_rss):.1f}, max {max(rnn_rss):.1f}, "
           f"total {sum(rnn_rss):.0f}); ipykernel median {ipy_median:.1f} over {IPYKERNELS} "
           f"(max {max(ipy_rss):.1f}); ratio {rnn_median / ipy_median:.3f} (goal <= 0.333)")
+    print(f"the Jupyter Server itself: {rss_mib(server.proc.pid):.1f} MiB resident with all {STUDENTS + IPYKERNELS} kernels")
     assert rnn_median <= ipy_median / 3
 
     # Culling: with every WebSocket closed, the server's own cull_idle_timeout shuts the kernels down.
