@@ -54,8 +54,8 @@ class RNNLexer(RegexLexer):
             (r"#.*?$", Comment.Single),
             (r"\\(?=[ \t]*(#.*)?$)", Punctuation),  # a line continuation
             (r'"', String.Double, "string"),
-            # Numbers as the kernel reads them: 1, 2.5, .5, 1e-3 (a leading '-' is the operator).
-            (r"(\d+\.\d*|\.\d+)([eE][+-]?\d+)?\b|\d+[eE][+-]?\d+\b", Number.Float),
+            # Numbers as the kernel reads them: 1, 2.5, 1e-3 (a leading '-' is the operator).
+            (r"\d+\.\d+([eE][+-]?\d+)?\b|\d+[eE][+-]?\d+\b", Number.Float),
             (r"\d+\b", Number.Integer),
             # The model or value a definition names.
             (r"\b(cell|let)(\s+)([A-Za-z_]\w*)", bygroups(Keyword, Whitespace, Name.Variable)),
