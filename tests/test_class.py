@@ -4,9 +4,7 @@ reports the resident memory per kernel and the slowest cell, beside ipykernels m
 way; then the server's own cull_idle_timeout shuts the idle kernels down. And a lesson run through
 Jupyter Kernel Gateway, behind a Jupyter Server started with --gateway-url (as JupyterLab is)."""
 import asyncio
-import json
 import pathlib
-import re
 import statistics
 import time
 

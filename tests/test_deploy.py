@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from kernelproc import kernel_binary

@@ -11,7 +11,7 @@ from papermill.exceptions import PapermillException
 from papermill.models import Parameter
 from papermill.translators import Translator, papermill_translators
 
-from .lexer import CELLS, CLAUSES, LITERALS, STATEMENTS
+from .lexer import LITERALS, STATEMENTS
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED = set(STATEMENTS) | set(LITERALS)
