@@ -26,11 +26,13 @@ $(STAMPS)/deps:
 	@mkdir -p $(STAMPS) && touch $@
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: tests/requirements.txt
+# The Python package (python/: the rnn Pygments lexer and the papermill translator) goes in with the rest.
+$(VENV)/.installed: tests/requirements.txt python/pyproject.toml $(wildcard python/rnn_kernel/*.py)
 	@command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv; }
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r tests/requirements.txt
+	$(PY) -m pip install -q ./python
 	@touch $@
 
 build: deps

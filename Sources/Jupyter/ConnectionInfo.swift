@@ -17,6 +17,9 @@ public struct ConnectionInfo: Equatable, Sendable {
     public var hbPort: Int
     public var key: [UInt8]
     public var signatureScheme: String
+    /// The CurveZMQ server keypair (Z85 text, 40 characters each) when the front end asks for an
+    /// encrypted transport (jupyter_client's `transport_encryption`); nil for plain sockets.
+    public var curve: CurveKeys?
 
     public init(transport: String = "tcp", ip: String = "127.0.0.1", shellPort: Int = 0, iopubPort: Int = 0, stdinPort: Int = 0,
                 controlPort: Int = 0, hbPort: Int = 0, key: [UInt8] = [], signatureScheme: String = "hmac-sha256") {
@@ -60,6 +63,15 @@ public struct ConnectionInfo: Equatable, Sendable {
         guard signatureScheme == "hmac-sha256" else {
             throw ConnectionError("signature_scheme must be hmac-sha256, found '\(signatureScheme)'")
         }
+        switch (json["curve_publickey"], json["curve_secretkey"]) {
+        case (nil, nil), (.null?, .null?):
+            curve = nil
+        case (nil, _), (.null?, _), (_, nil), (_, .null?):
+            throw ConnectionError("'curve_publickey' and 'curve_secretkey' come together: give both or neither")
+        default:
+            curve = CurveKeys(publicKey: try CurveKeys.z85(string("curve_publickey"), "curve_publickey"),
+                              secretKey: try CurveKeys.z85(string("curve_secretkey"), "curve_secretkey"))
+        }
     }
 
     /// The same connection with every ipc port of 0 replaced by a distinct number whose socket file
@@ -87,6 +99,27 @@ public struct ConnectionInfo: Equatable, Sendable {
         if transport == "ipc" { return "ipc://\(ip)-\(port)" }
         let host = ip.contains(":") ? "[\(ip)]" : ip
         return "tcp://\(host):\(port == 0 ? "*" : String(port))"
+    }
+}
+
+/// A CurveZMQ keypair as the connection file holds it: Z85 text, which libzmq takes as it is.
+public struct CurveKeys: Equatable, Sendable {
+    public var publicKey: String
+    public var secretKey: String
+
+    public init(publicKey: String, secretKey: String) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
+    /// Z85 (ZeroMQ RFC 32) encodes a 32-byte key as 40 characters of this alphabet.
+    static let alphabet = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".unicodeScalars)
+
+    static func z85(_ text: String, _ field: String) throws -> String {
+        guard text.unicodeScalars.count == 40, text.unicodeScalars.allSatisfy({ alphabet.contains($0) }) else {
+            throw ConnectionError("'\(field)' must be a Z85-encoded CurveZMQ key (40 characters), found \(text.unicodeScalars.count) characters")
+        }
+        return text
     }
 }
 

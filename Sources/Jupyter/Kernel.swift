@@ -62,6 +62,18 @@ public final class Kernel: @unchecked Sendable {
         if info.transport == "tcp" && info.ip.contains(":") {
             for s in [shell, control, stdinSocket, iopub, heartbeat] { try s.setOption(SocketOption.ipv6, Int32(1)) }
         }
+        if let curve = info.curve {
+            // Every socket a CURVE server before it binds: a peer that does not know our public key
+            // (jupyter_client's transport_encryption gives it to the client) cannot connect.
+            guard libraryHas("curve") else {
+                throw ConnectionError("the connection file asks for CurveZMQ, but this libzmq (\(libraryVersion)) was built without it")
+            }
+            for s in [shell, control, stdinSocket, iopub, heartbeat] {
+                try s.setOption(SocketOption.curveServer, Int32(1))
+                try s.setOption(SocketOption.curveSecretKey, bytes: Array(curve.secretKey.utf8))
+                try s.setOption(SocketOption.curvePublicKey, bytes: Array(curve.publicKey.utf8))
+            }
+        }
         try shell.bind(info.endpoint(info.shellPort))
         try control.bind(info.endpoint(info.controlPort))
         try stdinSocket.bind(info.endpoint(info.stdinPort))
@@ -369,6 +381,8 @@ public final class Kernel: @unchecked Sendable {
             "banner": .string(i.banner),
             "help_links": .array(i.helpLinks.map { ["text": .string($0.text), "url": .string($0.url)] }),
             "debugger": false,
+            // Protocol 5.5's optional features (JEP 92): neither the debugger nor subshells is offered.
+            "supported_features": [],
         ]
     }
 

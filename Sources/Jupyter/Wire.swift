@@ -7,8 +7,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The messaging protocol version this kernel speaks: the one jupyter_client 8 advertises.
-public let protocolVersion = "5.4"
+/// The messaging protocol version this kernel speaks (messaging.rst 5.5: XPUB iopub with iopub_welcome,
+/// kernel_info on control, `supported_features`; its optional features, debugger and subshells, are not offered).
+public let protocolVersion = "5.5"
 
 /// The frame between routing identities and the signed part of a message.
 public let delimiter: [UInt8] = Array("<IDS|MSG>".utf8)

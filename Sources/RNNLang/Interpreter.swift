@@ -21,9 +21,10 @@ public final class RNNInterpreter: Interpreter {
                 "version": .string(RNNInterpreter.version),
                 "mimetype": "text/x-rnn",
                 "file_extension": ".rnn",
-                // Python's highlighting suits the language: '#' comments, strings, numbers, keywords.
+                // CodeMirror's Python mode suits the language in JupyterLab: '#' comments, strings, numbers.
                 "codemirror_mode": ["name": "python"],
-                "pygments_lexer": "python",
+                // Our own Pygments lexer (python/rnn_kernel, `pip install ./python`) for nbconvert and Sphinx.
+                "pygments_lexer": "rnn",
             ],
             helpLinks: [(text: "RNN language reference", url: "https://github.com/rnn-kernel/rnn-kernel/blob/main/docs/reference.md")])
     }

@@ -57,7 +57,14 @@ public enum SocketOption {
     public static let routerHandover = ZMQ_ROUTER_HANDOVER
     public static let receiveTimeout = ZMQ_RCVTIMEO
     public static let subscribe = ZMQ_SUBSCRIBE
+    public static let curveServer = ZMQ_CURVE_SERVER
+    public static let curvePublicKey = ZMQ_CURVE_PUBLICKEY
+    public static let curveSecretKey = ZMQ_CURVE_SECRETKEY
+    public static let curveServerKey = ZMQ_CURVE_SERVERKEY
 }
+
+/// Whether the linked libzmq was built with a capability, e.g. "curve" (CurveZMQ, which needs libsodium).
+public func libraryHas(_ capability: String) -> Bool { zmq_has(capability) != 0 }
 
 /// One ZeroMQ socket. Not thread-safe: use it from one thread at a time (as libzmq requires).
 public final class Socket: @unchecked Sendable {

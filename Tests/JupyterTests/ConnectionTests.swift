@@ -62,6 +62,34 @@ final class ConnectionTests: XCTestCase {
         rejects({ $0["transport"] = "udp" }, mentioning: "udp")
         rejects({ $0["signature_scheme"] = "hmac-md5" }, mentioning: "hmac-sha256")
         rejects({ $0 = [1, 2] }, mentioning: "object")
+        rejects({ $0["curve_publickey"] = .string(Self.curvePublic) }, mentioning: "both or neither")
+        rejects({ $0["curve_secretkey"] = .string(Self.curveSecret) }, mentioning: "both or neither")
+        rejects({ $0["curve_publickey"] = .string(Self.curvePublic); $0["curve_secretkey"] = "short" }, mentioning: "40 characters")
+        rejects({ $0["curve_publickey"] = .string(String(Self.curvePublic.dropLast()) + "~"); $0["curve_secretkey"] = .string(Self.curveSecret) },
+                mentioning: "Z85")
+        rejects({ $0["curve_publickey"] = 5; $0["curve_secretkey"] = .string(Self.curveSecret) }, mentioning: "curve_publickey")
+    }
+
+    // A keypair from zmq_curve_keypair (pyzmq's zmq.curve_keypair()), as jupyter_client writes it.
+    static let curvePublic = "lRHFWJA6LmQL}>>GGoQm.f/K(WgqQHO*}lf&8tX+"
+    static let curveSecret = "uSp}mE0&}NJZ/g1OughUDtW>xCqLIq+r>K5BwzHI"
+
+    func testReadsCurveKeys() throws {
+        XCTAssertNil(try ConnectionInfo(json: good).curve)
+        var encrypted = good
+        encrypted["curve_publickey"] = .string(Self.curvePublic)
+        encrypted["curve_secretkey"] = .string(Self.curveSecret)
+        XCTAssertEqual(try ConnectionInfo(json: encrypted).curve, CurveKeys(publicKey: Self.curvePublic, secretKey: Self.curveSecret))
+        var nulls = good
+        nulls["curve_publickey"] = .null
+        nulls["curve_secretkey"] = .null
+        XCTAssertNil(try ConnectionInfo(json: nulls).curve)
+    }
+
+    func testKernelspecAdvertisesCurveAndProtocol55() throws {
+        let j = try JSON.parse(Kernelspec.kernelJSON(binary: "/x/rnn-kernel", displayName: "RNN"))
+        XCTAssertEqual(j["kernel_protocol_version"], "5.5")
+        XCTAssertEqual(j["metadata"]?["supported_encryption"], ["curve"])
     }
 
     func testKernelJSONIsValidAndNamesTheBinary() throws {

@@ -88,7 +88,9 @@ final class Client {
     let heartbeat: Socket
     let endpoints: [String: String]
 
-    init(kernel: Kernel, key: [UInt8], subscribe topic: String = "") throws {
+    /// `curve` makes every socket a CURVE client of a kernel whose public key is `serverKey` (Z85 text).
+    init(kernel: Kernel, key: [UInt8], subscribe topic: String = "",
+         curve: (serverKey: String, publicKey: String, secretKey: String)? = nil, timeoutMilliseconds: Int32 = 10_000) throws {
         context = try Context()
         codec = WireCodec(signer: Signer(key: key), session: "client-session", username: "tester")
         endpoints = kernel.boundEndpoints()
@@ -98,8 +100,13 @@ final class Client {
         heartbeat = try Socket(context, .req)
         for s in [shell, control, iopub, heartbeat] {
             // Generous, so a slow machine does not fail a test; a hang still ends.
-            try s.setOption(SocketOption.receiveTimeout, Int32(10_000))
+            try s.setOption(SocketOption.receiveTimeout, timeoutMilliseconds)
             try s.setOption(SocketOption.linger, Int32(0))
+            if let curve {
+                try s.setOption(SocketOption.curveServerKey, bytes: Array(curve.serverKey.utf8))
+                try s.setOption(SocketOption.curvePublicKey, bytes: Array(curve.publicKey.utf8))
+                try s.setOption(SocketOption.curveSecretKey, bytes: Array(curve.secretKey.utf8))
+            }
         }
         try iopub.setOption(SocketOption.subscribe, bytes: Array(topic.utf8))
         try shell.connect(endpoints["shell"]!)
@@ -202,7 +209,8 @@ final class KernelTests: XCTestCase {
             let (reply, iopub) = try client.roundTrip("kernel_info_request", [:], on: socket)
             XCTAssertEqual(reply.msgType, "kernel_info_reply")
             XCTAssertEqual(reply.content["status"], "ok")
-            XCTAssertEqual(reply.content["protocol_version"], "5.4")
+            XCTAssertEqual(reply.content["protocol_version"], "5.5")
+            XCTAssertEqual(reply.content["supported_features"], [])
             XCTAssertEqual(reply.content["implementation"], "echo")
             XCTAssertEqual(reply.content["banner"], "echo kernel")
             XCTAssertEqual(reply.content["language_info"]?["name"], "rnn")
@@ -461,9 +469,52 @@ final class IPCKernelTests: XCTestCase {
         _ = try client.awaitWelcome()
         let (reply, _) = try client.roundTrip("execute_request", ["code": "5"])
         XCTAssertEqual(reply.content["status"], "ok")
-        XCTAssertEqual(reply.header["version"], "5.4")
+        XCTAssertEqual(reply.header["version"], "5.5")
         let bye = try client.send("shutdown_request", [:], on: client.control)
         _ = try client.reply(to: bye, on: client.control)
+        XCTAssertTrue(stopped.wait(milliseconds: 10_000))
+    }
+}
+
+/// CurveZMQ: given a keypair in the connection, the kernel answers only CURVE clients that know its public key.
+final class CurveKernelTests: XCTestCase {
+    // Keypairs from zmq_curve_keypair (pyzmq's zmq.curve_keypair()).
+    let server = CurveKeys(publicKey: ConnectionTests.curvePublic, secretKey: ConnectionTests.curveSecret)
+    let client = (publicKey: "Pn=}4v=[3@@u4.&@4r3Sc5Lmjm1)@#[7Xmt)!ate", secretKey: "rni:LHG2)GJ=i.a3LJ2b)A:mNn:c4WXAZL$48-oA")
+
+    func testOnlyAClientWithTheServerKeyIsAnswered() throws {
+        guard libraryHas("curve") else { throw XCTSkip("this libzmq (\(libraryVersion)) has no CurveZMQ") }
+        var connection = ConnectionInfo(key: Array("secret".utf8))
+        connection.curve = server
+        let kernel = try Kernel(connection: connection, interpreter: EchoInterpreter())
+        let stopped = Latch()
+        spawn {
+            try? kernel.run()
+            stopped.open()
+        }
+        // Plain sockets, and CURVE sockets expecting another server: the handshake fails, nothing arrives.
+        let other = (serverKey: client.publicKey, publicKey: client.publicKey, secretKey: client.secretKey)
+        for curve in [nil, other] {
+            let outsider = try Client(kernel: kernel, key: Array("secret".utf8), curve: curve, timeoutMilliseconds: 600)
+            try outsider.send("kernel_info_request", [:])
+            try outsider.send("kernel_info_request", [:], on: outsider.control)
+            try outsider.heartbeat.send([Array("ping".utf8)])
+            XCTAssertNil(try outsider.shell.receive())
+            XCTAssertNil(try outsider.control.receive())
+            XCTAssertNil(try outsider.heartbeat.receive())
+            XCTAssertNil(try outsider.iopub.receive())
+            outsider.close()
+        }
+        let member = try Client(kernel: kernel, key: Array("secret".utf8),
+                                curve: (serverKey: server.publicKey, publicKey: client.publicKey, secretKey: client.secretKey))
+        defer { member.close() }
+        _ = try member.awaitWelcome()
+        let (reply, _) = try member.roundTrip("execute_request", ["code": "5"])
+        XCTAssertEqual(reply.content["status"], "ok")
+        try member.heartbeat.send([Array("ping".utf8)])
+        XCTAssertEqual(try member.heartbeat.receive(), [Array("ping".utf8)])
+        let bye = try member.send("shutdown_request", [:], on: member.control)
+        _ = try member.reply(to: bye, on: member.control)
         XCTAssertTrue(stopped.wait(milliseconds: 10_000))
     }
 }

@@ -195,7 +195,7 @@ final class WireTests: XCTestCase {
         for field in ["msg_id", "session", "username", "date", "msg_type", "version"] {
             XCTAssertFalse(decoded.header[field]?.stringValue?.isEmpty ?? true, field)
         }
-        XCTAssertEqual(decoded.header["version"]?.stringValue, "5.4")
+        XCTAssertEqual(decoded.header["version"]?.stringValue, "5.5")
         XCTAssertEqual(decoded.header["session"]?.stringValue, codec.session)
         XCTAssertNotEqual(decoded.header["msg_id"], parent.header["msg_id"])
         // ISO 8601 with microseconds and a zone: 2026-11-23T06:00:00.123456Z
