@@ -88,6 +88,16 @@ final class PyTorchFixtureTests: XCTestCase {
                         assertClose(ModelFiles.stateDict(model.with(flat: theta)), stateDict(spec["after_\(step)"]!), "\(name) \(optName) after \(step)")
                     }
                 }
+                // The same three steps through `train` (clipping fused into the update), one batch of both examples an epoch.
+                var o = TrainOptions()
+                o.optimizer = opt.kind
+                o.lr = opt.lr
+                o.batch = 2
+                o.epochs = 3
+                o.loss = loss
+                o.clipping = clipping
+                let trained = try model.train(on: Dataset(name: "pairs", summary: "pairs", inputs: xs, targets: targets), options: o)
+                assertClose(ModelFiles.stateDict(trained.model), stateDict(spec["after_3"]!), "\(name) \(optName) train, after 3")
             }
         }
     }
