@@ -27,7 +27,7 @@ public enum OptionTable {
         OptionSpec("init", ["uniform", "xavier", "he", "orthogonal", "normal", "zeros", "ones"], default: "uniform",
                    "how parameters are drawn; uniform is PyTorch's U(-1/sqrt(H), 1/sqrt(H))"),
         OptionSpec("bias", ["true", "single", "false"], default: "true",
-                   "true: PyTorch's two biases per gate (b_xh and b_hh, ...; b_h reads as their sum); single: one per gate (Keras); false: none"),
+                   "two biases per gate as PyTorch keeps them (b_h = b_xh + b_hh), one per gate (single), or none; see help biases"),
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
     ]
 
