@@ -48,7 +48,10 @@ extension StatementContext {
             // true / false as booleans, or the word single.
             switch try evalOption(o.value) {
             case let .bool(b): config.bias = b
-            case let v: config.singleBias = try v.choice("bias", ["true", "single", "false"], at: o.value.range) == "single"
+            case let v:
+                let word = try v.choice("bias", ["true", "single", "false"], at: o.value.range)
+                config.bias = word != "false"
+                config.singleBias = word == "single"
             }
         }
         if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }

@@ -54,6 +54,28 @@ final class TrainingStatementTests: XCTestCase {
         XCTAssertEqual(e.state, before)
     }
 
+    func testBiasOptionAndTheTextbookBiasNames() throws {
+        let e = Evaluator()
+        XCTAssertTrue(try run(e, "cell a = lstm(input=2, hidden=16, output=1)").text.contains("· 1297 parameters"))
+        XCTAssertTrue(try run(e, "cell b = lstm(input=2, hidden=16, output=1, bias=single)").text.contains("bias=single) · 1233 parameters"))
+        XCTAssertTrue(try run(e, "cell c = rnn(input=1, hidden=2, bias=\"false\")").text.contains("bias=false) · 6 parameters"))
+        XCTAssertEqual(diagnostic(e, "cell d = rnn(input=1, hidden=2, bias=sngle)")?.message.contains("did you mean 'single'?"), true)
+        _ = try run(e, "cell r = rnn(input=1, hidden=2, seed=3)\ncell g = gru(input=1, hidden=2)")
+        let sum = zip(e.model(named: "r")!.model.parameter("b_xh")!.values, e.model(named: "r")!.model.parameter("b_hh")!.values).map(+)
+        var sink = try run(e, "show r.b_h")
+        XCTAssertTrue(sink.text.contains("r.b_h = b_xh + b_hh (2)"), sink.text)
+        XCTAssertTrue(try run(e, "print r.b_h").text.contains(Value.from(Tensor(shape: [2], values: sum)).literal))
+        sink = try run(e, "set r.b_h = [1, 2]")
+        XCTAssertTrue(sink.text.contains("b_xh = the value, b_hh = 0"), sink.text)
+        XCTAssertEqual(e.model(named: "r")!.model.parameter("b_xh")!.values, [1, 2])
+        XCTAssertEqual(e.model(named: "r")!.model.parameter("b_hh")!.values, [0, 0])
+        let before = e.state
+        XCTAssertEqual(diagnostic(e, "set r.b_h = [1, 2, 3]")?.kind, .shape)
+        // gru's n gate keeps b_hn inside r ⊙ (W_hn h + b_hn): there is no b_n to sum.
+        XCTAssertEqual(diagnostic(e, "set g.b_n = [1, 2]")?.kind, .name)
+        XCTAssertEqual(e.state, before)
+    }
+
     func testClassTargetsAreReadAsTheModelReadsThem() throws {
         let e = Evaluator()
         _ = try run(e, "seed 5\ncell c = rnn(input=2, hidden=4, output=3)\nlet seq4 = [[1,0],[0,1],[1,1],[0,0]]")
