@@ -11,7 +11,7 @@ def test_notebook_cells_in_console_show_ascii_forms():
         define, unroll, net, train, plot, error = outs
         assert "12 parameters" in define
         assert "+---" in unroll and "h_t" in unroll and "[32, 32]" in unroll
-        assert "89 parameters" in net
+        assert "97 parameters" in net  # 8 + 64 + 8 + 8 (b_xh, b_hh) + 9
         assert "epoch" in train and "run 1" in train
         assert "+-----" in plot and "*" in plot and "step" in plot
         assert "ShapeError" in error and "^" in error

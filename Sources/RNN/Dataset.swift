@@ -63,4 +63,39 @@ public struct Dataset: Equatable, Sendable {
         case .vectors, .classes: return false
         }
     }
+
+    /// The first target step whose width differs from the first one's (many-to-many regression):
+    /// the example and step (0-based), its width and the width expected; nil when all agree.
+    public var raggedTargetStep: (example: Int, step: Int, width: Int, expected: Int)? {
+        guard case let .vectorSequences(v) = targets, let expected = v.first?.first?.count else { return nil }
+        for (e, seq) in v.enumerated() {
+            for (t, y) in seq.enumerated() where y.count != expected { return (e, t, y.count, expected) }
+        }
+        return nil
+    }
+
+    /// The targets as `loss` reads them for a model whose y_t has `outputWidth` values. A list of
+    /// whole numbers ≥ 0 as long as its sequence is one class per step (many-to-many) under
+    /// loss=xent; with no loss given, too, when it cannot be a regression target for this model
+    /// (its width is not y_t's) and every number is a class the model has (below `outputWidth`).
+    public func reading(loss: Loss?, outputWidth: Int) -> Dataset {
+        guard loss != .mse else { return self }
+        func whole(_ v: Double) -> Bool { v >= 0 && v == v.rounded() && v < 1e9 }
+        var d = self
+        switch targets {
+        case let .vectors(v):
+            guard v.indices.allSatisfy({ v[$0].count == inputs[$0].count }), v.allSatisfy({ $0.allSatisfy(whole) }) else { return self }
+            if loss == nil {
+                guard v.contains(where: { $0.count != outputWidth }), v.allSatisfy({ $0.allSatisfy { $0 < Double(outputWidth) } }) else { return self }
+            }
+            d.targets = .classSequences(v.map { $0.map { Int($0) } })
+        case let .vectorSequences(v) where loss == .xent:
+            // One value a step, [[2], [0], [1]]: the same classes written as a sequence.
+            guard v.allSatisfy({ $0.allSatisfy { $0.count == 1 && whole($0[0]) } }) else { return self }
+            d.targets = .classSequences(v.map { $0.map { Int($0[0]) } })
+        default:
+            return self
+        }
+        return d
+    }
 }

@@ -86,8 +86,11 @@ struct ParameterLayout {
 /// Where one layer-direction's parameters live in the flat vector, gate by gate.
 struct LayerOffsets {
     var W_x: [Int], W_h: [Int]
-    /// b_g per gate (gru's n gate: b_xn); nil without bias.
+    /// b_g per gate (two biases: b_xg; gru's n gate: b_xn); nil without bias.
     var b: [Int]?
+    /// Two biases: b_hg per gate the forward adds to b_xg (rnn, lstm: all; gru: r, z), which gets
+    /// the same gradient; nil otherwise.
+    var b_h: [Int]?
     /// gru's b_hn.
     var b_hn: Int?
 }
@@ -182,7 +185,8 @@ final class ShardEngine {
                 offsets.append(LayerOffsets(
                     W_x: gates.map { layout.offset("W_x\($0)\(s)")! },
                     W_h: gates.map { layout.offset("W_h\($0)\(s)")! },
-                    b: config.bias ? gates.map { g in layout.offset(config.kind == .gru && g == "n" ? "b_xn\(s)" : "b_\(g)\(s)")! } : nil,
+                    b: config.bias ? gates.map { g in layout.offset(config.twoBiases || (config.kind == .gru && g == "n") ? "b_x\(g)\(s)" : "b_\(g)\(s)")! } : nil,
+                    b_h: config.twoBiases ? config.summedGates.map { layout.offset("b_h\($0)\(s)")! } : nil,
                     b_hn: config.kind == .gru && config.bias ? layout.offset("b_hn\(s)")! : nil))
             }
         }
@@ -258,6 +262,8 @@ final class ShardEngine {
             }
             b_x[ci].withUnsafeMutableBufferPointer { bx in
                 for g in 0..<G { for j in 0..<H { bx[g * H + j] = o.b.map { p[$0[g] + j] } ?? 0 } }
+                // PyTorch's b_ih + b_hh: the pre-activation only ever sees their sum.
+                if let bh = o.b_h { for g in bh.indices { for j in 0..<H { bx[g * H + j] += p[bh[g] + j] } } }
             }
             // W_xᵀ's column g·H + j is row g·H + j of the stacked W_x; the same for W_h.
             W_xTPanels[ci].withUnsafeMutableBufferPointer { xTP in
@@ -749,6 +755,10 @@ final class ShardEngine {
             }
             if let b = off.b {
                 for gi in 0..<G { let bg = g + b[gi]; for j in 0..<H { bg[j] += gBias[gi * H + j] } }
+            }
+            // Each of PyTorch's two biases gets the whole ∂L/∂b, as autograd gives bias_ih and bias_hh.
+            if let bh = off.b_h {
+                for gi in bh.indices { let bg = g + bh[gi]; for j in 0..<H { bg[j] += gBias[gi * H + j] } }
             }
             if let b_hn = off.b_hn {
                 let bg = g + b_hn

@@ -141,10 +141,11 @@ extension Model {
         let s = CellConfig.suffix(layer: layer, direction: direction)
         func W(_ name: String) -> [Double] { parameter(name + s)!.values }
         func b(_ name: String) -> [Double]? { config.bias ? parameter(name + s)!.values : nil }
-        /// W_x· x + W_h· h + b_·
+        let two = config.twoBiases
+        /// (W_x· x + b_x·) + (W_h· h + b_h·) as PyTorch writes it; one bias: W_x· x + b_· + W_h· h.
         func pre(_ g: String, _ x: [Double], _ h: [Double]) -> [Double] {
-            let a = affine(W("W_x" + g), rows: H, cols: I, x, b("b_" + g))
-            let r = affine(W("W_h" + g), rows: H, cols: H, h, nil)
+            let a = affine(W("W_x" + g), rows: H, cols: I, x, b((two ? "b_x" : "b_") + g))
+            let r = affine(W("W_h" + g), rows: H, cols: H, h, two ? b("b_h" + g) : nil)
             return zip(a, r).map { $0 + $1 }
         }
         var h = h0 ?? [Double](repeating: 0, count: H)

@@ -30,13 +30,17 @@ public struct CellConfig: Equatable, Sendable {
     public var activation: Activation = .tanh
     public var outputActivation: OutputActivation = .identity
     public var initializer: Initializer = .uniform
+    /// Whether the cell and the output layer have biases at all (`bias=false` turns them off).
     public var bias: Bool = true
+    /// With `bias`: one bias per gate (`bias=single`, Keras's convention) instead of PyTorch's two,
+    /// an x-side and an h-side one (`bias=true`, the default).
+    public var singleBias: Bool = false
     public var seed: UInt64? = nil
 
     public init(kind: CellKind, input: Int, hidden: Int, output: Int? = nil, layers: Int = 1,
                 bidirectional: Bool = false, activation: Activation = .tanh,
                 outputActivation: OutputActivation = .identity, initializer: Initializer = .uniform,
-                bias: Bool = true, seed: UInt64? = nil) {
+                bias: Bool = true, singleBias: Bool = false, seed: UInt64? = nil) {
         self.kind = kind
         self.input = input
         self.hidden = hidden
@@ -47,8 +51,18 @@ public struct CellConfig: Equatable, Sendable {
         self.outputActivation = outputActivation
         self.initializer = initializer
         self.bias = bias
+        self.singleBias = singleBias
         self.seed = seed
     }
+
+    /// PyTorch's two biases per gate: `b_x·` (bias_ih) and `b_h·` (bias_hh).
+    public var twoBiases: Bool { bias && !singleBias }
+    /// The `bias=` option as it is written: `true`, `single` or `false`.
+    public var biasOption: String { !bias ? "false" : singleBias ? "single" : "true" }
+
+    /// The gates whose x-side and h-side biases add into one textbook bias `b_g` (gru's n gate keeps
+    /// b_hn inside r ⊙ (W_hn h + b_hn), so it has no such sum).
+    public var summedGates: [String] { kind == .gru ? ["r", "z"] : gates }
 
     public var directions: Int { bidirectional ? 2 : 1 }
     /// Width of the top layer's h_t, which is what the output layer (or y_t) sees.
@@ -73,7 +87,8 @@ public struct CellConfig: Equatable, Sendable {
     }
 
     /// Names and shapes of every parameter, in the model's canonical order: layer by layer, the
-    /// forward direction before the reverse one, each gate's W_x·, W_h·, b_·; then W_hy, b_y.
+    /// forward direction before the reverse one, each gate's W_x·, W_h· and its biases (two biases:
+    /// b_x·, b_h·; single: b_·, gru's n gate b_xn, b_hn); then W_hy, b_y.
     public var parameterSpecs: [ParameterSpec] {
         var specs: [ParameterSpec] = []
         for layer in 0..<layers {
@@ -83,7 +98,10 @@ public struct CellConfig: Equatable, Sendable {
                 for g in gates {
                     specs.append(ParameterSpec(name: "W_x\(g)\(s)", shape: [hidden, inWidth]))
                     specs.append(ParameterSpec(name: "W_h\(g)\(s)", shape: [hidden, hidden]))
-                    if bias {
+                    if twoBiases {
+                        specs.append(ParameterSpec(name: "b_x\(g)\(s)", shape: [hidden]))
+                        specs.append(ParameterSpec(name: "b_h\(g)\(s)", shape: [hidden]))
+                    } else if bias {
                         if kind == .gru && g == "n" {
                             specs.append(ParameterSpec(name: "b_xn\(s)", shape: [hidden]))
                             specs.append(ParameterSpec(name: "b_hn\(s)", shape: [hidden]))
@@ -169,4 +187,51 @@ public struct Model: Equatable, Sendable {
 
     /// Every parameter's values one after another, in canonical order.
     public var flatValues: [Double] { parameters.flatMap(\.values) }
+
+    /// With two biases, a textbook bias name (`b_h`, `b_i_l1`, `b_r_reverse`, …) and the indices of
+    /// the x-side and h-side biases it is the sum of; nil for any other name.
+    public func biasSum(_ name: String) -> (x: Int, h: Int)? {
+        guard config.twoBiases, name.hasPrefix("b_") else { return nil }
+        let rest = name.dropFirst(2)
+        guard let g = rest.first.map(String.init), config.summedGates.contains(g) else { return nil }
+        let suffix = String(rest.dropFirst())
+        guard let x = index(of: "b_x" + g + suffix), let h = index(of: "b_h" + g + suffix) else { return nil }
+        return (x, h)
+    }
+
+    /// Every name `show`, `set`, `plot` and `NAME.PARAM` accept: the parameters, then (two biases)
+    /// the textbook biases that read as sums.
+    public var readableNames: [String] {
+        let names = parameterNames
+        guard config.twoBiases else { return names }
+        return names + names.compactMap { n in
+            guard n.hasPrefix("b_x") else { return nil }
+            let t = "b_" + n.dropFirst(3)
+            return biasSum(t) != nil ? t : nil
+        }
+    }
+
+    /// A parameter, or a textbook bias read as the sum of its x-side and h-side parts.
+    public func readable(_ name: String) -> Tensor? {
+        if let p = parameter(name) { return p }
+        guard let (x, h) = biasSum(name) else { return nil }
+        return Tensor(shape: parameters[x].shape, values: zip(parameters[x].values, parameters[h].values).map(+))
+    }
+
+    /// The shape `set NAME.PARAM` expects for `name`, when it is a parameter or a textbook bias.
+    public func readableShape(_ name: String) -> [Int]? {
+        if let i = index(of: name) { return specs[i].shape }
+        return biasSum(name).map { specs[$0.x].shape }
+    }
+
+    /// Sets a parameter; a textbook bias sets its x-side to `value` and its h-side to zero, so the
+    /// sum is `value`. Returns false for an unknown name. The shape must already be checked.
+    @discardableResult
+    public mutating func setReadable(_ name: String, _ value: Tensor) -> Bool {
+        if let i = index(of: name) { parameters[i] = value; return true }
+        guard let (x, h) = biasSum(name) else { return false }
+        parameters[x] = value
+        parameters[h] = Tensor(zeros: value.shape)
+        return true
+    }
 }

@@ -164,10 +164,33 @@ extension Model {
                 if x.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in the data, found NaN or infinity in example \(e + 1)") }
             }
         }
-        let need = data.targetWidth
-        guard config.outputWidth == need else {
-            let what = data.isClassification ? "\(need) classes" : "targets of width \(need)"
-            throw ModelError(.shape, "the model's y_t has width \(config.outputWidth)\(config.output == nil ? " (no output layer: y_t = h_t)" : ""), but the data has \(what); use output=\(need)")
+        if let r = data.raggedTargetStep {
+            throw ModelError(.shape, "expected every step of the target sequences to have \(r.expected) value\(r.expected == 1 ? "" : "s") (as example 1's first step has), found \(r.width) in example \(r.example + 1) at t=\(r.step + 1)")
+        }
+        let O = config.outputWidth
+        let noOutputLayer = config.output == nil ? " (no output layer: y_t = h_t)" : ""
+        if data.isClassification {
+            // The classes are y_t's logits: a dataset that happens to hold fewer labels is fine.
+            if let names = data.classNames, names.count > O {
+                throw ModelError(.shape, "the model's y_t has width \(O)\(noOutputLayer), but the data has \(names.count) classes; use output=\(names.count)")
+            }
+            let labels: [Int]
+            switch data.targets {
+            case let .classes(c): labels = c
+            case let .classSequences(c): labels = c.flatMap { $0 }
+            default: labels = []
+            }
+            if let bad = labels.first(where: { $0 < 0 || $0 >= O }) {
+                throw ModelError(.value, "class \(bad) is out of range: the model's y_t has width \(O)\(noOutputLayer), so the classes are 0 to \(O - 1); use output=\(max(bad + 1, O))")
+            }
+        } else {
+            let need = data.targetWidth
+            guard O == need else {
+                throw ModelError(.shape, "the model's y_t has width \(O)\(noOutputLayer), but the data has targets of width \(need); use output=\(need)")
+            }
+            if case let .vectors(v) = data.targets, let e = v.firstIndex(where: { $0.count != need }) {
+                throw ModelError(.shape, "expected every target vector to have \(need) values, found \(v[e].count) in example \(e + 1)")
+            }
         }
         if loss == .xent && !data.isClassification {
             throw ModelError(.value, "loss=xent needs class targets, but the data's targets are numbers; use loss=mse")
@@ -195,12 +218,20 @@ extension Model {
         }
     }
 
+    /// Refuses to differentiate a loss that no weight can move: cross-entropy over one logit.
+    func checkLossCanChange(_ loss: Loss) throws {
+        if loss == .xent && config.outputWidth == 1 {
+            throw ModelError(.value, "cross-entropy over y_t of width 1 is 0 whatever the weights (the softmax of one logit is always 1), so there is nothing to learn: give the model one output per class (output=2 for two classes), or use loss=mse")
+        }
+    }
+
     /// The loss, ∂L/∂ every parameter (canonical order and shapes), and ‖∂L/∂h_t‖ per step, for one
     /// example: what the `backward` statement shows.
     public func backward(_ sequence: [[Double]], target: Dataset.Targets, loss: Loss, bptt: Int? = nil) throws -> (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double]) {
         try validate(sequence: sequence)
-        let data = Dataset(name: "example", summary: "example", inputs: [sequence], targets: target)
+        let data = Dataset(name: "example", summary: "example", inputs: [sequence], targets: target).reading(loss: loss, outputWidth: config.outputWidth)
         try check(data, loss: loss)
+        try checkLossCanChange(loss)
         let engine = Engine(config: config)
         var g = [Double](repeating: 0, count: engine.parameterCount)
         let r = g.withUnsafeMutableBufferPointer { gp in
@@ -231,8 +262,10 @@ extension Model {
     /// Trains on `data`. `progress` is called after every step; `shouldStop` is polled between steps.
     public func train(on data: Dataset, options: TrainOptions, progress: (Progress) -> Void = { _ in },
                       shouldStop: () -> Bool = { false }) throws -> TrainResult {
+        let data = data.reading(loss: options.loss, outputWidth: config.outputWidth)
         let loss = options.loss ?? (data.isClassification ? .xent : .mse)
         try check(data, loss: loss)
+        try checkLossCanChange(loss)
         guard options.epochs >= 1, options.batch >= 1 else { throw ModelError(.value, "expected epochs and batch of at least 1") }
         guard options.lr.isFinite, options.lr > 0 else { throw ModelError(.value, "expected lr to be a positive number, found \(formatValue(options.lr))") }
         let engine = Engine(config: config)
@@ -300,6 +333,7 @@ extension Model {
 
     /// y_t (after output_activation) for each example, and the mean loss against its targets.
     public func predict(_ data: Dataset) throws -> (outputs: [[[Double]]], loss: Double?, accuracy: Double?) {
+        let data = data.reading(loss: nil, outputWidth: config.outputWidth)
         var outputs: [[[Double]]] = []
         for seq in data.inputs { outputs.append(try forward(seq).outputs) }
         let loss: Loss = data.isClassification ? .xent : .mse

@@ -134,7 +134,11 @@ extension StatementContext {
         let targets: Dataset.Targets
         switch kind {
         case "class": targets = .classes(classes)
-        case "sequence": targets = .vectorSequences(sequences)
+        case "sequence":
+            targets = .vectorSequences(sequences)
+            if let r = Dataset(name: "pairs", summary: "", inputs: inputs, targets: targets).raggedTargetStep {
+                throw Diagnostic(.shape, "expected every step of the target sequences to have \(r.expected) value\(r.expected == 1 ? "" : "s") (as item 1's first step has), found \(r.width) in item \(r.example + 1) at t=\(r.step + 1)", at: range)
+            }
         default:
             guard Set(vectors.map(\.count)).count == 1 else { throw Diagnostic(.shape, "expected every target vector to have the same width", at: range) }
             targets = .vectors(vectors)

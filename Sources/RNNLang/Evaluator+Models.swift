@@ -44,7 +44,16 @@ extension StatementContext {
             config.outputActivation = OutputActivation(rawValue: a)!
         }
         if let i = try choice("init") { config.initializer = Initializer(rawValue: i)! }
-        config.bias = try flag("bias") ?? true
+        if let o = option("bias") {
+            // true / false as booleans, or the word single.
+            switch try evalOption(o.value) {
+            case let .bool(b): config.bias = b
+            case let v:
+                let word = try v.choice("bias", ["true", "single", "false"], at: o.value.range)
+                config.bias = word != "false"
+                config.singleBias = word == "single"
+            }
+        }
         if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }
         guard config.parameterCount <= limit * 10 else {
             throw Diagnostic(.value, "expected at most \(limit * 10) parameters, found \(config.parameterCount); use a smaller hidden= or layers=", at: kindIdent.range)
@@ -73,7 +82,7 @@ extension StatementContext {
         if c.kind == .rnn, c.activation != .tanh { parts.append("activation=\(c.activation.rawValue)") }
         if c.outputActivation != .identity { parts.append("output_activation=\(c.outputActivation.rawValue)") }
         if c.initializer != .uniform { parts.append("init=\(c.initializer.rawValue)") }
-        if !c.bias { parts.append("bias=false") }
+        if c.biasOption != "true" { parts.append("bias=\(c.biasOption)") }
         if let s = c.seed { parts.append("seed=\(s)") }
         return "\(c.kind.rawValue)(\(parts.joined(separator: ", ")))"
     }
@@ -106,10 +115,10 @@ extension StatementContext {
     mutating func setParameter(_ modelName: Ident, _ parameter: Ident, _ valueExpr: Expr) throws {
         var entry = try modelEntry(modelName)
         try requireInput(modelName, entry, for: "set its parameters")
-        guard let index = entry.model.index(of: parameter.name) else {
-            throw Diagnostic(.name, "model '\(modelName.name)' has no parameter '\(parameter.name)'\(didYouMean(parameter.name, entry.model.parameterNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: parameter.range)
+        guard let shape = entry.model.readableShape(parameter.name) else {
+            throw Diagnostic(.name, "model '\(modelName.name)' has no parameter '\(parameter.name)'\(didYouMean(parameter.name, entry.model.readableNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: parameter.range)
         }
-        let spec = entry.model.specs[index]
+        let spec = ParameterSpec(name: parameter.name, shape: shape)
         let value = try eval(valueExpr)
         let values: [Double]
         var found: [Int]
@@ -131,9 +140,14 @@ extension StatementContext {
         guard found == spec.shape else {
             throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) value, found \(Tensor.shapeText(found))", at: valueExpr.range)
         }
-        entry.model.parameters[index] = Tensor(shape: spec.shape, values: values)
+        entry.model.setReadable(parameter.name, Tensor(shape: spec.shape, values: values))
         state.store[modelName.name] = entry
-        say("set \(modelName.name).\(parameter.name) (\(Tensor.shapeText(spec.shape)))")
+        if let (x, h) = entry.model.biasSum(parameter.name) {
+            // The textbook bias is the sum of PyTorch's two: the x-side takes the value, the h-side 0.
+            say("set \(modelName.name).\(parameter.name) (\(Tensor.shapeText(spec.shape))): \(entry.model.specs[x].name) = the value, \(entry.model.specs[h].name) = 0")
+        } else {
+            say("set \(modelName.name).\(parameter.name) (\(Tensor.shapeText(spec.shape)))")
+        }
     }
 
     // MARK: - show
@@ -146,10 +160,11 @@ extension StatementContext {
         }
         if case let .member(m, p, r) = target {
             let entry = try modelEntry(Ident(m, r))
-            guard let t = entry.model.parameter(p) else {
-                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.parameterNames))", at: r)
+            guard let t = entry.model.readable(p) else {
+                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames))", at: r)
             }
-            output.display(matrixBundle(title: "\(m).\(p) (\(t.shapeText))", t), displayID: nil)
+            let sum = entry.model.biasSum(p).map { " = \(entry.model.specs[$0.x].name) + \(entry.model.specs[$0.h].name)" } ?? ""
+            output.display(matrixBundle(title: "\(m).\(p)\(sum) (\(t.shapeText))", t), displayID: nil)
             return
         }
         let v = try eval(target)

@@ -92,8 +92,8 @@ extension StatementContext {
             if case let .member(m, p, r) = expr {
                 let e = try modelEntry(Ident(m, r))
                 try requireInput(Ident(m, r), e, for: "plot its weights")
-                guard let t = e.model.parameter(p) else {
-                    throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, e.model.parameterNames))", at: r)
+                guard let t = e.model.readable(p) else {
+                    throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, e.model.readableNames))", at: r)
                 }
                 let rows = t.shape.count == 2 ? t.rows : 1, cols = t.shape.count == 2 ? t.cols : t.count
                 let map = Heatmap(rows: rows, cols: cols, values: t.values, scaleLabel: "\(m).\(p)")

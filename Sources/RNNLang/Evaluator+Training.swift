@@ -57,7 +57,7 @@ extension StatementContext {
         case let (.xent, .list(items)):
             let ks = try items.map { item -> Int in
                 guard case let .number(n) = item, n == n.rounded(), n >= 0, Int(n) < O else {
-                    throw Diagnostic(.value, "expected one class index (0 to \(O - 1)) per step, found \(item.literal)", at: range)
+                    throw Diagnostic(.value, "expected one class index (0 to \(O - 1): y_t has width \(O)) per step, found \(item.literal)", at: range)
                 }
                 return Int(n)
             }
@@ -225,7 +225,9 @@ extension StatementContext {
         var width = 0
         if case let .dataset(d) = v { width = d.inputWidth } else if let seq = try? v.sequence("the sequence", at: dataExpr.range) { width = seq.first?.count ?? 0 }
         let entry = try modelEntry(name, inputWidth: width)
-        if case let .dataset(data) = v {
+        if case let .dataset(given) = v {
+            // Read as the model reads it: a list of classes per step is many-to-many classification.
+            let data = given.reading(loss: nil, outputWidth: entry.model.config.outputWidth)
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             var rows: [[String]] = []

@@ -276,8 +276,8 @@ struct StatementContext {
             throw nameError(Ident(n, r))
         case let .member(m, p, r):
             let entry = try modelEntry(Ident(m, r))
-            guard let t = entry.model.parameter(p) else {
-                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.parameterNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: r)
+            guard let t = entry.model.readable(p) else {
+                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: r)
             }
             return .from(t)
         case let .call(f, args, options, r):

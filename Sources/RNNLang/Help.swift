@@ -28,6 +28,12 @@ public enum Help {
               y_t = output_activation(W_hy h_t + b_y)
             Layer k > 0 adds _l1, _l2… to parameter names; the reverse direction adds _reverse.
 
+            Biases (see help biases): with bias=true, the default, each gate has PyTorch's two biases, an
+            x-side and an h-side one (rnn b_xh, b_hh; lstm b_xi b_hi … b_xo b_ho; gru b_xr b_hr, b_xz b_hz,
+            b_xn b_hn), trained separately as nn.RNN/LSTM/GRU train bias_ih and bias_hh, so the parameter
+            counts are PyTorch's. The textbook's b_h, b_i, b_r… read as the sum of the two. bias=single keeps
+            one bias per gate (Keras's convention; gru keeps b_xn and b_hn); bias=false has none.
+
             Example:
               cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)
             """),
@@ -46,14 +52,16 @@ public enum Help {
 
             Replaces one parameter of a model. The value must have the parameter's shape exactly: a matrix
             (a list of rows) for W_ parameters, a flat list for b_ parameters. A wrong shape is a ShapeError
-            naming both shapes, and the model is left as it was.
+            naming both shapes, and the model is left as it was. With PyTorch's two biases (bias=true), a
+            textbook bias such as b_h sets the x-side (b_xh) to the value and the h-side (b_hh) to 0.
 
             Example:
               set demo.W_hh = [[0.5, 0], [0, 0.5]]
             """),
         Entry(topic: "show", summary: "a model's summary table, a parameter's matrix, or a dataset's preview", body: """
             show NAME          parameter · shape · count, and the total
-            show NAME.PARAM    the matrix, with row and column indices
+            show NAME.PARAM    the matrix, with row and column indices (b_h, b_i, b_r…: the sum of the
+                               two biases PyTorch keeps, e.g. b_h = b_xh + b_hh)
             show DATA          the first examples of a dataset, with its widths and kind
 
             Example:
@@ -76,7 +84,8 @@ public enum Help {
             Runs the model forward, then backpropagates through time. Shows the loss, ∂L/∂ every parameter
             and the norm of ∂L/∂h_t at each step, which is where vanishing and exploding gradients show.
             TARGET is a vector (compared with y_T), a sequence as long as SEQ (every y_t), or a class index
-            (with loss=xent).
+            (with loss=xent); with loss=xent a list as long as SEQ is one class a step. The classes are
+            y_t's logits, 0 to output-1; cross-entropy over output=1 is refused, as it is 0 whatever the weights.
 
             Example:
               backward demo on [[1,1],[1,1],[2,2]] target=[1, 0]
@@ -90,6 +99,12 @@ public enum Help {
 
             Options:
             \(optionLines(OptionTable.train))
+
+            Targets: one per sequence is many-to-one on y_T; a sequence as long as the input is many-to-many.
+            With loss=xent, a list of whole numbers as long as the input is one class per step (also without
+            loss= when the list cannot be a target of y_t's width and every number is a class the model has).
+            The number of classes is the model's output width: data holding fewer labels is fine, a label at or
+            above it is a ValueError.
 
             Example:
               train net on sine(count=64, length=20, seed=1) epochs=20 lr=0.01 batch=8
@@ -208,9 +223,26 @@ public enum Help {
     ]
 
     public static let concepts: [Entry] = [
-        Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_h (H). See: help cell"),
+        Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).\nSee: help cell, help biases"),
         Entry(topic: "lstm", summary: "the long short-term memory cell", body: "lstm(input=I, hidden=H, ...)\n\ni,f,o = σ(W_x· x_t + W_h· h_{t-1} + b_·), g = tanh(W_xg x_t + W_hg h_{t-1} + b_g)\nc_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).\nThe cell state c_t carries information across many steps; the forget gate f decides what stays.\nSee: help cell"),
         Entry(topic: "gru", summary: "the gated recurrent unit", body: "gru(input=I, hidden=H, ...)\n\nr,z = σ(W_x· x_t + W_h· h_{t-1} + b_·)\nn = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}.\nSee: help cell"),
+        Entry(topic: "biases", summary: "PyTorch's two biases per gate (bias=true), bias=single, bias=false", body: """
+            bias=true (default)  two biases per gate, as nn.RNN, nn.LSTM, nn.GRU keep them: an x-side b_x· (bias_ih)
+                                 and an h-side b_h· (bias_hh), each trained with its own full gradient
+              rnn   b_xh, b_hh                 h_t = act(W_xh x_t + b_xh + W_hh h_{t-1} + b_hh)
+              lstm  b_xi b_hi, b_xf b_hf, b_xg b_hg, b_xo b_ho
+              gru   b_xr b_hr, b_xz b_hz, b_xn b_hn   (n = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn)))
+            The textbook's single bias is their sum: show NAME.b_h shows b_xh + b_hh, and set NAME.b_h = V sets
+            b_xh to V and b_hh to 0 (the same for b_i, b_f, b_g, b_o, b_r, b_z; gru's n gate has no sum, since
+            b_hn is multiplied by r). Saved as PyTorch's bias_ih_l0 and bias_hh_l0.
+            bias=single          one bias per gate, the textbook's table (Keras's convention): rnn b_h; lstm b_i,
+                                 b_f, b_g, b_o; gru b_r, b_z, b_xn, b_hn. Saved in bias_ih with zeros in bias_hh
+                                 (gru's b_hn in bias_hh's n-part); loading a PyTorch file adds the two.
+            bias=false           no biases, in the cell or the output layer.
+            Example:
+              cell net = lstm(input=2, hidden=16, output=1)               · 1297 parameters, as PyTorch counts
+              cell net = lstm(input=2, hidden=16, output=1, bias=single)  · 1233 parameters
+            """),
         Entry(topic: "options", summary: "how options are written", body: "Options are key=value after a statement's positional parts, separated by spaces or commas:\n  train net on data epochs=5, lr=0.01\nInside rnn(...), lstm(...), gru(...) they are separated the same way."),
         Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line. A statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
         Entry(topic: "errors", summary: "the kinds of error", body: "SyntaxError, NameError, ShapeError, ValueError, DivergedError, KeyboardInterrupt.\nA failing statement changes nothing; the error shows the line with a caret under the place\nand suggests the nearest name when one is close."),

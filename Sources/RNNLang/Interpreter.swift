@@ -65,7 +65,7 @@ public final class RNNInterpreter: Interpreter {
 extension SessionState: CompletionContext {
     public var modelNames: [String] { store.names }
     public var valueNames: [String] { values.keys.sorted() }
-    public func parameterNames(of model: String) -> [String]? { store[model]?.model.parameterNames }
+    public func parameterNames(of model: String) -> [String]? { store[model]?.model.readableNames }
 }
 
 /// Help for the word at the cursor: a model's summary, a statement, option or dataset.

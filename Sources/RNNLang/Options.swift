@@ -26,7 +26,8 @@ public enum OptionTable {
         OptionSpec("output_activation", ["identity", "softmax", "sigmoid"], default: "identity", "applied to W_hy h_t + b_y to give y_t"),
         OptionSpec("init", ["uniform", "xavier", "he", "orthogonal", "normal", "zeros", "ones"], default: "uniform",
                    "how parameters are drawn; uniform is PyTorch's U(-1/sqrt(H), 1/sqrt(H))"),
-        OptionSpec("bias", ["true", "false"], default: "true", "whether the cell and output layer have biases"),
+        OptionSpec("bias", ["true", "single", "false"], default: "true",
+                   "two biases per gate as PyTorch keeps them (b_h = b_xh + b_hh), one per gate (single), or none; see help biases"),
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
     ]
 

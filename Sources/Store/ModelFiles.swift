@@ -70,7 +70,7 @@ public enum ModelFiles {
             "kind": .string(c.kind.rawValue), "input": JSON(c.input), "hidden": JSON(c.hidden),
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
             "activation": .string(c.activation.rawValue), "output_activation": .string(c.outputActivation.rawValue),
-            "init": .string(c.initializer.rawValue), "bias": .bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
+            "init": .string(c.initializer.rawValue), "bias": c.singleBias && c.bias ? JSON.string("single") : JSON.bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
         ]
     }
 
@@ -92,7 +92,12 @@ public enum ModelFiles {
         if let o = j["output"], !o.isNull { c.output = try positive("output") }
         if j["layers"] != nil { c.layers = try positive("layers") }
         if let b = j["bidirectional"] { guard let v = b.boolValue else { throw ModelFileError("\(file): config.bidirectional must be true or false") }; c.bidirectional = v }
-        if let b = j["bias"] { guard let v = b.boolValue else { throw ModelFileError("\(file): config.bias must be true or false") }; c.bias = v }
+        if let b = j["bias"] {
+            if b.stringValue == "single" { c.singleBias = true } else {
+                guard let v = b.boolValue else { throw ModelFileError("\(file): config.bias must be true, single or false") }
+                c.bias = v
+            }
+        }
         if let a = j["activation"] {
             guard let v = a.stringValue.flatMap(Activation.init(rawValue:)) else { throw ModelFileError("\(file): config.activation must be tanh, relu or linear") }
             c.activation = v
@@ -118,7 +123,7 @@ public enum ModelFiles {
             params.append((key: spec.name, value: value))
         }
         var out: JSON = [
-            "format": "rnn-kernel model", "version": 1, "config": configJSON(e.model.config),
+            "format": "rnn-kernel model", "version": 2, "config": configJSON(e.model.config),
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
         if let v = e.vocabulary { out["vocabulary"] = JSON(v) }
@@ -130,7 +135,10 @@ public enum ModelFiles {
         do { j = try JSON.parse(bytes: bytes) } catch { throw ModelFileError("\(file) is not valid JSON: \(error)") }
         guard j["format"]?.stringValue == "rnn-kernel model" else { throw ModelFileError("\(file): expected \"format\": \"rnn-kernel model\"; this is not a model saved by rnn-kernel") }
         guard let cj = j["config"] else { throw ModelFileError("\(file): missing \"config\"") }
-        let c = try config(from: cj, file: file)
+        var c = try config(from: cj, file: file)
+        // Version 1 files come from before PyTorch's two biases: their `"bias": true` cells had one
+        // bias per gate, what `bias=single` is now, so they load as they were saved.
+        if (j["version"]?.intValue ?? 1) < 2 && c.bias { c.singleBias = true }
         guard case let .object(params)? = j["parameters"] else { throw ModelFileError("\(file): missing \"parameters\"") }
         var model = Model(zerosFor: c)
         for (i, spec) in c.parameterSpecs.enumerated() {
@@ -181,7 +189,10 @@ public enum ModelFiles {
                 let In = c.layerInput(l)
                 out.append(("rnn.weight_ih" + ts, [c.gates.count * H, In], c.gates.flatMap { model.parameter("W_x\($0)\(s)")!.values }))
                 out.append(("rnn.weight_hh" + ts, [c.gates.count * H, H], c.gates.flatMap { model.parameter("W_h\($0)\(s)")!.values }))
-                if c.bias {
+                if c.twoBiases {
+                    out.append(("rnn.bias_ih" + ts, [c.gates.count * H], c.gates.flatMap { model.parameter("b_x\($0)\(s)")!.values }))
+                    out.append(("rnn.bias_hh" + ts, [c.gates.count * H], c.gates.flatMap { model.parameter("b_h\($0)\(s)")!.values }))
+                } else if c.bias {
                     var ih: [Double] = [], hh: [Double] = []
                     for g in c.gates {
                         if c.kind == .gru && g == "n" {
@@ -328,6 +339,8 @@ public enum ModelFiles {
                 config.activation = e.activation
                 config.outputActivation = e.outputActivation
                 config.initializer = e.initializer
+                // A bias=single cell takes PyTorch's two biases as their sum (gru's n-parts apart).
+                config.singleBias = e.singleBias
                 let same = e.kind == config.kind && e.input == config.input && e.hidden == config.hidden && e.layers == config.layers
                     && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias
                 guard same else {
@@ -371,7 +384,10 @@ public enum ModelFiles {
                     used.formUnion(["rnn.bias_ih" + ts, "rnn.bias_hh" + ts])
                     for (k, g) in config.gates.enumerated() {
                         let a = Array(bih[(k * H)..<((k + 1) * H)]), b = Array(bhh[(k * H)..<((k + 1) * H)])
-                        if config.kind == .gru && g == "n" {
+                        if config.twoBiases {
+                            set("b_x\(g)\(s)", a)
+                            set("b_h\(g)\(s)", b)
+                        } else if config.kind == .gru && g == "n" {
                             set("b_xn\(s)", a)
                             set("b_hn\(s)", b)
                         } else {

@@ -50,8 +50,80 @@ final class TrainingStatementTests: XCTestCase {
         XCTAssertEqual(diagnostic(e, "train net on sine(count=4, length=5) optimizer=adamw")?.message.contains("did you mean 'adam'?"), true)
         XCTAssertEqual(diagnostic(e, "train net on sine(count=4, length=5) lr=-1")?.kind, .value)
         XCTAssertEqual(diagnostic(e, "train net on [1, 2, 3]")?.message.contains("expected a dataset"), true)
-        XCTAssertEqual(diagnostic(e, "train net on pairs([[[1, 2], 1]])")?.kind, .shape)  // 1 logit, 2 classes
+        XCTAssertEqual(diagnostic(e, "train net on pairs([[[1, 2], 1]])")?.message, "class 1 is out of range: the model's y_t has width 1, so the classes are 0 to 0; use output=2")
         XCTAssertEqual(e.state, before)
+    }
+
+    func testBiasOptionAndTheTextbookBiasNames() throws {
+        let e = Evaluator()
+        XCTAssertTrue(try run(e, "cell a = lstm(input=2, hidden=16, output=1)").text.contains("· 1297 parameters"))
+        XCTAssertTrue(try run(e, "cell b = lstm(input=2, hidden=16, output=1, bias=single)").text.contains("bias=single) · 1233 parameters"))
+        XCTAssertTrue(try run(e, "cell c = rnn(input=1, hidden=2, bias=\"false\")").text.contains("bias=false) · 6 parameters"))
+        XCTAssertEqual(diagnostic(e, "cell d = rnn(input=1, hidden=2, bias=sngle)")?.message.contains("did you mean 'single'?"), true)
+        _ = try run(e, "cell r = rnn(input=1, hidden=2, seed=3)\ncell g = gru(input=1, hidden=2)")
+        let sum = zip(e.model(named: "r")!.model.parameter("b_xh")!.values, e.model(named: "r")!.model.parameter("b_hh")!.values).map(+)
+        var sink = try run(e, "show r.b_h")
+        XCTAssertTrue(sink.text.contains("r.b_h = b_xh + b_hh (2)"), sink.text)
+        XCTAssertTrue(try run(e, "print r.b_h").text.contains(Value.from(Tensor(shape: [2], values: sum)).literal))
+        sink = try run(e, "set r.b_h = [1, 2]")
+        XCTAssertTrue(sink.text.contains("b_xh = the value, b_hh = 0"), sink.text)
+        XCTAssertEqual(e.model(named: "r")!.model.parameter("b_xh")!.values, [1, 2])
+        XCTAssertEqual(e.model(named: "r")!.model.parameter("b_hh")!.values, [0, 0])
+        let before = e.state
+        XCTAssertEqual(diagnostic(e, "set r.b_h = [1, 2, 3]")?.kind, .shape)
+        // gru's n gate keeps b_hn inside r ⊙ (W_hn h + b_hn): there is no b_n to sum.
+        XCTAssertEqual(diagnostic(e, "set g.b_n = [1, 2]")?.kind, .name)
+        XCTAssertEqual(e.state, before)
+    }
+
+    func testClassTargetsAreReadAsTheModelReadsThem() throws {
+        let e = Evaluator()
+        _ = try run(e, "seed 5\ncell c = rnn(input=2, hidden=4, output=3)\nlet seq4 = [[1,0],[0,1],[1,1],[0,0]]")
+        // A list as long as the sequence is one class per step under loss=xent, not a regression vector.
+        var sink = try run(e, "train c on pairs([[seq4, [2, 0, 2, 1]]]) loss=xent epochs=2")
+        XCTAssertTrue(sink.text.contains("xent loss"), sink.text)
+        // Without loss=, too, when it cannot be a target of y_t's width and every class fits.
+        sink = try run(e, "train c on pairs([[seq4, [2, 0, 2, 1]]])")
+        XCTAssertTrue(sink.text.contains("xent loss"), sink.text)
+        sink = try run(e, "predict c on pairs([[seq4, [2, 0, 2, 1]]])")
+        XCTAssertTrue(sink.text.contains("accuracy"), sink.text)
+        // The classes are y_t's logits: data that holds only class 0 is fine.
+        _ = try run(e, "cell b = rnn(input=1, hidden=3, output=2)\ntrain b on pairs([[[1, 2], 0], [[2, 1], 0]])")
+        let before = e.state
+        XCTAssertEqual(diagnostic(e, "train c on pairs([[seq4, [2, 0, 3, 1]]]) loss=xent")?.message,
+                       "class 3 is out of range: the model's y_t has width 3, so the classes are 0 to 2; use output=4")
+        XCTAssertEqual(diagnostic(e, "train c on pairs([[seq4, [2, 0, 3, 1]]]) loss=xent")?.kind, .value)
+        XCTAssertEqual(diagnostic(e, "backward c on seq4 target=[2, 0, 3, 1] loss=xent")?.message,
+                       "expected one class index (0 to 2: y_t has width 3) per step, found 3")
+        XCTAssertEqual(e.state, before)
+    }
+
+    func testALossThatCannotChangeIsRefused() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell one = rnn(input=1, hidden=2, output=1)")
+        let before = e.state
+        for statement in ["train one on pairs([[[1, 2], 0], [[2, 1], 0]])", "train one on pairs([[[1, 2], 0]]) loss=xent",
+                          "backward one on [1, 2] target=0 loss=xent"] {
+            let d = diagnostic(e, statement)
+            XCTAssertEqual(d?.kind, .value, statement)
+            XCTAssertEqual(d?.message.hasPrefix("cross-entropy over y_t of width 1 is 0 whatever the weights"), true, "\(statement): \(d?.message ?? "no error")")
+        }
+        XCTAssertEqual(e.state, before)
+    }
+
+    func testRaggedTargetSequencesAreAShapeErrorNamingTheStep() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell t = rnn(input=1, hidden=2, output=8)")
+        let d = diagnostic(e, "let d = pairs([[[[1], [2], [3]], [[0,0,0,0,0,0,0,0], [0], [0]]]])")
+        XCTAssertEqual(d?.kind, .shape)
+        XCTAssertEqual(d?.message, "expected every step of the target sequences to have 8 values (as item 1's first step has), found 1 in item 1 at t=2")
+        // A dataset made some other way meets the same check in the model.
+        var rng = SplitMix64(seed: 1)
+        let m = Model(config: CellConfig(kind: .rnn, input: 1, hidden: 2, output: 2), rng: &rng)
+        let data = Dataset(name: "pairs", summary: "pairs", inputs: [[[1], [2]], [[1], [2]]], targets: .vectorSequences([[[0, 0], [0, 0]], [[0, 0], [1]]]))
+        XCTAssertThrowsError(try m.train(on: data, options: TrainOptions())) {
+            XCTAssertEqual("\($0)", "expected every step of the target sequences to have 2 values (as example 1's first step has), found 1 in example 2 at t=2")
+        }
     }
 
     func testInterruptKeepsCompletedStepsAndReportsKeyboardInterrupt() throws {
@@ -182,7 +254,7 @@ final class TrainingStatementTests: XCTestCase {
         XCTAssertNotNil(e.model(named: "ch")?.pendingInputSeed)
         XCTAssertEqual(diagnostic(e, "save ch to \"/tmp/never-written.json\"")?.message.contains("no input width yet"), true)
         let sink = try run(e, "train ch on text(\"abcdabcdabcd\", seq=4) epochs=2")
-        XCTAssertTrue(sink.events.contains("stdout: ch: input=4 from the data · 356 parameters\n"), sink.text)
+        XCTAssertTrue(sink.events.contains("stdout: ch: input=4 from the data · 372 parameters\n"), sink.text)
         XCTAssertNil(e.model(named: "ch")?.pendingInputSeed)
         XCTAssertEqual(e.model(named: "ch")?.model.config.input, 4)
         // The weights are those the same seed gives when input= is written out.

@@ -16,13 +16,40 @@ final class ForwardTests: XCTestCase {
     func testParameterNamesFollowTheDesign() {
         let c = CellConfig(kind: .gru, input: 3, hidden: 4, output: 2, layers: 2, bidirectional: true)
         let names = c.parameterSpecs.map(\.name)
-        XCTAssertEqual(Array(names.prefix(8)), ["W_xr", "W_hr", "b_r", "W_xz", "W_hz", "b_z", "W_xn", "W_hn"])
+        // PyTorch's two biases per gate (bias_ih, bias_hh), the n gate's b_hn among them.
+        XCTAssertEqual(Array(names.prefix(12)), ["W_xr", "W_hr", "b_xr", "b_hr", "W_xz", "W_hz", "b_xz", "b_hz", "W_xn", "W_hn", "b_xn", "b_hn"])
         XCTAssertTrue(names.contains("b_hn_l1_reverse"))
+        var single = c
+        single.singleBias = true
+        XCTAssertEqual(Array(single.parameterSpecs.map(\.name).prefix(10)), ["W_xr", "W_hr", "b_r", "W_xz", "W_hz", "b_z", "W_xn", "W_hn", "b_xn", "b_hn"])
+        XCTAssertEqual(CellConfig(kind: .rnn, input: 2, hidden: 3).parameterSpecs.map(\.name), ["W_xh", "W_hh", "b_xh", "b_hh"])
+        XCTAssertEqual(CellConfig(kind: .lstm, input: 2, hidden: 1).parameterSpecs.map(\.name).filter { $0.hasPrefix("b_") },
+                       ["b_xi", "b_hi", "b_xf", "b_hf", "b_xg", "b_hg", "b_xo", "b_ho"])
+        // PyTorch's counts: nn.LSTM(2, 16) + nn.Linear(16, 1) has 1297 parameters; one bias a gate, 1233.
+        XCTAssertEqual(CellConfig(kind: .lstm, input: 2, hidden: 16, output: 1).parameterCount, 1297)
+        XCTAssertEqual(CellConfig(kind: .lstm, input: 2, hidden: 16, output: 1, singleBias: true).parameterCount, 1233)
         XCTAssertEqual(c.parameterSpecs.first { $0.name == "W_xr_l1" }?.shape, [4, 8])
         XCTAssertEqual(c.parameterSpecs.first { $0.name == "W_hy" }?.shape, [2, 8])
         XCTAssertEqual(names.last, "b_y")
         let lstm = CellConfig(kind: .lstm, input: 1, hidden: 1, bias: false)
         XCTAssertEqual(lstm.parameterSpecs.map(\.name), ["W_xi", "W_hi", "W_xf", "W_hf", "W_xg", "W_hg", "W_xo", "W_ho"])
+    }
+
+    func testTextbookBiasesReadAsTheSumAndSetTheXSide() throws {
+        var rng = SplitMix64(seed: 4)
+        var m = Model(config: CellConfig(kind: .gru, input: 2, hidden: 2, layers: 2), rng: &rng)
+        let sum = zip(m.parameter("b_xr_l1")!.values, m.parameter("b_hr_l1")!.values).map(+)
+        XCTAssertEqual(m.readable("b_r_l1")?.values, sum)
+        XCTAssertNil(m.readable("b_n"), "gru's b_hn sits inside r ⊙ (W_hn h + b_hn): no sum")
+        XCTAssertTrue(m.readableNames.contains("b_z_l1") && !m.readableNames.contains("b_n"))
+        let before = try m.forward([[1, 2], [0.5, -1]]).states
+        // Moving bias between the x-side and the h-side of r and z leaves the outputs as they were.
+        let b = m.readable("b_z")!
+        m.setReadable("b_z", b)
+        XCTAssertEqual(m.parameter("b_hz")?.values, [0, 0])
+        XCTAssertEqual(m.parameter("b_xz")?.values, b.values)
+        let after = try m.forward([[1, 2], [0.5, -1]]).states
+        XCTAssertLessThan(zip(before.flatMap { $0 }, after.flatMap { $0 }).map { abs($0 - $1) }.max()!, 1e-15)
     }
 
     func testLSTMAndGRUStepsFollowTheirEquations() throws {
@@ -92,7 +119,9 @@ final class ForwardTests: XCTestCase {
                 XCTAssertEqual(dot, i == j ? 1 : 0, accuracy: 1e-12)
             }
         }
-        XCTAssertTrue(o.parameter("b_h")!.values.allSatisfy { $0 == 0 })
+        XCTAssertTrue(o.parameter("b_xh")!.values.allSatisfy { $0 == 0 })
+        XCTAssertTrue(o.parameter("b_hh")!.values.allSatisfy { $0 == 0 })
+        XCTAssertTrue(o.readable("b_h")!.values.allSatisfy { $0 == 0 })
         let z = Model(config: CellConfig(kind: .lstm, input: 3, hidden: 2, initializer: .zeros), rng: &rng)
         XCTAssertTrue(z.flatValues.allSatisfy { $0 == 0 })
     }

@@ -73,6 +73,41 @@ final class GradientTests: XCTestCase {
               Dataset(name: "t", summary: "t", inputs: seqs, targets: .classes([0, 1])), .xent)
     }
 
+    /// The default cells have PyTorch's two biases (every check above runs on them); the
+    /// single-bias cells of `bias=single` are checked here, stacked and bidirectional.
+    func testSingleBiasCells() {
+        for kind in CellKind.allCases {
+            check(CellConfig(kind: kind, input: 2, hidden: 2, output: 2, layers: 2, bidirectional: true, singleBias: true),
+                  Dataset(name: "t", summary: "t", inputs: seqs, targets: .vectors([[0.3, -0.2], [1, 0.5]])), .mse, seed: 3)
+        }
+    }
+
+    /// Each of the two biases gets the whole ∂L/∂b (autograd's bias_ih.grad == bias_hh.grad),
+    /// except gru's b_hn, which sits inside r ⊙ (W_hn h + b_hn).
+    func testBothBiasesGetTheWholeGradient() {
+        for kind in CellKind.allCases {
+            let config = CellConfig(kind: kind, input: 2, hidden: 3, output: 2, bidirectional: true)
+            var rng = SplitMix64(seed: 8)
+            let model = Model(config: config, rng: &rng)
+            let engine = Engine(config: config)
+            var g = [Double](repeating: 0, count: engine.parameterCount)
+            _ = g.withUnsafeMutableBufferPointer {
+                engine.run(model.flatValues, batch: Batch(inputs: seqs, target: .classSequences([[0, 1, 1], [1, 0]]), indices: [0, 1]), loss: .xent, gradient: $0.baseAddress!)
+            }
+            let grads = model.unflatten(g)
+            for s in ["", "_reverse"] {
+                for gate in config.summedGates {
+                    let x = grads[model.index(of: "b_x\(gate)\(s)")!].values, h = grads[model.index(of: "b_h\(gate)\(s)")!].values
+                    XCTAssertEqual(x, h, "\(kind) \(gate)\(s)")
+                    XCTAssertTrue(x.contains { $0 != 0 }, "\(kind) \(gate)\(s) \(x)")
+                }
+            }
+            if kind == .gru {
+                XCTAssertNotEqual(grads[model.index(of: "b_xn")!].values, grads[model.index(of: "b_hn")!].values)
+            }
+        }
+    }
+
     /// 37 sequences of lengths 1...6: three shards (16, 16, 5), padding in every one.
     func shardedData(width: Int, classes: Int?) -> Dataset {
         var rng = SplitMix64(seed: 11)

@@ -33,13 +33,36 @@ final class SafetensorsTests: XCTestCase {
         var rng = SplitMix64(seed: 3)
         for config in [CellConfig(kind: .gru, input: 2, hidden: 3, output: 2, layers: 2, bidirectional: true),
                        CellConfig(kind: .lstm, input: 1, hidden: 2, bias: false),
-                       CellConfig(kind: .rnn, input: 2, hidden: 2, output: 1, activation: .relu)] {
+                       CellConfig(kind: .rnn, input: 2, hidden: 2, output: 1, activation: .relu),
+                       CellConfig(kind: .gru, input: 2, hidden: 2, output: 2, bidirectional: true, singleBias: true),
+                       CellConfig(kind: .lstm, input: 2, hidden: 2, layers: 2, singleBias: true)] {
             let entry = ModelEntry(model: Model(config: config, rng: &rng), trainedSteps: 7, vocabulary: ["a", "b"])
             let back = try ModelFiles.fromSafetensors(ModelFiles.safetensors(entry), file: "t", existing: nil)
             XCTAssertEqual(back, entry)
             let json = try ModelFiles.fromJSON(Array(ModelFiles.json(entry).serialized(pretty: true).utf8), file: "t")
             XCTAssertEqual(json, entry)
         }
+    }
+
+    /// A .json file from before the two biases (version 1, `"bias": true`, one bias a gate) loads as
+    /// the bias=single cell it was; a bias=single cell saves as PyTorch's two keys with zeros in bias_hh.
+    func testVersionOneJSONLoadsAsSingleBias() throws {
+        let text = """
+            {"format": "rnn-kernel model", "version": 1, "trained_steps": 3,
+             "config": {"kind": "rnn", "input": 1, "hidden": 2, "output": null, "layers": 1, "bidirectional": false,
+                        "activation": "tanh", "output_activation": "identity", "init": "uniform", "bias": true, "seed": null},
+             "parameters": {"W_xh": [[0.5], [-0.5]], "W_hh": [[0.1, 0.2], [0.3, 0.4]], "b_h": [1, 2]}}
+            """
+        let entry = try ModelFiles.fromJSON(Array(text.utf8), file: "old.json")
+        XCTAssertTrue(entry.model.config.singleBias)
+        XCTAssertEqual(entry.model.parameter("b_h")?.values, [1, 2])
+        let dict = ModelFiles.stateDict(entry.model)
+        XCTAssertEqual(dict.first { $0.name == "rnn.bias_ih_l0" }?.values, [1, 2])
+        XCTAssertEqual(dict.first { $0.name == "rnn.bias_hh_l0" }?.values, [0, 0])
+        // Written again, it is version 2 and says bias=single.
+        let json = ModelFiles.json(entry)
+        XCTAssertEqual(json["version"]?.intValue, 2)
+        XCTAssertEqual(json["config"]?["bias"]?.stringValue, "single")
     }
 
     func testBrokenFilesAreRefusedNamingWhatIsWrong() throws {

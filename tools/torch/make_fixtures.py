@@ -1,16 +1,30 @@
 """Computes, with PyTorch in float64, what rnn-kernel's numeric core must reproduce to 1e-9:
 forward outputs, the loss, every gradient, and the weights after 1 and 3 steps of each optimizer
-(with gradient clipping), for rnn (tanh, relu), lstm and gru, one and two layers, one and two
-directions, mse and cross-entropy, many-to-one and many-to-many.
+(sgd, momentum, adagrad, rmsprop, adam), each without clipping, clipped by norm and clipped by
+value, for rnn (tanh, relu), lstm and gru, one and two layers, one and two directions, mse and
+cross-entropy, many-to-one and many-to-many.
 
 The PyTorch model is the one language.md describes: nn.RNN/LSTM/GRU(batch_first=True) then
-nn.Linear. Our cells have one bias per gate, so bias_hh is held at zero (its gradient masked),
-except gru's n-part, which is our b_hn.
+nn.Linear, UNMODIFIED: bias_ih and bias_hh are both trained, as our `bias=true` cells train
+b_x· and b_h·. Two extra cases ("bias": "single") are the twin of `bias=single` cells: bias_hh held
+at zero (its gradient masked), except gru's n-part, which is their b_hn.
 
-Run: .venv-torch/bin/python tools/torch/make_fixtures.py  (writes Tests/StoreTests/Fixtures/pytorch_fixtures.json)
+It also writes the save -> load round trips (language.md "Files that PyTorch reads"), both ways:
+- torch_roundtrip_<kind>.safetensors: a model PyTorch initialised and saved; the test loads it
+  here, takes one SGD step, and compares with `after` (PyTorch's step from the same weights).
+- ours_roundtrip_<kind>.safetensors: written by `rnn-kernel run` (`save m to ...`); PyTorch loads it
+  with load_state_dict(strict=True), takes one SGD step, and the test compares its own step with it.
+Both land in roundtrip.json with the data, the learning rate and the weights after the step.
+
+Run from the repository root after `swift build` (or with RNN_KERNEL=path/to/rnn-kernel):
+    /work/venv-torch/bin/python tools/torch/make_fixtures.py
+writes Tests/StoreTests/Fixtures/pytorch_fixtures.json, roundtrip.json and the round-trip files.
 """
 import json
 import os
+import struct
+import subprocess
+import tempfile
 
 import numpy as np
 import torch
@@ -18,13 +32,13 @@ from torch import nn
 
 torch.set_default_dtype(torch.float64)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "Tests", "StoreTests", "Fixtures", "pytorch_fixtures.json")
-
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+FIXTURES = os.path.join(ROOT, "Tests", "StoreTests", "Fixtures")
+OUT = os.path.join(FIXTURES, "pytorch_fixtures.json")
+KERNEL = os.environ.get("RNN_KERNEL", os.path.join(ROOT, ".build", "debug", "rnn-kernel"))
 
 
 class Net(nn.Module):
-    def __init__(self, kind, input, hidden, output, layers, bidirectional, activation):
+    def __init__(self, kind, input, hidden, output, layers=1, bidirectional=False, activation="tanh"):
         super().__init__()
         args = dict(input_size=input, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True)
         if kind == "rnn":
@@ -40,32 +54,29 @@ class Net(nn.Module):
         return self.fc(out)
 
 
-def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse", many_to_many=False, seed=0,
-         input=3, hidden=4, output=2, steps=5, batch=2):
-    rng = np.random.default_rng(seed)
-    net = Net(kind, input, hidden, output, layers, bidirectional, activation)
-    hook_masks = []
-    with torch.no_grad():
-        for pname, p in net.named_parameters():
-            p.copy_(torch.tensor(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
-            if pname.startswith("rnn.bias_hh"):
-                mask = torch.zeros_like(p)
-                if kind == "gru":
-                    mask[2 * hidden:] = 1  # the n-part is our b_hn
-                p.mul_(mask)
-                hook_masks.append((p, mask))
-    for p, mask in hook_masks:
-        p.register_hook(lambda g, m=mask: g * m)
+def single_bias_masks(net, kind, hidden):
+    """The bias=single twin: bias_hh is zero and stays zero, except gru's n-part (b_hn)."""
+    masks = []
+    for pname, p in net.named_parameters():
+        if pname.startswith("rnn.bias_hh"):
+            m = torch.zeros_like(p)
+            if kind == "gru":
+                m[2 * hidden:] = 1
+            with torch.no_grad():
+                p.mul_(m)
+            p.register_hook(lambda g, m=m: g * m)
+            masks.append(m)
+    return masks
 
-    x = torch.tensor(rng.uniform(-1, 1, size=(batch, steps, input)))
-    if loss == "mse":
-        target = torch.tensor(rng.uniform(-1, 1, size=(batch, steps, output) if many_to_many else (batch, output)))
-        lossfn = nn.MSELoss()
-    else:
-        target = torch.tensor(rng.integers(0, output, size=(batch, steps) if many_to_many else (batch,)))
-        lossfn = nn.CrossEntropyLoss()
 
-    def compute(model):
+def state(model):
+    return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
+
+
+def make_loss(loss, many_to_many, output, target):
+    lossfn = nn.MSELoss() if loss == "mse" else nn.CrossEntropyLoss()
+
+    def compute(model, x):
         y = model(x)
         if not many_to_many:
             y_used = y[:, -1, :]
@@ -74,54 +85,71 @@ def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse
         t = target if loss == "mse" or not many_to_many else target.reshape(-1)
         return y, lossfn(y_used, t)
 
-    def state(model):
-        return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
+    return compute
+
+
+def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse", many_to_many=False, seed=0,
+         input=3, hidden=4, output=2, steps=5, batch=2, bias="true"):
+    rng = np.random.default_rng(seed)
+    net = Net(kind, input, hidden, output, layers, bidirectional, activation)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.tensor(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
+    if bias == "single":
+        single_bias_masks(net, kind, hidden)
+
+    x = torch.tensor(rng.uniform(-1, 1, size=(batch, steps, input)))
+    if loss == "mse":
+        target = torch.tensor(rng.uniform(-1, 1, size=(batch, steps, output) if many_to_many else (batch, output)))
+    else:
+        target = torch.tensor(rng.integers(0, output, size=(batch, steps) if many_to_many else (batch,)))
+    compute = make_loss(loss, many_to_many, output, target)
 
     initial = state(net)
-    y, l = compute(net)
+    y, l = compute(net, x)
     net.zero_grad()
     l.backward()
     grads = {k: {"shape": list(p.grad.shape), "values": p.grad.reshape(-1).tolist()} for k, p in net.named_parameters()}
+    # Thresholds that bite at the first step: half the gradient's global norm, half its largest entry.
+    flat = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
+    clip_norm = round(0.5 * flat.norm().item(), 4)
+    clip_value = round(0.5 * flat.abs().max().item(), 4)
 
     steps_out = {}
-    for opt_name, clip in [("sgd", ("norm", 0.5)), ("momentum", ("value", 0.05)), ("adagrad", ("none", 0)),
-                           ("rmsprop", ("norm", 1.0)), ("adam", ("norm", 0.3))]:
-        model = Net(kind, input, hidden, output, layers, bidirectional, activation)
-        model.load_state_dict(net.state_dict())
-        masks = []
-        for pname, p in model.named_parameters():
-            if pname.startswith("rnn.bias_hh"):
-                m = torch.zeros_like(p)
-                if kind == "gru":
-                    m[2 * hidden:] = 1
-                p.register_hook(lambda g, m=m: g * m)
-        lr = 0.05
-        params = list(model.parameters())
-        opt = {
-            "sgd": lambda: torch.optim.SGD(params, lr=lr),
-            "momentum": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
-            "adagrad": lambda: torch.optim.Adagrad(params, lr=lr),
-            "rmsprop": lambda: torch.optim.RMSprop(params, lr=lr),
-            "adam": lambda: torch.optim.Adam(params, lr=lr),
-        }[opt_name]()
-        after = []
-        for step in range(3):
-            opt.zero_grad()
-            _, ls = compute(model)
-            ls.backward()
-            if clip[0] == "norm":
-                torch.nn.utils.clip_grad_norm_(params, clip[1])
-            elif clip[0] == "value":
-                torch.nn.utils.clip_grad_value_(params, clip[1])
-            opt.step()
-            if step in (0, 2):
-                after.append(state(model))
-        steps_out[opt_name] = {"lr": lr, "clip": clip[0], "clip_value": clip[1], "after_1": after[0], "after_3": after[1]}
+    for opt_name in ["sgd", "momentum", "adagrad", "rmsprop", "adam"]:
+        for clip in [("none", 0.0), ("norm", clip_norm), ("value", clip_value)]:
+            model = Net(kind, input, hidden, output, layers, bidirectional, activation)
+            model.load_state_dict(net.state_dict())
+            if bias == "single":
+                single_bias_masks(model, kind, hidden)
+            lr = 0.05
+            params = list(model.parameters())
+            opt = {
+                "sgd": lambda: torch.optim.SGD(params, lr=lr),
+                "momentum": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
+                "adagrad": lambda: torch.optim.Adagrad(params, lr=lr),
+                "rmsprop": lambda: torch.optim.RMSprop(params, lr=lr),
+                "adam": lambda: torch.optim.Adam(params, lr=lr),
+            }[opt_name]()
+            after = []
+            for step in range(3):
+                opt.zero_grad()
+                _, ls = compute(model, x)
+                ls.backward()
+                if clip[0] == "norm":
+                    torch.nn.utils.clip_grad_norm_(params, clip[1])
+                elif clip[0] == "value":
+                    torch.nn.utils.clip_grad_value_(params, clip[1])
+                opt.step()
+                if step in (0, 2):
+                    after.append(state(model))
+            steps_out[f"{opt_name}/{clip[0]}"] = {"optimizer": opt_name, "lr": lr, "clip": clip[0], "clip_value": clip[1],
+                                                  "after_1": after[0], "after_3": after[1]}
 
     return {
         "name": name,
         "config": {"kind": kind, "input": input, "hidden": hidden, "output": output, "layers": layers,
-                   "bidirectional": bidirectional, "activation": activation},
+                   "bidirectional": bidirectional, "activation": activation, "bias": bias},
         "loss": loss,
         "many_to_many": many_to_many,
         "x": x.tolist(),
@@ -134,6 +162,95 @@ def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse
     }
 
 
+# ---- safetensors, written and read by hand (the format: u64 header length, JSON header, raw data)
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for k, v in tensors.items():
+        b = v.detach().contiguous().to(torch.float64).numpy().astype("<f8").tobytes()
+        header[k] = {"dtype": "F64", "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def read_safetensors(path):
+    data = open(path, "rb").read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for k, info in header.items():
+        if k == "__metadata__":
+            continue
+        assert info["dtype"] == "F64", info
+        a, b = info["data_offsets"]
+        out[k] = torch.tensor(np.frombuffer(data[8 + n + a:8 + n + b], dtype="<f8").reshape(info["shape"]).copy())
+    return out, header.get("__metadata__", {})
+
+
+# (kind, input, hidden, output, layers, bidirectional, loss, many_to_many)
+ROUNDTRIPS = [
+    ("lstm", 2, 3, 2, 1, False, "mse", False),
+    ("gru", 2, 3, 3, 2, True, "xent", True),
+    ("rnn", 3, 4, 2, 1, True, "mse", True),
+]
+
+
+def sgd_step(net, x, target, loss, many_to_many, output, lr):
+    compute = make_loss(loss, many_to_many, output, target)
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    opt.zero_grad()
+    _, l = compute(net, x)
+    l.backward()
+    opt.step()
+    return l.item()
+
+
+def roundtrips():
+    out = []
+    for k, (kind, input, hidden, output, layers, bi, loss, m2m) in enumerate(ROUNDTRIPS):
+        rng = np.random.default_rng(100 + k)
+        x = torch.tensor(rng.uniform(-1, 1, size=(2, 4, input)))
+        target = (torch.tensor(rng.uniform(-1, 1, size=(2, 4, output) if m2m else (2, output))) if loss == "mse"
+                  else torch.tensor(rng.integers(0, output, size=(2, 4) if m2m else (2,))))
+        lr = 0.1
+        entry = {"kind": kind, "input": input, "hidden": hidden, "output": output, "layers": layers, "bidirectional": bi,
+                 "loss": loss, "many_to_many": m2m, "x": x.tolist(), "target": target.tolist(), "lr": lr}
+
+        # PyTorch -> here: PyTorch's own initialisation, saved as a PyTorch user would.
+        torch.manual_seed(7 + k)
+        net = Net(kind, input, hidden, output, layers, bi)
+        name = f"torch_roundtrip_{kind}.safetensors"
+        write_safetensors(os.path.join(FIXTURES, name), net.state_dict())
+        entry["torch_file"] = name
+        entry["torch_loss"] = sgd_step(net, x, target, loss, m2m, output, lr)
+        entry["torch_after"] = state(net)
+
+        # Here -> PyTorch: a model rnn-kernel made and saved, stepped by PyTorch.
+        ours = f"ours_roundtrip_{kind}.safetensors"
+        seed = 21 + k
+        script = (f"cell m = {kind}(input={input}, hidden={hidden}, output={output}, layers={layers}, "
+                  f"bidirectional={'true' if bi else 'false'}, seed={seed})\n"
+                  f"save m to \"{os.path.join(FIXTURES, ours)}\"\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".rnn", delete=False) as f:
+            f.write(script)
+        subprocess.run([KERNEL, "run", f.name], check=True, stdout=subprocess.DEVNULL)
+        os.unlink(f.name)
+        tensors, meta = read_safetensors(os.path.join(FIXTURES, ours))
+        net = Net(kind, input, hidden, output, layers, bi)
+        net.load_state_dict(tensors, strict=True)
+        entry["ours_file"] = ours
+        entry["ours_seed"] = seed
+        entry["ours_loss"] = sgd_step(net, x, target, loss, m2m, output, lr)
+        entry["ours_after"] = state(net)
+        out.append(entry)
+    with open(os.path.join(FIXTURES, "roundtrip.json"), "w") as f:
+        json.dump({"torch_version": torch.__version__, "cases": out}, f)
+
+
 CASES = [
     case("rnn-tanh-m2o-mse", "rnn", seed=1),
     case("rnn-relu-m2m-mse", "rnn", activation="relu", many_to_many=True, seed=2),
@@ -142,9 +259,15 @@ CASES = [
     case("lstm-2layer-bi-m2m-mse", "lstm", layers=2, bidirectional=True, many_to_many=True, seed=5),
     case("gru-2layer-bi-m2o-mse", "gru", layers=2, bidirectional=True, seed=6),
     case("rnn-2layer-bi-m2o-xent", "rnn", layers=2, bidirectional=True, loss="xent", output=3, seed=7),
+    case("lstm-m2m-xent", "lstm", loss="xent", many_to_many=True, output=3, seed=8),
+    case("gru-m2o-mse", "gru", seed=9),
+    case("lstm-single-2layer-m2o-mse", "lstm", layers=2, seed=10, bias="single"),
+    case("gru-single-bi-m2m-xent", "gru", bidirectional=True, loss="xent", many_to_many=True, output=3, seed=11, bias="single"),
 ]
 
 if __name__ == "__main__":
     with open(OUT, "w") as f:
         json.dump({"torch_version": torch.__version__, "cases": CASES}, f)
     print("wrote", OUT, "with", len(CASES), "cases, torch", torch.__version__)
+    roundtrips()
+    print("wrote the round trips of", ", ".join(r[0] for r in ROUNDTRIPS))
