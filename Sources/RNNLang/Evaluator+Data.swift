@@ -1,10 +1,11 @@
 import RNN
 
 extension StatementContext {
-    /// Functions callable in expressions: the dataset constructors of language.md.
+    /// Functions callable in expressions: the math functions (Evaluator+Functions.swift), then the dataset constructors of language.md.
     mutating func callFunction(_ name: String, _ args: [Expr], _ options: [OptionArg], _ range: SourceRange) throws -> Value {
+        if let v = try callMath(name, args, options, range) { return v }
         guard datasetNames.contains(name) else {
-            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames)); the datasets are \(datasetNames.joined(separator: ", "))", at: range)
+            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames + MathFunctions.names)); the functions are \(MathFunctions.names.joined(separator: ", ")) and the datasets \(datasetNames.joined(separator: ", "))", at: range)
         }
         let allowed = DatasetHelp.options(of: name)
         var seen = Set<String>()

@@ -13,6 +13,8 @@ public indirect enum Value: Equatable, Sendable {
     case model(String)
     /// A bare word used as an option value: `tanh`, `adam`, `stderr`.
     case symbol(String)
+    /// A complex number re + im·i: what eig gives for a rotation. Only abs and printing take it.
+    case complex(Double, Double)
 
     /// What the value is, for messages: "a number", "a list of 3 items", …
     public var kindDescription: String {
@@ -24,6 +26,7 @@ public indirect enum Value: Equatable, Sendable {
         case .dataset: return "a dataset"
         case let .model(n): return "the model '\(n)'"
         case let .symbol(s): return "the word '\(s)'"
+        case let .complex(re, im): return "the complex number \(formatComplex(re, im))"
         }
     }
 
@@ -37,6 +40,7 @@ public indirect enum Value: Equatable, Sendable {
         case let .dataset(d): return d.summary
         case let .model(n): return n
         case let .symbol(s): return s
+        case let .complex(re, im): return formatComplex(re, im)
         }
     }
 
@@ -45,6 +49,11 @@ public indirect enum Value: Equatable, Sendable {
         if case let .string(s) = self { return s }
         return literal
     }
+}
+
+/// `a+bi` or `a-bi`, each part as numbers print.
+public func formatComplex(_ re: Double, _ im: Double) -> String {
+    formatNumber(re) + (im < 0 || (im == 0 && im.sign == .minus) ? "-" : "+") + formatNumber(abs(im)) + "i"
 }
 
 /// A string as a literal, with `\"`, `\\` and `\n` escaped.
