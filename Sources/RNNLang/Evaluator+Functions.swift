@@ -195,6 +195,9 @@ extension StatementContext {
             throw Diagnostic(.shape, "\(what) needs a matrix (a list of rows), found \(v.kindDescription)", at: range)
         }
         guard !rows.isEmpty else { throw Diagnostic(.shape, "\(what) needs a non-empty matrix, found an empty list", at: range) }
+        if rows.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
+            throw Diagnostic(.shape, "\(what) needs a matrix (a list of rows), found a vector of \(rows.count); write [[...]] for a 1×\(rows.count) matrix", at: range)
+        }
         var out: [[Double]] = []
         for (i, row) in rows.enumerated() {
             guard case let .list(items) = row else {
