@@ -360,8 +360,18 @@ public enum Linalg {
         return sv.sorted(by: >)
     }
 
-    /// The spectral norm ‖M‖₂ = σ_max.
+    /// The spectral norm ‖M‖₂ = σ_max. Small matrices take the Jacobi singular values; larger ones
+    /// √λ_max of the Gram matrix MᵀM (or MMᵀ), by the QR algorithm: O(n³) once instead of Jacobi's
+    /// sweeps, and the largest eigenvalue is the accurate one.
     public static func spectralNorm(_ m: Matrix) throws -> Double {
-        try singularValues(m).first ?? 0
+        guard min(m.rows, m.cols) > 16 else { return try singularValues(m).first ?? 0 }
+        guard m.values.allSatisfy(\.isFinite) else { throw LinalgError.notFinite }
+        let scale = m.values.reduce(0) { max($0, abs($1)) }
+        guard scale > 0 else { return 0 }
+        var unit = m
+        for i in unit.values.indices { unit.values[i] /= scale }  // so the Gram matrix cannot overflow
+        let gram = m.rows >= m.cols ? unit.transposed.times(unit) : unit.times(unit.transposed)
+        let top = try eigenvalues(gram).map(\.re).max() ?? 0
+        return max(0, top).squareRoot() * scale
     }
 }

@@ -280,6 +280,7 @@ struct StatementContext {
             throw nameError(Ident(n, r))
         case let .member(m, p, r):
             if p == "T", let v = state.values[m] { return try transpose(v, r) }
+            if p == "T", state.store[m] == nil { throw nameError(Ident(m, r)) }
             let entry = try modelEntry(Ident(m, r))
             guard let t = entry.model.parameter(p) else {
                 throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.parameterNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: r)

@@ -121,6 +121,11 @@ final class LinalgTests: XCTestCase {
                 XCTAssertEqual(s * s, e.re, accuracy: 1e-9 * sv[0] * sv[0])
             }
         }
+        // The spectral norm of larger matrices (by the Gram matrix's eigenvalues) agrees with Jacobi.
+        for (r, c, seed) in [(17, 17, 11), (40, 25, 12), (20, 60, 13)] as [(Int, Int, UInt64)] {
+            let m = random(r, c, seed: seed)
+            XCTAssertEqual(try Linalg.spectralNorm(m), try Linalg.singularValues(m)[0], accuracy: 1e-12 * Double(r * c))
+        }
         // An orthogonal matrix: every singular value 1, every eigenvalue on the unit circle.
         var rng = SplitMix64(seed: 4)
         let q = Matrix(rows: 6, cols: 6, values: orthogonalMatrix(rows: 6, cols: 6, rng: &rng))
