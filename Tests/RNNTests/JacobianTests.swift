@@ -104,6 +104,49 @@ final class JacobianTests: XCTestCase {
         }
     }
 
+    /// An lstm's J_t column by column, c_{t-1} included: language.md's step written out here, checked
+    /// first to reproduce the forward pass's (h_t, c_t), then perturbed in h_{t-1} and c_{t-1}.
+    func testLSTMStepWithItsCellState() throws {
+        let m = model(.lstm)
+        let H = 3
+        func W(_ n: String) -> [Double] { m.parameter(n)!.values }
+        func b(_ n: String) -> [Double] { m.parameter(n).map(\.values) ?? [Double](repeating: 0, count: H) }
+        func sig(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
+        // Every bias of gate g that the model keeps (one, or PyTorch's x-side and h-side pair).
+        func bias(_ g: String) -> [Double] {
+            let names = m.parameterNames.filter { $0 == "b_\(g)" || $0 == "b_x\(g)" || $0 == "b_h\(g)" }
+            return names.reduce([Double](repeating: 0, count: H)) { acc, n in zip(acc, b(n)).map { $0 + $1 } }
+        }
+        func step(_ x: [Double], _ h: [Double], _ c: [Double]) -> [Double] {
+            func pre(_ g: String) -> [Double] {
+                let wx = W("W_x\(g)"), wh = W("W_h\(g)"), bb = bias(g)
+                var out = bb
+                for i in 0..<H {
+                    for j in 0..<2 { out[i] += wx[i * 2 + j] * x[j] }
+                    for j in 0..<H { out[i] += wh[i * H + j] * h[j] }
+                }
+                return out
+            }
+            let i = pre("i").map(sig), f = pre("f").map(sig), g = pre("g").map { tanh($0) }, o = pre("o").map(sig)
+            let cNew = (0..<H).map { f[$0] * c[$0] + i[$0] * g[$0] }
+            return (0..<H).map { o[$0] * tanh(cNew[$0]) } + cNew
+        }
+        let jt = try m.jacobians(sequence, layer: nil)
+        let steps = try m.forward(sequence).layers[0].steps
+        for (k, s) in steps.enumerated() {
+            let here = step(s.x, s.hPrev, s.cPrev!)
+            for (a, b) in zip(here, s.h + s.c!) { XCTAssertEqual(a, b, accuracy: 1e-14) }
+            let prev = s.hPrev + s.cPrev!
+            for j in 0..<(2 * H) {
+                var plus = prev, minus = prev
+                plus[j] += 1e-6
+                minus[j] -= 1e-6
+                let sp = step(s.x, Array(plus[0..<H]), Array(plus[H...])), sm = step(s.x, Array(minus[0..<H]), Array(minus[H...]))
+                for i in 0..<(2 * H) { XCTAssertEqual((sp[i] - sm[i]) / 2e-6, jt.steps[k].matrix[i, j], accuracy: 1e-7, "t=\(k + 1) ∂s_\(i)/∂s_\(j)") }
+            }
+        }
+    }
+
     /// The linear worked example: J_t = W_hh = ones, whose norm is 2 (‖P_t‖ = 2^t: exploding).
     func testLinearWorkedExampleExplodes() throws {
         var rng = SplitMix64(seed: 0)
