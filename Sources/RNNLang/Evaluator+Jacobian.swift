@@ -68,11 +68,13 @@ extension StatementContext {
         if let l = req.layer { scope = " of layer \(l)\(c.layers > 1 ? " (its input held fixed)" : "")" } else if c.layers > 1 { scope = " of all \(c.layers) layers stacked (layer 0 first)" }
         if c.bidirectional { scope += ", \(req.direction == 1 ? "reverse" : "forward") direction" }
         say("\(name.name): \(words.J), \(S)×\(S), with \(words.state)\(scope); the running product \(words.P) = ∂s_t/∂s_\(req.direction == 1 ? "{T+1}" : "0")")
-        if c.kind == .rnn, req.layer ?? 0 == 0, c.layers == 1 || req.layer != nil, let W = entry.model.parameter("W_hh" + CellConfig.suffix(layer: req.layer ?? 0, direction: req.direction)) {
+        let wName = "W_hh" + CellConfig.suffix(layer: req.layer ?? 0, direction: req.direction)
+        if c.kind == .rnn, c.layers == 1 || req.layer != nil, let W = entry.model.parameter(wName) {
+            // The bound the course draws: ‖J_t‖₂ ≤ max|act'| · σ_max(W_hh), and ρ(W_hh) for the linear case.
             let m = Matrix(rows: W.rows, cols: W.cols, values: W.values)
             let rho = (try? Linalg.spectralRadius(m)) ?? .nan, sigma = (try? Linalg.spectralNorm(m)) ?? .nan
-            let slope = c.activation == .linear ? "J_t = W_hh" : "J_t = diag(\(c.activation == .tanh ? "1 − h_t²" : "relu'(a_t)")) W_hh, so ‖J_t‖₂ ≤ σ_max(W_hh)"
-            say("\(slope); ρ(W_hh) = \(NumberFormat.short(rho, decimals: 6)), σ_max(W_hh) = \(NumberFormat.short(sigma, decimals: 6))")
+            let slope = c.activation == .linear ? "J_t = \(wName)" : "J_t = diag(\(c.activation == .tanh ? "1 − h_t²" : "relu'(a_t)")) \(wName), so ‖J_t‖₂ ≤ σ_max(\(wName))"
+            say("\(slope); ρ(\(wName)) = \(NumberFormat.short(rho, decimals: 6)), σ_max(\(wName)) = \(NumberFormat.short(sigma, decimals: 6))")
         }
         let showMatrix = S <= 4
         var headers = ["t", "x_t", "‖J_t‖₂ (σ_max)", "‖\(words.P)‖₂"]
@@ -87,7 +89,7 @@ extension StatementContext {
         if req.matrices {
             for s in jt.steps {
                 let t = Tensor(shape: [S, S], values: s.matrix.values)
-                output.display(matrixBundle(title: "J_\(s.t + 1) (rows ∂\(jt.stateNames.first!)…, columns the state at \(req.direction == 1 ? "t+1" : "t-1")): \(jt.stateNames.joined(separator: ", "))", t), displayID: nil)
+                output.display(matrixBundle(title: "J_\(s.t + 1): rows s_t, columns s_{\(req.direction == 1 ? "t+1" : "t-1")}, both in the order \(jt.stateNames.joined(separator: ", "))", t), displayID: nil)
             }
         } else if !showMatrix {
             say("(the \(S)×\(S) matrices are not shown in the table: add matrices=true to see each J_t)")
