@@ -14,6 +14,9 @@ extension Model {
     /// - orthogonal: matrices with orthonormal rows or columns (Gram–Schmidt on normal draws); biases 0.
     /// - normal: N(0, 0.01) (standard deviation 0.1) for matrices; biases 0.
     /// - zeros, ones: every parameter 0 or 1.
+    /// - identity (IRNN, Le, Jaitly & Hinton 2015): every recurrent W_h· is the H×H identity and
+    ///   every cell bias 0; the input weights W_x· and the output layer W_hy, b_y are drawn as
+    ///   `uniform` (PyTorch's defaults), which is what `nn.init.eye_(weight_hh)` plus zeroed biases gives.
     public init(config: CellConfig, rng: inout SplitMix64) {
         self.init(zerosFor: config)
         let specs = config.parameterSpecs
@@ -40,6 +43,13 @@ extension Model {
                 for i in v.indices { v[i] = 0.1 * rng.normal() }
             case .orthogonal where isMatrix:
                 v = orthogonalMatrix(rows: spec.shape[0], cols: spec.shape[1], rng: &rng)
+            case .identity:
+                if isMatrix && spec.name.hasPrefix("W_h") && !isOutput {
+                    for i in 0..<spec.shape[0] { v[i * spec.shape[1] + i] = 1 }
+                } else if isMatrix || isOutput {
+                    let a = 1.0 / Double(isOutput ? fanIn : config.hidden).squareRoot()
+                    for i in v.indices { v[i] = rng.uniform(-a, a) }
+                }  // cell biases start at zero
             case .xavier, .he, .normal, .orthogonal:
                 break  // biases start at zero
             }

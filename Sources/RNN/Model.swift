@@ -15,7 +15,7 @@ public enum OutputActivation: String, CaseIterable, Sendable {
 
 /// How parameters are drawn when a model is made.
 public enum Initializer: String, CaseIterable, Sendable {
-    case uniform, xavier, he, orthogonal, normal, zeros, ones
+    case uniform, xavier, he, orthogonal, normal, zeros, ones, identity
 }
 
 /// Everything that fixes a model's shape and its initial numbers.

@@ -357,6 +357,7 @@ extension Model {
     }
 
     /// Generates `length` symbols: feeds `prime`, then draws each next symbol from softmax(logits/temperature).
+    /// temperature=0 is greedy decoding: the argmax of the logits (the first on a tie), no draw at all.
     public func sample(vocabulary: [String], prime: [Int], length: Int, temperature: Double, seed: UInt64) throws -> [Int] {
         guard !config.bidirectional else {
             throw ModelError(.value, "sampling needs a one-directional model: a bidirectional one reads the future")
@@ -364,7 +365,7 @@ extension Model {
         guard vocabulary.count == config.input, config.outputWidth == vocabulary.count else {
             throw ModelError(.shape, "expected a model with input=\(vocabulary.count) and output=\(vocabulary.count) (the vocabulary's size), found input=\(config.input), y_t width \(config.outputWidth)")
         }
-        guard temperature > 0, temperature.isFinite else { throw ModelError(.value, "expected temperature > 0, found \(formatValue(temperature))") }
+        guard temperature >= 0, temperature.isFinite else { throw ModelError(.value, "expected temperature >= 0, found \(formatValue(temperature))") }
         guard !prime.isEmpty else { throw ModelError(.value, "expected a prime of at least one symbol") }
         var rng = SplitMix64(seed: seed)
         var sequence: [[Double]] = prime.map { k in (0..<vocabulary.count).map { $0 == k ? 1 : 0 } }
@@ -372,6 +373,13 @@ extension Model {
         for _ in 0..<length {
             // The whole prefix is re-read each step: exact and plenty fast at teaching sizes.
             let logits = try forward(sequence).logits.last!
+            if temperature == 0 {
+                var k = 0
+                for j in logits.indices where logits[j] > logits[k] { k = j }
+                out.append(k)
+                sequence.append((0..<vocabulary.count).map { $0 == k ? 1 : 0 })
+                continue
+            }
             let p = softmax(logits.map { $0 / temperature })
             var u = rng.uniform(), k = 0
             while k < p.count - 1, u >= p[k] { u -= p[k]; k += 1 }

@@ -33,6 +33,8 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         while s > 0, isNameStart(scalars[s - 1]) || isDigit(scalars[s - 1]) { s -= 1 }
         let model = String(String.UnicodeScalarView(scalars[s..<(start - 1)]))
         add(context.parameterNames(of: model) ?? [], "parameter")
+        // Any matrix (a value or a parameter) has its transpose.
+        if context.valueNames.contains(model) || s >= 1 && ["]", ")"].contains(scalars[s - 1]) { add(["T"], "transpose") }
     } else if before == "=", let key = statement.optionKeyBeforeEquals, let spec = optionSpec(key, statement: statement) {
         // key=| : the option's values
         add(spec.choices ?? [], "value")
@@ -56,34 +58,42 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         add(datasetNames, "dataset")
     } else {
         let first = words.first ?? ""
-        let modelFirst = ["unroll", "backward", "train", "predict", "sample", "set", "copy", "drop", "save", "runs"]
+        let modelFirst = ["unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "set", "copy", "drop", "save", "runs"]
         if modelFirst.contains(first) && words.count == 1 {
             add(context.modelNames, "model")
         } else if first == "load" && words.count == 1 {
             add(context.modelNames, "model")
         } else if first == "plot" && words.count == 1 {
-            add(["loss", "hidden", "gradients"], "keyword")
+            add(["loss", "hidden", "gradients", "jacobian", "generate"], "keyword")
             add(context.modelNames, "model")
             add(context.valueNames, "variable")
         } else if first == "plot" && words.count >= 2 && words[1] == "loss" {
             add(context.modelNames, "model")
             add(OptionTable.plot.map { $0.name + "=" }, "option")
         } else {
-            if (["unroll", "backward", "train", "predict", "plot"].contains(first) && words.count >= 2 && !words.contains("on")) {
+            let plotsFrom = first == "plot" && words.count >= 2 && words[1] == "generate"
+            if (["unroll", "backward", "jacobian", "train", "predict", "plot"].contains(first) && words.count >= 2 && !words.contains("on") && !plotsFrom) {
                 add(["on"], "keyword")
+            }
+            if (first == "generate" && words.count >= 2 || plotsFrom && words.count >= 3) && !words.contains("from") { add(["from"], "keyword") }
+            if first == "plot" && words.count >= 2 && words.contains("on") || plotsFrom && words.contains("from") {
+                if words[1] == "jacobian" { add(OptionTable.jacobian.filter { $0.name != "matrices" }.map { $0.name + "=" }, "option") }
+                if words[1] == "generate" { add(OptionTable.generate.map { $0.name + "=" }, "option") }
             }
             if first == "sample" && words.count >= 2 && !words.contains("from") { add(["from"], "keyword") }
             if first == "copy" && words.count == 2 { add(["as"], "keyword") }
             if first == "save" && words.count == 2 { add(["to"], "keyword") }
             if first == "load" && words.count == 2 { add(["from"], "keyword") }
             if first == "export" && words.count == 1 { add(["log"], "keyword") }
-            if let specs = OptionTable.forStatement(first), words.contains("on") || ["sample", "print", "plot"].contains(first) {
+            if let specs = OptionTable.forStatement(first), words.contains("on") || ["sample", "print", "plot"].contains(first)
+                || (first == "generate" && words.contains("from")) {
                 add(specs.map { $0.name + "=" }, "option")
             }
             add(context.valueNames, "variable")
             add(context.modelNames, "model")
             add(datasetNames, "dataset")
             add(FeatureHelp.names, "function")
+            add(MathFunctions.names, "function")
             add(["true", "false"], "literal")
         }
     }

@@ -1,11 +1,13 @@
 import RNN
 
 extension StatementContext {
-    /// Functions callable in expressions: the dataset constructors of language.md.
+    /// Functions callable in expressions: the math functions (Evaluator+Functions.swift), then the dataset constructors of language.md.
     mutating func callFunction(_ name: String, _ args: [Expr], _ options: [OptionArg], _ range: SourceRange) throws -> Value {
         if FeatureHelp.names.contains(name) { return try callTextFeature(name, args, options, range) }
+        if let v = try callMath(name, args, options, range) { return v }
         guard datasetNames.contains(name) else {
-            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames + FeatureHelp.names)); the datasets are \(datasetNames.joined(separator: ", "))", at: range)
+            let functions = MathFunctions.names + FeatureHelp.names
+            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames + functions)); the functions are \(functions.joined(separator: ", ")) and the datasets \(datasetNames.joined(separator: ", "))", at: range)
         }
         let allowed = DatasetHelp.options(of: name)
         var seen = Set<String>()

@@ -48,8 +48,12 @@ extension StatementContext {
     }
 
     mutating func plot(_ target: PlotTarget, _ options: [OptionArg]) throws {
+        if case let .jacobian(name, seq) = target { return try plotJacobian(name, seq, options) }
+        if case let .generate(name, seq) = target { return try plotGenerate(name, seq, options) }
         let o = try plotOptions(options)
         switch target {
+        case .jacobian, .generate:
+            return  // drawn above, with their own options
         case let .loss(names):
             var curves: [(name: String, losses: [Double])] = []
             for n in names {

@@ -39,9 +39,14 @@ extension StatementContext {
         }
         output.display(tableBundle(Table(title: "∂L/∂θ for every parameter of \(name.name)", headers: ["parameter", "shape", "‖∂L/∂θ‖", "∂L/∂θ (row-major)"],
                                          rows: rows, alignments: [.left, .left, .right, .left])), displayID: nil)
-        let hRows = r.hiddenGradientNorms.enumerated().map { [String($0.offset + 1), NumberFormat.short($0.element, decimals: 6)] }
+        // The factor step t carries the gradient back by: ‖∂L/∂h_{t-1}‖ / ‖∂L/∂h_t‖ (h_0 is no parameter, so t = 1 has none).
+        let norms = r.hiddenGradientNorms
+        let hRows = norms.enumerated().map { t, n -> [String] in
+            let factor = t == 0 ? "-" : n == 0 ? (norms[t - 1] == 0 ? "-" : "inf") : NumberFormat.short(norms[t - 1] / n, decimals: 6)
+            return [String(t + 1), NumberFormat.short(n, decimals: 6), factor]
+        }
         output.display(tableBundle(Table(title: "‖∂L/∂h_t‖ at each step (BPTT carries it backwards through W_hh)\(bptt.map { ", truncated every \($0) steps" } ?? "")",
-                                         headers: ["t", "‖∂L/∂h_t‖"], rows: hRows, alignments: [.right, .right])), displayID: nil)
+                                         headers: ["t", "‖∂L/∂h_t‖", "‖∂L/∂h_{t-1}‖ / ‖∂L/∂h_t‖"], rows: hRows, alignments: [.right, .right, .right])), displayID: nil)
     }
 
     /// Reads a target for one sequence: a class index (xent), a vector compared with y_T, or one
@@ -263,14 +268,14 @@ extension StatementContext {
         try checkOptions(options, OptionTable.sample, statement: "sample")
         let entry = try modelEntry(name)
         guard let vocab = entry.vocabulary else {
-            throw Diagnostic(.value, "'\(name.name)' has not been trained on text (text(...) data), so it has no characters to sample", at: name.range)
+            throw Diagnostic(.value, "'\(name.name)' has not been trained on text (text(...) data), so it has no characters to sample; a model of numbers continues a sequence with 'generate \(name.name) from SEQ steps=N'", at: name.range)
         }
         var length = 200, temperature = 1.0
         if let o = option(options, "length") { length = try eval(o.value).integer("length", at: o.value.range, min: 1) }
         if length > 100_000 { throw Diagnostic(.value, "expected length of at most 100000, found \(length)", at: option(options, "length")?.value.range) }
         if let o = option(options, "temperature") {
             temperature = try eval(o.value).number("temperature", at: o.value.range)
-            guard temperature > 0, temperature.isFinite else { throw Diagnostic(.value, "expected temperature > 0, found \(formatNumber(temperature))", at: o.value.range) }
+            guard temperature >= 0, temperature.isFinite else { throw Diagnostic(.value, "expected temperature ≥ 0 (0 is greedy: the most likely symbol every time), found \(formatNumber(temperature))", at: o.value.range) }
         }
         let seed: UInt64
         if let o = option(options, "seed") { seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) } else { seed = state.rng.next() }

@@ -228,6 +228,10 @@ struct StatementContext {
             // What ipykernel's exit sends: jupyter console closes; the kernel is shut down with it.
             payloads.append(["source": "ask_exit", "keepkernel": false])
             exitRequested = true
+        case let .jacobian(name, sequence, options):
+            try jacobian(name, sequence, options)
+        case let .generate(name, from, options):
+            try generate(name, from, options)
         case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
             try executeExtended(node.statement)
         }
@@ -275,6 +279,8 @@ struct StatementContext {
             if state.store[n] != nil { return .model(n) }
             throw nameError(Ident(n, r))
         case let .member(m, p, r):
+            if p == "T", let v = state.values[m] { return try transpose(v, r) }
+            if p == "T", state.store[m] == nil { throw nameError(Ident(m, r)) }
             let entry = try modelEntry(Ident(m, r))
             guard let t = entry.model.readable(p) else {
                 throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: r)
@@ -284,8 +290,12 @@ struct StatementContext {
             return try callFunction(f, args, options, r)
         case let .negate(inner, r):
             return try arithmetic(.multiply, .number(-1), eval(inner), r)
+        case let .binary(.matmul, a, b, r):
+            return try matmul(eval(a), eval(b), r)
         case let .binary(op, a, b, r):
             return try arithmetic(op, eval(a), eval(b), r)
+        case let .transpose(inner, r):
+            return try transpose(eval(inner), r)
         }
     }
 
@@ -300,6 +310,8 @@ struct StatementContext {
             case .divide:
                 guard y != 0 else { throw Diagnostic(.value, "division by zero", at: r) }
                 return .number(x / y)
+            case .matmul:
+                return try matmul(a, b, r)
             }
         case let (.list(xs), .list(ys)):
             guard xs.count == ys.count else {

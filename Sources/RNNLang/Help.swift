@@ -42,10 +42,15 @@ public enum Help {
 
             Binds a number, string, boolean, list (a sequence or matrix) or dataset to NAME.
             Lists add, subtract, multiply and divide element by element; a number applies to every element.
+            A @ B is the matrix product, M.T the transpose, NAME.PARAM a model's parameter as a matrix, and
+            the functions (tanh, sigmoid, relu, exp, log, sqrt, abs, softmax, norm, eye, zeros, ones, eig,
+            svd, spectral_radius) each have their help topic.
 
             Example:
               let xs = [[1,1],[1,1],[2,2]]
               let data = sine(count=64, length=20, seed=1)
+              let W = 0.9 * eye(3)
+              print spectral_radius(net.W_hh) net.W_hh.T @ [1, 0, 0]
             """),
         Entry(topic: "set", summary: "set one parameter: set NAME.PARAM = MATRIX", body: """
             set NAME.PARAM = MATRIX
@@ -83,12 +88,67 @@ public enum Help {
 
             Runs the model forward, then backpropagates through time. Shows the loss, ∂L/∂ every parameter
             and the norm of ∂L/∂h_t at each step, which is where vanishing and exploding gradients show.
+            Beside it, the factor ‖∂L/∂h_{t-1}‖ / ‖∂L/∂h_t‖: how much carrying the gradient back across
+            step t shrank (< 1) or grew (> 1) it (t = 1 has none: h_0 is no parameter). With a target at
+            every step the factor also counts what y_{t-1}'s own loss adds. For the Jacobians themselves
+            see: help jacobian.
             TARGET is a vector (compared with y_T), a sequence as long as SEQ (every y_t), or a class index
             (with loss=xent); with loss=xent a list as long as SEQ is one class a step. The classes are
             y_t's logits, 0 to output-1; cross-entropy over output=1 is refused, as it is 0 whatever the weights.
 
             Example:
               backward demo on [[1,1],[1,1],[2,2]] target=[1, 0]
+            """),
+        Entry(topic: "jacobian", summary: "∂h_t/∂h_{t-1} at every step, its largest singular value, and their running product", body: """
+            jacobian NAME on SEQ [layer=K] [direction=forward|reverse] [matrices=true]
+
+            Runs the model over SEQ and shows, at every step t, the Jacobian J_t = ∂s_t/∂s_{t-1} of the
+            state, its spectral norm ‖J_t‖₂ (the largest singular value, σ_max) and the spectral norm of
+            the running product J_t ⋯ J_1 = ∂s_t/∂s_0. BPTT multiplies ∂L/∂h_t by J_tᵀ at every step
+            back, so a product that shrinks like 0.5^t is a vanishing gradient and one that grows an
+            exploding one. The matrices are in the table when the state has at most 4 values;
+            matrices=true shows each as its own table.
+
+            The state s_t is what the next step reads from the past:
+              rnn   s_t = h_t,  J_t = diag(act'(a_t)) W_hh   (tanh: act' = 1 − h_t², at most 1)
+              gru   s_t = h_t,  J_t = diag(z) + diag(1−z) ∂n/∂h_{t-1} + diag(h_{t-1} − n) ∂z/∂h_{t-1}
+              lstm  s_t = (h_t, c_t), 2H values, h first: the c_t path ∂c_t/∂c_{t-1} = diag(f) is the
+                    "constant error carousel"; h alone would not chain into ∂s_T/∂s_0.
+            Stacked layers (layers=L): s_t holds every layer's state, layer 0 first; a layer reads the
+            layer below at the same t, so J_t is block lower triangular. layer=K takes layer K's own
+            recurrence instead, with its input held fixed.
+            Bidirectional cells have two recurrences running opposite ways, so direction= is required;
+            direction=reverse gives J_t = ∂s_t/∂s_{t+1} and the product J_t ⋯ J_T. A stacked bidirectional
+            cell also needs layer=K (its upper layers read both the past and the future).
+            For a one-layer rnn the line above the table gives ρ(W_hh) and σ_max(W_hh).
+            The numbers are checked against finite differences of the forward pass.
+
+            Options:
+            \(optionLines(OptionTable.jacobian))
+
+            Example:
+              cell net = rnn(input=1, hidden=4, init=orthogonal, seed=1)
+              jacobian net on [0.5, 0.1, -0.3, 0.8]
+              plot jacobian net on [0.5, 0.1, -0.3, 0.8]
+            """),
+        Entry(topic: "generate", summary: "one-to-many: continue a sequence, feeding each y_t back as x_{t+1}", body: """
+            generate NAME from SEQ [steps=N]
+
+            Runs the model over the given steps x_1…x_T, then generates N values: x_{T+1} = y_T, and each
+            y_t computed with the fed-back input becomes x_{t+1}. y_t is taken after output_activation, as
+            unroll shows it. The table marks each row given or generated; 'plot generate NAME from SEQ
+            steps=N' draws the two parts as separate series with different marks. y_t must be as wide as
+            x_t (output= equal to input=); a bidirectional model is refused (it reads the future). For
+            text, sample draws symbols instead.
+
+            Options:
+            \(optionLines(OptionTable.generate))
+
+            Example:
+              cell wave = gru(input=1, hidden=16, output=1, seed=1)
+              train wave on sine(count=128, length=40, seed=1) epochs=40 lr=0.01 batch=8
+              generate wave from [0, 0.0998, 0.1987, 0.2955, 0.3894] steps=40
+              plot generate wave from [0, 0.0998, 0.1987, 0.2955, 0.3894] steps=40
             """),
         Entry(topic: "train", summary: "train a model with BPTT on a dataset", body: """
             train NAME on DATA [options]
@@ -122,7 +182,9 @@ public enum Help {
             sample NAME [from "prime"] [length=200 temperature=1.0 seed=N]
 
             Feeds the prime, then draws each next character (or word) from softmax(y_t / temperature).
-            Lower temperatures are more conservative, higher ones more surprising.
+            Lower temperatures are more conservative, higher ones more surprising. temperature=0 is greedy
+            decoding: the most likely symbol (the argmax of y_t, the first on a tie) every time, with no draw,
+            so the text is the same whatever the seed. A model of numbers continues with generate instead.
 
             Options:
             \(optionLines(OptionTable.sample))
@@ -134,6 +196,10 @@ public enum Help {
             plot loss NAME [NAME ...]       training loss curves, one series a model
             plot hidden NAME on SEQ         heatmap of h_t: units × time
             plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale
+            plot jacobian NAME on SEQ       ‖J_t ⋯ J_1‖₂ and ‖J_t‖₂ against t on a log scale (see help jacobian;
+                                            layer= and direction= as there)
+            plot generate NAME from SEQ     the given and the generated values as two series (steps=N, see
+                                            help generate)
             plot NAME.PARAM                 heatmap of a weight matrix
             plot SEQ                        line chart of a sequence (a list of sequences: several series)
 
@@ -259,11 +325,11 @@ public enum Help {
 
     /// Every entry: statements, concepts, and one per option and dataset.
     public static var all: [Entry] {
-        var out = statements + concepts
+        var out = statements + concepts + functionEntries
         var seenOptions = Set<String>()
         for (statement, specs) in [("cell", OptionTable.cell), ("train", OptionTable.train), ("sample", OptionTable.sample),
                                    ("plot", OptionTable.plot), ("backward", OptionTable.backward), ("unroll", OptionTable.unroll),
-                                   ("print", OptionTable.print)] {
+                                   ("print", OptionTable.print), ("jacobian", OptionTable.jacobian), ("generate", OptionTable.generate)] {
             for s in specs where seenOptions.insert(s.name).inserted && !out.contains(where: { $0.topic == s.name }) {
                 let values = s.choices.map { "\nValues: " + $0.joined(separator: ", ") } ?? ""
                 out.append(Entry(topic: s.name, summary: "option of \(statement): \(s.help)",
@@ -272,6 +338,9 @@ public enum Help {
         }
         return out + datasetEntries + featureEntries
     }
+
+    /// Help for the functions on numbers, lists and matrices, each with its formula.
+    public static var functionEntries: [Entry] { MathFunctions.helpEntries }
 
     /// Help for the datasets (the constructors callable in expressions).
     public static var datasetEntries: [Entry] { DatasetHelp.entries }
@@ -310,6 +379,7 @@ public enum Help {
             "rnn-kernel: a small language for recurrent neural networks. 'help TOPIC' for more.",
             block("Statements:", statements),
             block("Cells and concepts:", concepts),
+            block("Functions (on numbers, lists and matrices; also A @ B and M.T):", functionEntries),
             block("Datasets:", datasetEntries),
             block("Text features:", featureEntries),
             "Options: every option has its own topic too, e.g. 'help lr', 'help optimizer', 'help hidden'.",
@@ -335,7 +405,8 @@ extension Help {
             }.joined(separator: "\n")
         }
         let optionEntries = all.filter { e in !statements.contains { $0.topic == e.topic } && !concepts.contains { $0.topic == e.topic }
-            && !datasetEntries.contains { $0.topic == e.topic } && !featureEntries.contains { $0.topic == e.topic } }
+            && !datasetEntries.contains { $0.topic == e.topic } && !featureEntries.contains { $0.topic == e.topic }
+            && !functionEntries.contains { $0.topic == e.topic } }
         return """
             # The RNN language: reference
 
@@ -345,6 +416,7 @@ extension Help {
 
             \(section("Statements", statements))
             \(section("Cells and concepts", concepts))
+            \(section("Functions", functionEntries))
             \(section("Datasets", datasetEntries))
             \(section("Text features", featureEntries))
             \(section("Options", optionEntries))

@@ -3,7 +3,7 @@ public enum TokenKind: Equatable, Sendable {
     case name(String)
     case number(Double)
     case string(String)
-    /// One of ( ) [ ] , = . + - * /
+    /// One of ( ) [ ] , = . + - * / @
     case punct(Character)
     /// The end of a statement: a newline outside brackets and not after `\`.
     case newline
@@ -113,7 +113,7 @@ public struct Lexer {
                 throw Diagnostic(.syntax, "'\(ch)' does not close '\(open.0)': expected '\(open.0 == "(" ? ")" : "]")'", at: SourceRange(start, position))
             }
             openBrackets.removeLast()
-        case ",", "=", ".", "+", "-", "*", "/":
+        case ",", "=", ".", "+", "-", "*", "/", "@":
             advance()
         default:
             advance()

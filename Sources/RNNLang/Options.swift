@@ -24,8 +24,8 @@ public enum OptionTable {
         OptionSpec("bidirectional", ["true", "false"], default: "false", "also run the sequence backwards; h_t = [forward h_t ; reverse h_t]"),
         OptionSpec("activation", ["tanh", "relu", "linear"], default: "tanh", "the hidden activation of an rnn cell (rnn only)"),
         OptionSpec("output_activation", ["identity", "softmax", "sigmoid"], default: "identity", "applied to W_hy h_t + b_y to give y_t"),
-        OptionSpec("init", ["uniform", "xavier", "he", "orthogonal", "normal", "zeros", "ones"], default: "uniform",
-                   "how parameters are drawn; uniform is PyTorch's U(-1/sqrt(H), 1/sqrt(H))"),
+        OptionSpec("init", ["uniform", "xavier", "he", "orthogonal", "normal", "zeros", "ones", "identity"], default: "uniform",
+                   "how parameters are drawn; uniform is PyTorch's U(-1/sqrt(H), 1/sqrt(H)); identity (IRNN) sets every W_h· to I and the cell biases to 0, drawing W_x·, W_hy and b_y as uniform"),
         OptionSpec("bias", ["true", "single", "false"], default: "true",
                    "two biases per gate as PyTorch keeps them (b_h = b_xh + b_hh), one per gate (single), or none; see help biases"),
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
@@ -54,11 +54,21 @@ public enum OptionTable {
         OptionSpec("bptt", default: "full", "truncated BPTT: backpropagate at most N steps"),
     ]
 
+    public static let jacobian: [OptionSpec] = [
+        OptionSpec("layer", default: "all layers", "one layer's own recurrence (0 is the first), its input held fixed"),
+        OptionSpec("direction", ["forward", "reverse"], default: "forward (required when bidirectional)", "which recurrence of a bidirectional cell"),
+        OptionSpec("matrices", ["true", "false"], default: "false", "also show every J_t as a matrix table"),
+    ]
+
+    public static let generate: [OptionSpec] = [
+        OptionSpec("steps", default: "20", "how many values to generate, each fed back as the next x_t (at most 2000)"),
+    ]
+
     public static let predict: [OptionSpec] = []
 
     public static let sample: [OptionSpec] = [
         OptionSpec("length", default: "200", "characters or words to generate"),
-        OptionSpec("temperature", default: "1.0", "divide logits by this before softmax; lower is more conservative"),
+        OptionSpec("temperature", default: "1.0", "divide logits by this before softmax; lower is more conservative; 0 is greedy (the argmax, no draw)"),
         OptionSpec("seed", default: "session", "seed for the draws"),
     ]
 
@@ -83,6 +93,8 @@ public enum OptionTable {
         case "train": return train
         case "unroll": return unroll
         case "backward": return backward
+        case "jacobian": return jacobian
+        case "generate": return generate
         case "predict": return predict
         case "sample": return sample
         case "plot": return plot

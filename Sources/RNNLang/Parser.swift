@@ -118,7 +118,12 @@ public struct Parser {
         case "show":
             let target = try expression()
             return .show(target, options: try trailingOptions())
-        case "unroll", "backward", "train", "predict":
+        case "generate":
+            let model = try ident("a model name after 'generate'")
+            _ = try keyword("from")
+            let seq = try expression()
+            return .generate(model, from: seq, options: try trailingOptions())
+        case "unroll", "backward", "jacobian", "train", "predict":
             let model = try ident("a model name after '\(word)'")
             _ = try keyword("on")
             let data = try expression()
@@ -126,6 +131,7 @@ public struct Parser {
             switch word {
             case "unroll": return .unroll(model, sequence: data, options: options)
             case "backward": return .backward(model, sequence: data, options: options)
+            case "jacobian": return .jacobian(model, sequence: data, options: options)
             case "train": return .train(model, data: data, options: options)
             default: return .predict(model, data: data, options: options)
             }
@@ -188,7 +194,7 @@ public struct Parser {
     }
 
     mutating func plot() throws -> Statement {
-        if case let .name(n) = peek, ["loss", "hidden", "gradients"].contains(n), peek(1) != .punct(".") {
+        if case let .name(n) = peek, ["loss", "hidden", "gradients", "jacobian", "generate"].contains(n), peek(1) != .punct(".") {
             _ = take()
             switch n {
             case "loss":
@@ -199,11 +205,16 @@ public struct Parser {
                 }
                 guard !names.isEmpty else { throw unexpected("one or more model names after 'plot loss'") }
                 return .plot(.loss(names), options: try trailingOptions())
-            case "hidden":
-                let model = try ident("a model name after 'plot hidden'")
+            case "hidden", "jacobian":
+                let model = try ident("a model name after 'plot \(n)'")
                 _ = try keyword("on")
                 let seq = try expression()
-                return .plot(.hidden(model, seq), options: try trailingOptions())
+                return .plot(n == "hidden" ? .hidden(model, seq) : .jacobian(model, seq), options: try trailingOptions())
+            case "generate":
+                let model = try ident("a model name after 'plot generate'")
+                _ = try keyword("from")
+                let seq = try expression()
+                return .plot(.generate(model, seq), options: try trailingOptions())
             default:
                 var models = [try ident("a model name after 'plot gradients'")]
                 while case .name(let n) = peek, n != "on" {
@@ -267,10 +278,10 @@ public struct Parser {
 
     mutating func term() throws -> Expr {
         var left = try unary()
-        while case let .punct(c) = peek, c == "*" || c == "/" {
+        while case let .punct(c) = peek, c == "*" || c == "/" || c == "@" {
             _ = take()
             let right = try unary()
-            left = .binary(c == "*" ? .multiply : .divide, left, right, left.range.joined(right.range))
+            left = .binary(c == "*" ? .multiply : c == "/" ? .divide : .matmul, left, right, left.range.joined(right.range))
         }
         return left
     }
@@ -286,7 +297,18 @@ public struct Parser {
         return try primary()
     }
 
+    /// A primary value followed by any number of `.T` (transpose).
     mutating func primary() throws -> Expr {
+        var e = try primaryBase()
+        while peek == .punct("."), peek(1) == .name("T") {
+            _ = take()
+            let t = take()
+            e = .transpose(e, e.range.joined(t.range))
+        }
+        return e
+    }
+
+    mutating func primaryBase() throws -> Expr {
         let t = current
         switch t.kind {
         case let .number(v):

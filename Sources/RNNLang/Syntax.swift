@@ -30,6 +30,8 @@ public struct SourceRange: Equatable, Sendable {
 /// A binary arithmetic operator.
 public enum BinaryOperator: String, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/"
+    /// `A @ B`: the matrix product.
+    case matmul = "@"
 }
 
 /// An expression with its source range.
@@ -45,11 +47,13 @@ public indirect enum Expr: Equatable, Sendable {
     case call(String, [Expr], [OptionArg], SourceRange)
     case binary(BinaryOperator, Expr, Expr, SourceRange)
     case negate(Expr, SourceRange)
+    /// `M.T`: the transpose.
+    case transpose(Expr, SourceRange)
 
     public var range: SourceRange {
         switch self {
         case let .number(_, r), let .string(_, r), let .bool(_, r), let .list(_, r), let .name(_, r), let .member(_, _, r),
-             let .call(_, _, _, r), let .binary(_, _, _, r), let .negate(_, r):
+             let .call(_, _, _, r), let .binary(_, _, _, r), let .negate(_, r), let .transpose(_, r):
             return r
         }
     }
@@ -85,6 +89,10 @@ public enum PlotTarget: Equatable, Sendable {
     case hidden(Ident, Expr)
     /// `plot gradients NAME [NAME ...] on DATA`
     case gradients([Ident], Expr)
+    /// `plot jacobian NAME on SEQ`: ‖J_t ⋯ J_1‖ against t
+    case jacobian(Ident, Expr)
+    /// `plot generate NAME from SEQ steps=N`: the given and the generated values
+    case generate(Ident, Expr)
     /// `plot NAME.PARAM`, `plot SEQ`, `plot NAME`
     case value(Expr)
 }
@@ -97,6 +105,10 @@ public enum Statement: Equatable, Sendable {
     case show(Expr, options: [OptionArg])
     case unroll(Ident, sequence: Expr, options: [OptionArg])
     case backward(Ident, sequence: Expr, options: [OptionArg])
+    /// `jacobian NAME on SEQ`: ∂h_t/∂h_{t-1} at every step and their running product
+    case jacobian(Ident, sequence: Expr, options: [OptionArg])
+    /// `generate NAME from SEQ steps=N`: one-to-many, y_t fed back as x_{t+1}
+    case generate(Ident, from: Expr, options: [OptionArg])
     case train(Ident, data: Expr, options: [OptionArg])
     case predict(Ident, data: Expr, options: [OptionArg])
     case sample(Ident, prime: Expr?, options: [OptionArg])
@@ -133,6 +145,6 @@ public struct StatementNode: Equatable, Sendable {
 
 /// Words that begin statements; they cannot be used as names.
 public let statementKeywords: [String] = [
-    "cell", "let", "set", "show", "unroll", "backward", "train", "predict", "sample", "plot", "models", "copy", "drop",
+    "cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot", "models", "copy", "drop",
     "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit",
 ]

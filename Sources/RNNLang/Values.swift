@@ -15,6 +15,8 @@ public indirect enum Value: Equatable, Sendable {
     case symbol(String)
     /// A documents × terms table of text features: `bow(...)`, `tfidf(...)`, …
     case features(TextFeatures)
+    /// A complex number re + im·i: what eig gives for a rotation. Only abs and printing take it.
+    case complex(Double, Double)
 
     /// What the value is, for messages: "a number", "a list of 3 items", …
     public var kindDescription: String {
@@ -27,6 +29,7 @@ public indirect enum Value: Equatable, Sendable {
         case let .model(n): return "the model '\(n)'"
         case let .symbol(s): return "the word '\(s)'"
         case let .features(f): return "a \(f.kind.rawValue) table of \(f.values.count)×\(f.terms.count) features"
+        case let .complex(re, im): return "the complex number \(formatComplex(re, im))"
         }
     }
 
@@ -41,6 +44,7 @@ public indirect enum Value: Equatable, Sendable {
         case let .model(n): return n
         case let .symbol(s): return s
         case let .features(f): return Value.from(f.values).literal
+        case let .complex(re, im): return formatComplex(re, im)
         }
     }
 
@@ -49,6 +53,11 @@ public indirect enum Value: Equatable, Sendable {
         if case let .string(s) = self { return s }
         return literal
     }
+}
+
+/// `a+bi` or `a-bi`, each part as numbers print.
+public func formatComplex(_ re: Double, _ im: Double) -> String {
+    formatNumber(re) + (im < 0 || (im == 0 && im.sign == .minus) ? "-" : "+") + formatNumber(abs(im)) + "i"
 }
 
 /// A string as a literal, with `\"`, `\\` and `\n` escaped.
