@@ -56,7 +56,7 @@ def test_covers_every_word_the_kernel_completes(kernel):
         for text, kind in list(seen):
             if kind == "option":
                 seen |= {(t, k) for t, k in complete(kernel, ctx + text) if k == "value"}
-    kinds = {"keyword": L.STATEMENTS + L.CLAUSES, "cell": L.CELLS, "dataset": L.DATASETS,
+    kinds = {"keyword": L.STATEMENTS + L.CLAUSES, "cell": L.CELLS, "dataset": L.DATASETS, "function": L.FUNCTIONS,
              "option": L.OPTIONS, "value": L.VALUES + L.LITERALS, "literal": L.LITERALS}
     missing = sorted((text, kind) for text, kind in seen
                      if kind in kinds and text.rstrip("=") not in kinds[kind])
@@ -67,7 +67,7 @@ def test_covers_every_word_the_kernel_completes(kernel):
 def test_covers_every_help_topic(kernel):
     topics = {t for t, k in complete(kernel, "help ") if k == "topic"}
     assert len(topics) > 40
-    known = set(L.STATEMENTS + L.CLAUSES + L.CELLS + L.DATASETS + L.OPTIONS + L.PROSE_TOPICS)
+    known = set(L.STATEMENTS + L.CLAUSES + L.CELLS + L.DATASETS + L.FUNCTIONS + L.OPTIONS + L.PROSE_TOPICS)
     assert not sorted(topics - known), f"help topics python/rnn_kernel/lexer.py does not know: {sorted(topics - known)}"
 
 

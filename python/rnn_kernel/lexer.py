@@ -7,11 +7,11 @@ completions and help topics and fails, naming the word, when one is missing here
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace
 
-__all__ = ["RNNLexer", "STATEMENTS", "CLAUSES", "CELLS", "DATASETS", "OPTIONS", "VALUES", "LITERALS", "PROSE_TOPICS"]
+__all__ = ["RNNLexer", "STATEMENTS", "CLAUSES", "CELLS", "DATASETS", "FUNCTIONS", "OPTIONS", "VALUES", "LITERALS", "PROSE_TOPICS"]
 
 #: Words that begin a statement (Syntax.swift's statementKeywords).
-STATEMENTS = ("cell", "let", "set", "show", "unroll", "backward", "train", "predict", "sample", "plot", "models", "copy",
-              "drop", "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit")
+STATEMENTS = ("cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot",
+              "models", "copy", "drop", "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit")
 #: Words inside a statement: `unroll M on D`, `sample M from ...`, `copy A as B`, `save M to F`, `export log`,
 #: `plot loss|hidden|gradients M`.
 CLAUSES = ("on", "from", "as", "to", "log", "loss", "hidden", "gradients")
@@ -19,20 +19,25 @@ CLAUSES = ("on", "from", "as", "to", "log", "loss", "hidden", "gradients")
 CELLS = ("rnn", "lstm", "gru")
 #: The dataset constructors (Completion.swift's datasetNames).
 DATASETS = ("sine", "adding", "copy", "parity", "text", "sentences", "tagged", "csv", "pairs")
+#: Functions callable in expressions: math (Evaluator+Functions.swift) and text features (FeatureHelp.swift).
+FUNCTIONS = ("tanh", "sigmoid", "relu", "exp", "log", "sqrt", "abs", "softmax", "norm", "eye", "zeros", "ones", "eig", "svd",
+             "spectral_radius", "bow", "ngrams", "tfidf", "bm25")
 #: Option keys of every statement, cell and dataset (written `key=value`).
 OPTIONS = (
     # cells
     "input", "hidden", "output", "layers", "bidirectional", "activation", "output_activation", "init", "bias", "seed",
     # train, backward, unroll, sample, plot, print
     "epochs", "lr", "optimizer", "batch", "clip", "clip_mode", "loss", "bptt", "plot", "h0", "target", "length",
-    "temperature", "width", "height", "title", "log", "style", "stream",
+    "temperature", "width", "height", "title", "log", "style", "stream", "layer", "direction", "matrices", "steps",
     # datasets
     "count", "step", "noise", "symbols", "file", "seq", "column", "window", "stride",
+    # text features
+    "binary", "vocab", "lower", "n", "k1", "b",
 )
 #: The words an option takes from a fixed set (after `=`).
 VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform", "xavier", "he", "orthogonal", "normal",
           "zeros", "ones", "sgd", "momentum", "adagrad", "rmsprop", "adam", "norm", "value", "mse", "xent", "ascii",
-          "unicode", "stdout", "stderr", "none", "full")
+          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
 PROSE_TOPICS = ("options", "syntax", "errors")
@@ -64,12 +69,13 @@ class RNNLexer(RegexLexer):
             (r"(=)(\s*)(" + "|".join(VALUES) + r")\b", bygroups(Operator, Whitespace, Name.Constant)),
             # A dataset is called: `copy(count=...)` is the dataset, `copy net as b` the statement.
             (words(DATASETS, prefix=r"\b", suffix=r"(?=\s*\()"), Name.Builtin),
+            (words(FUNCTIONS, prefix=r"\b", suffix=r"(?=\s*\()"), Name.Function),
             (words(CELLS, prefix=r"\b", suffix=r"\b"), Keyword.Type),
             (words(STATEMENTS + CLAUSES, prefix=r"\b", suffix=r"\b"), Keyword),
             (words(LITERALS, prefix=r"\b", suffix=r"\b"), Keyword.Constant),
             (words(DATASETS, prefix=r"\b", suffix=r"\b"), Name.Builtin),
             (r"[A-Za-z_]\w*", Name),
-            (r"[=+\-*/]", Operator),
+            (r"[=+\-*/@]", Operator),
             (r"[()\[\],.]", Punctuation),
             (r".", Text),
         ],
