@@ -294,7 +294,7 @@ def test_launcher_logo_completion_pager_and_highlighting(lab, driver):
 
 def widget_step_text(d):
     """The text of the unroll widget's output area (the step table), or '' before it renders."""
-    areas = d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jupyter-widgets-output-area")
+    areas = d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .widget-output")
     return areas[0].text if areas else ""
 
 
@@ -308,7 +308,12 @@ def test_widget_slider_through_time_and_reload(lab, driver):
     WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-handle"),
                                "the slider never rendered: " + output_area(d, 1).text)
     assert d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .widget-play button")
-    WebDriverWait(d, 30).until(lambda d: "[0, 0]" in widget_step_text(d), "step 1 was not shown")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    try:
+        WebDriverWait(d, 30).until(lambda d: "[0, 0]" in widget_step_text(d))
+    except Exception:
+        d.save_screenshot(os.path.join(ARTIFACTS, "browser_widget_failed.png"))
+        raise AssertionError("step 1 was not shown: " + output_area(d, 1).get_attribute("innerHTML")[:3000])
     first = widget_step_text(d)
     assert "[16, 16]" not in first, first
     readout = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .widget-readout")
@@ -317,22 +322,23 @@ def test_widget_slider_through_time_and_reload(lab, driver):
     # Drag the handle to the right end: t = 3, and the table shows step 3's numbers.
     handle = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-handle")
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
-    ActionChains(d).click_and_hold(handle).move_by_offset(800, 0).release().perform()
+    track = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-target").size["width"]
+    ActionChains(d).click_and_hold(handle).move_by_offset(track + 5, 0).release().perform()
     WebDriverWait(d, 30).until(lambda d: readout.text.strip() == "3", "the slider did not move to 3")
     WebDriverWait(d, 30).until(lambda d: "[16, 16]" in widget_step_text(d), "the table did not redraw for t = 3")
     step3 = widget_step_text(d)
     assert "[2, 2]" in step3 and "[6, 6]" in step3 and "[32, 32]" in step3, step3
     assert "[0, 0]" not in step3, step3
-    svg = d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jupyter-widgets-output-area img, .jp-Notebook .jupyter-widgets-output-area svg")
+    svg = d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .widget-output img, .jp-Notebook .widget-output svg")
     assert svg, "no heatmap in the widget's output area"
     os.makedirs(ARTIFACTS, exist_ok=True)
     d.save_screenshot(os.path.join(ARTIFACTS, "browser_widget.png"))
 
     # Back to the start and to the end again: each move redraws.
-    ActionChains(d).click_and_hold(handle).move_by_offset(-800, 0).release().perform()
+    ActionChains(d).click_and_hold(handle).move_by_offset(-track - 5, 0).release().perform()
     WebDriverWait(d, 30).until(lambda d: readout.text.strip() == "1")
     WebDriverWait(d, 30).until(lambda d: "[16, 16]" not in widget_step_text(d) and "[0, 0]" in widget_step_text(d))
-    ActionChains(d).click_and_hold(handle).move_by_offset(800, 0).release().perform()
+    ActionChains(d).click_and_hold(handle).move_by_offset(track + 5, 0).release().perform()
     WebDriverWait(d, 30).until(lambda d: "[16, 16]" in widget_step_text(d))
 
     # Save, reload the page: the widget comes back from the kernel (jupyter.widget.control) at t = 3.

@@ -135,6 +135,9 @@ def test_update_echo_and_watch_capture(kc):
     # Out of range: echoed as sent, then corrected by an update (ipywidgets clamps too).
     _, msgs = update(kc, sid, {"value": 99})
     assert comm_msgs(msgs, sid, "update")[0]["state"] == {"value": 10}
+    # Not a number: refused (not echoed), and the front end is given the value back.
+    _, msgs = update(kc, sid, {"value": "high"})
+    assert comm_msgs(msgs, sid, "echo_update") == [] and comm_msgs(msgs, sid, "update")[0]["state"] == {"value": 10}
     # What the front end syncs back (the Output widget's outputs) is kept, so request_state returns it.
     outputs = [{"output_type": "stream", "name": "stdout", "text": "20\n"}]
     update(kc, oid, {"outputs": outputs})
@@ -167,7 +170,8 @@ def test_control_target_answers_request_states(kc):
         assert (entry["model_name"], entry["model_module"], entry["model_module_version"]) == (
             st["_model_name"], st["_model_module"], st["_model_module_version"])
     names = sorted(e["model_name"] for e in data["states"].values())
-    for n in ("IntSliderModel", "PlayModel", "LinkModel", "OutputModel", "VBoxModel", "HBoxModel", "LayoutModel", "SliderStyleModel"):
+    for n in ("IntSliderModel", "PlayModel", "LinkModel", "DropdownModel", "OutputModel", "VBoxModel", "HBoxModel", "LayoutModel",
+              "SliderStyleModel", "DescriptionStyleModel"):
         assert n in names, names
     _, msgs = comm(kc, "comm_close", {"comm_id": cid, "data": {}})
     kc.comm_info(target_name="jupyter.widget.control")
@@ -192,6 +196,27 @@ def test_unroll_slider_redraws_the_step(kc):
     assert "| 3 | [2, 2] | [6, 6]  | [16, 16] | [32, 32] |" in table["text/plain"]
     assert "| 1 |" not in table["text/plain"] and "<table" in table["text/html"]
     assert "up to t = 3 of 3" in heatmap["text/plain"] and "<svg" in heatmap["image/svg+xml"]
+    # The dropdown: rows 1 to t instead of the one step; an index past the labels is put back.
+    did, dst = model(msgs_all := run(kc, "unroll demo on [[1,1],[1,1],[2,2]] interactive=true"), "DropdownModel")
+    assert dst["_options_labels"] == ["step t", "steps 1 to t"] and dst["index"] == 0
+    sid2, _ = model(msgs_all, "IntSliderModel", description="t")
+    update(kc, sid2, {"value": 2})
+    _, msgs = update(kc, did, {"index": 1})
+    table = [m for m in msgs if m["msg_type"] == "display_data"][0]["content"]["data"]["text/plain"]
+    assert "steps 1 to 2 of 3" in table and "| 1 | [1, 1] | [0, 0]" in table and "| 2 | [1, 1] | [2, 2]" in table and "| 3 |" not in table
+    _, msgs = update(kc, did, {"index": 5})
+    assert comm_msgs(msgs, did, "update")[0]["state"] == {"index": 1}
+
+
+def test_lstm_step_shows_the_gates(kc):
+    run(kc, "cell l = lstm(input=1, hidden=2, seed=3)")
+    msgs = run(kc, "unroll l on [0.5, -1, 2] interactive=true")
+    sid, _ = model(msgs, "IntSliderModel", description="t")
+    _, msgs = update(kc, sid, {"value": 2})
+    table = [m for m in msgs if m["msg_type"] == "display_data"][0]["content"]["data"]["text/plain"]
+    header = next(line for line in table.splitlines() if "x_t" in line)
+    assert [h.strip() for h in header.strip("|").split("|")] == ["t", "x_t", "h_{t-1}", "i", "f", "g", "o", "c_t", "h_t", "y_t"]
+    assert "| 2 | [-1]" in table and "step 2 of 3" in table
 
 
 def test_gradients_slider_scales_W_hh(kc):
@@ -206,6 +231,12 @@ def test_gradients_slider_scales_W_hh(kc):
     assert "W_hh x 0.5" in charts[0]["text/plain"] and "W_hh x 2.5" in charts[1]["text/plain"]
     assert "W_hh × 0.5" in charts[0]["image/svg+xml"]
     assert charts[0]["image/svg+xml"] != charts[1]["image/svg+xml"]
+    # The toggle: a linear axis, at the slider's current scale.
+    tid, tst = model(msgs, "ToggleButtonModel")
+    assert (tst["description"], tst["value"]) == ("log scale", True)
+    _, lin = update(kc, tid, {"value": False})
+    linear = [m for m in lin if m["msg_type"] == "display_data"][0]["content"]["data"]
+    assert "W_hh × 2.5" in linear["image/svg+xml"] and linear["image/svg+xml"] != charts[1]["image/svg+xml"]
     # The model itself is untouched by the slider.
     out = run(kc, "show g.W_hh")
     before = [m for m in out if m["msg_type"] == "display_data"][0]["content"]["data"]["text/plain"]

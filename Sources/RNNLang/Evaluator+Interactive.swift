@@ -228,9 +228,9 @@ extension StatementContext {
 
     // MARK: - unroll NAME on SEQ interactive=true
 
-    /// The step view at t (1-based): the step's row of every table, then the hidden heatmap up to t.
-    func unrollStep(_ name: String, _ model: Model, _ trace: ForwardTrace, _ t: Int) -> [MimeBundle] {
-        var bundles = unrollTables(name, model, trace, step: t)
+    /// The step view at t (1-based): the step's row of every table (or rows 1…t), then the hidden heatmap up to t.
+    func unrollStep(_ name: String, _ model: Model, _ trace: ForwardTrace, _ t: Int, upTo: Bool = false) -> [MimeBundle] {
+        var bundles = unrollTables(name, model, trace, step: t, upTo: upTo)
         let c = model.config
         var rows: [[Double]] = []
         for u in 0..<c.stateWidth { rows.append(trace.states.prefix(t).map { $0[u] }) }
@@ -244,7 +244,8 @@ extension StatementContext {
         return bundles
     }
 
-    /// Play ⇄ slider over t (linked in the front end), and an output area the kernel redraws.
+    /// Play ⇄ slider over t (linked in the front end), a dropdown for one row or rows 1…t, and an
+    /// output area the kernel redraws.
     func unrollWidget(_ name: String, _ model: Model, _ trace: ForwardTrace, _ session: InteractiveSession, _ comms: CommChannel) {
         let steps = trace.states.count
         guard steps > 0 else {
@@ -257,17 +258,21 @@ extension StatementContext {
         let play = w.play(min: 1, max: steps, value: 1, interval: 800, comms)
         let slider = w.slider("t", min: 1, max: Double(steps), step: 1, value: 1, integer: true, continuous: true, comms)
         w.link(play, "value", slider, "value", comms)
+        let rows = w.dropdown("table", labels: ["step t", "steps 1 to t"], index: 0, comms)
         let out = w.outputArea(comms)
         w.set(out, [(key: "outputs", value: .array(first.outputs))], comms: comms)
-        slider.onChange = { [weak session] m, keys, ctx in
-            guard keys.contains("value"), let session, let t = m["value"]?.intValue else { return }
-            let ctxState = StatementContext(state: SessionState(), output: ctx.output, interrupt: InterruptFlag(), source: "", node: nil)
+        // The redraw needs no session state: only the model and the trace as they were when unrolled.
+        let drawer = StatementContext(state: SessionState(), output: NullSink(), interrupt: InterruptFlag(), source: "", node: nil)
+        let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak rows] _, _, ctx in
+            guard let session, let t = slider?["value"]?.intValue, let index = rows?["index"]?.intValue else { return }
             session.widgets.capture(into: out, ctx) {
                 ctx.output.clearOutput(wait: true)
-                for b in ctxState.unrollStep(name, model, trace, t) { ctx.output.display(b, displayID: nil) }
+                for b in drawer.unrollStep(name, model, trace, t, upTo: index == 1) { ctx.output.display(b, displayID: nil) }
             }
         }
-        let box = w.box(true, [w.box(false, [play, slider], comms), out], comms)
+        slider.onChange = redraw
+        rows.onChange = redraw
+        let box = w.box(true, [w.box(false, [play, slider, rows], comms), out], comms)
         let text = unrollTables(name, model, trace).compactMap { $0["text/plain"]?.stringValue }.joined(separator: "\n")
         output.display(w.view(box, text: text), displayID: nil)
     }
@@ -302,17 +307,23 @@ extension StatementContext {
         let w = session.widgets
         let recurrent = models.allSatisfy { $0.model.config.kind == .rnn } ? "W_hh" : "W_h·"
         let slider = w.slider("\(recurrent) ×", min: 0, max: 3, step: 0.05, value: 1, integer: false, continuous: false, comms)
+        let logScale = w.toggle("log scale", value: o.log ?? true, comms)
         let out = w.outputArea(comms)
         w.set(out, [(key: "outputs", value: .array([["output_type": "display_data", "data": first.dataJSON, "metadata": first.metadata]]))], comms: comms)
         // The redraw needs no session state: only the models and the data as they were when plotted.
         let drawer = StatementContext(state: SessionState(), output: NullSink(), interrupt: InterruptFlag(), source: "", node: nil)
-        slider.onChange = { [weak session] m, keys, ctx in
-            guard keys.contains("value"), let session, let s = m["value"]?.doubleValue else { return }
+        let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak logScale] _, _, ctx in
+            guard let session, let s = slider?["value"]?.doubleValue, let log = logScale?["value"]?.boolValue else { return }
+            var drawn = o
+            drawn.log = log
             session.widgets.capture(into: out, ctx) {
                 ctx.output.clearOutput(wait: true)
-                ctx.output.display(drawer.gradientsChart(models, data, o, scale: s), displayID: nil)
+                ctx.output.display(drawer.gradientsChart(models, data, drawn, scale: s), displayID: nil)
             }
         }
-        output.display(w.view(w.box(true, [slider, out], comms), text: first["text/plain"]?.stringValue ?? ""), displayID: nil)
+        slider.onChange = redraw
+        logScale.onChange = redraw
+        output.display(w.view(w.box(true, [w.box(false, [slider, logScale], comms), out], comms), text: first["text/plain"]?.stringValue ?? ""),
+                       displayID: nil)
     }
 }

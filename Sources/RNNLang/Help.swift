@@ -69,7 +69,8 @@ public enum Help {
 
             With interactive=true, a front end with Jupyter widgets (JupyterLab, Notebook 7, VS Code) shows a
             play button and a slider over t; as it moves, the step's row (x_t, h_{t-1}, the gates, h_t) and the
-            heatmap of h_1 … h_t redraw. A console shows the whole table instead.
+            heatmap of h_1 … h_t redraw (a dropdown shows rows 1 … t instead of the one step). A console
+            shows the whole table instead.
 
             Options:
             \(optionLines(OptionTable.unroll))
@@ -127,8 +128,9 @@ public enum Help {
             plot loss NAME [NAME ...]       training loss curves, one series a model
             plot hidden NAME on SEQ         heatmap of h_t: units × time
             plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale; interactive=true adds a
-                                            slider for the scale of W_hh (0 to 3): watch the gradient
-                                            vanish below 1 and explode above it (the model is unchanged)
+                                            slider for the scale of W_hh (0 to 3) and a log-scale toggle:
+                                            watch the gradient vanish below 1 and explode above it (the
+                                            model itself is unchanged)
             plot NAME.PARAM                 heatmap of a weight matrix
             plot SEQ                        line chart of a sequence (a list of sequences: several series)
 

@@ -246,7 +246,11 @@ extension WidgetManager {
                        state: described(description, style: style, comms) + [
                            (key: "_options_labels", value: JSON(labels)), (key: "index", value: JSON(index)),
                        ], comms: comms)
-        m.validators["index"] = { v in v.intValue.flatMap { (0..<labels.count).contains($0) ? JSON($0) : nil } }
+        m.validators["index"] = { v -> JSON? in
+            // (Not `? JSON(i) : nil`: JSON takes nil as its null, and null would be kept.)
+            guard let i = v.intValue, (0..<labels.count).contains(i) else { return Optional<JSON>.none }
+            return JSON(i)
+        }
         return m
     }
 
