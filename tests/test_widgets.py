@@ -287,3 +287,15 @@ def test_front_ends_without_widgets_see_the_text(tmp_path):
     assert r.returncode == 0, r.stderr
     md = (tmp_path / "widgets.md").read_text()
     assert "[16, 16]" in md and "s = 2 · a slider" in md
+
+
+def test_let_moves_the_slider_and_reruns_its_watch(kc):
+    sid, _ = model(run(kc, "slider s from 0 to 10 value=3"), "IntSliderModel")
+    oid, _ = model(run(kc, "watch s: print s * 2"), "OutputModel")
+    msgs = run(kc, "let s = 8")
+    assert comm_msgs(msgs, sid, "update") == [{"method": "update", "state": {"value": 8}, "buffer_paths": []}]
+    assert [d["state"]["msg_id"] for d in comm_msgs(msgs, oid, "update")] == [msgs[0]["parent_header"]["msg_id"], ""]
+    assert [m["content"]["text"] for m in msgs if m["msg_type"] == "stream"] == ["16\n"]
+    # Out of the range (or not a number): the slider stays where it was.
+    msgs = run(kc, "let s = 50")
+    assert comm_msgs(msgs, sid, "update") == []

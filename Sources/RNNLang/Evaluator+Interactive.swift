@@ -72,6 +72,8 @@ extension Evaluator {
 
     func commReceived(_ message: CommMessage, output: OutputSink) {
         guard let comms = output.comms else { return }
+        // An interrupt sent while nothing ran must not stop this re-run at its first step.
+        interrupt.clear()
         interactive.evaluator = self
         interactive.widgets.received(message, WidgetContext(output: output, comms: comms))
     }
@@ -95,6 +97,18 @@ extension Evaluator {
         interactive.lastMove = (name, s.log.count)
         state = s
         for w in interactive.watches[name] ?? [] { rerun(w, ctx) }
+    }
+
+    /// A cell that rebound a slider's name (`let s = 3`) moves its slider there and re-runs its watches,
+    /// when it is a number in the slider's range; otherwise the slider stays until it is moved again.
+    func syncSliders(_ output: OutputSink) {
+        guard let comms = output.comms else { return }
+        for (name, b) in interactive.sliders {
+            guard let m = b.model, case let .number(x)? = state.values[name], x >= b.low, x <= b.high,
+                  m["value"]?.doubleValue != x else { continue }
+            interactive.widgets.set(m, [(key: "value", value: .number(x))], comms: comms)
+            for w in interactive.watches[name] ?? [] { rerun(w, WidgetContext(output: output, comms: comms)) }
+        }
     }
 
     /// Re-runs a watched statement into its output area, on a copy of the state that is then

@@ -56,6 +56,7 @@ public final class Evaluator {
     public func run(_ source: String, output: OutputSink) throws -> RunResult {
         let statements = try Parser.parse(source)
         interactive.evaluator = self
+        defer { syncSliders(output) }
         var result = RunResult()
         for (index, node) in statements.enumerated() {
             if interrupt.isRaised {

@@ -222,6 +222,7 @@ public enum Help {
 
             Binds NAME to V (default A), as 'let NAME = V' would, and shows a slider for it in a front end
             with Jupyter widgets. Moving the slider rebinds NAME and re-runs every 'watch NAME: ...'.
+            'let NAME = V' with V in the range moves the slider (and re-runs the watches) from the kernel.
             Integer ends and step give an integer slider; the step defaults to 1 for integer ends, else a
             hundredth of the span. A console shows the value as text.
 
