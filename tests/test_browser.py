@@ -319,10 +319,24 @@ def test_widget_slider_through_time_and_reload(lab, driver):
     readout = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .widget-readout")
     assert readout.text.strip() == "1"
 
-    # Drag the handle to the right end: t = 3, and the table shows step 3's numbers.
+    # The play button steps t through the link (in the front end); each step the kernel redraws.
+    d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-play button").click()
+    WebDriverWait(d, 30).until(lambda d: readout.text.strip() == "3", "play did not step the slider to 3")
+    WebDriverWait(d, 30).until(lambda d: "[16, 16]" in widget_step_text(d), "the table did not follow the play button")
+    # At its max the Play widget pauses at its next tick (800 ms); a drag before that would be played on.
+    WebDriverWait(d, 10).until(lambda d: not js_app(d, "return document.querySelector('.jp-Notebook .widget-play button')"
+                                                          ".classList.contains('mod-active');"), "play did not stop at t = 3")
+    time.sleep(1)
+
+    # Drag the handle to the start: t = 1 again.
     handle = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-handle")
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
     track = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-target").size["width"]
+    ActionChains(d).click_and_hold(handle).move_by_offset(-track - 5, 0).release().perform()
+    WebDriverWait(d, 30).until(lambda d: readout.text.strip() == "1", "the slider did not move back to 1")
+    WebDriverWait(d, 30).until(lambda d: "[16, 16]" not in widget_step_text(d) and "[0, 0]" in widget_step_text(d))
+
+    # Drag the handle to the right end: t = 3, and the table shows step 3's numbers.
     ActionChains(d).click_and_hold(handle).move_by_offset(track + 5, 0).release().perform()
     WebDriverWait(d, 30).until(lambda d: readout.text.strip() == "3", "the slider did not move to 3")
     WebDriverWait(d, 30).until(lambda d: "[16, 16]" in widget_step_text(d), "the table did not redraw for t = 3")
@@ -334,16 +348,13 @@ def test_widget_slider_through_time_and_reload(lab, driver):
     os.makedirs(ARTIFACTS, exist_ok=True)
     d.save_screenshot(os.path.join(ARTIFACTS, "browser_widget.png"))
 
-    # Back to the start and to the end again: each move redraws.
-    ActionChains(d).click_and_hold(handle).move_by_offset(-track - 5, 0).release().perform()
-    WebDriverWait(d, 30).until(lambda d: readout.text.strip() == "1")
-    WebDriverWait(d, 30).until(lambda d: "[16, 16]" not in widget_step_text(d) and "[0, 0]" in widget_step_text(d))
-    ActionChains(d).click_and_hold(handle).move_by_offset(track + 5, 0).release().perform()
-    WebDriverWait(d, 30).until(lambda d: "[16, 16]" in widget_step_text(d))
-
     # Save, reload the page: the widget comes back from the kernel (jupyter.widget.control) at t = 3.
     js_app(d, "return app.commands.execute('docmanager:save');")
     WebDriverWait(d, 30).until(lambda d: not js_app(d, "return app.shell.currentWidget.context.model.dirty;"))
+    # The saved file holds no widget state (JupyterLab's default): what comes back comes from the kernel.
+    saved = nbformat.read(os.path.join(lab[2], "widgets.ipynb"), as_version=4)
+    assert "widgets" not in saved.metadata, saved.metadata
+    assert saved.cells[1].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
     d.refresh()
     WebDriverWait(d, 120).until(lambda d: d.execute_script("return !!window.jupyterapp"))
     WebDriverWait(d, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-handle"),
