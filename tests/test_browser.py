@@ -363,3 +363,8 @@ def test_widget_slider_through_time_and_reload(lab, driver):
     readout = d.find_element(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .widget-readout")
     assert readout.text.strip() == "3"
     d.save_screenshot(os.path.join(ARTIFACTS, "browser_widget_reloaded.png"))
+    # They came in one update_states on the control comm (the kernel's stderr is in the server's log),
+    # not model by model after the front end's 4 s wait for it.
+    log = open(os.path.join(lab[2], "lab.log")).read()
+    # (The first open asked too, when there were none: only a count above 0 is the reload's.)
+    assert re.search(r"jupyter\.widget\.control: sent the state of [1-9]\d* widget models", log), log[-2000:]

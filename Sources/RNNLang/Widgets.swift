@@ -136,6 +136,8 @@ final class WidgetManager {
             let states = order.compactMap { id in models[id].map { (key: id, value: $0.controlEntry) } }
             ctx.comms.send(commID: message.commID, data: ["method": "update_states", "states": .object(states), "buffer_paths": []],
                            metadata: [:])
+            // One line per front end that (re)connects: how a reload got its widgets back.
+            logLine("jupyter.widget.control: sent the state of \(states.count) widget models")
             return
         }
         guard let m = models[message.commID] else { return logLine("comm_msg for widget \(message.commID), which the kernel does not hold") }
