@@ -299,3 +299,12 @@ def test_let_moves_the_slider_and_reruns_its_watch(kc):
     # Out of the range (or not a number): the slider stays where it was.
     msgs = run(kc, "let s = 50")
     assert comm_msgs(msgs, sid, "update") == []
+
+
+def test_stacked_bidirectional_step_has_a_table_per_layer_and_direction(kc):
+    run(kc, "cell b = gru(input=1, hidden=2, layers=2, bidirectional=true, seed=1)")
+    sid, _ = model(run(kc, "unroll b on [1, 2, 3, 4] interactive=true"), "IntSliderModel", description="t")
+    _, msgs = update(kc, sid, {"value": 3})
+    titles = [m["content"]["data"]["text/plain"].splitlines()[0] for m in msgs if m["msg_type"] == "display_data"]
+    assert titles[:4] == [f"unroll b: layer {k}, {d} · step 3 of 4" for k in (0, 1) for d in ("forward", "reverse")], titles
+    assert titles[4] == "unroll b: outputs" and "up to t = 3 of 4" in titles[5]

@@ -265,6 +265,7 @@ extension StatementContext {
             let title = simple
                 ? (step.map { "unroll \(name): \(upTo ? "steps 1 to \($0)" : "step \($0)") of \(trace.states.count)" } ?? "unroll \(name): \(describe(c))")
                 : "unroll \(name): layer \(lt.layer)\(c.bidirectional ? (lt.direction == 0 ? ", forward" : ", reverse") : "")"
+                    + (step.map { upTo ? " · steps 1 to \($0) of \(trace.states.count)" : " · step \($0) of \(trace.states.count)" } ?? "")
             bundles.append(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right] + headers.dropFirst().map { _ in .left })))
         }
         if !simple {
