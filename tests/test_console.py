@@ -54,3 +54,19 @@ def test_error_shows_caret():
         assert "2" in out
     finally:
         close(child)
+
+
+def test_widgets_fall_back_to_text():
+    """jupyter console has no widgets: the kernel's comm messages are ignored and the text stands in."""
+    child = spawn_console()
+    try:
+        run(child, "cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)")
+        out = run(child, "unroll demo on [[1,1],[1,1],[2,2]] interactive=true")
+        assert "[16, 16]" in out and "[32, 32]" in out and "widget-view" not in out
+        out = run(child, "slider s from 0 to 4 value=2")
+        assert "s = 2 · a slider from 0 to 4" in out
+        out = run(child, "watch s: print s * 3")
+        assert "6" in out
+        assert "4" in run(child, "print s + 2")
+    finally:
+        close(child)

@@ -38,6 +38,12 @@ public protocol OutputSink: AnyObject {
     func updateDisplay(_ bundle: MimeBundle, displayID: String)
     /// `clear_output`; with wait, the front end clears when the next output arrives.
     func clearOutput(wait: Bool)
+    /// The kernel's comms, or nil where there is no front end to talk to (a script, a replay).
+    var comms: CommChannel? { get }
+}
+
+extension OutputSink {
+    public var comms: CommChannel? { nil }
 }
 
 /// One `execute_request`, as the interpreter needs it.
@@ -149,4 +155,19 @@ public protocol Interpreter: AnyObject {
     /// Asks a running execution to stop at its next step. Called from another thread or a signal
     /// handler's relay thread, so it must only set something the running code polls.
     func interrupt()
+
+    /// A front end opened a comm; true accepts it, false has the kernel close it at once.
+    /// `output` is parented to the `comm_open` and can answer on its comms.
+    func commOpened(_ message: CommMessage, output: OutputSink) -> Bool
+    /// A `comm_msg` on a comm that is open.
+    func commReceived(_ message: CommMessage, output: OutputSink)
+    /// The front end closed a comm that was open.
+    func commClosed(_ message: CommMessage, output: OutputSink)
+}
+
+/// An interpreter without comm targets refuses every comm.
+extension Interpreter {
+    public func commOpened(_ message: CommMessage, output: OutputSink) -> Bool { false }
+    public func commReceived(_ message: CommMessage, output: OutputSink) {}
+    public func commClosed(_ message: CommMessage, output: OutputSink) {}
 }

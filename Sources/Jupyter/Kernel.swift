@@ -37,6 +37,8 @@ public final class Kernel: @unchecked Sendable {
     /// Shell-thread state: only the shell thread reads or writes these.
     var executionCount = 0
     var history = History()
+    /// The comms open between the kernel and its front ends (read by comm_info on either channel).
+    let comms = CommRegistry()
     private let shutdownLock = Mutex()
     private var shuttingDown = false
     /// Opened by the iopub thread once it has passed on the last publication and closed its sockets.
@@ -277,14 +279,14 @@ public final class Kernel: @unchecked Sendable {
                 return replyBadRequest(request, on: socket, type: "history_reply", "\(error)")
             }
         case "comm_info_request":
-            reply(request, on: socket, type: "comm_info_reply", content: ["status": "ok", "comms": [:]])
-        case "comm_open":
-            // No comm targets exist; closing tells the front end so at once.
-            let id = request.content["comm_id"]?.stringValue ?? ""
-            logLine("comm_open for unknown target '\(request.content["target_name"]?.stringValue ?? "")': closing it")
-            out.publish("comm_close", content: ["comm_id": .string(id), "data": [:]], parent: request)
-        case "comm_msg", "comm_close":
-            break  // no comms are open, so there is nothing to deliver
+            let filter = request.content["target_name"]?.stringValue
+            if let t = request.content["target_name"], filter == nil, !t.isNull {
+                return replyBadRequest(request, on: socket, type: "comm_info_reply", "comm_info_request's 'target_name' must be a string")
+            }
+            let listed = comms.list(target: filter).map { (key: $0.id, value: ["target_name": .string($0.target)] as JSON) }
+            reply(request, on: socket, type: "comm_info_reply", content: ["status": "ok", "comms": .object(listed)])
+        case "comm_open", "comm_msg", "comm_close":
+            handleComm(request, out: out)
         case "interrupt_request":
             interpreter.interrupt()
             reply(request, on: socket, type: "interrupt_reply", content: ["status": "ok"])
@@ -296,6 +298,50 @@ public final class Kernel: @unchecked Sendable {
             logLine("ignoring unknown \(channel) message type '\(request.msgType)'")
         }
         return false
+    }
+
+    /// Delivers a front end's comm message to the interpreter, with a sink parented to it (its
+    /// answers and outputs go out between this request's busy and idle).
+    private func handleComm(_ request: Message, out: Publisher) {
+        guard let id = request.content["comm_id"]?.stringValue, !id.isEmpty else {
+            logLine("ignoring \(request.msgType) without a 'comm_id' string")
+            return
+        }
+        let data = request.content["data"] ?? .object([])
+        let sink = ExecutionSink(out: out, parent: request, silent: false, comms: comms)
+        switch request.msgType {
+        case "comm_open":
+            guard let target = request.content["target_name"]?.stringValue else {
+                logLine("comm_open \(id) names no 'target_name' string: closing it")
+                out.publish("comm_close", content: ["comm_id": .string(id), "data": [:]], parent: request)
+                return
+            }
+            if comms.target(of: id) != nil {
+                logLine("comm_open for \(id), which is already open: ignored")
+                return
+            }
+            // Registered first, so that the interpreter can answer on it while accepting it.
+            comms.opened(id, target: target)
+            let m = CommMessage(commID: id, targetName: target, data: data, metadata: request.metadata,
+                                buffers: request.buffers, msgID: request.msgID)
+            if !interpreter.commOpened(m, output: sink) {
+                comms.closed(id)
+                // An unknown target: closing tells the front end so at once.
+                logLine("comm_open for unknown target '\(target)': closing it")
+                out.publish("comm_close", content: ["comm_id": .string(id), "data": [:]], parent: request)
+            }
+        case "comm_msg":
+            guard let target = comms.target(of: id) else {
+                logLine("comm_msg for \(id), which is not open: dropped")
+                return
+            }
+            interpreter.commReceived(CommMessage(commID: id, targetName: target, data: data, metadata: request.metadata,
+                                                 buffers: request.buffers, msgID: request.msgID), output: sink)
+        default:
+            guard let target = comms.closed(id) else { return }  // closing a closed comm is harmless
+            interpreter.commClosed(CommMessage(commID: id, targetName: target, data: data, metadata: request.metadata,
+                                               buffers: request.buffers, msgID: request.msgID), output: sink)
+        }
     }
 
     /// A front end may send a cursor outside the code; the interpreter always gets one inside it
@@ -323,7 +369,7 @@ public final class Kernel: @unchecked Sendable {
         let countJSON = JSON(count)
         if !silent { out.publish("execute_input", content: ["code": .string(code), "execution_count": countJSON], parent: request) }
 
-        let sink = ExecutionSink(out: out, parent: request, silent: silent)
+        let sink = ExecutionSink(out: out, parent: request, silent: silent, comms: comms)
         let outcome = interpreter.execute(
             ExecuteRequest(code: code, silent: silent, storeHistory: storeHistory,
                            allowStdin: content["allow_stdin"]?.boolValue ?? false, executionCount: count),
@@ -500,17 +546,39 @@ final class Publisher {
     }
 }
 
-/// The OutputSink one execution writes to: everything is parented to its request, and a silent
-/// execution publishes nothing.
-final class ExecutionSink: OutputSink {
+/// The OutputSink one execution (or one comm message) writes to: everything is parented to its
+/// request, and a silent execution publishes nothing and has no comms.
+final class ExecutionSink: OutputSink, CommChannel {
     let out: Publisher
     let parent: Message
     let silent: Bool
+    let registry: CommRegistry
 
-    init(out: Publisher, parent: Message, silent: Bool) {
+    init(out: Publisher, parent: Message, silent: Bool, comms: CommRegistry) {
         self.out = out
         self.parent = parent
         self.silent = silent
+        registry = comms
+    }
+
+    var comms: CommChannel? { silent ? nil : self }
+
+    var parentMsgID: String { parent.msgID }
+
+    func open(commID: String, target: String, data: JSON, metadata: JSON) {
+        registry.opened(commID, target: target)
+        out.publish("comm_open", content: ["comm_id": .string(commID), "target_name": .string(target), "data": data],
+                    parent: parent, metadata: metadata)
+    }
+
+    func send(commID: String, data: JSON, metadata: JSON) {
+        guard registry.target(of: commID) != nil else { return logLine("not sending on comm \(commID): it is closed") }
+        out.publish("comm_msg", content: ["comm_id": .string(commID), "data": data], parent: parent, metadata: metadata)
+    }
+
+    func close(commID: String, data: JSON) {
+        guard registry.closed(commID) != nil else { return }
+        out.publish("comm_close", content: ["comm_id": .string(commID), "data": data], parent: parent)
     }
 
     func stream(_ name: StreamName, _ text: String) {

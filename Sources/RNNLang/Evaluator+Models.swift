@@ -248,12 +248,19 @@ extension StatementContext {
             let range = e.message.contains("h0") ? options.first { $0.key == "h0" }?.value.range : seqExpr.range
             throw Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
         }
+        let wantsWidget = try options.first { $0.key == "interactive" }.map { try eval($0.value).boolean("interactive", at: $0.value.range) } ?? false
+        if wantsWidget, let session = interactive, let comms = output.comms {
+            return unrollWidget(name.name, entry.model, trace, session, comms)
+        }
         for bundle in unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
     }
 
     /// The step table: t · x_t · h_{t-1} · h_t · y_t, with c_t and the gates for lstm and gru.
     /// A stacked or bidirectional model gets one table per layer and direction, then the outputs.
-    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace) -> [MimeBundle] {
+    /// With `step`, only that time step's row (1-based) of each table, or with `upTo` the rows 1…step:
+    /// what the slider of `interactive=true` shows.
+    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace, step: Int? = nil, upTo: Bool = false) -> [MimeBundle] {
+        func shown(_ t: Int) -> Bool { step.map { upTo ? t + 1 <= $0 : t + 1 == $0 } ?? true }
         let c = model.config
         let simple = c.layers == 1 && !c.bidirectional
         var bundles: [MimeBundle] = []
@@ -263,7 +270,7 @@ extension StatementContext {
             if c.kind == .gru { headers += ["r", "z", "n"] }
             headers.append("h_t")
             if simple { headers.append("y_t") }
-            let rows: [[String]] = lt.steps.map { s in
+            let rows: [[String]] = lt.steps.filter { shown($0.t) }.map { s in
                 var row = [String(s.t + 1), vec(s.x), vec(s.hPrev)]
                 row += s.gates.map { vec($0.values) }
                 if let cNew = s.c { row.append(vec(cNew)) }
@@ -272,12 +279,13 @@ extension StatementContext {
                 return row
             }
             let title = simple
-                ? "unroll \(name): \(describe(c))"
+                ? (step.map { "unroll \(name): \(upTo ? "steps 1 to \($0)" : "step \($0)") of \(trace.states.count)" } ?? "unroll \(name): \(describe(c))")
                 : "unroll \(name): layer \(lt.layer)\(c.bidirectional ? (lt.direction == 0 ? ", forward" : ", reverse") : "")"
+                    + (step.map { upTo ? " · steps 1 to \($0) of \(trace.states.count)" : " · step \($0) of \(trace.states.count)" } ?? "")
             bundles.append(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right] + headers.dropFirst().map { _ in .left })))
         }
         if !simple {
-            let rows = trace.states.indices.map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
+            let rows = trace.states.indices.filter(shown).map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
             bundles.append(tableBundle(Table(title: "unroll \(name): outputs", headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
                                              alignments: [.right, .left, .left])))
         }

@@ -11,6 +11,8 @@ struct PlotOptions {
     var title: String?
     var log: Bool?
     var style = ChartStyle.ascii
+    /// `interactive=true`: a slider for the scale of W_hh (plot gradients only).
+    var interactive = false
 }
 
 extension StatementContext {
@@ -29,6 +31,7 @@ extension StatementContext {
             case "title": o.title = try eval(opt.value).text("title", at: r)
             case "log": o.log = try evalOption(opt.value).boolean("log", at: r)
             case "style": o.style = ChartStyle(rawValue: try evalOption(opt.value).choice("style", ["ascii", "unicode"], at: r))!
+            case "interactive": o.interactive = try eval(opt.value).boolean("interactive", at: r)
             default: break
             }
         }
@@ -51,6 +54,10 @@ extension StatementContext {
         if case let .jacobian(name, seq) = target { return try plotJacobian(name, seq, options) }
         if case let .generate(name, seq) = target { return try plotGenerate(name, seq, options) }
         let o = try plotOptions(options)
+        if o.interactive, case .gradients = target {} else if o.interactive {
+            let r = options.first { $0.key == "interactive" }!.keyRange
+            throw Diagnostic(.value, "interactive=true is for 'plot gradients NAME on DATA' (a slider for the scale of W_hh); use 'unroll NAME on SEQ interactive=true' for a slider over t", at: r)
+        }
         switch target {
         case .jacobian, .generate:
             return  // drawn above, with their own options
@@ -91,6 +98,10 @@ extension StatementContext {
             }
             let chart = Chart(title: o.title ?? "‖∂L/∂h_t‖ over time: vanishing or exploding gradients", xLabel: "t", yLabel: "‖∂L/∂h_t‖",
                               logY: o.log ?? true, kind: .lines(series))
+            if o.interactive, let session = interactive, let comms = output.comms {
+                let models = try names.map { (name: $0.name, model: try modelEntry($0, inputWidth: data.inputWidth).model) }
+                return gradientsWidget(models, data, o, first: chartBundle(chart, o), session, comms)
+            }
             output.display(chartBundle(chart, o), displayID: nil)
         case let .value(expr):
             if case let .member(m, p, r) = expr {

@@ -44,8 +44,10 @@ public struct RunResult {
 
 /// Runs statements against a session, sending outputs as it goes.
 public final class Evaluator {
-    public private(set) var state = SessionState()
+    public internal(set) var state = SessionState()
     public let interrupt = InterruptFlag()
+    /// Widgets, sliders and watches: live views beside the state (Evaluator+Interactive.swift).
+    let interactive = InteractiveSession()
 
     public init() {}
 
@@ -53,12 +55,15 @@ public final class Evaluator {
     /// Diagnostic; the statements before it keep their effects.
     public func run(_ source: String, output: OutputSink) throws -> RunResult {
         let statements = try Parser.parse(source)
+        interactive.evaluator = self
+        defer { syncSliders(output) }
         var result = RunResult()
         for (index, node) in statements.enumerated() {
             if interrupt.isRaised {
                 throw Diagnostic(.interrupt, "interrupted before line \(node.range.start.line); nothing after it ran", at: node.range)
             }
             var ctx = StatementContext(state: state, output: output, interrupt: interrupt, source: source, node: node)
+            ctx.interactive = interactive
             let value: MimeBundle?
             let started = now()
             do {
@@ -88,7 +93,7 @@ public final class Evaluator {
         switch node.statement {
         case let .cell(name, _, _), let .setParameter(name, _, _), let .copy(_, name), let .load(name, _), let .train(name, _, _):
             model = name.name
-        case .assign, .seed, .drop:
+        case .assign, .seed, .drop, .slider:
             model = nil
         default:
             return after
@@ -152,6 +157,8 @@ struct StatementContext {
     var loadedFileSHA256: String?
     /// Set by `exit`: nothing after it in the cell runs.
     var exitRequested = false
+    /// The session's widgets; nil where a statement must not make any (a watched re-run, inspection).
+    var interactive: InteractiveSession?
 
     init(state: SessionState, output: OutputSink, interrupt: InterruptFlag, source: String, node: StatementNode?) {
         self.state = state
@@ -234,6 +241,10 @@ struct StatementContext {
             try generate(name, from, options)
         case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
             try executeExtended(node.statement)
+        case let .slider(name, low, high, step, options):
+            try defineSlider(name, low, high, step, options)
+        case let .watch(name, inner):
+            try watch(name, inner)
         }
         return nil
     }

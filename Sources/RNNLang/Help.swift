@@ -74,14 +74,23 @@ public enum Help {
               show demo.W_hh
             """),
         Entry(topic: "unroll", summary: "run a model over a sequence and show every step", body: """
-            unroll NAME on SEQ [h0=VECTOR]
+            unroll NAME on SEQ [h0=VECTOR] [interactive=true]
 
             The step table t · x_t · h_{t-1} · h_t · y_t. An lstm adds its gates i, f, g, o and c_t; a gru adds
             r, z, n. A stacked or bidirectional model gets a table per layer and direction, then the outputs.
             SEQ is a list of time steps, each a vector ([[1,1],[1,1],[2,2]]) or a number ([0.1, 0.2, 0.3]).
 
+            With interactive=true, a front end with Jupyter widgets (JupyterLab, Notebook 7, VS Code) shows a
+            play button and a slider over t; as it moves, the step's row (x_t, h_{t-1}, the gates, h_t) and the
+            heatmap of h_1 … h_t redraw (a dropdown shows rows 1 … t instead of the one step). A console
+            shows the whole table instead.
+
+            Options:
+            \(optionLines(OptionTable.unroll))
+
             Example:
               unroll demo on [[1,1],[1,1],[2,2]]
+              unroll demo on [[1,1],[1,1],[2,2]] interactive=true
             """),
         Entry(topic: "backward", summary: "BPTT written out: the loss, every gradient, and ‖∂L/∂h_t‖ per step", body: """
             backward NAME on SEQ target=TARGET [loss=mse|xent] [bptt=N]
@@ -195,7 +204,10 @@ public enum Help {
         Entry(topic: "plot", summary: "charts: loss curves, hidden states, gradient norms, weights, sequences", body: """
             plot loss NAME [NAME ...]       training loss curves, one series a model
             plot hidden NAME on SEQ         heatmap of h_t: units × time
-            plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale
+            plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale; interactive=true adds a
+                                            slider for the scale of W_hh (0 to 3) and a log-scale toggle:
+                                            watch the gradient vanish below 1 and explode above it (the
+                                            model itself is unchanged)
             plot jacobian NAME on SEQ       ‖J_t ⋯ J_1‖₂ and ‖J_t‖₂ against t on a log scale (see help jacobian;
                                             layer= and direction= as there)
             plot generate NAME from SEQ     the given and the generated values as two series (steps=N, see
@@ -286,6 +298,39 @@ public enum Help {
 
             Clears what the cell has shown so far (useful for animations).
             """),
+        Entry(topic: "slider", summary: "a value with a slider: slider NAME from A to B [step S]", body: """
+            slider NAME from A to B [step S] [value=V]
+
+            Binds NAME to V (default A), as 'let NAME = V' would, and shows a slider for it in a front end
+            with Jupyter widgets. Moving the slider rebinds NAME and re-runs every 'watch NAME: ...'.
+            'let NAME = V' with V in the range moves the slider (and re-runs the watches) from the kernel.
+            Integer ends and step give an integer slider; the step defaults to 1 for integer ends, else a
+            hundredth of the span. A console shows the value as text.
+
+            The experiment log records the slider as a statement, and each move as 'let NAME = V' (the
+            moves of one drag, with nothing logged between them, make one entry: the last value), so a
+            replay binds NAME as the session had it.
+
+            Options:
+            \(optionLines(OptionTable.slider))
+
+            Example:
+              slider scale from 0 to 2 step 0.1 value=1
+            """),
+        Entry(topic: "watch", summary: "re-run a statement when a slider moves: watch NAME: STATEMENT", body: """
+            watch NAME: STATEMENT
+
+            Runs STATEMENT now, into an output area, and again each time slider NAME moves. STATEMENT
+            must be one that shows something: show, unroll, backward, predict, sample, plot, print, models,
+            runs or an expression. Each re-run works on a copy of the session that is then dropped, so the
+            store, the values and the experiment log are as they were (a sample with the session's seed
+            draws the same numbers each time); re-runs are not logged. An error in a re-run is shown in
+            the output area. Defining slider NAME again ends the watches on the old one.
+
+            Example:
+              slider s from 0 to 2 step 0.25 value=1
+              watch s: unroll demo on [[1,1],[1,1],[2,2]] h0=[s, s]
+            """),
     ]
 
     public static let concepts: [Entry] = [
@@ -329,7 +374,8 @@ public enum Help {
         var seenOptions = Set<String>()
         for (statement, specs) in [("cell", OptionTable.cell), ("train", OptionTable.train), ("sample", OptionTable.sample),
                                    ("plot", OptionTable.plot), ("backward", OptionTable.backward), ("unroll", OptionTable.unroll),
-                                   ("print", OptionTable.print), ("jacobian", OptionTable.jacobian), ("generate", OptionTable.generate)] {
+                                   ("print", OptionTable.print), ("jacobian", OptionTable.jacobian), ("generate", OptionTable.generate),
+                                   ("slider", OptionTable.slider)] {
             for s in specs where seenOptions.insert(s.name).inserted && !out.contains(where: { $0.topic == s.name }) {
                 let values = s.choices.map { "\nValues: " + $0.joined(separator: ", ") } ?? ""
                 out.append(Entry(topic: s.name, summary: "option of \(statement): \(s.help)",

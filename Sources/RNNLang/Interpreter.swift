@@ -60,6 +60,11 @@ public final class RNNInterpreter: Interpreter {
     public func isComplete(code: String) -> CompletenessStatus { completeness(of: code) }
 
     public func interrupt() { evaluator.interrupt.raise() }
+
+    // Comms: the Jupyter widget targets (jupyter.widget, jupyter.widget.control); others are refused.
+    public func commOpened(_ message: CommMessage, output: OutputSink) -> Bool { evaluator.commOpened(message, output: output) }
+    public func commReceived(_ message: CommMessage, output: OutputSink) { evaluator.commReceived(message, output: output) }
+    public func commClosed(_ message: CommMessage, output: OutputSink) { evaluator.commClosed(message, output: output) }
 }
 
 extension SessionState: CompletionContext {

@@ -113,7 +113,7 @@ public struct Lexer {
                 throw Diagnostic(.syntax, "'\(ch)' does not close '\(open.0)': expected '\(open.0 == "(" ? ")" : "]")'", at: SourceRange(start, position))
             }
             openBrackets.removeLast()
-        case ",", "=", ".", "+", "-", "*", "/", "@":
+        case ",", "=", ".", "+", "-", "*", "/", "@", ":":
             advance()
         default:
             advance()

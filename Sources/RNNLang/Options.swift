@@ -46,6 +46,7 @@ public enum OptionTable {
 
     public static let unroll: [OptionSpec] = [
         OptionSpec("h0", default: "zeros", "the initial hidden state"),
+        OptionSpec("interactive", ["true", "false"], default: "false", "a slider over t (Jupyter widgets): the step's numbers and the heatmap up to t"),
     ]
 
     public static let backward: [OptionSpec] = [
@@ -78,6 +79,11 @@ public enum OptionTable {
         OptionSpec("title", default: "automatic", "the chart's title"),
         OptionSpec("log", ["true", "false"], default: "depends", "logarithmic y axis"),
         OptionSpec("style", ["ascii", "unicode"], default: "ascii", "7-bit ASCII, or braille and block characters"),
+        OptionSpec("interactive", ["true", "false"], default: "false", "plot gradients only: a slider for the scale of W_hh (Jupyter widgets)"),
+    ]
+
+    public static let slider: [OptionSpec] = [
+        OptionSpec("value", default: "the low end", "where the slider starts"),
     ]
 
     public static let show: [OptionSpec] = []
@@ -100,6 +106,7 @@ public enum OptionTable {
         case "plot": return plot
         case "show": return show
         case "print": return print
+        case "slider": return slider
         default: return nil
         }
     }

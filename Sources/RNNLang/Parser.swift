@@ -188,6 +188,31 @@ public struct Parser {
             return .clear
         case "exit", "quit":
             return .exit
+        case "slider":
+            let name = try ident("a name after 'slider'")
+            _ = try keyword("from")
+            let low = try expression()
+            _ = try keyword("to")
+            let high = try expression()
+            var step: Expr?
+            if peek == .name("step") {
+                _ = take()
+                step = try expression()
+            }
+            return .slider(name, from: low, to: high, step: step, options: try trailingOptions())
+        case "watch":
+            let name = try ident("a slider's name after 'watch'")
+            _ = try expect(":", "':' and a statement after the slider's name (watch NAME: STATEMENT)")
+            if case let .name(w) = peek, ["watch", "slider"].contains(w) {
+                throw Diagnostic(.syntax, "expected a statement to re-run after 'watch \(name.name):', found '\(w)', which cannot be watched", at: current.range)
+            }
+            guard !atStatementEnd else { throw unexpected("a statement after 'watch \(name.name):'") }
+            let startToken = p
+            let inner = try statement()
+            let first = tokens[startToken].range.start
+            let last = tokens[max(startToken, p - 1)].range.end
+            let text = String(String.UnicodeScalarView(source[first.offset..<max(first.offset, last.offset)]))
+            return .watch(name, StatementNode(statement: inner, range: SourceRange(first, last), text: text))
         default:
             throw Diagnostic(.syntax, "'\(word)' cannot start a statement here", at: current.range)
         }

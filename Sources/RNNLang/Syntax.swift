@@ -126,6 +126,10 @@ public enum Statement: Equatable, Sendable {
     case clear
     /// `exit` / `quit`: asks the front end to close (jupyter console leaves), or ends a script.
     case exit
+    /// `slider NAME from A to B [step S]`: a slider bound to a value (widgets; language.md "Interactive lessons").
+    case slider(Ident, from: Expr, to: Expr, step: Expr?, options: [OptionArg])
+    /// `watch NAME: STATEMENT`: re-runs STATEMENT, into an output area, whenever slider NAME moves.
+    indirect case watch(Ident, StatementNode)
     case expression(Expr)
 }
 
@@ -146,5 +150,5 @@ public struct StatementNode: Equatable, Sendable {
 /// Words that begin statements; they cannot be used as names.
 public let statementKeywords: [String] = [
     "cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot", "models", "copy", "drop",
-    "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit",
+    "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit", "slider", "watch",
 ]

@@ -11,10 +11,11 @@ __all__ = ["RNNLexer", "STATEMENTS", "CLAUSES", "CELLS", "DATASETS", "FUNCTIONS"
 
 #: Words that begin a statement (Syntax.swift's statementKeywords).
 STATEMENTS = ("cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot",
-              "models", "copy", "drop", "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit")
+              "models", "copy", "drop", "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit",
+              "slider", "watch")
 #: Words inside a statement: `unroll M on D`, `sample M from ...`, `copy A as B`, `save M to F`, `export log`,
 #: `plot loss|hidden|gradients M`.
-CLAUSES = ("on", "from", "as", "to", "log", "loss", "hidden", "gradients")
+CLAUSES = ("on", "from", "as", "to", "step", "log", "loss", "hidden", "gradients")
 #: The cell constructors.
 CELLS = ("rnn", "lstm", "gru")
 #: The dataset constructors (Completion.swift's datasetNames).
@@ -29,6 +30,7 @@ OPTIONS = (
     # train, backward, unroll, sample, plot, print
     "epochs", "lr", "optimizer", "batch", "clip", "clip_mode", "loss", "bptt", "plot", "h0", "target", "length",
     "temperature", "width", "height", "title", "log", "style", "stream", "layer", "direction", "matrices", "steps",
+    "interactive", "value",
     # datasets
     "count", "step", "noise", "symbols", "file", "seq", "column", "window", "stride",
     # text features
