@@ -114,7 +114,8 @@ extension Model {
             var layerOutput = [[Double]](repeating: [], count: T)
             for direction in 0..<D {
                 let start = h0.map { Array($0[((layer * D + direction) * H)..<((layer * D + direction + 1) * H)]) }
-                let steps = runDirection(layer: layer, direction: direction, inputs: layerInput, h0: start)
+                try Interruption.check()
+                let steps = try runDirection(layer: layer, direction: direction, inputs: layerInput, h0: start)
                 for s in steps { layerOutput[s.t] += s.h }
                 traces.append(LayerTrace(layer: layer, direction: direction, steps: steps))
             }
@@ -135,7 +136,7 @@ extension Model {
     }
 
     /// One layer in one direction, step by step, exactly as the equations in language.md read.
-    func runDirection(layer: Int, direction: Int, inputs: [[Double]], h0: [Double]?) -> [StepRecord] {
+    func runDirection(layer: Int, direction: Int, inputs: [[Double]], h0: [Double]?) throws -> [StepRecord] {
         let H = config.hidden
         let I = config.layerInput(layer)
         let s = CellConfig.suffix(layer: layer, direction: direction)
@@ -152,6 +153,7 @@ extension Model {
         var out: [StepRecord] = []
         let order = direction == 0 ? Array(inputs.indices) : Array(inputs.indices.reversed())
         for t in order {
+            if t & 0xFF == 0 { try Interruption.check() }
             let x = inputs[t]
             switch config.kind {
             case .rnn:

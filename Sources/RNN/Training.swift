@@ -302,6 +302,7 @@ extension Model {
     public func predict(_ data: Dataset) throws -> (outputs: [[[Double]]], loss: Double?, accuracy: Double?) {
         var outputs: [[[Double]]] = []
         for seq in data.inputs { outputs.append(try forward(seq).outputs) }
+        try Interruption.check()
         let loss: Loss = data.isClassification ? .xent : .mse
         try check(data, loss: loss)
         let engine = Engine(config: config)

@@ -32,7 +32,6 @@ extension StatementContext {
             throw Diagnostic(.value, "\(kind.rawValue)(...) needs hidden=N, the width of h_t", at: kindIdent.range)
         }
         var config = CellConfig(kind: kind, input: input, hidden: hidden, output: try positive("output"))
-        let limit = 1_000_000
         config.layers = try positive("layers") ?? 1
         config.bidirectional = try flag("bidirectional") ?? false
         if let a = try choice("activation") {
@@ -46,8 +45,8 @@ extension StatementContext {
         if let i = try choice("init") { config.initializer = Initializer(rawValue: i)! }
         config.bias = try flag("bias") ?? true
         if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }
-        guard config.parameterCount <= limit * 10 else {
-            throw Diagnostic(.value, "expected at most \(limit * 10) parameters, found \(config.parameterCount); use a smaller hidden= or layers=", at: kindIdent.range)
+        do { try Budget.check(config) } catch let e as BudgetError {
+            throw Diagnostic(.memory, e.message + ", or use a smaller hidden= or layers=", at: kindIdent.range)
         }
         // Each model without its own seed draws a fresh seed from the session stream.
         let initSeed = config.seed ?? state.rng.next()
@@ -176,11 +175,16 @@ extension StatementContext {
     func matrixBundle(title: String, _ t: Tensor) -> MimeBundle {
         let cols = t.shape.count == 2 ? t.cols : t.count
         let rows = t.shape.count == 2 ? t.rows : 1
+        // At most the budget's rows, and as many columns as fit in as many cells.
+        let shownRows = min(rows, Budget.current.maxTableRows)
+        let shownCols = min(cols, max(1, Budget.current.maxTableRows * 10 / max(1, shownRows)), 1000)
         var body: [[String]] = []
-        for r in 0..<rows {
-            body.append(["\(r)"] + (0..<cols).map { NumberFormat.short(t.values[r * cols + $0], decimals: 6) })
+        for r in 0..<shownRows {
+            body.append(["\(r)"] + (0..<shownCols).map { NumberFormat.short(t.values[r * cols + $0], decimals: 6) })
         }
-        let table = Table(title: title, headers: [""] + (0..<cols).map(String.init), rows: body,
+        let cut = shownRows < rows || shownCols < cols
+        let table = Table(title: title + (cut ? " · first \(shownRows) rows and \(shownCols) columns (RNNKERNEL_MAX_TABLE_ROWS)" : ""),
+                          headers: [""] + (0..<shownCols).map(String.init), rows: body,
                           alignments: [.right] + (0..<cols).map { _ in .right })
         return tableBundle(table)
     }
@@ -232,22 +236,24 @@ extension StatementContext {
             let range = e.message.contains("h0") ? options.first { $0.key == "h0" }?.value.range : seqExpr.range
             throw Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
         }
-        for bundle in unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
+        for bundle in try unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
     }
 
     /// The step table: t · x_t · h_{t-1} · h_t · y_t, with c_t and the gates for lstm and gru.
     /// A stacked or bidirectional model gets one table per layer and direction, then the outputs.
-    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace) -> [MimeBundle] {
+    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace) throws -> [MimeBundle] {
         let c = model.config
         let simple = c.layers == 1 && !c.bidirectional
         var bundles: [MimeBundle] = []
+        let (maxRows, cut) = tableCut(trace.states.count)
         for lt in trace.layers {
+            try Interruption.check()
             var headers = ["t", "x_t", "h_{t-1}"]
             if c.kind == .lstm { headers += ["i", "f", "g", "o", "c_t"] }
             if c.kind == .gru { headers += ["r", "z", "n"] }
             headers.append("h_t")
             if simple { headers.append("y_t") }
-            let rows: [[String]] = lt.steps.map { s in
+            let rows: [[String]] = lt.steps.prefix(maxRows).map { s in
                 var row = [String(s.t + 1), vec(s.x), vec(s.hPrev)]
                 row += s.gates.map { vec($0.values) }
                 if let cNew = s.c { row.append(vec(cNew)) }
@@ -255,17 +261,23 @@ extension StatementContext {
                 if simple { row.append(vec(trace.outputs[s.t])) }
                 return row
             }
-            let title = simple
+            let title = (simple
                 ? "unroll \(name): \(describe(c))"
-                : "unroll \(name): layer \(lt.layer)\(c.bidirectional ? (lt.direction == 0 ? ", forward" : ", reverse") : "")"
+                : "unroll \(name): layer \(lt.layer)\(c.bidirectional ? (lt.direction == 0 ? ", forward" : ", reverse") : "")") + cut
             bundles.append(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right] + headers.dropFirst().map { _ in .left })))
         }
         if !simple {
-            let rows = trace.states.indices.map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
-            bundles.append(tableBundle(Table(title: "unroll \(name): outputs", headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
+            let rows = trace.states.indices.prefix(maxRows).map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
+            bundles.append(tableBundle(Table(title: "unroll \(name): outputs" + cut, headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
                                              alignments: [.right, .left, .left])))
         }
         return bundles
+    }
+
+    /// How many of `count` steps a table shows, and the note its title gets when that is not all.
+    func tableCut(_ count: Int) -> (rows: Int, note: String) {
+        let limit = Budget.current.maxTableRows
+        return count <= limit ? (count, "") : (limit, " · first \(limit) of \(count) steps (set RNNKERNEL_MAX_TABLE_ROWS to show more)")
     }
 
     // MARK: - models

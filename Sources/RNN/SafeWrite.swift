@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a file could not be written; the description is the reason alone.
+public struct FileWriteError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Replaces the file at `path` with `bytes`, or leaves it as it was. The bytes go to a new file in
+/// the same folder under a name nobody can predict, created exclusively and without following a
+/// link (so nothing planted there redirects the write), then fsynced and renamed over `path`; the
+/// temporary file is removed on any failure. Refuses a path holding NUL and a destination that is
+/// not a regular file (a link, a FIFO, a device, a folder).
+public func writeFileSafely(_ bytes: [UInt8], to path: String) throws {
+    if path.utf8.contains(0) { throw FileWriteError("the file name contains a NUL character") }
+    guard !path.isEmpty else { throw FileWriteError("the file name is empty") }
+    var existing = stat()
+    if lstat(path, &existing) == 0 {
+        let kind = existing.st_mode & S_IFMT
+        if kind == S_IFLNK { throw FileWriteError("it is a symbolic link; refusing to replace it (save to the file it points to)") }
+        if kind == S_IFDIR { throw FileWriteError("it is a directory") }
+        if kind != S_IFREG { throw FileWriteError("it is not a regular file (a FIFO, socket or device); refusing to replace it") }
+    }
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    guard !base.isEmpty else { throw FileWriteError("the file name ends in '/'") }
+    var rng = SystemRandomNumberGenerator()
+    var tmp = ""
+    var fd: Int32 = -1
+    for _ in 0..<16 {
+        let token = (0..<2).map { _ in String(rng.next() as UInt64, radix: 36) }.joined()
+        tmp = folder + "/." + String(base.prefix(100)) + ".tmp-" + token
+        // 0o666 less the umask, as for any file the user makes.
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        if fd >= 0 || errno != EEXIST { break }
+    }
+    guard fd >= 0 else { throw FileWriteError(String(cString: strerror(errno))) }
+    func fail(_ reason: String) -> FileWriteError {
+        close(fd)
+        unlink(tmp)
+        return FileWriteError(reason)
+    }
+    var written = 0
+    let count = bytes.count
+    while written < count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, min(count - written, 1 << 20)) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw fail(String(cString: strerror(errno)))
+        }
+        written += n
+    }
+    guard fsync(fd) == 0 else { throw fail(String(cString: strerror(errno))) }
+    guard close(fd) == 0 else {
+        unlink(tmp)
+        throw FileWriteError(String(cString: strerror(errno)))
+    }
+    guard rename(tmp, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(tmp)
+        throw FileWriteError(reason)
+    }
+    // The rename itself reaches the disk only when the folder is synced.
+    let dir = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dir >= 0 {
+        fsync(dir)
+        close(dir)
+    }
+}
