@@ -197,6 +197,11 @@ public enum Datasets {
             case .readFailed: throw ModelError(.value, "cannot read \(path)")
             }
         }
+        return try csvColumn(bytes: bytes, path: path, column: column)
+    }
+
+    /// One numeric column of CSV text already read (the path only names it in messages).
+    public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
         let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
         guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }
         guard let c = header.firstIndex(of: column) else {

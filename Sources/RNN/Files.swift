@@ -35,13 +35,16 @@ public func checkPath(_ path: String) throws {
 /// when it is not (a pipe, /dev/zero). Polls for an interrupt between chunks.
 public func readWholeFile(_ path: String, limit: Int = Budget.current.maxFileBytes) throws -> [UInt8] {
     try checkPath(path)
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat could refuse it.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw FileReadError.cannotOpen(String(cString: strerror(errno))) }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw FileReadError.readFailed }
     let kind = info.st_mode & S_IFMT
     if kind == S_IFDIR { throw FileReadError.cannotOpen("it is a directory") }
+    // A device or pipe can block or never end (/dev/zero, a FIFO nobody writes to).
+    if kind != S_IFREG { throw FileReadError.cannotOpen("it is not a regular file (a device, pipe or socket)") }
     if kind == S_IFREG, Int(info.st_size) > limit { throw FileReadError.tooLarge(limit: limit) }
     var bytes: [UInt8] = []
     if kind == S_IFREG { bytes.reserveCapacity(Int(info.st_size)) }

@@ -108,6 +108,9 @@ extension Model {
             if h0.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in h0") }
         }
         let T = sequence.count
+        // The trace keeps every step of every layer: x_t, h_{t-1}, h_t, c, the gates, and each array's own overhead.
+        let perStep = Sizes.sum([config.layerInput(L - 1), Sizes.product(H, 4 + config.gates.count), 4 * (5 + config.gates.count)])
+        try Budget.check(Sizes.product(L, D, T, perStep ?? -1), \.maxDatasetValues, "the numbers a forward pass over \(T) steps and \(L * D) layers keeps")
         var layerInput = sequence
         var traces: [LayerTrace] = []
         for layer in 0..<L {

@@ -15,7 +15,7 @@ public struct Interrupted: Error, Equatable, Sendable {
 public enum Interruption {
     final class Box { let isRaised: () -> Bool; init(_ f: @escaping () -> Bool) { isRaised = f } }
 
-    nonisolated(unsafe) static let key: pthread_key_t = {
+    static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k, nil)
         return k

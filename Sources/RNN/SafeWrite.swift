@@ -32,9 +32,26 @@ public func writeFileSafely(_ bytes: [UInt8], to path: String) throws {
     var rng = SystemRandomNumberGenerator()
     var tmp = ""
     var fd: Int32 = -1
+    #if os(Linux)
+    // Linux first writes to a file with no name at all (O_TMPFILE), named only once it is complete:
+    // a save killed part way leaves nothing behind.
+    let unnamed = open(folder, 0o20200000 | O_WRONLY | O_CLOEXEC, 0o666)
+    if unnamed >= 0 {
+        if writeAll(unnamed, bytes) == nil, fsync(unnamed) == 0 {
+            for _ in 0..<16 {
+                tmp = folder + "/." + String(base.prefix(100)) + ".tmp-" + randomToken(&rng)
+                if linkat(AT_FDCWD, "/proc/self/fd/\(unnamed)", AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0 {
+                    close(unnamed)
+                    return try finish(tmp, path, folder)
+                }
+                if errno != EEXIST { break }
+            }
+        }
+        close(unnamed)
+    }
+    #endif
     for _ in 0..<16 {
-        let token = (0..<2).map { _ in String(rng.next() as UInt64, radix: 36) }.joined()
-        tmp = folder + "/." + String(base.prefix(100)) + ".tmp-" + token
+        tmp = folder + "/." + String(base.prefix(100)) + ".tmp-" + randomToken(&rng)
         // 0o666 less the umask, as for any file the user makes.
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
         if fd >= 0 || errno != EEXIST { break }
@@ -45,21 +62,37 @@ public func writeFileSafely(_ bytes: [UInt8], to path: String) throws {
         unlink(tmp)
         return FileWriteError(reason)
     }
+    if let reason = writeAll(fd, bytes) { throw fail(reason) }
+    guard fsync(fd) == 0 else { throw fail(String(cString: strerror(errno))) }
+    guard close(fd) == 0 else {
+        unlink(tmp)
+        throw FileWriteError(String(cString: strerror(errno)))
+    }
+    try finish(tmp, path, folder)
+}
+
+/// 128 random bits in base 36.
+private func randomToken(_ rng: inout SystemRandomNumberGenerator) -> String {
+    (0..<2).map { _ in String(rng.next() as UInt64, radix: 36) }.joined()
+}
+
+/// Writes every byte; the C library's reason when it cannot.
+private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
     var written = 0
     let count = bytes.count
     while written < count {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, min(count - written, 1 << 20)) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw fail(String(cString: strerror(errno)))
+            return String(cString: strerror(errno))
         }
         written += n
     }
-    guard fsync(fd) == 0 else { throw fail(String(cString: strerror(errno))) }
-    guard close(fd) == 0 else {
-        unlink(tmp)
-        throw FileWriteError(String(cString: strerror(errno)))
-    }
+    return nil
+}
+
+/// Renames the complete temporary file over the destination and syncs the folder.
+private func finish(_ tmp: String, _ path: String, _ folder: String) throws {
     guard rename(tmp, path) == 0 else {
         let reason = String(cString: strerror(errno))
         unlink(tmp)
