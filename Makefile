@@ -84,7 +84,8 @@ clean-venv:
 	rm -rf $(VENV)
 
 ## make fuzz: libFuzzer over the wire decoder, JSON, the language, safetensors, model .json and CSV
-# (fuzz/, built apart from the main package; paths absolute: the language target works in its own folder). FUZZ_SECONDS per target (default 60); a crash fails
+# (fuzz/, built apart from the main package; paths absolute: the language target works in its own folder;
+# Swift's backtracer off, so that libFuzzer sees the crash and saves its input). FUZZ_SECONDS per target (default 60); a crash fails
 # the run and its input is kept in fuzz/crashes/. The corpora grow in .build-fuzz/corpus, seeded from fuzz/corpus.
 FUZZ_TARGETS := wire json lang safetensors model-json csv
 FUZZ_SECONDS ?= 60
@@ -97,7 +98,7 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p .build-fuzz/corpus/$$t; \
 		echo "fuzz-$$t for $(FUZZ_SECONDS) s"; \
-		$(FUZZ_BIN)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
 			$$( [ $$t = lang ] && echo -dict=$(CURDIR)/fuzz/lang.dict ) -artifact_prefix=$(CURDIR)/fuzz/crashes/$$t- \
 			$(CURDIR)/.build-fuzz/corpus/$$t $(CURDIR)/fuzz/corpus/$$t 2>&1 | grep -E "^(stat::number_of_executed_units|==|SUMMARY|Done)|ERROR|crash-|timeout-|oom-" ; \
 		[ $${PIPESTATUS[0]} = 0 ] || { echo "fuzz-$$t found a failure: see fuzz/crashes/"; exit 1; }; \

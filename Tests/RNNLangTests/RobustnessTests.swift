@@ -103,6 +103,18 @@ final class RobustnessTests: XCTestCase {
         XCTAssertNil(CellConfig(kind: .lstm, input: 1 << 32, hidden: 1 << 32).checkedParameterCount)
     }
 
+    func testTrainingStepsAreCheckedBeforeTheLossListIsMade() {
+        // Found by fuzz-lang: the loss list was reserved for epochs × steps (480 TB here), and the product could overflow.
+        let e = Evaluator()
+        XCTAssertNil(run(e, "cell m = rnn(input=1, hidden=1)\nlet d = sine(count=2, length=2)"))
+        for epochs in ["60000000000000", "999999999999999"] {
+            let d = run(e, "train m on d epochs=\(epochs) batch=1")
+            XCTAssertEqual(d?.kind, .memory, epochs)
+            XCTAssertTrue(d?.message.contains("RNNKERNEL_MAX_DATASET_VALUES") ?? false, d?.message ?? "")
+        }
+        XCTAssertEqual(e.state.runs.count, 0)
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
