@@ -85,6 +85,8 @@ extension StatementContext {
         guard width > 0 else { throw Diagnostic(.shape, "expected data with at least one value per step to fix \(name.name)'s input width", at: name.range) }
         var config = entry.model.config
         config.input = width
+        // The budget was checked without W_x; the data's width can make it much larger.
+        try Budget.check(config)
         var rng = SplitMix64(seed: seed)
         entry.model = Model(config: config, rng: &rng)
         entry.pendingInputSeed = nil

@@ -86,6 +86,11 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(overflow?.message.contains("RNNKERNEL_MAX_PARAMETERS") ?? false)
         XCTAssertEqual(run(e, "cell x = rnn(input=1000, hidden=4000)")?.kind, .memory)
         XCTAssertTrue(e.state.store.isEmpty)
+        // Without input=, the first data fixes W_x's width: checked then too.
+        XCTAssertNil(run(e, "cell p = rnn(hidden=100)"))
+        let wide = "[[" + Array(repeating: "0", count: 200_000).joined(separator: ",") + "]]"
+        XCTAssertEqual(run(e, "unroll p on \(wide)")?.kind, .memory)
+        XCTAssertEqual(e.state.store["p"]?.pendingInputSeed != nil, true, "p still waits for its input width")
     }
 
     func testCheckedParameterCountMatchesTheList() {
