@@ -7,14 +7,14 @@ STAMPS := .build/stamps
 # Tests must use the kernelspec installed here, not one a user installed elsewhere.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps check-portable clean-venv
+.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps check-portable clean-venv fuzz fuzz-build fuzz-check
 
 ## make run: install what is missing, build, install the kernelspec, start JupyterLab on 127.0.0.1.
 run: kernelspec
 	mkdir -p notebooks && cd notebooks && ../$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make test: everything CI checks.
-test: swift-test kernelspec browser-deps py-test
+test: swift-test kernelspec browser-deps py-test fuzz-check
 
 deps: $(STAMPS)/deps
 $(STAMPS)/deps:
@@ -84,3 +84,28 @@ check-portable: deps
 
 clean-venv:
 	rm -rf $(VENV)
+
+## make fuzz: libFuzzer over the wire decoder, JSON, the language, safetensors, model .json and CSV
+# (fuzz/, built apart from the main package; paths absolute: the language target works in its own folder;
+# Swift's backtracer off, so that libFuzzer sees the crash and saves its input). FUZZ_SECONDS per target (default 60); a crash fails
+# the run and its input is kept in fuzz/crashes/. The corpora grow in .build-fuzz/corpus, seeded from fuzz/corpus.
+FUZZ_TARGETS := wire json lang safetensors model-json csv
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := .build-fuzz/release
+fuzz-build: deps
+	cd fuzz && swift build -c release --scratch-path ../.build-fuzz
+
+fuzz: fuzz-build
+	@mkdir -p fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p .build-fuzz/corpus/$$t; \
+		echo "fuzz-$$t for $(FUZZ_SECONDS) s"; \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+			$$( [ $$t = lang ] && echo -dict=$(CURDIR)/fuzz/lang.dict ) -artifact_prefix=$(CURDIR)/fuzz/crashes/$$t- \
+			$(CURDIR)/.build-fuzz/corpus/$$t $(CURDIR)/fuzz/corpus/$$t 2>&1 | grep -E "^(stat::number_of_executed_units|==|SUMMARY|Done)|ERROR|crash-|timeout-|oom-" ; \
+		[ $${PIPESTATUS[0]} = 0 ] || { echo "fuzz-$$t found a failure: see fuzz/crashes/"; exit 1; }; \
+	done
+
+## fuzz-check (part of make test): each target for 10 s, about a minute in all.
+fuzz-check:
+	$(MAKE) fuzz FUZZ_SECONDS=10

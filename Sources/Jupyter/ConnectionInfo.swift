@@ -128,3 +128,11 @@ public struct ConnectionError: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = "connection file: \(d)" }
 }
+
+/// A socket that could not be bound to the address the connection file names.
+public struct BindError: Error, CustomStringConvertible {
+    public let endpoint: String
+    public let channel: String
+    public let reason: String
+    public var description: String { "cannot bind the \(channel) socket to \(endpoint): \(reason)" }
+}

@@ -1,5 +1,11 @@
 import JSON
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The session's input history, as `history_request` reads it. One session per kernel process.
 public struct History: Sendable {
     /// One stored execution: its line number is the execution count it ran with.
@@ -11,12 +17,34 @@ public struct History: Sendable {
 
     public private(set) var entries: [Entry] = []
     public let session = 1
+    /// How many executions are kept: the oldest go first (IPython's history keeps a bounded cache too).
+    public let capacity: Int
+    /// What a tail request without `n` returns, as IPython's `get_tail(n=10)`.
+    public static let defaultTail = 10
+    /// The default capacity; RNNKERNEL_HISTORY_SIZE sets another.
+    public static let defaultCapacity = 10_000
+    /// Characters of one stored output beyond which it is cut (a cell can print megabytes).
+    public static let maxOutputCharacters = 10_000
 
-    public init() {}
+    public init(capacity: Int = History.capacityFromEnvironment()) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// RNNKERNEL_HISTORY_SIZE when it is a positive whole number, else the default.
+    public static func capacityFromEnvironment() -> Int {
+        guard let raw = getenv("RNNKERNEL_HISTORY_SIZE"), let n = Int(String(cString: raw)), n > 0 else { return defaultCapacity }
+        return n
+    }
 
     public mutating func append(line: Int, input: String, output: String?) {
-        entries.append(Entry(line: line, input: input, output: output))
+        let kept = output.map { $0.unicodeScalars.count > History.maxOutputCharacters ? String(String.UnicodeScalarView($0.unicodeScalars.prefix(History.maxOutputCharacters))) + "…" : $0 }
+        entries.append(Entry(line: line, input: input, output: kept))
+        // Dropping in batches keeps appends amortised O(1).
+        if entries.count >= capacity + max(1, capacity / 8) { entries.removeFirst(entries.count - capacity) }
     }
+
+    /// The entries a request can see: the latest `capacity`.
+    private var visible: ArraySlice<Entry> { entries.suffix(capacity) }
 
     /// Answers a history_request's content with the `history` list, or throws a message naming the bad field.
     public func answer(_ content: JSON) throws -> JSON {
@@ -25,19 +53,20 @@ public struct History: Sendable {
         var picked: [Entry]
         switch access {
         case "tail":
-            picked = entries
+            picked = Array(visible)
             if content["unique"]?.boolValue == true { picked = unique(picked) }
-            if let n = content["n"]?.intValue, n >= 0 { picked = Array(picked.suffix(n)) }
+            let n = content["n"]?.intValue ?? History.defaultTail
+            picked = Array(picked.suffix(max(0, n)))
         case "range":
             let s = content["session"]?.intValue ?? 0
             // 0 is the current session and negative numbers count back from it; only this one exists.
             guard s == 0 || s == session else { picked = []; break }
             let start = content["start"]?.intValue ?? 1
             let stop = content["stop"]?.intValue
-            picked = entries.filter { $0.line >= start && (stop == nil || $0.line < stop!) }
+            picked = visible.filter { $0.line >= start && (stop == nil || $0.line < stop!) }
         case "search":
             let pattern = content["pattern"]?.stringValue ?? "*"
-            picked = entries.filter { globMatch(pattern, $0.input) }
+            picked = visible.filter { globMatch(pattern, $0.input) }
             if content["unique"]?.boolValue == true { picked = unique(picked) }
             if let n = content["n"]?.intValue, n > 0 { picked = Array(picked.suffix(n)) }
         default:

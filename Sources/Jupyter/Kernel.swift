@@ -76,12 +76,21 @@ public final class Kernel: @unchecked Sendable {
                 try s.setOption(SocketOption.curvePublicKey, bytes: Array(curve.publicKey.utf8))
             }
         }
-        try shell.bind(info.endpoint(info.shellPort))
-        try control.bind(info.endpoint(info.controlPort))
-        try stdinSocket.bind(info.endpoint(info.stdinPort))
-        try iopub.bind(info.endpoint(info.iopubPort))
-        try heartbeat.bind(info.endpoint(info.hbPort))
+        try Kernel.bindAll([("shell", shell, info.shellPort), ("control", control, info.controlPort), ("stdin", stdinSocket, info.stdinPort),
+                            ("iopub", iopub, info.iopubPort), ("hb", heartbeat, info.hbPort)], info: info)
         kernelInfo = Kernel.kernelInfoContent(interpreter.info)
+    }
+
+    /// Binds each socket; on the first failure closes them all (an open socket would make dropping
+    /// the context wait forever) and throws a BindError naming the address and libzmq's reason.
+    static func bindAll(_ sockets: [(name: String, socket: Socket, port: Int)], info: ConnectionInfo) throws {
+        for s in sockets {
+            let endpoint = info.endpoint(s.port)
+            do { try s.socket.bind(endpoint) } catch let e as ZMQError {
+                for other in sockets { other.socket.close() }
+                throw BindError(endpoint: endpoint, channel: s.name, reason: String(cString: strerror(e.code)))
+            }
+        }
     }
 
     /// The endpoints actually bound (useful when the connection file asked for port 0).

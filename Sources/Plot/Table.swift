@@ -59,8 +59,10 @@ public struct Table: Equatable, Sendable {
 
     /// A `<table>` with escaped cells; right-aligned columns say so in their style.
     public func renderHTML() -> String {
+        // Once, not per row: counting the columns passes over every row.
+        let columns = columnCount
         func cells(_ row: [String], tag: String) -> String {
-            (0..<columnCount).map { c in
+            (0..<columns).map { c in
                 let style = alignments[safe: c] == .right ? " style=\"text-align:right\"" : " style=\"text-align:left\""
                 return "<\(tag)\(style)>\(escapeHTML(cell(row, c)))</\(tag)>"
             }.joined()

@@ -23,9 +23,11 @@ public enum Datasets {
         try requirePositive("count", count)
         try requirePositive("length", length, max: 100_000)
         guard step.isFinite, noise.isFinite, noise >= 0 else { throw ModelError(.value, "expected a finite step and a noise ≥ 0") }
+        try Budget.checkDataset(count, length, 2)
         var rng = SplitMix64(seed: seed)
         var inputs: [[[Double]]] = [], targets: [[[Double]]] = []
         for _ in 0..<count {
+            try Interruption.check()
             let phase = rng.uniform(0, 2 * Double.pi)
             let wave = (0...length).map { sin(phase + step * Double($0)) + (noise > 0 ? noise * rng.normal() : 0) }
             inputs.append(wave.prefix(length).map { [$0] })
@@ -41,9 +43,11 @@ public enum Datasets {
         try requirePositive("count", count)
         guard length >= 2 else { throw ModelError(.value, "expected length to be at least 2 (two numbers are marked), found \(length)") }
         try requirePositive("length", length, max: 100_000)
+        try Budget.checkDataset(count, length + 1, 2)
         var rng = SplitMix64(seed: seed)
         var inputs: [[[Double]]] = [], targets: [[Double]] = []
         for _ in 0..<count {
+            try Interruption.check()
             var seq = (0..<length).map { _ in [rng.uniform(), 0.0] }
             let half = length / 2
             let a = rng.below(half), b = half + rng.below(length - half)
@@ -63,8 +67,10 @@ public enum Datasets {
         guard (1...64).contains(symbols) else { throw ModelError(.value, "expected symbols between 1 and 64, found \(symbols)") }
         var rng = SplitMix64(seed: seed)
         let width = symbols + 2, go = symbols + 1
+        try Budget.checkDataset(count, length + 20, width + 1)
         var inputs: [[[Double]]] = [], targets: [[Int]] = []
         for _ in 0..<count {
+            try Interruption.check()
             let s = (0..<10).map { _ in 1 + rng.below(symbols) }
             let x = s + [Int](repeating: 0, count: length) + [go] + [Int](repeating: 0, count: 9)
             inputs.append(x.map { oneHot($0, width) })
@@ -79,9 +85,11 @@ public enum Datasets {
     public static func parity(count: Int, length: Int, seed: UInt64) throws -> Dataset {
         try requirePositive("count", count)
         try requirePositive("length", length, max: 100_000)
+        try Budget.checkDataset(count, length + 1, 1)
         var rng = SplitMix64(seed: seed)
         var inputs: [[[Double]]] = [], labels: [Int] = []
         for _ in 0..<count {
+            try Interruption.check()
             let bits = (0..<length).map { _ in rng.below(2) }
             inputs.append(bits.map { [Double($0)] })
             labels.append(bits.reduce(0, ^))
@@ -93,6 +101,8 @@ public enum Datasets {
     /// Windows of `seq` characters (one after another); the target at each step is the next character.
     public static func text(_ text: String, seq: Int = 25, origin: String? = nil) throws -> Dataset {
         try requirePositive("seq", seq, max: 100_000)
+        // Each step keeps a reference to a shared one-hot x_t and a class: two numbers' worth.
+        try Budget.checkDataset(text.count, 2)
         let chars = Array(text)
         guard chars.count >= 2 else { throw ModelError(.value, "expected a text of at least 2 characters, found \(chars.count)") }
         let vocab = Array(Set(chars)).sorted()
@@ -165,6 +175,7 @@ public enum Datasets {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw ModelError(.value, "expected finite numbers, found \(formatValue(values[bad])) at row \(bad + 1)")
         }
+        try Budget.checkDataset(values.count, 2)
         var inputs: [[[Double]]] = [], targets: [[[Double]]] = []
         var start = 0
         while start + 1 < values.count {
@@ -179,13 +190,18 @@ public enum Datasets {
     /// Reads one numeric column of a CSV file (a header row names the columns).
     public static func csvColumn(path: String, column: String) throws -> [Double] {
         let bytes: [UInt8]
-        do { bytes = try readWholeFile(path, limit: 200_000_000) } catch let e as FileReadError {
+        do { bytes = try readWholeFile(path) } catch let e as FileReadError {
             switch e {
             case .cannotOpen: throw ModelError(.value, "cannot open \(path): \(e)")
             case .tooLarge: throw ModelError(.value, "\(path) is \(e)")
             case .readFailed: throw ModelError(.value, "cannot read \(path)")
             }
         }
+        return try csvColumn(bytes: bytes, path: path, column: column)
+    }
+
+    /// One numeric column of CSV text already read (the path only names it in messages).
+    public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
         let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
         guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }
         guard let c = header.firstIndex(of: column) else {
@@ -193,6 +209,7 @@ public enum Datasets {
         }
         var out: [Double] = []
         for (r, row) in lines.dropFirst().enumerated() {
+            if r & 0xFFF == 0 { try Interruption.check() }
             guard c < row.count, let v = Double(row[c]) else {
                 throw ModelError(.value, "\(path), row \(r + 2): expected a number in column '\(column)', found '\(c < row.count ? row[c] : "")'")
             }

@@ -108,13 +108,17 @@ extension Model {
             if h0.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in h0") }
         }
         let T = sequence.count
+        // The trace keeps every step of every layer: x_t, h_{t-1}, h_t, c, the gates, and each array's own overhead.
+        let perStep = Sizes.sum([config.layerInput(L - 1), Sizes.product(H, 4 + config.gates.count), 4 * (5 + config.gates.count)])
+        try Budget.check(Sizes.product(L, D, T, perStep ?? -1), \.maxDatasetValues, "the numbers a forward pass over \(T) steps and \(L * D) layers keeps")
         var layerInput = sequence
         var traces: [LayerTrace] = []
         for layer in 0..<L {
             var layerOutput = [[Double]](repeating: [], count: T)
             for direction in 0..<D {
                 let start = h0.map { Array($0[((layer * D + direction) * H)..<((layer * D + direction + 1) * H)]) }
-                let steps = runDirection(layer: layer, direction: direction, inputs: layerInput, h0: start)
+                try Interruption.check()
+                let steps = try runDirection(layer: layer, direction: direction, inputs: layerInput, h0: start)
                 for s in steps { layerOutput[s.t] += s.h }
                 traces.append(LayerTrace(layer: layer, direction: direction, steps: steps))
             }
@@ -135,7 +139,7 @@ extension Model {
     }
 
     /// One layer in one direction, step by step, exactly as the equations in language.md read.
-    func runDirection(layer: Int, direction: Int, inputs: [[Double]], h0: [Double]?) -> [StepRecord] {
+    func runDirection(layer: Int, direction: Int, inputs: [[Double]], h0: [Double]?) throws -> [StepRecord] {
         let H = config.hidden
         let I = config.layerInput(layer)
         let s = CellConfig.suffix(layer: layer, direction: direction)
@@ -153,6 +157,7 @@ extension Model {
         var out: [StepRecord] = []
         let order = direction == 0 ? Array(inputs.indices) : Array(inputs.indices.reversed())
         for t in order {
+            if t & 0xFF == 0 { try Interruption.check() }
             let x = inputs[t]
             switch config.kind {
             case .rnn:

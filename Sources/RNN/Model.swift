@@ -120,6 +120,65 @@ public struct CellConfig: Equatable, Sendable {
     }
 
     public var parameterCount: Int { parameterSpecs.reduce(0) { $0 + $1.count } }
+
+    /// The number of parameters, computed without building the list and without overflow: nil
+    /// when it does not fit in an Int. Checked against the budget before anything is allocated.
+    public var checkedParameterCount: Int? {
+        let G = gates.count, H = hidden, D = directions
+        guard input >= 0, H >= 0, layers >= 1, (output ?? 0) >= 0 else { return nil }
+        // Two biases: b_x· and b_h· for every gate; single: one a gate, and gru's n gate two (b_xn, b_hn).
+        let biasPerDirection = twoBiases ? Sizes.product(2 * G, H) : bias ? Sizes.product(G + (kind == .gru ? 1 : 0), H) : 0
+        func direction(_ inWidth: Int?) -> Int? {
+            guard let inWidth, let x = Sizes.product(H, inWidth), let h = Sizes.product(H, H),
+                  let weights = Sizes.product(G, Sizes.sum([x, h]) ?? -1) else { return nil }
+            return Sizes.sum([weights, biasPerDirection])
+        }
+        let first = direction(input).flatMap { Sizes.product($0, D) }
+        let rest = direction(Sizes.product(H, D)).flatMap { Sizes.product($0, D, layers - 1) }
+        var out: Int? = 0
+        if let O = output { out = Sizes.sum([Sizes.product(O, H, D), bias ? O : 0]) }
+        return Sizes.sum([first, rest, out])
+    }
+
+    /// The names of one layer and direction's parameters without their suffix, in canonical order.
+    var blockNames: [String] {
+        var names: [String] = []
+        for g in gates {
+            names += ["W_x\(g)", "W_h\(g)"]
+            if twoBiases {
+                names += ["b_x\(g)", "b_h\(g)"]
+            } else if bias {
+                names += kind == .gru && g == "n" ? ["b_xn", "b_hn"] : ["b_\(g)"]
+            }
+        }
+        return names
+    }
+
+    /// Where `name` is in `parameterSpecs`, found from its suffix without building the list (whose
+    /// length grows with the layers: a lookup per layer must not cost a pass over all of them).
+    public func index(of name: String) -> Int? {
+        let block = blockNames
+        let blocks = layers * directions
+        if name == "W_hy" { return output == nil ? nil : blocks * block.count }
+        if name == "b_y" { return output == nil || !bias ? nil : blocks * block.count + 1 }
+        var base = Substring(name)
+        var direction = 0, layer = 0
+        if base.hasSuffix("_reverse") {
+            guard bidirectional else { return nil }
+            direction = 1
+            base = base.dropLast("_reverse".count)
+        }
+        // `_l<k>` with k ≥ 1 (layer 0 has no suffix).
+        let digits = base.reversed().prefix { $0 >= "0" && $0 <= "9" }.count
+        if digits > 0, digits <= 18, base.dropLast(digits).hasSuffix("_l") {
+            let number = base.suffix(digits)
+            guard number.first != "0", let k = Int(number) else { return nil }
+            layer = k
+            base = base.dropLast(digits + 2)
+        }
+        guard layer < layers, let p = block.firstIndex(where: { $0 == base }) else { return nil }
+        return (layer * directions + direction) * block.count + p
+    }
 }
 
 /// A parameter's name and shape: [rows, cols] for a matrix, [n] for a vector.
@@ -181,7 +240,7 @@ public struct Model: Equatable, Sendable {
     public var parameterNames: [String] { specs.map(\.name) }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
-    public func index(of name: String) -> Int? { specs.firstIndex { $0.name == name } }
+    public func index(of name: String) -> Int? { config.index(of: name) }
 
     public func parameter(_ name: String) -> Tensor? { index(of: name).map { parameters[$0] } }
 

@@ -276,6 +276,8 @@ extension Model {
         var optimizer = Optimizer(options.optimizer, lr: options.lr, count: theta.count)
         var rng = SplitMix64(seed: options.seed)
         let stepsPerEpoch = (data.count + options.batch - 1) / options.batch
+        // One loss is kept per step: the count is checked (and cannot overflow) before the list is made.
+        try Budget.check(Sizes.product(stepsPerEpoch, options.epochs), \.maxDatasetValues, "the losses of \(options.epochs) epochs of \(stepsPerEpoch) steps")
         let total = stepsPerEpoch * options.epochs
         var losses: [Double] = []
         losses.reserveCapacity(total)
@@ -336,6 +338,7 @@ extension Model {
         let data = data.reading(loss: nil, outputWidth: config.outputWidth)
         var outputs: [[[Double]]] = []
         for seq in data.inputs { outputs.append(try forward(seq).outputs) }
+        try Interruption.check()
         let loss: Loss = data.isClassification ? .xent : .mse
         try check(data, loss: loss)
         let engine = Engine(config: config)

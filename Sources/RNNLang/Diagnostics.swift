@@ -1,3 +1,5 @@
+import RNN
+
 /// The kinds of error the language reports (language.md "Errors").
 public enum ErrorKind: String, Sendable {
     case syntax = "SyntaxError"
@@ -7,6 +9,8 @@ public enum ErrorKind: String, Sendable {
     case diverged = "DivergedError"
     case interrupt = "KeyboardInterrupt"
     case io = "IOError"
+    /// A request beyond the resource budget (README "Limits").
+    case memory = "MemoryError"
 }
 
 /// An error in a statement: its kind, a message naming what was expected and what was found,
@@ -70,10 +74,13 @@ public func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// The closest candidate within a small edit distance (1 for short words, 2 for longer), if any.
+/// Names longer than the budget's suggestion length are not compared (the distance costs their product).
 public func nearest(_ word: String, in candidates: [String]) -> String? {
+    let longest = Budget.current.maxSuggestionLength
+    guard word.utf8.count <= longest * 4, word.count <= longest else { return nil }
     let limit = word.count <= 3 ? 1 : 2
     var best: (String, Int)?
-    for c in candidates where c != word {
+    for c in candidates where c != word && c.utf8.count <= longest * 4 && abs(c.count - word.count) <= limit {
         let d = editDistance(word, c)
         if d <= limit, best == nil || d < best!.1 { best = (c, d) }
     }

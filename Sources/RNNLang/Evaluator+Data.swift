@@ -61,7 +61,7 @@ extension StatementContext {
                     guard args.isEmpty else { throw Diagnostic(.value, "text(...) takes either a string or file=, not both", at: range) }
                     let path = try eval(f.value).text("file", at: f.value.range)
                     let content: String
-                    do { content = try readTextFile(path) } catch {
+                    do { content = try readTextFile(path) } catch let error as FileReadError {
                         throw Diagnostic(.io, "cannot read \(path): \(error)", at: f.value.range)
                     }
                     d = try Datasets.text(content, seq: seq, origin: "text(file=\(quote(path)), seq=\(seq))")

@@ -243,8 +243,8 @@ extension StatementContext {
     // MARK: - unroll NAME on SEQ interactive=true
 
     /// The step view at t (1-based): the step's row of every table (or rows 1…t), then the hidden heatmap up to t.
-    func unrollStep(_ name: String, _ model: Model, _ trace: ForwardTrace, _ t: Int, upTo: Bool = false) -> [MimeBundle] {
-        var bundles = unrollTables(name, model, trace, step: t, upTo: upTo)
+    func unrollStep(_ name: String, _ model: Model, _ trace: ForwardTrace, _ t: Int, upTo: Bool = false) throws -> [MimeBundle] {
+        var bundles = try unrollTables(name, model, trace, step: t, upTo: upTo)
         let c = model.config
         var rows: [[Double]] = []
         for u in 0..<c.stateWidth { rows.append(trace.states.prefix(t).map { $0[u] }) }
@@ -260,15 +260,15 @@ extension StatementContext {
 
     /// Play ⇄ slider over t (linked in the front end), a dropdown for one row or rows 1…t, and an
     /// output area the kernel redraws.
-    func unrollWidget(_ name: String, _ model: Model, _ trace: ForwardTrace, _ session: InteractiveSession, _ comms: CommChannel) {
+    func unrollWidget(_ name: String, _ model: Model, _ trace: ForwardTrace, _ session: InteractiveSession, _ comms: CommChannel) throws {
         let steps = trace.states.count
         guard steps > 0 else {
-            for bundle in unrollTables(name, model, trace) { output.display(bundle, displayID: nil) }
+            for bundle in try unrollTables(name, model, trace) { output.display(bundle, displayID: nil) }
             return
         }
         let w = session.widgets
         let first = CollectingSink()
-        for b in unrollStep(name, model, trace, 1) { first.display(b, displayID: nil) }
+        for b in try unrollStep(name, model, trace, 1) { first.display(b, displayID: nil) }
         let play = w.play(min: 1, max: steps, value: 1, interval: 800, comms)
         let slider = w.slider("t", min: 1, max: Double(steps), step: 1, value: 1, integer: true, continuous: true, comms)
         w.link(play, "value", slider, "value", comms)
@@ -281,13 +281,14 @@ extension StatementContext {
             guard let session, let t = slider?["value"]?.intValue, let index = rows?["index"]?.intValue else { return }
             session.widgets.capture(into: out, ctx) {
                 ctx.output.clearOutput(wait: true)
-                for b in drawer.unrollStep(name, model, trace, t, upTo: index == 1) { ctx.output.display(b, displayID: nil) }
+                // A step's view is a few rows; only an interrupt could stop it, and then there is nothing to draw.
+                for b in (try? drawer.unrollStep(name, model, trace, t, upTo: index == 1)) ?? [] { ctx.output.display(b, displayID: nil) }
             }
         }
         slider.onChange = redraw
         rows.onChange = redraw
         let box = w.box(true, [w.box(false, [play, slider, rows], comms), out], comms)
-        let text = unrollTables(name, model, trace).compactMap { $0["text/plain"]?.stringValue }.joined(separator: "\n")
+        let text = try unrollTables(name, model, trace).compactMap { $0["text/plain"]?.stringValue }.joined(separator: "\n")
         output.display(w.view(box, text: text), displayID: nil)
     }
 

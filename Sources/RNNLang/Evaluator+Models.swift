@@ -32,7 +32,6 @@ extension StatementContext {
             throw Diagnostic(.value, "\(kind.rawValue)(...) needs hidden=N, the width of h_t", at: kindIdent.range)
         }
         var config = CellConfig(kind: kind, input: input, hidden: hidden, output: try positive("output"))
-        let limit = 1_000_000
         config.layers = try positive("layers") ?? 1
         config.bidirectional = try flag("bidirectional") ?? false
         if let a = try choice("activation") {
@@ -55,8 +54,8 @@ extension StatementContext {
             }
         }
         if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }
-        guard config.parameterCount <= limit * 10 else {
-            throw Diagnostic(.value, "expected at most \(limit * 10) parameters, found \(config.parameterCount); use a smaller hidden= or layers=", at: kindIdent.range)
+        do { try Budget.check(config) } catch let e as BudgetError {
+            throw Diagnostic(.memory, e.message + ", or use a smaller hidden= or layers=", at: kindIdent.range)
         }
         // Each model without its own seed draws a fresh seed from the session stream.
         let initSeed = config.seed ?? state.rng.next()
@@ -95,6 +94,8 @@ extension StatementContext {
         guard width > 0 else { throw Diagnostic(.shape, "expected data with at least one value per step to fix \(name.name)'s input width", at: name.range) }
         var config = entry.model.config
         config.input = width
+        // The budget was checked without W_x; the data's width can make it much larger.
+        try Budget.check(config)
         var rng = SplitMix64(seed: seed)
         entry.model = Model(config: config, rng: &rng)
         entry.pendingInputSeed = nil
@@ -192,11 +193,16 @@ extension StatementContext {
     func matrixBundle(title: String, _ t: Tensor) -> MimeBundle {
         let cols = t.shape.count == 2 ? t.cols : t.count
         let rows = t.shape.count == 2 ? t.rows : 1
+        // At most the budget's rows, and as many columns as fit in as many cells.
+        let shownRows = min(rows, Budget.current.maxTableRows)
+        let shownCols = min(cols, max(1, Budget.current.maxTableRows * 10 / max(1, shownRows)), 1000)
         var body: [[String]] = []
-        for r in 0..<rows {
-            body.append(["\(r)"] + (0..<cols).map { NumberFormat.short(t.values[r * cols + $0], decimals: 6) })
+        for r in 0..<shownRows {
+            body.append(["\(r)"] + (0..<shownCols).map { NumberFormat.short(t.values[r * cols + $0], decimals: 6) })
         }
-        let table = Table(title: title, headers: [""] + (0..<cols).map(String.init), rows: body,
+        let cut = shownRows < rows || shownCols < cols
+        let table = Table(title: title + (cut ? " · first \(shownRows) rows and \(shownCols) columns (RNNKERNEL_MAX_TABLE_ROWS)" : ""),
+                          headers: [""] + (0..<shownCols).map(String.init), rows: body,
                           alignments: [.right] + (0..<cols).map { _ in .right })
         return tableBundle(table)
     }
@@ -248,29 +254,31 @@ extension StatementContext {
             let range = e.message.contains("h0") ? options.first { $0.key == "h0" }?.value.range : seqExpr.range
             throw Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
         }
-        let wantsWidget = try options.first { $0.key == "interactive" }.map { try eval($0.value).boolean("interactive", at: $0.value.range) } ?? false
+        let wantsWidget = try options.first { $0.key == "interactive" }.map { try evalOption($0.value).boolean("interactive", at: $0.value.range) } ?? false
         if wantsWidget, let session = interactive, let comms = output.comms {
-            return unrollWidget(name.name, entry.model, trace, session, comms)
+            return try unrollWidget(name.name, entry.model, trace, session, comms)
         }
-        for bundle in unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
+        for bundle in try unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
     }
 
     /// The step table: t · x_t · h_{t-1} · h_t · y_t, with c_t and the gates for lstm and gru.
     /// A stacked or bidirectional model gets one table per layer and direction, then the outputs.
     /// With `step`, only that time step's row (1-based) of each table, or with `upTo` the rows 1…step:
-    /// what the slider of `interactive=true` shows.
-    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace, step: Int? = nil, upTo: Bool = false) -> [MimeBundle] {
+    /// what the slider of `interactive=true` shows. Without it, at most the table-row budget.
+    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace, step: Int? = nil, upTo: Bool = false) throws -> [MimeBundle] {
         func shown(_ t: Int) -> Bool { step.map { upTo ? t + 1 <= $0 : t + 1 == $0 } ?? true }
         let c = model.config
         let simple = c.layers == 1 && !c.bidirectional
         var bundles: [MimeBundle] = []
+        let (maxRows, cut) = step == nil ? tableCut(trace.states.count) : (trace.states.count, "")
         for lt in trace.layers {
+            try Interruption.check()
             var headers = ["t", "x_t", "h_{t-1}"]
             if c.kind == .lstm { headers += ["i", "f", "g", "o", "c_t"] }
             if c.kind == .gru { headers += ["r", "z", "n"] }
             headers.append("h_t")
             if simple { headers.append("y_t") }
-            let rows: [[String]] = lt.steps.filter { shown($0.t) }.map { s in
+            let rows: [[String]] = lt.steps.filter { shown($0.t) }.prefix(maxRows).map { s in
                 var row = [String(s.t + 1), vec(s.x), vec(s.hPrev)]
                 row += s.gates.map { vec($0.values) }
                 if let cNew = s.c { row.append(vec(cNew)) }
@@ -278,18 +286,24 @@ extension StatementContext {
                 if simple { row.append(vec(trace.outputs[s.t])) }
                 return row
             }
-            let title = simple
+            let title = (simple
                 ? (step.map { "unroll \(name): \(upTo ? "steps 1 to \($0)" : "step \($0)") of \(trace.states.count)" } ?? "unroll \(name): \(describe(c))")
                 : "unroll \(name): layer \(lt.layer)\(c.bidirectional ? (lt.direction == 0 ? ", forward" : ", reverse") : "")"
-                    + (step.map { upTo ? " · steps 1 to \($0) of \(trace.states.count)" : " · step \($0) of \(trace.states.count)" } ?? "")
+                    + (step.map { upTo ? " · steps 1 to \($0) of \(trace.states.count)" : " · step \($0) of \(trace.states.count)" } ?? "")) + cut
             bundles.append(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right] + headers.dropFirst().map { _ in .left })))
         }
         if !simple {
-            let rows = trace.states.indices.filter(shown).map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
-            bundles.append(tableBundle(Table(title: "unroll \(name): outputs", headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
+            let rows = trace.states.indices.filter(shown).prefix(maxRows).map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
+            bundles.append(tableBundle(Table(title: "unroll \(name): outputs" + cut, headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
                                              alignments: [.right, .left, .left])))
         }
         return bundles
+    }
+
+    /// How many of `count` steps a table shows, and the note its title gets when that is not all.
+    func tableCut(_ count: Int) -> (rows: Int, note: String) {
+        let limit = Budget.current.maxTableRows
+        return count <= limit ? (count, "") : (limit, " · first \(limit) of \(count) steps (set RNNKERNEL_MAX_TABLE_ROWS to show more)")
     }
 
     // MARK: - models

@@ -9,6 +9,7 @@ extension StatementContext {
         var copy = self
         let p = try copy.eval(e).text("the file name", at: e.range)
         guard !p.isEmpty else { throw Diagnostic(.value, "expected a file name, found an empty string", at: e.range) }
+        guard !p.utf8.contains(0) else { throw Diagnostic(.value, "expected a file name, found a string with a NUL character (\\0) in it", at: e.range) }
         return p
     }
 
@@ -51,6 +52,9 @@ extension StatementContext {
 
     mutating func exportLog(_ pathExpr: Expr) throws {
         let p = try path(pathExpr)
+        guard p.hasSuffix(".jsonl"), p.count > 6, !p.hasSuffix("/.jsonl") else {
+            throw Diagnostic(.value, "expected a file name ending in .jsonl (the log is JSON lines), found \(quote(p))", at: pathExpr.range)
+        }
         do { try ModelFiles.writeBytes(Array(ExperimentLog.jsonLines(state.log).utf8), to: p) } catch let e as ModelFileError {
             throw Diagnostic(.io, e.description, at: pathExpr.range)
         }

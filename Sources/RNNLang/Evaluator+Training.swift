@@ -55,16 +55,16 @@ extension StatementContext {
         let O = model.config.outputWidth
         switch (loss, v) {
         case let (.xent, .number(n)):
-            guard n == n.rounded(), n >= 0, Int(n) < O else {
+            guard let k = Sizes.wholeNumber(n), k >= 0, k < O else {
                 throw Diagnostic(.value, "expected the target class to be a whole number from 0 to \(O - 1) (y_t has \(O) logits), found \(formatNumber(n))", at: range)
             }
-            return .classes([Int(n)])
+            return .classes([k])
         case let (.xent, .list(items)):
             let ks = try items.map { item -> Int in
-                guard case let .number(n) = item, n == n.rounded(), n >= 0, Int(n) < O else {
+                guard case let .number(n) = item, let k = Sizes.wholeNumber(n), k >= 0, k < O else {
                     throw Diagnostic(.value, "expected one class index (0 to \(O - 1): y_t has width \(O)) per step, found \(item.literal)", at: range)
                 }
-                return Int(n)
+                return k
             }
             guard ks.count == steps else { throw Diagnostic(.shape, "expected \(steps) target classes (one per step), found \(ks.count)", at: range) }
             return .classSequences([ks])
@@ -256,8 +256,9 @@ extension StatementContext {
             let seq = try v.sequence("the sequence", at: dataExpr.range)
             let trace: ForwardTrace
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
-            let rows = trace.outputs.enumerated().map { [String($0.offset + 1), vec(seq[$0.offset]), vec($0.element)] }
-            output.display(tableBundle(Table(title: "predict \(name.name)", headers: ["t", "x_t", "y_t"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
+            let (maxRows, cut) = tableCut(trace.outputs.count)
+            let rows = trace.outputs.prefix(maxRows).enumerated().map { [String($0.offset + 1), vec(seq[$0.offset]), vec($0.element)] }
+            output.display(tableBundle(Table(title: "predict \(name.name)" + cut, headers: ["t", "x_t", "y_t"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
         }
     }
 
@@ -267,7 +268,7 @@ extension StatementContext {
         guard case let .sample(name, primeExpr, options) = statement else { return }
         try checkOptions(options, OptionTable.sample, statement: "sample")
         let entry = try modelEntry(name)
-        guard let vocab = entry.vocabulary else {
+        guard let vocab = entry.vocabulary, !vocab.isEmpty else {
             throw Diagnostic(.value, "'\(name.name)' has not been trained on text (text(...) data), so it has no characters to sample; a model of numbers continues a sequence with 'generate \(name.name) from SEQ steps=N'", at: name.range)
         }
         var length = 200, temperature = 1.0

@@ -67,7 +67,11 @@ public final class Evaluator {
             let value: MimeBundle?
             let started = now()
             do {
-                value = try ctx.execute()
+                value = try Interruption.watching({ [interrupt] in interrupt.isRaised }) { try ctx.execute() }
+            } catch let e as BudgetError {
+                throw Diagnostic(.memory, e.message, at: node.range)
+            } catch is Interrupted {
+                throw Diagnostic(.interrupt, "interrupted at line \(node.range.start.line); that statement changed nothing", at: node.range)
             } catch let stop as StopKeepingState {
                 // Interrupted or diverged training keeps what it completed, then reports.
                 state = record(node, before: state, after: stop.state, seconds: now() - started, fileSHA256: nil)
@@ -126,7 +130,13 @@ public final class Evaluator {
     public func evaluate(expression source: String) throws -> MimeBundle {
         let expr = try Parser.parseExpression(source)
         var ctx = StatementContext(state: state, output: NullSink(), interrupt: interrupt, source: source, node: nil)
-        return try ctx.bundle(for: ctx.eval(expr))
+        do {
+            return try Interruption.watching({ [interrupt] in interrupt.isRaised }) { try ctx.bundle(for: ctx.eval(expr)) }
+        } catch let e as BudgetError {
+            throw Diagnostic(.memory, e.message, at: expr.range)
+        } catch is Interrupted {
+            throw Diagnostic(.interrupt, "interrupted", at: expr.range)
+        }
     }
 }
 
@@ -159,6 +169,8 @@ struct StatementContext {
     var exitRequested = false
     /// The session's widgets; nil where a statement must not make any (a watched re-run, inspection).
     var interactive: InteractiveSession?
+    /// How deep `eval` is: the parser limits nesting, this guards trees made any other way.
+    var evalDepth = 0
 
     init(state: SessionState, output: OutputSink, interrupt: InterruptFlag, source: String, node: StatementNode?) {
         self.state = state
@@ -280,6 +292,11 @@ struct StatementContext {
     }
 
     mutating func eval(_ e: Expr) throws -> Value {
+        evalDepth += 1
+        defer { evalDepth -= 1 }
+        if evalDepth > Budget.current.maxNesting {
+            throw Diagnostic(.syntax, "expression nested more than \(Budget.current.maxNesting) levels deep; set RNNKERNEL_MAX_NESTING to raise the limit", at: e.range)
+        }
         switch e {
         case let .number(v, _): return .number(v)
         case let .string(s, _): return .string(s)

@@ -1,9 +1,16 @@
+import RNN
+
 /// Parses source text into statements (language.md). Never traps: every problem is a SyntaxError
 /// with the place it was found.
 public struct Parser {
     var tokens: [Token]
     var p = 0
     let source: [Unicode.Scalar]
+    /// How deep the parser has recursed into brackets, parentheses, calls and signs.
+    var nesting = 0
+    /// The depth of the expression tree parsed last (what evaluating it will recurse through).
+    var lastDepth = 0
+    let maxNesting = Budget.current.maxNesting
 
     init(tokens: [Token], source: String) {
         self.tokens = tokens
@@ -291,34 +298,67 @@ public struct Parser {
 
     // MARK: - Expressions
 
+    /// A clear SyntaxError past the nesting limit, before the parser (or, later, the evaluator)
+    /// recurses deep enough to overflow its stack.
+    func tooDeep() -> Diagnostic {
+        Diagnostic(.syntax, "expression nested more than \(maxNesting) levels deep; set RNNKERNEL_MAX_NESTING to raise the limit", at: current.range)
+    }
+
+    mutating func enter() throws {
+        nesting += 1
+        if nesting > maxNesting { throw tooDeep() }
+    }
+
+    /// Records the depth of the tree just built, refusing one past the limit.
+    mutating func built(depth: Int) throws {
+        lastDepth = depth
+        if depth > maxNesting { throw tooDeep() }
+    }
+
     mutating func expression() throws -> Expr {
         var left = try term()
+        var depth = lastDepth
         while case let .punct(c) = peek, c == "+" || c == "-" {
             _ = take()
             let right = try term()
+            depth = max(depth, lastDepth) + 1
+            try built(depth: depth)
             left = .binary(c == "+" ? .add : .subtract, left, right, left.range.joined(right.range))
         }
+        lastDepth = depth
         return left
     }
 
     mutating func term() throws -> Expr {
         var left = try unary()
+        var depth = lastDepth
         while case let .punct(c) = peek, c == "*" || c == "/" || c == "@" {
             _ = take()
             let right = try unary()
+            depth = max(depth, lastDepth) + 1
+            try built(depth: depth)
             left = .binary(c == "*" ? .multiply : c == "/" ? .divide : .matmul, left, right, left.range.joined(right.range))
         }
+        lastDepth = depth
         return left
     }
 
     mutating func unary() throws -> Expr {
         if peek == .punct("-") {
             let minus = take()
+            try enter()
+            defer { nesting -= 1 }
             let inner = try unary()
             if case let .number(v, r) = inner { return .number(-v, minus.range.joined(r)) }
+            try built(depth: lastDepth + 1)
             return .negate(inner, minus.range.joined(inner.range))
         }
-        if peek == .punct("+") { _ = take(); return try unary() }
+        if peek == .punct("+") {
+            _ = take()
+            try enter()
+            defer { nesting -= 1 }
+            return try unary()
+        }
         return try primary()
     }
 
@@ -335,6 +375,7 @@ public struct Parser {
 
     mutating func primaryBase() throws -> Expr {
         let t = current
+        lastDepth = 1
         switch t.kind {
         case let .number(v):
             _ = take()
@@ -353,30 +394,42 @@ public struct Parser {
             }
             if peek == .punct("(") {
                 _ = take()
+                try enter()
+                defer { nesting -= 1 }
                 var args: [Expr] = []
                 var options: [OptionArg] = []
+                var depth = 0
                 while peek != .punct(")") {
                     if peek == .punct(","), !(args.isEmpty && options.isEmpty) { _ = take(); continue }
-                    if isOptionStart { options.append(try option()); continue }
+                    if isOptionStart { options.append(try option()); depth = max(depth, lastDepth); continue }
                     guard options.isEmpty else { throw unexpected("an option (key=value) or ')'") }
                     args.append(try expression())
+                    depth = max(depth, lastDepth)
                 }
                 let close = take()
+                try built(depth: depth + 1)
                 return .call(n, args, options, t.range.joined(close.range))
             }
             return .name(n, t.range)
         case .punct("["):
             _ = take()
+            try enter()
+            defer { nesting -= 1 }
             var items: [Expr] = []
+            var depth = 0
             while peek != .punct("]") {
                 if !items.isEmpty { _ = try expect(",", "',' or ']' in a list") }
                 if peek == .punct("]") { break }  // a trailing comma
                 items.append(try expression())
+                depth = max(depth, lastDepth)
             }
             let close = take()
+            try built(depth: depth + 1)
             return .list(items, t.range.joined(close.range))
         case .punct("("):
             _ = take()
+            try enter()
+            defer { nesting -= 1 }
             let inner = try expression()
             _ = try expect(")")
             return inner

@@ -88,10 +88,13 @@ extension Value {
         guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
             throw Diagnostic(.value, "expected \(what) to be a whole number, found \(formatNumber(v))", at: range)
         }
-        if let lower, Int(v) < lower {
+        guard let n = Sizes.wholeNumber(v) else {
+            throw Diagnostic(.value, "expected \(what) to be a whole number, found \(formatNumber(v))", at: range)
+        }
+        if let lower, n < lower {
             throw Diagnostic(.value, "expected \(what) to be at least \(lower), found \(formatNumber(v))", at: range)
         }
-        return Int(v)
+        return n
     }
 
     func boolean(_ what: String, at range: SourceRange?) throws -> Bool {

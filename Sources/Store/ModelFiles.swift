@@ -21,24 +21,18 @@ public enum ModelFiles {
 
     public static func readBytes(_ path: String) throws -> [UInt8] {
         do { return try readWholeFile(path) } catch let e as FileReadError {
-            if case .cannotOpen = e { throw ModelFileError("cannot open \(path): \(e)") }
-            throw ModelFileError("cannot read \(path)")
+            switch e {
+            case .cannotOpen: throw ModelFileError("cannot open \(path): \(e)")
+            case .tooLarge: throw ModelFileError("\(path) is \(e)")
+            case .readFailed: throw ModelFileError("cannot read \(path)")
+            }
         }
     }
 
-    /// Writes to a temporary file beside `path`, then renames it: a failed save leaves no half file.
+    /// Replaces `path` safely (writeFileSafely): a failed save leaves no half file and no temporary one.
     public static func writeBytes(_ bytes: [UInt8], to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        guard let f = fopen(tmp, "wb") else { throw ModelFileError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        let closed = fclose(f)
-        guard n == bytes.count, closed == 0 else {
-            unlink(tmp)
-            throw ModelFileError("cannot write \(path): the disk may be full")
-        }
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw ModelFileError("cannot write \(path): \(String(cString: strerror(errno)))")
+        do { try writeFileSafely(bytes, to: path) } catch let e as FileWriteError {
+            throw ModelFileError("cannot write \(path): \(e)")
         }
     }
 
@@ -108,8 +102,15 @@ public enum ModelFiles {
         }
         if let a = j["init"], let v = a.stringValue.flatMap(Initializer.init(rawValue:)) { c.initializer = v }
         if let s = j["seed"], let v = s.intValue, v >= 0 { c.seed = UInt64(v) }
-        guard c.parameterCount <= 50_000_000 else { throw ModelFileError("\(file): the model would have \(c.parameterCount) parameters, more than 50 million") }
+        try checkBudget(c, file: file)
         return c
+    }
+
+    /// Refuses a configuration whose parameters exceed the budget, counted without overflow and before anything is allocated.
+    static func checkBudget(_ c: CellConfig, file: String) throws {
+        do { try Budget.check(c.checkedParameterCount, \.maxParameters, "the model in \(file) has parameters that") } catch let e as BudgetError {
+            throw ModelFileError(e.message)
+        }
     }
 
     // MARK: - .json
@@ -279,17 +280,20 @@ public enum ModelFiles {
             case "F16", "BF16": size = 2
             default: throw ModelFileError("\(file): tensor \(name) is \(dtype); expected F64, F32, F16 or BF16")
             }
-            let count = shape.reduce(1, *)
+            guard let count = Sizes.product(shape), let byteCount = Sizes.product(count, size) else {
+                throw ModelFileError("\(file): tensor \(name)'s shape \(Tensor.shapeText(shape)) holds more values than any file can")
+            }
             guard begin >= 0, end >= begin, end <= dataLength else {
                 throw ModelFileError("\(file): tensor \(name)'s data_offsets [\(begin), \(end)] fall outside the \(dataLength) data bytes")
             }
-            guard end - begin == count * size else {
-                throw ModelFileError("\(file): tensor \(name) is \(Tensor.shapeText(shape)) \(dtype) (\(count * size) bytes) but its offsets span \(end - begin) bytes")
+            guard end - begin == byteCount else {
+                throw ModelFileError("\(file): tensor \(name) is \(Tensor.shapeText(shape)) \(dtype) (\(byteCount) bytes) but its offsets span \(end - begin) bytes")
             }
             spans.append((begin, end, name))
             var values = [Double](repeating: 0, count: count)
             let base = dataStart + begin
             for i in 0..<count {
+                if i & 0xFFFF == 0xFFFF { try Interruption.check() }
                 let p = base + i * size
                 switch dtype {
                 case "F64":
@@ -431,6 +435,10 @@ public enum ModelFiles {
         var c = CellConfig(kind: kind, input: ih.shape[1], hidden: H, layers: layers,
                            bidirectional: t["rnn.weight_ih_l0_reverse"] != nil, bias: t["rnn.bias_ih_l0"] != nil)
         if let fc = t["fc.weight"], fc.shape.count == 2 { c.output = fc.shape[0] }
+        guard c.input >= 1, c.output.map({ $0 >= 1 }) ?? true else {
+            throw ModelFileError("\(file): rnn.weight_ih_l0 is \(Tensor.shapeText(ih.shape)); expected an input width of at least 1")
+        }
+        try checkBudget(c, file: file)
         return c
     }
 }

@@ -26,7 +26,12 @@ struct KernelCommand: ParsableCommand {
         do { info = try ConnectionInfo(json: try JSON.parse(text)) } catch {
             throw ValidationError("\(connectionFile): \(error)")
         }
-        let kernel = try Kernel(connection: info, interpreter: RNNInterpreter())
+        let kernel: Kernel
+        do { kernel = try Kernel(connection: info, interpreter: RNNInterpreter()) } catch let e as BindError {
+            // The front end waits for a kernel that will never answer: say why and stop at once.
+            logLine("\(e); is another kernel using that port, or is the ip not an address of this machine?")
+            throw ExitCode(1)
+        }
         try kernel.run()
     }
 }

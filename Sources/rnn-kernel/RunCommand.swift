@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let source: String
-        do { source = file == "-" ? readStandardInput() : try readTextFile(file) } catch {
+        do { source = file == "-" ? try readStandardInput() : try readTextFile(file) } catch {
             writeStderr("rnn-kernel: cannot read \(file): \(error)\n")
             throw ExitCode(2)
         }
@@ -99,12 +99,15 @@ final class TerminalSink: OutputSink {
 func writeStdout(_ s: String) { _ = s.withCString { fputs($0, stdout) }; fflush(stdout) }
 func writeStderr(_ s: String) { _ = s.withCString { fputs($0, stderr) } }
 
-func readStandardInput() -> String {
+func readStandardInput() throws -> String {
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
+    let limit = Budget.current.maxFileBytes
     while true {
         let n = fread(&buffer, 1, buffer.count, stdin)
         if n <= 0 { break }
+        // A script is bounded like any file (`rnn-kernel run - < /dev/zero` must not fill memory).
+        guard bytes.count + n <= limit else { throw FileReadError.tooLarge(limit: limit) }
         bytes.append(contentsOf: buffer[0..<n])
     }
     return String(decoding: bytes, as: UTF8.self)

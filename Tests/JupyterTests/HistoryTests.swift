@@ -92,3 +92,18 @@ final class HistoryTests: XCTestCase {
         XCTAssertFalse(globMatch("a[b", "ab"))
     }
 }
+
+/// History is bounded (issue 15): the oldest entries go, a tail without n returns the last 10.
+final class HistoryLimitTests: XCTestCase {
+    func testCapacityKeepsTheLatestEntries() throws {
+        var h = History(capacity: 100)
+        for i in 1...1000 { h.append(line: i, input: "cell \(i)", output: String(repeating: "x", count: 10_100)) }
+        XCTAssertLessThanOrEqual(h.entries.count, 100 + 100 / 8)
+        let all = try h.answer(["hist_access_type": "tail", "n": 10_000]).arrayValue!
+        XCTAssertEqual(all.count, 100)
+        XCTAssertEqual(all.first?.arrayValue?[1].intValue, 901)
+        XCTAssertEqual(try h.answer(["hist_access_type": "range", "start": 1]).arrayValue!.count, 100)
+        XCTAssertEqual(try h.answer(["hist_access_type": "tail"]).arrayValue!.count, History.defaultTail)
+        XCTAssertLessThan(h.entries.last!.output!.count, 10_100, "long outputs are cut")
+    }
+}
