@@ -5,7 +5,7 @@
 # weight hashes and data hashes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$PWD/.build/release/rnn-kernel"
+bin="${RNNKERNEL_BIN:-$PWD/.build/release/rnn-kernel}"
 [ -x "$bin" ] || { echo "no release build: run make build first" >&2; exit 1; }
 "$bin" --version
 isas=$("$bin" --version | sed -n 's/.*available: \([a-z0-9, ]*\)).*/\1/p' | tr -d ,)

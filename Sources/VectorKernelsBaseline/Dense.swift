@@ -10,6 +10,10 @@ enum Dense {
     /// Columns of one block of the blocked kernels (two vectors): the panel width they read best.
     static var blockWidth: Int { 2 * lanes }
 
+    /// Rows of one block: eight where there are 32 vector registers (AVX-512: sixteen accumulators,
+    /// and a 16-row shard is two blocks), six where there are 16 (twelve accumulators).
+    static var rowBlock: Int { lanes > 4 ? 8 : 6 }
+
     /// C[m, n] += Σ_k A[m·rowStrideA + k·colStrideA] · B[k·ldb + n]  for m < M, n < N, k < K.
     ///
     /// A strided A covers both A (rowStrideA = lda, colStrideA = 1) and Aᵀ (rowStrideA = 1,
@@ -144,9 +148,9 @@ enum Dense {
         // K in blocks so one B panel (kc × a block) stays in L1 across the row blocks; C carries the
         // running sum from block to block, so the k order is unchanged.
         let kc = 256
-        // Rows below M4 go through the 6- and 4-row blocks two vectors wide, the rest one at a time.
-        let L = lanes, NB = 2 * L
-        let M6 = M - M % 6, NBF = N - N % NB
+        // Rows below M4 go through the R- and 4-row blocks two vectors wide, the rest one at a time.
+        let L = lanes, NB = 2 * L, R = rowBlock
+        let M6 = M - M % R, NBF = N - N % NB
         let M4 = M - M6 >= 4 ? M6 + 4 : M6
         var k0 = 0
         while k0 < K {
@@ -162,8 +166,8 @@ enum Dense {
                 let (b0, ld0) = B.at(n, k0), (b1, ld1) = B.at(n + L, k0)
                 var m = 0
                 while m < M6 {
-                    k6xB(kb, a + m * rowStrideA, rowStrideA, colStrideA, b0, ld0, b1, ld1, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
-                    m += 6
+                    kRxB(kb, a + m * rowStrideA, rowStrideA, colStrideA, b0, ld0, b1, ld1, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                    m += R
                 }
                 if M4 > M6 {
                     k4xB(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b0, ld0, b1, ld1, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin)
@@ -183,27 +187,27 @@ enum Dense {
                     rowsDone += 16
                 }
             } else {
-                // The 6-row blocks' last N mod NB columns: still six sums at once.
+                // The R-row blocks' last N mod NB columns: still R sums at once.
                 var m = 0
                 while m < M6 {
                     let am = a + m * rowStrideA
                     var n = NBF
                     if L > 4 && N - n >= L {
                         let (b, ldb) = B.at(n, k0)
-                        k6xV(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                        kRxV(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
                         n += L
                     }
                     if N - n >= 4 {
                         let (b, ldb) = B.at(n, k0)
-                        k6x4(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                        kRx4(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
                         n += 4
                     }
                     while n < N {
                         let (b, ldb) = B.at(n, k0)
-                        k6x1(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
+                        kRx1(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
                         n += 1
                     }
-                    m += 6
+                    m += R
                 }
                 rowsDone = M6
             }
@@ -276,12 +280,12 @@ enum Dense {
         }
     }
 
-    /// Six rows by two vectors of columns: twelve accumulators, two B loads and six broadcasts per k.
+    /// R rows by two vectors of columns: 2R accumulators, two B loads and R broadcasts per k.
     @inline(never)
-    static func k6xB(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+    static func kRxB(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
                      _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
-        kRowsxB(6, K, A, rs, cs, B0, ld0, B1, ld1, C, ldc, I, ldi)
+        kRowsxB(rowBlock, K, A, rs, cs, B0, ld0, B1, ld1, C, ldc, I, ldi)
     }
 
     /// Four rows by two vectors: the rows a 6-row blocking leaves (16 = 6 + 6 + 4).
@@ -292,21 +296,23 @@ enum Dense {
         kRowsxB(4, K, A, rs, cs, B0, ld0, B1, ld1, C, ldc, I, ldi)
     }
 
-    /// `rows` (4 or 6) rows by two vectors of columns, the first from B0 and the second from B1.
-    /// Always inlined with a constant `rows`, so the `rows > 4` tests fold away and each caller
-    /// gets its own straight loop.
+    /// `rows` (4, 6 or 8) rows by two vectors of columns, the first from B0 and the second from B1.
+    /// Always inlined with a constant `rows`, so the `rows > 4` and `rows > 6` tests fold away and
+    /// each caller gets its own straight loop.
     @inline(__always)
     static func kRowsxB(_ rows: Int, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                         _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
                         _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
         let z = V(), L = lanes
-        let six = rows > 4
+        let six = rows > 4, eight = rows > 6
         var c00 = loadV(I), c01 = loadV(I + L)
         var c10 = loadV(I + ldi), c11 = loadV(I + ldi + L)
         var c20 = loadV(I + 2 * ldi), c21 = loadV(I + 2 * ldi + L)
         var c30 = loadV(I + 3 * ldi), c31 = loadV(I + 3 * ldi + L)
         var c40 = six ? loadV(I + 4 * ldi) : z, c41 = six ? loadV(I + 4 * ldi + L) : z
         var c50 = six ? loadV(I + 5 * ldi) : z, c51 = six ? loadV(I + 5 * ldi + L) : z
+        var c60 = eight ? loadV(I + 6 * ldi) : z, c61 = eight ? loadV(I + 6 * ldi + L) : z
+        var c70 = eight ? loadV(I + 7 * ldi) : z, c71 = eight ? loadV(I + 7 * ldi + L) : z
         var a = A, b0 = B0, b1 = B1
         for _ in 0..<K {
             let v0 = loadV(b0), v1 = loadV(b1)
@@ -324,6 +330,12 @@ enum Dense {
                 v = V(repeating: a[5 * rs])
                 c50 = c50.addingProduct(v, v0); c51 = c51.addingProduct(v, v1)
             }
+            if eight {
+                v = V(repeating: a[6 * rs])
+                c60 = c60.addingProduct(v, v0); c61 = c61.addingProduct(v, v1)
+                v = V(repeating: a[7 * rs])
+                c70 = c70.addingProduct(v, v0); c71 = c71.addingProduct(v, v1)
+            }
             a += cs
             b0 += ld0
             b1 += ld1
@@ -335,6 +347,10 @@ enum Dense {
         if six {
             storeV(c40, C + 4 * ldc); storeV(c41, C + 4 * ldc + L)
             storeV(c50, C + 5 * ldc); storeV(c51, C + 5 * ldc + L)
+        }
+        if eight {
+            storeV(c60, C + 6 * ldc); storeV(c61, C + 6 * ldc + L)
+            storeV(c70, C + 7 * ldc); storeV(c71, C + 7 * ldc + L)
         }
     }
 
@@ -426,52 +442,31 @@ enum Dense {
         }
     }
 
-    /// Six rows by one vector of columns, where V is wider than four (the columns past the last
+    /// R rows by one vector of columns, where V is wider than four (the columns past the last
     /// full block).
     @inline(never)
-    static func k6xV(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+    static func kRxV(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
                      _ I: UnsafePointer<Double>, _ ldi: Int) {
-        k6xWBody(V.self, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
+        kRowsxWBody(V.self, rowBlock, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
     }
 
-    /// Six rows by four columns (a 6-row block's columns past the last full block and vector).
+    /// R rows by four columns (an R-row block's columns past the last full block and vector).
     @inline(never)
-    static func k6x4(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+    static func kRx4(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
                      _ I: UnsafePointer<Double>, _ ldi: Int) {
-        k6xWBody(SIMD4<Double>.self, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
+        kRowsxWBody(SIMD4<Double>.self, rowBlock, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
     }
 
-    @inline(__always)
-    static func k6xWBody<W: SIMD>(_: W.Type, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                                  _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                                  _ I: UnsafePointer<Double>, _ ldi: Int) where W.Scalar == Double {
-        @inline(__always) func ld(_ p: UnsafePointer<Double>) -> W { loadW(p, W.self) }
-        var c0 = ld(I), c1 = ld(I + ldi), c2 = ld(I + 2 * ldi)
-        var c3 = ld(I + 3 * ldi), c4 = ld(I + 4 * ldi), c5 = ld(I + 5 * ldi)
-        var a = A, b = B
-        for _ in 0..<K {
-            let bv = ld(b)
-            c0 = c0.addingProduct(W(repeating: a[0]), bv)
-            c1 = c1.addingProduct(W(repeating: a[rs]), bv)
-            c2 = c2.addingProduct(W(repeating: a[2 * rs]), bv)
-            c3 = c3.addingProduct(W(repeating: a[3 * rs]), bv)
-            c4 = c4.addingProduct(W(repeating: a[4 * rs]), bv)
-            c5 = c5.addingProduct(W(repeating: a[5 * rs]), bv)
-            a += cs
-            b += ldb
-        }
-        storeW(c0, C); storeW(c1, C + ldc); storeW(c2, C + 2 * ldc)
-        storeW(c3, C + 3 * ldc); storeW(c4, C + 4 * ldc); storeW(c5, C + 5 * ldc)
-    }
-
-    /// Six rows by one column: six scalar sums side by side.
+    /// R rows by one column: R scalar sums side by side.
     @inline(never)
-    static func k6x1(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+    static func kRx1(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
                      _ I: UnsafePointer<Double>, _ ldi: Int) {
+        let eight = rowBlock > 6
         var c0 = I[0], c1 = I[ldi], c2 = I[2 * ldi], c3 = I[3 * ldi], c4 = I[4 * ldi], c5 = I[5 * ldi]
+        var c6 = eight ? I[6 * ldi] : 0, c7 = eight ? I[7 * ldi] : 0
         var a = A, b = B
         for _ in 0..<K {
             let bv = b[0]
@@ -481,10 +476,46 @@ enum Dense {
             c3 = c3.addingProduct(a[3 * rs], bv)
             c4 = c4.addingProduct(a[4 * rs], bv)
             c5 = c5.addingProduct(a[5 * rs], bv)
+            if eight {
+                c6 = c6.addingProduct(a[6 * rs], bv)
+                c7 = c7.addingProduct(a[7 * rs], bv)
+            }
             a += cs
             b += ldb
         }
         C[0] = c0; C[ldc] = c1; C[2 * ldc] = c2; C[3 * ldc] = c3; C[4 * ldc] = c4; C[5 * ldc] = c5
+        if eight { C[6 * ldc] = c6; C[7 * ldc] = c7 }
+    }
+
+    /// `rows` (6 or 8) rows by one W of columns, always inlined with a constant `rows` and a concrete W.
+    @inline(__always)
+    static func kRowsxWBody<W: SIMD>(_: W.Type, _ rows: Int, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
+                                     _ I: UnsafePointer<Double>, _ ldi: Int) where W.Scalar == Double {
+        @inline(__always) func ld(_ p: UnsafePointer<Double>) -> W { loadW(p, W.self) }
+        let z = W(), eight = rows > 6
+        var c0 = ld(I), c1 = ld(I + ldi), c2 = ld(I + 2 * ldi)
+        var c3 = ld(I + 3 * ldi), c4 = ld(I + 4 * ldi), c5 = ld(I + 5 * ldi)
+        var c6 = eight ? ld(I + 6 * ldi) : z, c7 = eight ? ld(I + 7 * ldi) : z
+        var a = A, b = B
+        for _ in 0..<K {
+            let bv = ld(b)
+            c0 = c0.addingProduct(W(repeating: a[0]), bv)
+            c1 = c1.addingProduct(W(repeating: a[rs]), bv)
+            c2 = c2.addingProduct(W(repeating: a[2 * rs]), bv)
+            c3 = c3.addingProduct(W(repeating: a[3 * rs]), bv)
+            c4 = c4.addingProduct(W(repeating: a[4 * rs]), bv)
+            c5 = c5.addingProduct(W(repeating: a[5 * rs]), bv)
+            if eight {
+                c6 = c6.addingProduct(W(repeating: a[6 * rs]), bv)
+                c7 = c7.addingProduct(W(repeating: a[7 * rs]), bv)
+            }
+            a += cs
+            b += ldb
+        }
+        storeW(c0, C); storeW(c1, C + ldc); storeW(c2, C + 2 * ldc)
+        storeW(c3, C + 3 * ldc); storeW(c4, C + 4 * ldc); storeW(c5, C + 5 * ldc)
+        if eight { storeW(c6, C + 6 * ldc); storeW(c7, C + 7 * ldc) }
     }
 
     @inline(never)

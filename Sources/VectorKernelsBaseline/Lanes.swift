@@ -10,8 +10,9 @@ typealias V = SIMD4<Double>
 typealias VBits = SIMD4<UInt64>
 #endif
 
-/// Doubles in one V.
-let lanes = V.scalarCount
+/// Doubles in one V (a constant wherever it is inlined).
+@inline(__always)
+var lanes: Int { V.scalarCount }
 
 /// A V from p, which need not be aligned.
 @inline(__always)

@@ -122,7 +122,7 @@ enum Pointwise {
 
     /// Applies `f` to count values at p, in place, two vectors an iteration: two independent
     /// polynomial chains for the processor to overlap.
-    @inline(__always)
+    @_transparent
     static func map(_ p: UnsafeMutablePointer<Double>, _ count: Int, _ f: (V) -> V) {
         let L = lanes
         var i = 0
