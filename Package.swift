@@ -6,7 +6,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 
 // The training kernels are compiled once per instruction set from one set of sources
 // (Sources/VectorKernelsAVX2 and Sources/VectorKernelsAVX512 are links to Sources/VectorKernelsBaseline),
-// and VectorKernels chooses one at run time (docs/benchmarks.md, "How the kernels are chosen").
+// and VectorKernels chooses one at run time (docs/kernels.md).
 // -O even in debug builds: SIMD code unoptimised is slower than scalar, and the tests train models.
 let kernelDebug: SwiftSetting = .unsafeFlags(["-O"], .when(configuration: .debug))
 // The manifest runs on the building machine, so this is its architecture: arm64 builds hold
