@@ -313,30 +313,36 @@ enum Dense {
         var c50 = six ? loadV(I + 5 * ldi) : z, c51 = six ? loadV(I + 5 * ldi + L) : z
         var c60 = eight ? loadV(I + 6 * ldi) : z, c61 = eight ? loadV(I + 6 * ldi + L) : z
         var c70 = eight ? loadV(I + 7 * ldi) : z, c71 = eight ? loadV(I + 7 * ldi + L) : z
-        var a = A, b0 = B0, b1 = B1
+        // One pointer a row, each stepped on its own: computed from one another (a + rs, + rs, ...),
+        // they would chain R dependent additions through every iteration.
+        var a0 = A, a1 = A + rs, a2 = A + 2 * rs, a3 = A + 3 * rs
+        var a4 = six ? A + 4 * rs : A, a5 = six ? A + 5 * rs : A, a6 = eight ? A + 6 * rs : A, a7 = eight ? A + 7 * rs : A
+        var b0 = B0, b1 = B1
         for _ in 0..<K {
             let v0 = loadV(b0), v1 = loadV(b1)
-            var v = V(repeating: a[0])
+            var v = V(repeating: a0[0])
             c00 = c00.addingProduct(v, v0); c01 = c01.addingProduct(v, v1)
-            v = V(repeating: a[rs])
+            v = V(repeating: a1[0])
             c10 = c10.addingProduct(v, v0); c11 = c11.addingProduct(v, v1)
-            v = V(repeating: a[2 * rs])
+            v = V(repeating: a2[0])
             c20 = c20.addingProduct(v, v0); c21 = c21.addingProduct(v, v1)
-            v = V(repeating: a[3 * rs])
+            v = V(repeating: a3[0])
             c30 = c30.addingProduct(v, v0); c31 = c31.addingProduct(v, v1)
             if six {
-                v = V(repeating: a[4 * rs])
+                v = V(repeating: a4[0])
                 c40 = c40.addingProduct(v, v0); c41 = c41.addingProduct(v, v1)
-                v = V(repeating: a[5 * rs])
+                v = V(repeating: a5[0])
                 c50 = c50.addingProduct(v, v0); c51 = c51.addingProduct(v, v1)
             }
             if eight {
-                v = V(repeating: a[6 * rs])
+                v = V(repeating: a6[0])
                 c60 = c60.addingProduct(v, v0); c61 = c61.addingProduct(v, v1)
-                v = V(repeating: a[7 * rs])
+                v = V(repeating: a7[0])
                 c70 = c70.addingProduct(v, v0); c71 = c71.addingProduct(v, v1)
             }
-            a += cs
+            a0 += cs; a1 += cs; a2 += cs; a3 += cs
+            if six { a4 += cs; a5 += cs }
+            if eight { a6 += cs; a7 += cs }
             b0 += ld0
             b1 += ld1
         }
