@@ -57,6 +57,7 @@ py-test: kernelspec
 	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider .
 
 ## make bench: kernel costs against ipykernel, then training speed; TORCH=1 adds PyTorch (.venv-bench).
+# RNNKERNEL_ISA=avx2 (or baseline) measures another build of the training kernels than the widest.
 BENCH_VENV := .venv-bench
 bench: kernelspec $(VENV)/.bench-installed $(if $(TORCH),$(BENCH_VENV)/.installed)
 	$(PY) bench/kernel_bench.py || echo "kernel goals missed (see the table above)"

@@ -119,7 +119,11 @@ def main():
     header = f"{'config':14}{'cores':>6}{'ours s':>9}{'GFLOP/s':>9}{'%peak':>7}{'torch64 s':>11}{'x':>7}{'torch32 s':>11}{'x':>7}{'numpy s':>9}{'x':>7}"
     ok = True
     one_core_ok = True
+    # BENCH_SECTIONS=one (or all) runs one of the two comparisons, for a machine too busy for both.
+    wanted = os.environ.get("BENCH_SECTIONS", "all,one").split(",")
     for label, threads in (("all", None), ("one", 1)):
+        if label not in wanted:
+            continue
         names = list(CONFIGS) if threads is None else ["lstm-adding", "min-char-rnn", "lstm-large"]
         print(f"\n{'every core on both sides' if threads is None else 'one core on both sides'}")
         print(header)

@@ -386,8 +386,9 @@ enum Dense {
         k1xWBody(SIMD4<Double>.self, 1, K, A, cs, B, ldb, C, I)
     }
 
-    /// One row by nv vectors W: always inlined with a constant nv and a concrete W.
-    @inline(__always)
+    /// One row by nv vectors W: transparent, so each caller gets it with a constant nv and a concrete
+    /// W (as a generic the inliner left it a call, testing nv > j in the loop).
+    @_transparent
     static func k1xWBody<W: SIMD>(_: W.Type, _ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
                                   _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>)
     where W.Scalar == Double {
@@ -494,7 +495,7 @@ enum Dense {
     }
 
     /// `rows` (6 or 8) rows by one W of columns, always inlined with a constant `rows` and a concrete W.
-    @inline(__always)
+    @_transparent
     static func kRowsxWBody<W: SIMD>(_: W.Type, _ rows: Int, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
                                      _ I: UnsafePointer<Double>, _ ldi: Int) where W.Scalar == Double {
