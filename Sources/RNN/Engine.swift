@@ -200,7 +200,7 @@ final class ShardEngine {
         W_hyT = [Double](repeating: 0, count: config.stateWidth * config.outputWidth)
     }
 
-    /// Shards of four rows or more run on the blocked kernels (6 and 4 rows by two vectors), which
+    /// Shards of four rows or more run on the blocked kernels (6 or 8, and 4, rows by two vectors), which
     /// read panels two vectors wide (Dense.blockWidth: 8, or 16 with AVX-512); fewer rows go one at
     /// a time, up to forty columns at once, from panels of forty.
     private var blocked: Bool { B >= 4 }
