@@ -43,6 +43,9 @@ def run(name, dtype):
     if name in ("lstm-adding", "gru-adding"):
         x, y = adding(32 * 300, 50, g)
         net, batch, clip, many = Net(name.split("-")[0], 2, 64, 1), 32, 5.0, False
+    elif name == "lstm-large":
+        x, y = adding(64 * 20, 100, g)
+        net, batch, clip, many = Net("lstm", 2, 256, 1), 64, 5.0, False
     else:
         x, y = sine(16 * 300, 50, g)
         net, batch, clip, many = Net("rnn", 1, 32, 1), 16, None, True

@@ -1,10 +1,12 @@
-/// Matrix products on row-major buffers, register-blocked over SIMD4<Double> lanes.
+/// Matrix products on row-major buffers, by the kernels of the build in use (ISA).
 ///
 /// Every element of C is accumulated over k in ascending order with fused multiply-adds, whatever
-/// the blocking: lanes run across n, never across k. So a product gives the same bits for any
-/// shape split, and the same bits on machines with and without hardware FMA (there the fused
-/// operation is computed in software, slowly but exactly).
+/// the blocking and the vector width (lanes run across n, never across k): the same bits for any
+/// shape split and on every build.
 public enum Dense {
+    /// The panel width the blocked kernels of the build in use read best: two vectors (8 or 16).
+    public static var blockWidth: Int { ISA.table.blockWidth }
+
     /// C[m, n] += Σ_k A[m·rowStrideA + k·colStrideA] · B[k·ldb + n]  for m < M, n < N, k < K.
     ///
     /// A strided A covers both A (rowStrideA = lda, colStrideA = 1) and Aᵀ (rowStrideA = 1,
@@ -16,448 +18,59 @@ public enum Dense {
                             A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
                             B: UnsafePointer<Double>, ldb: Int,
                             C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
-        product(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA,
-                B: BLayout(base: B, ldb: ldb, K: K, N: N, packed: false), C: C, ldc: ldc, initialRow: initialRow)
+        ISA.table.gemm(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA, B: B, ldb: ldb, C: C, ldc: ldc,
+                       initialRow: initialRow)
     }
 
-    /// The same product with B (K × N) already laid out by `packPanels` with panels `width` wide.
+    /// The same product with B (K × N) already laid out by `packPanels` with panels `width` wide
+    /// (a multiple of 8).
     public static func gemm(M: Int, N: Int, K: Int,
                             A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
-                            panels: UnsafePointer<Double>, width: Int = 8,
+                            panels: UnsafePointer<Double>, width: Int = Dense.blockWidth,
                             C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
-        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
-        product(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA,
-                B: BLayout(base: panels, ldb: width, K: K, N: N, packed: true), C: C, ldc: ldc, initialRow: initialRow)
+        ISA.table.gemm(M: M, N: N, K: K, A: A, rowStrideA: rowStrideA, colStrideA: colStrideA, panels: panels, width: width,
+                       C: C, ldc: ldc, initialRow: initialRow)
     }
 
     /// Copies B (K × N, row-major with leading dimension ldb) into P (K·N doubles) as column panels:
     /// each `width` columns K rows of `width` contiguous doubles, then the last N mod width columns
     /// the same way at their width. A panel is then read as one sequential stream, where row-major
     /// B jumps ldb doubles (for a 4H-wide weight, a new page every other k) and defeats the
-    /// prefetcher. Eight suits the blocked kernels; forty, single rows (up to forty sums at once).
+    /// prefetcher. `blockWidth` suits the blocked kernels; forty, single rows (up to forty sums at once).
     public static func packPanels(K: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
-                                  width: Int = 8) {
+                                  width: Int = Dense.blockWidth) {
         packPanels(rows: K, N: N, B: B, ldb: ldb, into: P, panelRows: K, firstRow: 0, width: width)
     }
 
     /// Rows of B into rows firstRow ..< firstRow + rows of panels made for panelRows rows in all:
     /// a product's B filled piece by piece while each piece is still in cache.
     public static func packPanels(rows: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
-                                  panelRows: Int, firstRow: Int, width: Int = 8) {
-        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
-        let NF = N - N % width, tw = N - NF
-        var n = 0
-        while n < NF {
-            var p = P + n * panelRows + firstRow * width
-            for k in 0..<rows {
-                let row = B + k * ldb + n
-                var j = 0
-                while j < width {
-                    store4(load4(row + j), p + j)
-                    store4(load4(row + j + 4), p + j + 4)
-                    j += 8
-                }
-                p += width
-            }
-            n += width
-        }
-        if tw > 0 {
-            var p = P + NF * panelRows + firstRow * tw
-            for k in 0..<rows {
-                let row = B + k * ldb + NF
-                for j in 0..<tw { p[j] = row[j] }
-                p += tw
-            }
-        }
+                                  panelRows: Int, firstRow: Int, width: Int = Dense.blockWidth) {
+        ISA.table.packPanels(rows: rows, N: N, B: B, ldb: ldb, into: P, panelRows: panelRows, firstRow: firstRow, width: width)
     }
 
     /// Wᵀ as column panels, from W (N × K, row-major with leading dimension ldw): the same P as
     /// `packPanels` of Wᵀ, with each panel transposed straight from W's rows (no Wᵀ in between).
     public static func packTransposedPanels(N: Int, K: Int, W: UnsafePointer<Double>, ldw: Int, into P: UnsafeMutablePointer<Double>,
-                                            width: Int = 8) {
-        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
-        var n = 0
-        while n < N {
-            let w = N - n >= width ? width : N - n
-            transpose(rows: w, cols: K, W + n * ldw, lds: ldw, into: P + n * K, ldd: w)
-            n += w
-        }
+                                            width: Int = Dense.blockWidth) {
+        ISA.table.packTransposedPanels(N: N, K: K, W: W, ldw: ldw, into: P, width: width)
     }
 
     /// dst[n] = initial[n] + B[k, n] for n < N, B (K × N) in panels `width` wide; for k < 0,
     /// dst = initial. A product with a one-hot row rounds the same: initial + 0·B[i, n] ... + 1·B[k, n].
     public static func panelRow(_ k: Int, K: Int, N: Int, panels P: UnsafePointer<Double>, width: Int,
                                 adding initial: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
-        guard k >= 0 else { dst.update(from: initial, count: N); return }
-        let B = BLayout(base: P, ldb: width, K: K, N: N, packed: true)
-        var n = 0
-        while n < N {
-            // Panel by panel: row k of each is contiguous.
-            let (src, _) = B.at(n, k), w = B.run(from: n)
-            for j in 0..<w { dst[n + j] = initial[n + j] + src[j] }
-            n += w
-        }
+        ISA.table.panelRow(k, K: K, N: N, panels: P, width: width, adding: initial, into: dst)
     }
 
-    /// Where B[k, n] is and how far its next row is, in either layout (packed: panels ldb wide).
-    struct BLayout {
-        let base: UnsafePointer<Double>
-        let ldb: Int
-        let K: Int
-        let N: Int
-        let packed: Bool
-
-        @inline(__always)
-        func at(_ n: Int, _ k: Int) -> (UnsafePointer<Double>, Int) {
-            guard packed else { return (base + k * ldb + n, ldb) }
-            let w = ldb, NF = N - N % w
-            if n < NF { return (base + (n - n % w) * K + k * w + n % w, w) }
-            let tw = N - NF
-            return (base + NF * K + k * tw + (n - NF), tw)
-        }
-
-        /// How many columns from n share one row stride.
-        @inline(__always)
-        func run(from n: Int) -> Int {
-            guard packed else { return N - n }
-            let w = ldb, NF = N - N % w
-            return n < NF ? w - n % w : N - n
-        }
-    }
-
-    @inline(__always)
-    static func product(M: Int, N: Int, K: Int,
-                        A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
-                        B: BLayout,
-                        C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?) {
-        guard M > 0, N > 0 else { return }
-        guard K > 0 else {
-            if let initialRow { for m in 0..<M { (C + m * ldc).update(from: initialRow, count: N) } }
-            return
-        }
-        // K in blocks so one B panel (kc × 8) stays in L1 across the row blocks; C carries the
-        // running sum from block to block, so the k order is unchanged.
-        let kc = 256
-        // Rows below M4 go through the 6×8 and 4×8 blocks, the rest one at a time.
-        let M6 = M - M % 6, N8 = N - N % 8
-        let M4 = M - M6 >= 4 ? M6 + 4 : M6
-        var k0 = 0
-        while k0 < K {
-            let kb = min(kc, K - k0)
-            let a = A + k0 * colStrideA
-            // Where each block starts its sums: the initial row for the first, C afterwards.
-            let (cin, ldcin): (UnsafePointer<Double>, Int) = k0 == 0 && initialRow != nil ? (initialRow!, 0) : (UnsafePointer(C), ldc)
-            // (Fewer than four rows skip straight to the single-row kernels.)
-            var n = 0
-            while M4 > 0 && n < N8 {
-                let (b, ldb) = B.at(n, k0)
-                var m = 0
-                while m < M6 {
-                    k6x8(kb, a + m * rowStrideA, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
-                    m += 6
-                }
-                if M4 > M6 { k4x8(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b, ldb, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin) }
-                n += 8
-            }
-            // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
-            // instead, each lane still summing its own k in order.
-            let downRows = rowStrideA == 1 && N < 8
-            var rowsDone = 0
-            if downRows {
-                while rowsDone + 16 <= M {
-                    for n in 0..<N {
-                        let (b, ldb) = B.at(n, k0)
-                        kT16x1(kb, a + rowsDone, colStrideA, b, ldb, C + rowsDone * ldc + n, ldc, cin + rowsDone * ldcin + n, ldcin)
-                    }
-                    rowsDone += 16
-                }
-            } else {
-                // The 6-row blocks' last N mod 8 columns: still six sums at once.
-                var m = 0
-                while m < M6 {
-                    let am = a + m * rowStrideA
-                    var n = N8
-                    if N - n >= 4 {
-                        let (b, ldb) = B.at(n, k0)
-                        k6x4(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
-                        n += 4
-                    }
-                    while n < N {
-                        let (b, ldb) = B.at(n, k0)
-                        k6x1(kb, am, rowStrideA, colStrideA, b, ldb, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
-                        n += 1
-                    }
-                    m += 6
-                }
-                rowsDone = M6
-            }
-            for m in rowsDone..<M {
-                let am = a + m * rowStrideA, cm = C + m * ldc, ci = cin + m * ldcin
-                // Rows below M4 already have their first N8 columns.
-                var n = m < M4 ? N8 : 0
-                // Single rows (batch-1 training, leftovers): up to forty columns at once, so up to
-                // ten independent sums hide the multiply-add latency.
-                while N - n >= 4 {
-                    let nv = min(10, B.run(from: n) / 4)
-                    let (b, ldb) = B.at(n, k0)
-                    k1xV(nv, kb, am, colStrideA, b, ldb, cm + n, ci + n)
-                    n += 4 * nv
-                }
-                while n < N {
-                    let (b, ldb) = B.at(n, k0)
-                    k1x1(kb, am, colStrideA, b, ldb, cm + n, ci + n)
-                    n += 1
-                }
-            }
-            k0 += kb
-        }
-    }
-
-    /// dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols (`adding`: dst[c·ldd + r] += ...):
-    /// four-by-four tiles, so each tile's four destination rows take four values at a time rather
-    /// than one value a row.
+    /// dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols (`adding`: dst[c·ldd + r] += ...).
     public static func transpose(rows: Int, cols: Int, _ src: UnsafePointer<Double>, lds: Int,
                                  into dst: UnsafeMutablePointer<Double>, ldd: Int, adding: Bool = false) {
-        if adding { transposeBody(true, rows, cols, src, lds, dst, ldd) } else { transposeBody(false, rows, cols, src, lds, dst, ldd) }
+        ISA.table.transpose(rows: rows, cols: cols, src, lds: lds, into: dst, ldd: ldd, adding: adding)
     }
 
-    @inline(__always)
-    static func transposeBody(_ adding: Bool, _ rows: Int, _ cols: Int, _ src: UnsafePointer<Double>, _ lds: Int,
-                              _ dst: UnsafeMutablePointer<Double>, _ ldd: Int) {
-        @inline(__always) func put(_ v: SIMD4<Double>, _ d: UnsafeMutablePointer<Double>) { store4(adding ? load4(d) + v : v, d) }
-        @inline(__always) func put1(_ v: Double, _ d: UnsafeMutablePointer<Double>) { d[0] = adding ? d[0] + v : v }
-        let R4 = rows - rows % 4, C4 = cols - cols % 4
-        var r = 0
-        while r < R4 {
-            var c = 0
-            while c < C4 {
-                let s = src + r * lds + c
-                let v0 = load4(s), v1 = load4(s + lds), v2 = load4(s + 2 * lds), v3 = load4(s + 3 * lds)
-                let d = dst + c * ldd + r
-                put(SIMD4(v0[0], v1[0], v2[0], v3[0]), d)
-                put(SIMD4(v0[1], v1[1], v2[1], v3[1]), d + ldd)
-                put(SIMD4(v0[2], v1[2], v2[2], v3[2]), d + 2 * ldd)
-                put(SIMD4(v0[3], v1[3], v2[3], v3[3]), d + 3 * ldd)
-                c += 4
-            }
-            for c in C4..<cols { for q in 0..<4 { put1(src[(r + q) * lds + c], dst + c * ldd + r + q) } }
-            r += 4
-        }
-        for r in R4..<rows { for c in 0..<cols { put1(src[r * lds + c], dst + c * ldd + r) } }
-    }
-
-    /// out[n] += Σ_m A[m·lda + n], each column summed in row order: a product with a row of ones
-    /// (1·x + s rounds exactly as x + s does), so it runs on the same blocked kernels.
+    /// out[n] += Σ_m A[m·lda + n], each column summed in row order (a product with a row of ones).
     public static func addColumnSums(M: Int, N: Int, A: UnsafePointer<Double>, lda: Int, into out: UnsafeMutablePointer<Double>) {
-        withUnsafePointer(to: 1.0) { one in
-            gemm(M: 1, N: N, K: M, A: one, rowStrideA: 0, colStrideA: 0, B: A, ldb: lda, C: out, ldc: N)
-        }
+        ISA.table.addColumnSums(M: M, N: N, A: A, lda: lda, into: out)
     }
-
-    /// Six rows by eight columns: twelve accumulators, two B loads and six broadcasts per k.
-    @inline(never)
-    static func k6x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                     _ I: UnsafePointer<Double>, _ ldi: Int) {
-        kRowsx8(6, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
-    }
-
-    /// Four rows by eight columns: the rows a 6-row blocking leaves (16 = 6 + 6 + 4).
-    @inline(never)
-    static func k4x8(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                     _ I: UnsafePointer<Double>, _ ldi: Int) {
-        kRowsx8(4, K, A, rs, cs, B, ldb, C, ldc, I, ldi)
-    }
-
-    /// `rows` (4 or 6) rows by eight columns. Always inlined with a constant `rows`, so the
-    /// `rows > 4` tests fold away and each caller gets its own straight loop.
-    @inline(__always)
-    static func kRowsx8(_ rows: Int, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                        _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                        _ I: UnsafePointer<Double>, _ ldi: Int) {
-        let z = SIMD4<Double>()
-        let six = rows > 4
-        var c00 = load4(I), c01 = load4(I + 4)
-        var c10 = load4(I + ldi), c11 = load4(I + ldi + 4)
-        var c20 = load4(I + 2 * ldi), c21 = load4(I + 2 * ldi + 4)
-        var c30 = load4(I + 3 * ldi), c31 = load4(I + 3 * ldi + 4)
-        var c40 = six ? load4(I + 4 * ldi) : z, c41 = six ? load4(I + 4 * ldi + 4) : z
-        var c50 = six ? load4(I + 5 * ldi) : z, c51 = six ? load4(I + 5 * ldi + 4) : z
-        var a = A, b = B
-        for _ in 0..<K {
-            let b0 = load4(b), b1 = load4(b + 4)
-            var v = SIMD4<Double>(repeating: a[0])
-            c00 = c00.addingProduct(v, b0); c01 = c01.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[rs])
-            c10 = c10.addingProduct(v, b0); c11 = c11.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[2 * rs])
-            c20 = c20.addingProduct(v, b0); c21 = c21.addingProduct(v, b1)
-            v = SIMD4<Double>(repeating: a[3 * rs])
-            c30 = c30.addingProduct(v, b0); c31 = c31.addingProduct(v, b1)
-            if six {
-                v = SIMD4<Double>(repeating: a[4 * rs])
-                c40 = c40.addingProduct(v, b0); c41 = c41.addingProduct(v, b1)
-                v = SIMD4<Double>(repeating: a[5 * rs])
-                c50 = c50.addingProduct(v, b0); c51 = c51.addingProduct(v, b1)
-            }
-            a += cs
-            b += ldb
-        }
-        store4(c00, C); store4(c01, C + 4)
-        store4(c10, C + ldc); store4(c11, C + ldc + 4)
-        store4(c20, C + 2 * ldc); store4(c21, C + 2 * ldc + 4)
-        store4(c30, C + 3 * ldc); store4(c31, C + 3 * ldc + 4)
-        if six {
-            store4(c40, C + 4 * ldc); store4(c41, C + 4 * ldc + 4)
-            store4(c50, C + 5 * ldc); store4(c51, C + 5 * ldc + 4)
-        }
-    }
-
-    /// One row by 4·nv columns (nv ≤ 10): nv independent sums of four lanes, one loop compiled
-    /// for each nv (the switch hands the body a constant, so its `nv > j` tests fold away).
-    @inline(never)
-    static func k1xV(_ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        switch nv {
-        case 10: k1xVBody(10, K, A, cs, B, ldb, C, I)
-        case 9: k1xVBody(9, K, A, cs, B, ldb, C, I)
-        case 8: k1xVBody(8, K, A, cs, B, ldb, C, I)
-        case 7: k1xVBody(7, K, A, cs, B, ldb, C, I)
-        case 6: k1xVBody(6, K, A, cs, B, ldb, C, I)
-        case 5: k1xVBody(5, K, A, cs, B, ldb, C, I)
-        case 4: k1xVBody(4, K, A, cs, B, ldb, C, I)
-        case 3: k1xVBody(3, K, A, cs, B, ldb, C, I)
-        case 2: k1xVBody(2, K, A, cs, B, ldb, C, I)
-        default: k1xVBody(1, K, A, cs, B, ldb, C, I)
-        }
-    }
-
-    @inline(__always)
-    static func k1xVBody(_ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                         _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        let z = SIMD4<Double>()
-        var c0 = load4(I)
-        var c1 = nv > 1 ? load4(I + 4) : z, c2 = nv > 2 ? load4(I + 8) : z, c3 = nv > 3 ? load4(I + 12) : z
-        var c4 = nv > 4 ? load4(I + 16) : z, c5 = nv > 5 ? load4(I + 20) : z, c6 = nv > 6 ? load4(I + 24) : z
-        var c7 = nv > 7 ? load4(I + 28) : z, c8 = nv > 8 ? load4(I + 32) : z, c9 = nv > 9 ? load4(I + 36) : z
-        var a = A, b = B
-        for _ in 0..<K {
-            let v = SIMD4<Double>(repeating: a[0])
-            c0 = c0.addingProduct(v, load4(b))
-            if nv > 1 { c1 = c1.addingProduct(v, load4(b + 4)) }
-            if nv > 2 { c2 = c2.addingProduct(v, load4(b + 8)) }
-            if nv > 3 { c3 = c3.addingProduct(v, load4(b + 12)) }
-            if nv > 4 { c4 = c4.addingProduct(v, load4(b + 16)) }
-            if nv > 5 { c5 = c5.addingProduct(v, load4(b + 20)) }
-            if nv > 6 { c6 = c6.addingProduct(v, load4(b + 24)) }
-            if nv > 7 { c7 = c7.addingProduct(v, load4(b + 28)) }
-            if nv > 8 { c8 = c8.addingProduct(v, load4(b + 32)) }
-            if nv > 9 { c9 = c9.addingProduct(v, load4(b + 36)) }
-            a += cs
-            b += ldb
-        }
-        store4(c0, C)
-        if nv > 1 { store4(c1, C + 4) }
-        if nv > 2 { store4(c2, C + 8) }
-        if nv > 3 { store4(c3, C + 12) }
-        if nv > 4 { store4(c4, C + 16) }
-        if nv > 5 { store4(c5, C + 20) }
-        if nv > 6 { store4(c6, C + 24) }
-        if nv > 7 { store4(c7, C + 28) }
-        if nv > 8 { store4(c8, C + 32) }
-        if nv > 9 { store4(c9, C + 36) }
-    }
-
-    /// Sixteen rows of one column, for A stored transposed (rows contiguous): C's column is strided,
-    /// so it is gathered before and scattered after the k loop.
-    @inline(never)
-    static func kT16x1(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                       _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                       _ I: UnsafePointer<Double>, _ ldi: Int) {
-        var c0 = SIMD4<Double>(I[0], I[ldi], I[2 * ldi], I[3 * ldi])
-        var c1 = SIMD4<Double>(I[4 * ldi], I[5 * ldi], I[6 * ldi], I[7 * ldi])
-        var c2 = SIMD4<Double>(I[8 * ldi], I[9 * ldi], I[10 * ldi], I[11 * ldi])
-        var c3 = SIMD4<Double>(I[12 * ldi], I[13 * ldi], I[14 * ldi], I[15 * ldi])
-        var a = A, b = B
-        for _ in 0..<K {
-            let v = SIMD4<Double>(repeating: b[0])
-            c0 = c0.addingProduct(load4(a), v); c1 = c1.addingProduct(load4(a + 4), v)
-            c2 = c2.addingProduct(load4(a + 8), v); c3 = c3.addingProduct(load4(a + 12), v)
-            a += cs
-            b += ldb
-        }
-        for i in 0..<4 {
-            C[i * ldc] = c0[i]; C[(4 + i) * ldc] = c1[i]; C[(8 + i) * ldc] = c2[i]; C[(12 + i) * ldc] = c3[i]
-        }
-    }
-
-    /// Six rows by four columns (a 6-row block's columns past the last full 8).
-    @inline(never)
-    static func k6x4(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                     _ I: UnsafePointer<Double>, _ ldi: Int) {
-        var c0 = load4(I), c1 = load4(I + ldi), c2 = load4(I + 2 * ldi)
-        var c3 = load4(I + 3 * ldi), c4 = load4(I + 4 * ldi), c5 = load4(I + 5 * ldi)
-        var a = A, b = B
-        for _ in 0..<K {
-            let bv = load4(b)
-            c0 = c0.addingProduct(SIMD4(repeating: a[0]), bv)
-            c1 = c1.addingProduct(SIMD4(repeating: a[rs]), bv)
-            c2 = c2.addingProduct(SIMD4(repeating: a[2 * rs]), bv)
-            c3 = c3.addingProduct(SIMD4(repeating: a[3 * rs]), bv)
-            c4 = c4.addingProduct(SIMD4(repeating: a[4 * rs]), bv)
-            c5 = c5.addingProduct(SIMD4(repeating: a[5 * rs]), bv)
-            a += cs
-            b += ldb
-        }
-        store4(c0, C); store4(c1, C + ldc); store4(c2, C + 2 * ldc)
-        store4(c3, C + 3 * ldc); store4(c4, C + 4 * ldc); store4(c5, C + 5 * ldc)
-    }
-
-    /// Six rows by one column: six scalar sums side by side.
-    @inline(never)
-    static func k6x1(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ ldc: Int,
-                     _ I: UnsafePointer<Double>, _ ldi: Int) {
-        var c0 = I[0], c1 = I[ldi], c2 = I[2 * ldi], c3 = I[3 * ldi], c4 = I[4 * ldi], c5 = I[5 * ldi]
-        var a = A, b = B
-        for _ in 0..<K {
-            let bv = b[0]
-            c0 = c0.addingProduct(a[0], bv)
-            c1 = c1.addingProduct(a[rs], bv)
-            c2 = c2.addingProduct(a[2 * rs], bv)
-            c3 = c3.addingProduct(a[3 * rs], bv)
-            c4 = c4.addingProduct(a[4 * rs], bv)
-            c5 = c5.addingProduct(a[5 * rs], bv)
-            a += cs
-            b += ldb
-        }
-        C[0] = c0; C[ldc] = c1; C[2 * ldc] = c2; C[3 * ldc] = c3; C[4 * ldc] = c4; C[5 * ldc] = c5
-    }
-
-    @inline(never)
-    static func k1x1(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
-                     _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        var c = I[0]
-        var a = A, b = B
-        for _ in 0..<K {
-            c = c.addingProduct(a[0], b[0])
-            a += cs
-            b += ldb
-        }
-        C[0] = c
-    }
-}
-
-/// Four doubles from p, which need not be aligned.
-@inline(__always)
-func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-}
-
-/// Four doubles to p, which need not be aligned.
-@inline(__always)
-func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
 }

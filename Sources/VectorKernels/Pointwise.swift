@@ -1,202 +1,49 @@
-/// exp, sigmoid and tanh four lanes at a time, and the cells' pointwise steps built on them.
-///
-/// Our own functions keep the results identical on every machine (libm's differ between versions)
-/// and let the loops vectorise. All reduce e^x = 2^n · e^r with |r| ≤ ln2/2. exp and expm1 take
-/// e^r − 1 from its Taylor series to r^13 (truncation < 5e-18, below half an ulp): within 2 ulp of
-/// glibc. sigmoid and tanh take e^r as the [6/6] Padé quotient P/Q (truncation < 2e-19), whose
-/// division they share with their own: half the multiply-adds, within 3 ulp of glibc on the test
-/// grid and 5 over 200,000 random arguments (VectorKernelsTests).
+/// exp, sigmoid and tanh over arrays, and the cells' pointwise steps, by the kernels of the build in
+/// use (ISA): our own functions, lane by lane, so the results are identical on every machine and
+/// every build (libm's differ between versions). exp and expm1 are within 2 ulp of glibc; sigmoid
+/// and tanh within 3 on the test grid and 5 over 200,000 random arguments (VectorKernelsTests).
 public enum Pointwise {
-    public typealias V = SIMD4<Double>
+    /// tanh in place over count values.
+    public static func tanh(_ p: UnsafeMutablePointer<Double>, count: Int) { ISA.table.tanh(p, count: count) }
 
-    /// x limited to [lo, hi] (NaN comes out as hi; callers restore it). The library's pointwiseMin
-    /// is not inlined here, and compare-and-blend is two instructions.
-    @inline(__always)
-    static func clamp(_ x: V, _ lo: Double, _ hi: Double) -> V {
-        let l = V(repeating: lo), h = V(repeating: hi)
-        let y = x.replacing(with: l, where: x .< l)
-        return h.replacing(with: y, where: y .< h)
-    }
+    /// sigmoid in place over count values.
+    public static func sigmoid(_ p: UnsafeMutablePointer<Double>, count: Int) { ISA.table.sigmoid(p, count: count) }
 
-    /// (2^n, e^r − 1) with e^x = 2^n · (1 + (e^r − 1)), x clamped to [−708, 709] so 2^n is normal.
-    @inline(__always)
-    static func expParts(_ x: V) -> (scale: V, pm1: V) {
-        let xc = clamp(x, -708, 709)
-        // Adding 1.5·2^52 rounds x·log2(e) to an integer kept in the low mantissa bits.
-        let shifter = V(repeating: 6755399441055744.0)
-        let t = shifter.addingProduct(xc, V(repeating: 1.4426950408889634))
-        let n = t - shifter
-        // ln 2 in two parts; ln2Hi has zero low bits, so n·ln2Hi is exact.
-        var r = xc.addingProduct(-n, V(repeating: 0.6931471803691238))
-        r = r.addingProduct(-n, V(repeating: 1.9082149292705877e-10))
-        var q = V(repeating: 1.0 / 6227020800.0)      // 1/13!
-        q = V(repeating: 1.0 / 479001600.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 39916800.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 3628800.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 362880.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 40320.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 5040.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 720.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 120.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 24.0).addingProduct(q, r)
-        q = V(repeating: 1.0 / 6.0).addingProduct(q, r)
-        q = V(repeating: 0.5).addingProduct(q, r)
-        let pm1 = r.addingProduct(r * r, q)           // r + r²·q = e^r − 1
-        // 2^n: n + 1023 in the exponent field (t's low bits hold n in two's complement).
-        let bits = (unsafeBitCast(t, to: SIMD4<UInt64>.self) &+ 1023) &<< 52
-        return (unsafeBitCast(bits, to: V.self), pm1)
-    }
+    /// e^x in place over count values.
+    public static func exp(_ p: UnsafeMutablePointer<Double>, count: Int) { ISA.table.exp(p, count: count) }
 
-    /// e^x, lane by lane (NaN stays NaN: the clamp in expParts would drop it).
-    @inline(__always)
-    public static func exp(_ x: V) -> V {
-        let (s, p) = expParts(x)
-        return s.addingProduct(s, p).replacing(with: x, where: x .!= x)
-    }
+    /// e^x − 1 in place over count values.
+    public static func expm1(_ p: UnsafeMutablePointer<Double>, count: Int) { ISA.table.expm1(p, count: count) }
 
-    /// e^x − 1, accurate near 0.
-    @inline(__always)
-    public static func expm1(_ x: V) -> V {
-        let (s, p) = expParts(x)
-        return (s - 1).addingProduct(s, p).replacing(with: x, where: x .!= x)
-    }
-
-    /// (2^n, P, Q, rO) with e^x ≈ 2^n · P/Q, x clamped to [lo, hi]: r = x − n·ln2 (|r| ≤ ln2/2) and
-    /// P/Q = (E + rO)/(E − rO) the [6/6] Padé approximant of e^r (E even, rO odd in r; its
-    /// truncation error < 2e-19). Half the multiply-adds of the series, and sigmoid and tanh fold
-    /// the quotient into the division they need anyway.
-    @inline(__always)
-    static func expQuotient(_ x: V, _ lo: Double, _ hi: Double) -> (scale: V, P: V, Q: V, rO: V) {
-        let xc = clamp(x, lo, hi)
-        let shifter = V(repeating: 6755399441055744.0)
-        let t = shifter.addingProduct(xc, V(repeating: 1.4426950408889634))
-        let n = t - shifter
-        var r = xc.addingProduct(-n, V(repeating: 0.6931471803691238))
-        r = r.addingProduct(-n, V(repeating: 1.9082149292705877e-10))
-        let r2 = r * r
-        // E = 1 + 5/44 r² + 1/792 r⁴ + 1/665280 r⁶,  O = 1/2 + 1/66 r² + 1/15840 r⁴
-        var e = V(repeating: 1.0 / 792).addingProduct(r2, V(repeating: 1.0 / 665280))
-        e = V(repeating: 5.0 / 44).addingProduct(r2, e)
-        e = V(repeating: 1).addingProduct(r2, e)
-        var o = V(repeating: 1.0 / 66).addingProduct(r2, V(repeating: 1.0 / 15840))
-        o = V(repeating: 0.5).addingProduct(r2, o)
-        let rO = r * o
-        let bits = (unsafeBitCast(t, to: SIMD4<UInt64>.self) &+ 1023) &<< 52
-        return (unsafeBitCast(bits, to: V.self), e + rO, e - rO, rO)
-    }
-
-    /// 1 / (1 + e^−x) = Q / (Q + 2^n P) with e^−x = 2^n P/Q: one division.
-    @inline(__always)
-    public static func sigmoid(_ x: V) -> V {
-        let (s, p, q, _) = expQuotient(-x, -708, 709)
-        return (q / q.addingProduct(s, p)).replacing(with: x, where: x .!= x)
-    }
-
-    /// (e^2x − 1) / (e^2x + 1) = ((2^n − 1)·P + 2rO) / (2^n·P + Q) with e^2x = 2^n P/Q: the
-    /// numerator's P − Q is written as 2rO, so small x keep their relative accuracy.
-    @inline(__always)
-    public static func tanh(_ x: V) -> V {
-        // |2x| ≤ 44: beyond it tanh rounds to ±1 and e^2x would only risk overflow.
-        let (s, p, q, rO) = expQuotient(x + x, -44, 44)
-        let top = (rO + rO).addingProduct(s - 1, p)
-        return (top / q.addingProduct(s, p)).replacing(with: x, where: x .!= x)
-    }
-
-    /// The four lanes at p (fewer at the end of a row: the rest read as 0).
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Double>, _ count: Int) -> V {
-        if count >= 4 { return load4(p) }
-        var v = V()
-        for i in 0..<count { v[i] = p[i] }
+    /// The four values of x through one of the array forms above (for tests and one-off values).
+    static func lanes(_ x: SIMD4<Double>, _ f: (UnsafeMutablePointer<Double>, Int) -> Void) -> SIMD4<Double> {
+        var v = x
+        withUnsafeMutableBytes(of: &v) { f($0.baseAddress!.assumingMemoryBound(to: Double.self), 4) }
         return v
     }
 
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Double>, _ count: Int) {
-        if count >= 4 { store4(v, p); return }
-        for i in 0..<count { p[i] = v[i] }
-    }
+    /// tanh of four values.
+    public static func tanh(_ x: SIMD4<Double>) -> SIMD4<Double> { lanes(x) { tanh($0, count: $1) } }
 
-    /// How many lanes a step body reads and writes, as a type: each body is compiled once per
-    /// width with its loads and stores straight-line (4 in the loop, 1–3 once at a row's end).
-    protocol Width { static var lanes: Int { get } }
-    enum W4: Width { static var lanes: Int { 4 } }
-    enum W3: Width { static var lanes: Int { 3 } }
-    enum W2: Width { static var lanes: Int { 2 } }
-    enum W1: Width { static var lanes: Int { 1 } }
+    /// sigmoid of four values.
+    public static func sigmoid(_ x: SIMD4<Double>) -> SIMD4<Double> { lanes(x) { sigmoid($0, count: $1) } }
 
-    @inline(__always)
-    static func ld<W: Width>(_ p: UnsafePointer<Double>, _: W.Type) -> V { load(p, W.lanes) }
+    /// e^x of four values.
+    public static func exp(_ x: SIMD4<Double>) -> SIMD4<Double> { lanes(x) { exp($0, count: $1) } }
 
-    @inline(__always)
-    static func st<W: Width>(_ v: V, _ p: UnsafeMutablePointer<Double>, _: W.Type) { store(v, p, W.lanes) }
-
-    /// Applies `f` to count values at p, in place, two vectors an iteration: two independent
-    /// polynomial chains for the processor to overlap.
-    @inline(__always)
-    static func map(_ p: UnsafeMutablePointer<Double>, _ count: Int, _ f: (V) -> V) {
-        var i = 0
-        while i + 8 <= count {
-            let y0 = f(load4(p + i)), y1 = f(load4(p + i + 4))
-            store4(y0, p + i)
-            store4(y1, p + i + 4)
-            i += 8
-        }
-        while i + 4 <= count {
-            store4(f(load4(p + i)), p + i)
-            i += 4
-        }
-        if i < count { store(f(load(p + i, count - i)), p + i, count - i) }
-    }
-
-    /// tanh in place over count values.
-    public static func tanh(_ p: UnsafeMutablePointer<Double>, count: Int) { map(p, count) { tanh($0) } }
-
-    /// sigmoid in place over count values.
-    public static func sigmoid(_ p: UnsafeMutablePointer<Double>, count: Int) { map(p, count) { sigmoid($0) } }
-
-    /// e^x in place over count values.
-    public static func exp(_ p: UnsafeMutablePointer<Double>, count: Int) { map(p, count) { exp($0) } }
+    /// e^x − 1 of four values.
+    public static func expm1(_ x: SIMD4<Double>) -> SIMD4<Double> { lanes(x) { expm1($0, count: $1) } }
 
     /// y[i] += x[i] for count values.
     public static func add(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
-        var i = 0
-        while i + 4 <= count { store4(load4(y + i) + load4(x + i), y + i); i += 4 }
-        while i < count { y[i] += x[i]; i += 1 }
+        ISA.table.add(x, into: y, count: count)
     }
 
     /// The tanh rnn step backwards over count values: dA = dh ⊙ (1 − h_t²), and dhPrev zeroed for
     /// the W_h product to add into.
     public static func tanhBackStep(dh: UnsafePointer<Double>, h: UnsafePointer<Double>, dA: UnsafeMutablePointer<Double>,
                                     dhPrev: UnsafeMutablePointer<Double>, count: Int) {
-        let one = V(repeating: 1)
-        var i = 0
-        while i + 4 <= count {
-            let hv = load4(h + i)
-            store4(load4(dh + i) * (one - hv * hv), dA + i)
-            store4(V(), dhPrev + i)
-            i += 4
-        }
-        while i < count { dA[i] = dh[i] * (1 - h[i] * h[i]); dhPrev[i] = 0; i += 1 }
-    }
-
-    /// A cell step's work on up to four units of one row, from unit j; `W` says how many lanes.
-    protocol Units {
-        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int)
-    }
-
-    /// Runs `units` over a row of H: four units at a time, then the last H mod 4 once, each width
-    /// its own straight-line body.
-    @inline(__always)
-    static func overRow<U: Units>(_ H: Int, _ units: U) {
-        var j = 0
-        while j + 4 <= H { units(W4.self, j); j += 4 }
-        switch H - j {
-        case 3: units(W3.self, j)
-        case 2: units(W2.self, j)
-        case 1: units(W1.self, j)
-        default: break
-        }
+        ISA.table.tanhBackStep(dh: dh, h: h, dA: dA, dhPrev: dhPrev, count: count)
     }
 
     /// One lstm step for B rows. `a` holds each row's pre-activations [i | f | g | o] (4H), replaced by
@@ -204,52 +51,14 @@ public enum Pointwise {
     public static func lstmStep(B: Int, H: Int, a: UnsafeMutablePointer<Double>, cPrev: UnsafePointer<Double>,
                                 c: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>,
                                 h: UnsafeMutablePointer<Double>) {
-        for b in 0..<B {
-            let r = b * H
-            overRow(H, LSTMUnits(ai: a + b * 4 * H, H: H, cPrev: cPrev + r, c: c + r, tanhC: tanhC + r, h: h + r))
-        }
-    }
-
-    /// The four gates are independent chains the processor overlaps, and the cell's tanh follows
-    /// while they are in registers.
-    struct LSTMUnits: Units {
-        let ai: UnsafeMutablePointer<Double>, H: Int, cPrev: UnsafePointer<Double>
-        let c: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>, h: UnsafeMutablePointer<Double>
-
-        @inline(__always)
-        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
-            let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
-            let iv = sigmoid(ld(ai, w)), fv = sigmoid(ld(af, w))
-            let gv = tanh(ld(ag, w)), ov = sigmoid(ld(ao, w))
-            let cv = (iv * gv).addingProduct(fv, ld(cPrev + j, w))
-            let tcv = tanh(cv)
-            st(iv, ai, w); st(fv, af, w); st(gv, ag, w); st(ov, ao, w)
-            st(cv, c + j, w); st(tcv, tanhC + j, w); st(ov * tcv, h + j, w)
-        }
+        ISA.table.lstmStep(B: B, H: H, a: a, cPrev: cPrev, c: c, tanhC: tanhC, h: h)
     }
 
     /// One gru step for B rows. `a` holds [x·W_xr + h·W_hr + b_r | x·W_xz + h·W_hz + b_z | x·W_xn + b_xn]
     /// (3H), replaced by r, z, n; `hn` holds h·W_hn + b_hn. n = tanh(a_n + r ⊙ hn), h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
     public static func gruStep(B: Int, H: Int, a: UnsafeMutablePointer<Double>, hn: UnsafePointer<Double>,
                                hPrev: UnsafePointer<Double>, h: UnsafeMutablePointer<Double>) {
-        for b in 0..<B {
-            let r = b * H
-            overRow(H, GRUUnits(ar: a + b * 3 * H, H: H, hn: hn + r, hPrev: hPrev + r, h: h + r))
-        }
-    }
-
-    struct GRUUnits: Units {
-        let ar: UnsafeMutablePointer<Double>, H: Int, hn: UnsafePointer<Double>, hPrev: UnsafePointer<Double>
-        let h: UnsafeMutablePointer<Double>
-
-        @inline(__always)
-        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
-            let ar = self.ar + j, az = ar + H, an = az + H
-            let r = sigmoid(ld(ar, w)), z = sigmoid(ld(az, w))
-            let n = tanh(ld(an, w).addingProduct(r, ld(hn + j, w)))
-            st(r, ar, w); st(z, az, w); st(n, an, w)
-            st((z * ld(hPrev + j, w)).addingProduct(1 - z, n), h + j, w)
-        }
+        ISA.table.gruStep(B: B, H: H, a: a, hn: hn, hPrev: hPrev, h: h)
     }
 
     /// The lstm step backwards for B rows: from ∂L/∂h_t and ∂L/∂c_t (what later steps sent), the
@@ -258,33 +67,7 @@ public enum Pointwise {
     public static func lstmBackStep(B: Int, H: Int, gates a: UnsafeMutablePointer<Double>, cPrev: UnsafePointer<Double>,
                                     tanhC tc: UnsafePointer<Double>, dh: UnsafePointer<Double>, dc: UnsafePointer<Double>,
                                     dcPrev: UnsafeMutablePointer<Double>, dhPrev: UnsafeMutablePointer<Double>) {
-        for b in 0..<B {
-            let r = b * H
-            overRow(H, LSTMBackUnits(ai: a + b * 4 * H, H: H, cPrev: cPrev + r, tanhC: tc + r, dh: dh + r, dc: dc + r,
-                                     dcPrev: dcPrev + r, dhPrev: dhPrev + r))
-        }
-    }
-
-    struct LSTMBackUnits: Units {
-        let ai: UnsafeMutablePointer<Double>, H: Int, cPrev: UnsafePointer<Double>, tanhC: UnsafePointer<Double>
-        let dh: UnsafePointer<Double>, dc: UnsafePointer<Double>
-        let dcPrev: UnsafeMutablePointer<Double>, dhPrev: UnsafeMutablePointer<Double>
-
-        @inline(__always)
-        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
-            let one = V(repeating: 1)
-            let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
-            // Every gate read before its slot is written.
-            let tcv = ld(tanhC + j, w), dhv = ld(dh + j, w)
-            let iv = ld(ai, w), fv = ld(af, w), gv = ld(ag, w), ov = ld(ao, w)
-            let dcTotal = ld(dc + j, w) + dhv * ov * (one - tcv * tcv)
-            st(dcTotal * gv * iv * (one - iv), ai, w)
-            st(dcTotal * ld(cPrev + j, w) * fv * (one - fv), af, w)
-            st(dcTotal * iv * (one - gv * gv), ag, w)
-            st(dhv * tcv * ov * (one - ov), ao, w)
-            st(dcTotal * fv, dcPrev + j, w)
-            st(V(), dhPrev + j, w)
-        }
+        ISA.table.lstmBackStep(B: B, H: H, gates: a, cPrev: cPrev, tanhC: tc, dh: dh, dc: dc, dcPrev: dcPrev, dhPrev: dhPrev)
     }
 
     /// The gru step backwards for B rows: replaces the gates [r | z | n] with ∂L/∂(pre-activations)
@@ -293,27 +76,6 @@ public enum Pointwise {
     public static func gruBackStep(B: Int, H: Int, gates a: UnsafeMutablePointer<Double>, hn: UnsafeMutablePointer<Double>,
                                    hPrev: UnsafePointer<Double>, dh: UnsafePointer<Double>,
                                    dhPrev: UnsafeMutablePointer<Double>) {
-        for b in 0..<B {
-            let r = b * H
-            overRow(H, GRUBackUnits(ar: a + b * 3 * H, H: H, hn: hn + r, hPrev: hPrev + r, dh: dh + r, dhPrev: dhPrev + r))
-        }
-    }
-
-    struct GRUBackUnits: Units {
-        let ar: UnsafeMutablePointer<Double>, H: Int, hn: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>
-        let dh: UnsafePointer<Double>, dhPrev: UnsafeMutablePointer<Double>
-
-        @inline(__always)
-        func callAsFunction<W: Width>(_ w: W.Type, _ j: Int) {
-            let one = V(repeating: 1)
-            let ar = self.ar + j, az = ar + H, an = az + H
-            let rv = ld(ar, w), zv = ld(az, w), nv = ld(an, w), dhv = ld(dh + j, w)
-            let dAn = dhv * (one - zv) * (one - nv * nv)
-            st(dAn * ld(hn + j, w) * rv * (one - rv), ar, w)
-            st(dhv * (ld(hPrev + j, w) - nv) * zv * (one - zv), az, w)
-            st(dAn, an, w)
-            st(dAn * rv, hn + j, w)
-            st(dhv * zv, dhPrev + j, w)
-        }
+        ISA.table.gruBackStep(B: B, H: H, gates: a, hn: hn, hPrev: hPrev, dh: dh, dhPrev: dhPrev)
     }
 }
