@@ -146,6 +146,19 @@ public struct Seq2Seq: Equatable, Sendable {
         return (dx, dh)
     }
 
+    /// One time step up the stack: layer l reads layer l−1's new state (layer 0 reads x) and its own
+    /// previous state, which `state` holds and gets back updated.
+    func stackStep(_ prefix: String, x: [Double], state: inout [[Double]]) -> [GRUStep] {
+        var input = x, steps: [GRUStep] = []
+        for l in 0..<config.layers {
+            let s = gruStep(prefix, layer: l, x: input, h: state[l])
+            steps.append(s)
+            state[l] = s.out
+            input = s.out
+        }
+        return steps
+    }
+
     // MARK: - Forward
 
     /// Everything one sentence pair's forward pass keeps for its backward pass and for `unroll`.
@@ -175,16 +188,10 @@ public struct Seq2Seq: Equatable, Sendable {
         let emb = offsets["encoder.embedding.weight"]!
         var state = [[Double]](repeating: [Double](repeating: 0, count: H), count: config.layers)
         for token in source {
-            var x = Array(theta[(emb + token * E)..<(emb + token * E + E)])      // x_t = row token_t of the embedding
-            var steps: [GRUStep] = []
-            for l in 0..<config.layers {
-                let s = gruStep("encoder.rnn", layer: l, x: x, h: state[l])
-                steps.append(s)
-                state[l] = s.out
-                x = s.out
-            }
+            let x = Array(theta[(emb + token * E)..<(emb + token * E + E)])      // x_t = row token_t of the embedding
+            let steps = stackStep("encoder.rnn", x: x, state: &state)
             trace.encoder.append(steps)
-            trace.outputs.append(x)
+            trace.outputs.append(steps[steps.count - 1].out)
         }
         if config.attention {
             let wk = offsets["decoder.attention.W_k.weight"]!
@@ -218,16 +225,10 @@ public struct Seq2Seq: Equatable, Sendable {
         let c = attend(state[config.layers - 1], &trace)                         // the query is the top state
         trace.contexts.append(c)
         let emb = offsets["decoder.embedding.weight"]!
-        var x = c + Array(theta[(emb + previous * E)..<(emb + previous * E + E)])  // [c_t ; embedding(y_{t-1})]
-        var steps: [GRUStep] = []
-        for l in 0..<config.layers {
-            let s = gruStep("decoder.rnn", layer: l, x: x, h: state[l])
-            steps.append(s)
-            state[l] = s.out
-            x = s.out
-        }
+        let x = c + Array(theta[(emb + previous * E)..<(emb + previous * E + E)])  // [c_t ; embedding(y_{t-1})]
+        let steps = stackStep("decoder.rnn", x: x, state: &state)
         trace.decoder.append(steps)
-        return matvec(offsets["decoder.fc.weight"]!, rows: V, cols: H, x, bias: offsets["decoder.fc.bias"]!)
+        return matvec(offsets["decoder.fc.weight"]!, rows: V, cols: H, steps[steps.count - 1].out, bias: offsets["decoder.fc.bias"]!)
     }
 
     /// Teacher forcing: inputs <bos> y_1 … y_{n-1}, targets y_1 … y_n (the last is <eos>); the trace's

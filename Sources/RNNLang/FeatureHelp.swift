@@ -1,13 +1,7 @@
 /// The text-feature functions of course article 003 (bow, ngrams, tfidf, bm25): signatures,
 /// options and help, as DatasetHelp keeps them for the datasets.
 public enum FeatureHelp {
-    struct Spec {
-        let name: String
-        let signature: String
-        let summary: String
-        let options: [String]
-        let body: String
-    }
+    typealias Spec = DatasetHelp.Spec
 
     static let commonBody = """
         DATA is a dataset of sentences (sentences(...) or tagged(...)) or a list of strings, one a document.
