@@ -43,6 +43,8 @@ def encrypted():
 def connect(ctx, kind, port, serverkey=None):
     s = ctx.socket(kind)
     s.linger = 0
+    # After a refused handshake the pipe is gone and a send would block for ever: bounded, like every wait here.
+    s.sndtimeo = 2000
     if serverkey is not None:
         s.curve_publickey, s.curve_secretkey = zmq.curve_keypair()
         s.curve_serverkey = serverkey
@@ -59,9 +61,12 @@ def probe(info, serverkey):
         socks = {name: connect(ctx, kind, info[f"{name}_port"], serverkey)
                  for name, kind in [("shell", zmq.DEALER), ("control", zmq.DEALER), ("iopub", zmq.SUB), ("hb", zmq.REQ)]}
         socks["iopub"].setsockopt(zmq.SUBSCRIBE, b"")
-        for name in ("shell", "control"):
-            session.send(socks[name], "kernel_info_request", {})
-        socks["hb"].send(b"ping")
+        try:
+            for name in ("shell", "control"):
+                session.send(socks[name], "kernel_info_request", {})
+            socks["hb"].send(b"ping")
+        except zmq.Again:
+            pass  # not even queued: certainly not answered
         poller = zmq.Poller()
         for s in socks.values():
             poller.register(s, zmq.POLLIN)

@@ -56,6 +56,7 @@ public enum SocketOption {
     public static let ipv6 = ZMQ_IPV6
     public static let routerHandover = ZMQ_ROUTER_HANDOVER
     public static let receiveTimeout = ZMQ_RCVTIMEO
+    public static let sendTimeout = ZMQ_SNDTIMEO
     public static let subscribe = ZMQ_SUBSCRIBE
     public static let curveServer = ZMQ_CURVE_SERVER
     public static let curvePublicKey = ZMQ_CURVE_PUBLICKEY
