@@ -57,7 +57,7 @@ browser-deps: venv
 
 # pytest exits 5 when it collects nothing; that must fail too, and it does, as any non-zero status.
 py-test: kernelspec
-	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider .
+	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider --timeout=600 .
 
 ## make bench: kernel costs against ipykernel, then training speed; TORCH=1 adds PyTorch (.venv-bench).
 # RNNKERNEL_ISA=avx2 (or baseline) measures another build of the training kernels than the widest.
