@@ -30,38 +30,71 @@ public struct Batch: Sendable {
     public var size: Int
     public var width: Int
     public var x: [Double]
+    /// For an embedding model: token ids, T × B time-major (−1 on padded steps), in place of x
+    /// (then empty), so no one-hot row is laid out; nil otherwise.
+    public var tokens: [Int]?
     public var lengths: [Int]
     public var target: Target
 
     /// Lays out examples (each T_b × I) and their targets; shorter sequences are padded and masked.
-    public init(inputs: [[[Double]]], target: Dataset.Targets, indices: [Int]) {
+    /// `tokens`: keep each one-hot step's token id (Embedding.tokenID) instead of the row itself,
+    /// as an embedding model reads them (the caller has checked that every step is one-hot).
+    public init(inputs: [[[Double]]], target: Dataset.Targets, indices: [Int], tokens: Bool = false) {
         size = indices.count
         steps = indices.map { inputs[$0].count }.max() ?? 0
         width = inputs[indices[0]].first?.count ?? 0
         lengths = indices.map { inputs[$0].count }
-        x = [Double](repeating: 0, count: steps * size * width)
-        for (b, e) in indices.enumerated() {
-            for (t, step) in inputs[e].enumerated() {
-                let base = (t * size + b) * width
-                for i in 0..<width { x[base + i] = step[i] }
+        if tokens {
+            x = []
+            var ids = [Int](repeating: -1, count: steps * size)
+            for (b, e) in indices.enumerated() {
+                for (t, step) in inputs[e].enumerated() { ids[t * size + b] = Embedding.tokenID(step) ?? -1 }
+            }
+            self.tokens = ids
+        } else {
+            x = [Double](repeating: 0, count: steps * size * width)
+            for (b, e) in indices.enumerated() {
+                for (t, step) in inputs[e].enumerated() {
+                    let base = (t * size + b) * width
+                    for i in 0..<width { x[base + i] = step[i] }
+                }
             }
         }
+        self.target = Batch.layOut(target, indices: indices, steps: steps, size: size)
+    }
+
+    /// A batch of token ids, an embedding model's input: `sequences[e]` is example e's ids and
+    /// `vocabulary` the vocabulary's size (the width one-hot rows would have had).
+    public init(tokens sequences: [[Int]], vocabulary: Int, target: Dataset.Targets, indices: [Int]) {
+        size = indices.count
+        steps = indices.map { sequences[$0].count }.max() ?? 0
+        width = vocabulary
+        lengths = indices.map { sequences[$0].count }
+        x = []
+        var ids = [Int](repeating: -1, count: steps * size)
+        for (b, e) in indices.enumerated() { for (t, k) in sequences[e].enumerated() { ids[t * size + b] = k } }
+        tokens = ids
+        self.target = Batch.layOut(target, indices: indices, steps: steps, size: size)
+    }
+
+    /// The targets of examples `indices`, time-major.
+    static func layOut(_ target: Dataset.Targets, indices: [Int], steps: Int, size: Int) -> Target {
         switch target {
         case let .vectors(v):
-            self.target = .vectors(indices.flatMap { v[$0] })
+            return .vectors(indices.flatMap { v[$0] })
         case let .classes(c):
-            self.target = .classes(indices.map { c[$0] })
+            return .classes(indices.map { c[$0] })
         case let .vectorSequences(v):
             let O = v[indices[0]].first?.count ?? 0
             var out = [Double](repeating: 0, count: steps * size * O)
             for (b, e) in indices.enumerated() {
                 for (t, y) in v[e].enumerated() { for o in 0..<O { out[(t * size + b) * O + o] = y[o] } }
             }
-            self.target = .vectorSequences(out)
+            return .vectorSequences(out)
         case let .classSequences(c):
             var out = [Int](repeating: -1, count: steps * size)
             for (b, e) in indices.enumerated() { for (t, k) in c[e].enumerated() { out[t * size + b] = k } }
-            self.target = .classSequences(out)
+            return .classSequences(out)
         }
     }
 }
@@ -111,6 +144,8 @@ final class ShardEngine {
     let GH: Int
     let offsets: [LayerOffsets]
     let W_hy: Int?, b_y: Int?
+    /// An embedding model's W_emb (V × E) in θ; nil without embed=.
+    let W_emb: Int?
 
     // Shape of the workspace.
     private(set) var T = 0, B = 0
@@ -132,6 +167,9 @@ final class ShardEngine {
     private var inputIsOneHot = false
     /// Off: one-hot rows go through the product like any other (tests compare the two).
     var oneHotLookups = true
+    /// An embedding model's layer-0 input, x_t = W_emb[token_t] gathered per row (T × B × E,
+    /// zeros on padded steps), and ∂L/∂x_t, which scatters back into ∂L/∂W_emb's rows.
+    private var embedded: [Double] = [], dEmbedded: [Double] = []
     /// ∂L/∂b per gate row, then gru's ∂L/∂b_hn, summed block by block.
     private var gB: [Double] = []
     /// The bias each gate row starts from (x part; gru's n gate: b_xn).
@@ -193,6 +231,7 @@ final class ShardEngine {
         self.offsets = offsets
         W_hy = layout.offset("W_hy")
         b_y = layout.offset("b_y")
+        W_emb = layout.offset("W_emb")
         let n = L * D
         W_xTPanels = (0..<n).map { ci in [Double](repeating: 0, count: config.layerInput(ci / D) * GH) }
         W_xStacked = G > 1 ? W_xTPanels : W_xTPanels.map { _ in [] }
@@ -233,9 +272,13 @@ final class ShardEngine {
         dcPrev = [Double](repeating: 0, count: B * H)
         hiddenGradSquares = [Double](repeating: 0, count: T * B)
         dAPanels = blocked ? [Double](repeating: 0, count: blockSteps * B * GH) : []
+        if let E = config.embed {
+            embedded = [Double](repeating: 0, count: T * B * E)
+            dEmbedded = embedded
+        }
         if blocked && gW_hT.isEmpty {
             gW_hT = [Double](repeating: 0, count: H * GH)
-            gW_xT = [Double](repeating: 0, count: max(config.input, config.stateWidth) * GH)
+            gW_xT = [Double](repeating: 0, count: max(config.layerInput(0), config.stateWidth) * GH)
         }
     }
 
@@ -292,7 +335,7 @@ final class ShardEngine {
 
     /// Whether every row of the batch's x is one-hot or zero, and each row's hot column.
     private func findOneHot(_ batch: Batch) {
-        guard oneHotLookups else { inputIsOneHot = false; return }
+        guard oneHotLookups, batch.tokens == nil else { inputIsOneHot = false; return }
         let rows = batch.steps * batch.size, I = batch.width
         if hotColumn.count != rows { hotColumn = [Int](repeating: -1, count: rows) }
         inputIsOneHot = batch.x.withUnsafeBufferPointer { xBuf in
@@ -326,6 +369,7 @@ final class ShardEngine {
         findOneHot(batch)
         theta.withUnsafeBufferPointer { p in
             pack(p.baseAddress!)
+            if let tokens = batch.tokens { gather(p.baseAddress!, tokens) }
             forward(p.baseAddress!, batch)
         }
         let manyToMany = batch.isManyToMany
@@ -403,6 +447,34 @@ final class ShardEngine {
         return total
     }
 
+    // MARK: - Embedding
+
+    /// x_t = W_emb[token_t] for every row (t·B + b) of the batch; a padded row (−1) stays zero.
+    private func gather(_ p: UnsafePointer<Double>, _ tokens: [Int]) {
+        guard let W_emb, let E = config.embed else { return }
+        embedded.withUnsafeMutableBufferPointer { eBuf in
+            let e = eBuf.baseAddress!
+            for (r, k) in tokens.enumerated() {
+                if k >= 0 { (e + r * E).update(from: p + W_emb + k * E, count: E) } else { (e + r * E).update(repeating: 0, count: E) }
+            }
+        }
+    }
+
+    /// ∂L/∂W_emb[token_t] += ∂L/∂x_t, row by row in time-major order (rows of one token add up).
+    private func scatter(_ g: UnsafeMutablePointer<Double>, _ tokens: [Int]) {
+        guard let W_emb, let E = config.embed else { return }
+        dEmbedded.withUnsafeBufferPointer { dBuf in
+            let d = dBuf.baseAddress!
+            for (r, k) in tokens.enumerated() where k >= 0 { Pointwise.add(d + r * E, into: g + W_emb + k * E, count: E) }
+        }
+    }
+
+    /// Layer 0's input rows: the gathered embeddings, or the batch's own x.
+    private func firstLayerInput(_ batch: Batch) -> UnsafePointer<Double> {
+        // Safe: neither array is resized while a pass runs.
+        batch.tokens != nil ? embedded.withUnsafeBufferPointer { $0.baseAddress! } : batch.x.withUnsafeBufferPointer { $0.baseAddress! }
+    }
+
     // MARK: - Forward
 
     private func forward(_ p: UnsafePointer<Double>, _ batch: Batch) {
@@ -411,7 +483,7 @@ final class ShardEngine {
             for d in 0..<D {
                 // Safe: the input arrays are not resized while this layer runs.
                 let input: UnsafePointer<Double> = l == 0
-                    ? batch.x.withUnsafeBufferPointer { $0.baseAddress! }
+                    ? firstLayerInput(batch)
                     : layerOut[l - 1].withUnsafeBufferPointer { $0.baseAddress! }
                 forwardSweep(layer: l, direction: d, p: p, input: input, inWidth: inWidth, lengths: batch.lengths)
             }
@@ -547,28 +619,33 @@ final class ShardEngine {
                     }
                 }
             }
+            if batch.tokens != nil { dEmbedded.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
             for l in stride(from: L - 1, through: 0, by: -1) {
                 let inWidth = config.layerInput(l)
                 let input: UnsafePointer<Double> = l == 0
-                    ? batch.x.withUnsafeBufferPointer { $0.baseAddress! }
+                    ? firstLayerInput(batch)
                     : layerOut[l - 1].withUnsafeBufferPointer { $0.baseAddress! }
                 for d in 0..<D {
                     backwardSweep(layer: l, direction: d, p: p, g: g, input: input, inWidth: inWidth, lengths: batch.lengths,
-                                  bptt: bptt, record: record && l == L - 1)
+                                  bptt: bptt, record: record && l == L - 1, embedding: batch.tokens != nil)
                 }
             }
+            if let tokens = batch.tokens { scatter(g, tokens) }
         }
     }
 
     private func backwardSweep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, g: UnsafeMutablePointer<Double>,
-                               input: UnsafePointer<Double>, inWidth I: Int, lengths: [Int], bptt: Int?, record: Bool) {
+                               input: UnsafePointer<Double>, inWidth I: Int, lengths: [Int], bptt: Int?, record: Bool,
+                               embedding: Bool) {
         let H = self.H, B = self.B, T = self.T, G = self.G, GH = self.GH, SW = H * D
         let BH = B * H, BGH = B * GH
         let ci = l * D + d
         let kind = config.kind, activation = config.activation
         let off = offsets[ci]
         for i in 0..<BH { dh[i] = 0; dc[i] = 0 }
-        let dBelow: UnsafeMutablePointer<Double>? = l > 0 ? dY[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
+        // ∂L/∂(layer input): into the layer below's outputs, or layer 0's embedded x_t.
+        let dBelow: UnsafeMutablePointer<Double>? = l > 0 ? dY[l - 1].withUnsafeMutableBufferPointer { $0.baseAddress! }
+            : embedding ? dEmbedded.withUnsafeMutableBufferPointer { $0.baseAddress! } : nil
         let dOut = dY[l].withUnsafeBufferPointer { $0.baseAddress! }
         let width = panelWidth, blocked = self.blocked
         let hot = hotColumns(layer: l)

@@ -109,9 +109,10 @@ extension Model {
         }
         let T = sequence.count
         // The trace keeps every step of every layer: x_t, h_{t-1}, h_t, c, the gates, and each array's own overhead.
-        let perStep = Sizes.sum([config.layerInput(L - 1), Sizes.product(H, 4 + config.gates.count), 4 * (5 + config.gates.count)])
+        let perStep = Sizes.sum([max(config.layerInput(0), config.layerInput(L - 1)), Sizes.product(H, 4 + config.gates.count), 4 * (5 + config.gates.count)])
         try Budget.check(Sizes.product(L, D, T, perStep ?? -1), \.maxDatasetValues, "the numbers a forward pass over \(T) steps and \(L * D) layers keeps")
-        var layerInput = sequence
+        // An embedding model's first layer reads x_t = W_emb[token_t].
+        var layerInput = config.embed == nil ? sequence : try tokenIDs(sequence).map(embedding(of:))
         var traces: [LayerTrace] = []
         for layer in 0..<L {
             var layerOutput = [[Double]](repeating: [], count: T)

@@ -35,12 +35,15 @@ public struct CellConfig: Equatable, Sendable {
     /// With `bias`: one bias per gate (`bias=single`, Keras's convention) instead of PyTorch's two,
     /// an x-side and an h-side one (`bias=true`, the default).
     public var singleBias: Bool = false
+    /// `embed=E`: x_t is row token_t of W_emb (V×E, V = `input`, the vocabulary's size), as
+    /// nn.Embedding gives it; nil: x_t is the input vector itself.
+    public var embed: Int? = nil
     public var seed: UInt64? = nil
 
     public init(kind: CellKind, input: Int, hidden: Int, output: Int? = nil, layers: Int = 1,
                 bidirectional: Bool = false, activation: Activation = .tanh,
                 outputActivation: OutputActivation = .identity, initializer: Initializer = .uniform,
-                bias: Bool = true, singleBias: Bool = false, seed: UInt64? = nil) {
+                bias: Bool = true, singleBias: Bool = false, seed: UInt64? = nil, embed: Int? = nil) {
         self.kind = kind
         self.input = input
         self.hidden = hidden
@@ -53,6 +56,7 @@ public struct CellConfig: Equatable, Sendable {
         self.bias = bias
         self.singleBias = singleBias
         self.seed = seed
+        self.embed = embed
     }
 
     /// PyTorch's two biases per gate: `b_x·` (bias_ih) and `b_h·` (bias_hh).
@@ -69,8 +73,8 @@ public struct CellConfig: Equatable, Sendable {
     public var stateWidth: Int { hidden * directions }
     /// Width of y_t.
     public var outputWidth: Int { output ?? stateWidth }
-    /// Input width of layer `layer` (0-based).
-    public func layerInput(_ layer: Int) -> Int { layer == 0 ? input : stateWidth }
+    /// Input width of layer `layer` (0-based): layer 0 reads the embedding (E) or x_t itself.
+    public func layerInput(_ layer: Int) -> Int { layer == 0 ? embed ?? input : stateWidth }
 
     /// The gate letters of one direction of one layer, in PyTorch's stacking order.
     public var gates: [String] {
@@ -88,9 +92,11 @@ public struct CellConfig: Equatable, Sendable {
 
     /// Names and shapes of every parameter, in the model's canonical order: layer by layer, the
     /// forward direction before the reverse one, each gate's W_x·, W_h· and its biases (two biases:
-    /// b_x·, b_h·; single: b_·, gru's n gate b_xn, b_hn); then W_hy, b_y.
+    /// b_x·, b_h·; single: b_·, gru's n gate b_xn, b_hn); then W_hy, b_y. An embedding model's
+    /// W_emb comes first, as `embedding.weight` heads the PyTorch twin's state dict.
     public var parameterSpecs: [ParameterSpec] {
         var specs: [ParameterSpec] = []
+        if let embed { specs.append(ParameterSpec(name: "W_emb", shape: [input, embed])) }
         for layer in 0..<layers {
             let inWidth = layerInput(layer)
             for direction in 0..<directions {
@@ -133,11 +139,13 @@ public struct CellConfig: Equatable, Sendable {
                   let weights = Sizes.product(G, Sizes.sum([x, h]) ?? -1) else { return nil }
             return Sizes.sum([weights, biasPerDirection])
         }
-        let first = direction(input).flatMap { Sizes.product($0, D) }
+        guard (embed ?? 0) >= 0 else { return nil }
+        let first = direction(embed ?? input).flatMap { Sizes.product($0, D) }
+        let emb = embed.map { Sizes.product(input, $0) } ?? 0
         let rest = direction(Sizes.product(H, D)).flatMap { Sizes.product($0, D, layers - 1) }
         var out: Int? = 0
         if let O = output { out = Sizes.sum([Sizes.product(O, H, D), bias ? O : 0]) }
-        return Sizes.sum([first, rest, out])
+        return Sizes.sum([emb, first, rest, out])
     }
 
     /// The names of one layer and direction's parameters without their suffix, in canonical order.
@@ -157,6 +165,12 @@ public struct CellConfig: Equatable, Sendable {
     /// Where `name` is in `parameterSpecs`, found from its suffix without building the list (whose
     /// length grows with the layers: a lookup per layer must not cost a pass over all of them).
     public func index(of name: String) -> Int? {
+        if name == "W_emb" { return embed == nil ? nil : 0 }
+        return blockIndex(of: name).map { $0 + (embed == nil ? 0 : 1) }
+    }
+
+    /// `index(of:)` among the cell's and output layer's parameters, W_emb not counted.
+    private func blockIndex(of name: String) -> Int? {
         let block = blockNames
         let blocks = layers * directions
         if name == "W_hy" { return output == nil ? nil : blocks * block.count }

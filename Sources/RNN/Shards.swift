@@ -35,15 +35,36 @@ extension Batch {
         }
     }
 
+    /// The same batch with token ids in place of its one-hot rows (an embedding model's input);
+    /// a row that is not one-hot becomes −1, a zero x_t (Model.check refuses such data first).
+    func tokenized() -> Batch {
+        guard tokens == nil else { return self }
+        var b = self
+        let I = width
+        b.tokens = x.withUnsafeBufferPointer { xBuf in
+            (0..<(steps * size)).map { r in
+                r / size < lengths[r % size] ? Embedding.tokenID(UnsafeBufferPointer(rebasing: xBuf[(r * I)..<((r + 1) * I)])) ?? -1 : -1
+            }
+        }
+        b.x = []
+        return b
+    }
+
     /// Sequences lo..<hi of this batch, with the same number of steps.
     func slice(_ lo: Int, _ hi: Int) -> Batch {
         var b = self
         let n = hi - lo, I = width
         b.size = n
         b.lengths = Array(lengths[lo..<hi])
-        b.x = [Double](repeating: 0, count: steps * n * I)
-        for t in 0..<steps {
-            for i in 0..<(n * I) { b.x[t * n * I + i] = x[(t * size + lo) * I + i] }
+        if let tokens {
+            var ids = [Int](repeating: -1, count: steps * n)
+            for t in 0..<steps { for i in 0..<n { ids[t * n + i] = tokens[t * size + lo + i] } }
+            b.tokens = ids
+        } else {
+            b.x = [Double](repeating: 0, count: steps * n * I)
+            for t in 0..<steps {
+                for i in 0..<(n * I) { b.x[t * n * I + i] = x[(t * size + lo) * I + i] }
+            }
         }
         switch target {
         case let .vectors(v):
@@ -112,6 +133,8 @@ public final class Engine {
     /// The loss of `batch` under parameters θ, and (when `gradient` is given) ∂L/∂θ added into it.
     public func run(_ theta: [Double], batch: Batch, loss: Loss, gradient: UnsafeMutablePointer<Double>?, bptt: Int? = nil,
                     recordHiddenGradients: Bool = false) -> Result {
+        // An embedding model reads token ids: one-hot rows a caller gave become their ids.
+        let batch = config.embed != nil ? batch.tokenized() : batch
         let O = config.outputWidth, B = batch.size, T = batch.steps
         let count = (B + Engine.shardSize - 1) / Engine.shardSize
         while shards.count < count { shards.append(ShardEngine(config: config)) }

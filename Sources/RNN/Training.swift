@@ -161,6 +161,9 @@ extension Model {
                 guard x.count == config.input else {
                     throw ModelError(.shape, "the model reads x_t of width \(config.input) (input=\(config.input)), but the data's x_t have width \(x.count); define the cell with input=\(x.count)")
                 }
+                if config.embed != nil, Embedding.tokenID(x) == nil {
+                    throw ModelError(.value, "an embedding model (embed=\(config.embed!)) reads one token a step, but example \(e + 1) has an x_t that is not one-hot over its \(config.input)-token vocabulary; give it words or characters (sentences, tagged, text)")
+                }
                 if x.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in the data, found NaN or infinity in example \(e + 1)") }
             }
         }
@@ -235,7 +238,7 @@ extension Model {
         let engine = Engine(config: config)
         var g = [Double](repeating: 0, count: engine.parameterCount)
         let r = g.withUnsafeMutableBufferPointer { gp in
-            engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: [0]), loss: loss,
+            engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: [0], tokens: config.embed != nil), loss: loss,
                        gradient: gp.baseAddress!, bptt: bptt, recordHiddenGradients: true)
         }
         return (r.loss, unflatten(g), r.hiddenGradientNorms)
@@ -290,7 +293,7 @@ extension Model {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss)
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
-                let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices)
+                let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices, tokens: config.embed != nil)
                 // g holds zeros here: the update below reads the gradient and leaves zeros behind.
                 let r = g.withUnsafeMutableBufferPointer { gp in
                     engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
@@ -342,7 +345,7 @@ extension Model {
         let loss: Loss = data.isClassification ? .xent : .mse
         try check(data, loss: loss)
         let engine = Engine(config: config)
-        let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: loss, gradient: nil)
+        let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count), tokens: config.embed != nil), loss: loss, gradient: nil)
         var accuracy: Double?
         if data.isClassification {
             var right = 0, n = 0

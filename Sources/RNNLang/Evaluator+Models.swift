@@ -32,6 +32,7 @@ extension StatementContext {
             throw Diagnostic(.value, "\(kind.rawValue)(...) needs hidden=N, the width of h_t", at: kindIdent.range)
         }
         var config = CellConfig(kind: kind, input: input, hidden: hidden, output: try positive("output"))
+        config.embed = try positive("embed")
         config.layers = try positive("layers") ?? 1
         config.bidirectional = try flag("bidirectional") ?? false
         if let a = try choice("activation") {
@@ -74,7 +75,7 @@ extension StatementContext {
 
     /// The cell as it could be written, with the options that differ from their defaults.
     func describe(_ c: CellConfig) -> String {
-        var parts = (c.input > 0 ? ["input=\(c.input)"] : []) + ["hidden=\(c.hidden)"]
+        var parts = (c.input > 0 ? ["input=\(c.input)"] : []) + (c.embed.map { ["embed=\($0)"] } ?? []) + ["hidden=\(c.hidden)"]
         if let o = c.output { parts.append("output=\(o)") }
         if c.layers != 1 { parts.append("layers=\(c.layers)") }
         if c.bidirectional { parts.append("bidirectional=true") }

@@ -17,7 +17,8 @@ public struct OptionSpec: Sendable {
 /// Options by statement (and for cells by the `rnn(`/`lstm(`/`gru(` call).
 public enum OptionTable {
     public static let cell: [OptionSpec] = [
-        OptionSpec("input", default: "from the first data the model sees", "width of x_t"),
+        OptionSpec("input", default: "from the first data the model sees", "width of x_t (with embed=: the vocabulary's size V)"),
+        OptionSpec("embed", default: "none", "x_t is row token_t of W_emb (V×E, drawn N(0,1) as nn.Embedding); words and characters only"),
         OptionSpec("hidden", default: "required", "width of h_t (H)"),
         OptionSpec("output", default: "none", "width of y_t; without it there is no output layer and y_t = h_t"),
         OptionSpec("layers", default: "1", "stacked recurrent layers; layer k > 0 reads layer k-1's h_t"),

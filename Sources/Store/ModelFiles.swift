@@ -61,7 +61,7 @@ public enum ModelFiles {
 
     public static func configJSON(_ c: CellConfig) -> JSON {
         [
-            "kind": .string(c.kind.rawValue), "input": JSON(c.input), "hidden": JSON(c.hidden),
+            "kind": .string(c.kind.rawValue), "input": JSON(c.input), "embed": c.embed.map { JSON($0) } ?? .null, "hidden": JSON(c.hidden),
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
             "activation": .string(c.activation.rawValue), "output_activation": .string(c.outputActivation.rawValue),
             "init": .string(c.initializer.rawValue), "bias": c.singleBias && c.bias ? JSON.string("single") : JSON.bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
@@ -84,6 +84,7 @@ public enum ModelFiles {
         }
         var c = CellConfig(kind: kind, input: try positive("input"), hidden: try positive("hidden"))
         if let o = j["output"], !o.isNull { c.output = try positive("output") }
+        if let e = j["embed"], !e.isNull { c.embed = try positive("embed") }
         if j["layers"] != nil { c.layers = try positive("layers") }
         if let b = j["bidirectional"] { guard let v = b.boolValue else { throw ModelFileError("\(file): config.bidirectional must be true or false") }; c.bidirectional = v }
         if let b = j["bias"] {
@@ -184,6 +185,7 @@ public enum ModelFiles {
         let c = model.config
         let H = c.hidden
         var out: [(String, [Int], [Double])] = []
+        if let W = model.parameter("W_emb") { out.append(("embedding.weight", W.shape, W.values)) }
         for l in 0..<c.layers {
             for d in 0..<c.directions {
                 let s = CellConfig.suffix(layer: l, direction: d), ts = torchSuffix(layer: l, direction: d)
@@ -345,10 +347,10 @@ public enum ModelFiles {
                 config.initializer = e.initializer
                 // A bias=single cell takes PyTorch's two biases as their sum (gru's n-parts apart).
                 config.singleBias = e.singleBias
-                let same = e.kind == config.kind && e.input == config.input && e.hidden == config.hidden && e.layers == config.layers
+                let same = e.kind == config.kind && e.input == config.input && e.embed == config.embed && e.hidden == config.hidden && e.layers == config.layers
                     && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias
                 guard same else {
-                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")), which does not match the existing model's shape")
+                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input)\(config.embed.map { ", embed=\($0)" } ?? ""), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")), which does not match the existing model's shape")
                 }
             }
         }
@@ -373,6 +375,10 @@ public enum ModelFiles {
             model.parameters[i] = Tensor(shape: model.specs[i].shape, values: values)
         }
         var used: Set<String> = []
+        if let E = config.embed {
+            set("W_emb", try tensor("embedding.weight", [config.input, E]))
+            used.insert("embedding.weight")
+        }
         for l in 0..<config.layers {
             for d in 0..<config.directions {
                 let s = CellConfig.suffix(layer: l, direction: d), ts = torchSuffix(layer: l, direction: d)
@@ -419,7 +425,7 @@ public enum ModelFiles {
     /// tensor names and shapes.
     static func inferConfig(_ t: [String: RawTensor], file: String) throws -> CellConfig {
         guard let ih = t["rnn.weight_ih_l0"], let hh = t["rnn.weight_hh_l0"], ih.shape.count == 2, hh.shape.count == 2 else {
-            throw ModelFileError("\(file): missing tensor rnn.weight_ih_l0 / rnn.weight_hh_l0; expected the state dict of a model with `self.rnn = nn.RNN|LSTM|GRU(...)` and optionally `self.fc = nn.Linear(...)`")
+            throw ModelFileError("\(file): missing tensor rnn.weight_ih_l0 / rnn.weight_hh_l0; expected the state dict of a model with `self.rnn = nn.RNN|LSTM|GRU(...)` and optionally `self.embedding = nn.Embedding(...)` and `self.fc = nn.Linear(...)`")
         }
         let H = hh.shape[1]
         guard H > 0, hh.shape[0] % H == 0 else { throw ModelFileError("\(file): rnn.weight_hh_l0 is \(Tensor.shapeText(hh.shape)); expected (gates·H)×H") }
@@ -435,6 +441,14 @@ public enum ModelFiles {
         var c = CellConfig(kind: kind, input: ih.shape[1], hidden: H, layers: layers,
                            bidirectional: t["rnn.weight_ih_l0_reverse"] != nil, bias: t["rnn.bias_ih_l0"] != nil)
         if let fc = t["fc.weight"], fc.shape.count == 2 { c.output = fc.shape[0] }
+        // nn.Embedding(V, E) before the RNN: V is the vocabulary (x_t's one-hot width), E what the RNN reads.
+        if let emb = t["embedding.weight"] {
+            guard emb.shape.count == 2, emb.shape[0] >= 1, emb.shape[1] == ih.shape[1] else {
+                throw ModelFileError("\(file): embedding.weight is \(Tensor.shapeText(emb.shape)); expected V×\(ih.shape[1]) (rnn.weight_ih_l0 reads \(ih.shape[1]) values a step)")
+            }
+            c.input = emb.shape[0]
+            c.embed = emb.shape[1]
+        }
         guard c.input >= 1, c.output.map({ $0 >= 1 }) ?? true else {
             throw ModelFileError("\(file): rnn.weight_ih_l0 is \(Tensor.shapeText(ih.shape)); expected an input width of at least 1")
         }

@@ -1,0 +1,37 @@
+/// The embedding lookup's seam: where a model with `embed=E` gets its token ids. Today word and
+/// character data enter as one-hot rows over the vocabulary, so a token id is the column of a
+/// row's single 1; a dataset or string that carries its ids can hand them to `Batch(tokens:)` and
+/// `Model.forward(tokens:)` directly, without any one-hot row.
+public enum Embedding {
+    /// The token a one-hot row stands for: the column of its single 1, or nil when the row is not
+    /// one-hot (all zeros, another value, or two ones).
+    public static func tokenID(_ row: UnsafeBufferPointer<Double>) -> Int? {
+        var column: Int?
+        for (i, v) in row.enumerated() where v != 0 {
+            guard v == 1, column == nil else { return nil }
+            column = i
+        }
+        return column
+    }
+
+    public static func tokenID(_ row: [Double]) -> Int? { row.withUnsafeBufferPointer { tokenID($0) } }
+}
+
+extension Model {
+    /// The token ids of a sequence of one-hot x_t, for an embedding model; an error naming the
+    /// first step that is not one token of the vocabulary.
+    public func tokenIDs(_ sequence: [[Double]]) throws -> [Int] {
+        try sequence.enumerated().map { t, x in
+            guard x.count == config.input, let id = Embedding.tokenID(x) else {
+                throw ModelError(.value, "an embedding model (embed=\(config.embed ?? 0)) reads one token a step: expected x_t one-hot over its \(config.input)-token vocabulary (input=\(config.input)), found \(x.count == config.input ? "a row that is not one-hot" : "\(x.count) values") at t=\(t + 1)")
+            }
+            return id
+        }
+    }
+
+    /// Row `token` of W_emb: x_t as the first layer reads it.
+    public func embedding(of token: Int) -> [Double] {
+        let E = config.embed!, W = parameters[0].values
+        return Array(W[(token * E)..<((token + 1) * E)])
+    }
+}
