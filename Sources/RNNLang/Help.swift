@@ -28,6 +28,13 @@ public enum Help {
               y_t = output_activation(W_hy h_t + b_y)
             Layer k > 0 adds _l1, _l2… to parameter names; the reverse direction adds _reverse.
 
+            Embeddings: with embed=E, x_t is row token_t of W_emb (V×E, V the vocabulary's size, which
+            input= is then and may leave to the data), drawn N(0, 1) as nn.Embedding draws it, and
+            trained with the rest. It reads words or characters (sentences, tagged, text), one token a
+            step. Its .safetensors file is the state dict of nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear
+            (keys embedding.weight, rnn.*, fc.*), course article 004's RNNClassifier:
+              cell clf = lstm(embed=8, hidden=16, output=2)
+
             Biases (see help biases): with bias=true, the default, each gate has PyTorch's two biases, an
             x-side and an h-side one (rnn b_xh, b_hh; lstm b_xi b_hi … b_xo b_ho; gru b_xr b_hr, b_xz b_hz,
             b_xn b_hn), trained separately as nn.RNN/LSTM/GRU train bias_ih and bias_hh, so the parameter
@@ -243,6 +250,11 @@ public enum Help {
         Entry(topic: "save", summary: "save a model to .json or .safetensors: save NAME to \"FILE\"", body: """
             save NAME to "FILE.json"          readable, full precision
             save NAME to "FILE.safetensors"   the state dict of the equivalent PyTorch model, float64
+
+            The PyTorch model: self.rnn = nn.RNN|LSTM|GRU(input, hidden, layers, bidirectional=...,
+            batch_first=True) and self.fc = nn.Linear(hidden * directions, output), keys rnn.*, fc.*; a
+            model with embed=E adds self.embedding = nn.Embedding(V, E) before it (key embedding.weight),
+            course article 004's RNNClassifier, and loads into it with load_state_dict(strict=True).
 
             Example:
               save demo to "demo.safetensors"

@@ -26,7 +26,7 @@ FUNCTIONS = ("tanh", "sigmoid", "relu", "exp", "log", "sqrt", "abs", "softmax", 
 #: Option keys of every statement, cell and dataset (written `key=value`).
 OPTIONS = (
     # cells
-    "input", "hidden", "output", "layers", "bidirectional", "activation", "output_activation", "init", "bias", "seed",
+    "input", "embed", "hidden", "output", "layers", "bidirectional", "activation", "output_activation", "init", "bias", "seed",
     # train, backward, unroll, sample, plot, print
     "epochs", "lr", "optimizer", "batch", "clip", "clip_mode", "loss", "bptt", "plot", "h0", "target", "length",
     "temperature", "width", "height", "title", "log", "style", "stream", "layer", "direction", "matrices", "steps",
