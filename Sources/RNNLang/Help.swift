@@ -28,10 +28,10 @@ public enum Help {
               y_t = output_activation(W_hy h_t + b_y)
             Layer k > 0 adds _l1, _l2… to parameter names; the reverse direction adds _reverse.
 
-            Embeddings: with embed=E, x_t is row token_t of W_emb (V×E, V the vocabulary's size, which
-            input= is then and may leave to the data), drawn N(0, 1) as nn.Embedding draws it, and
-            trained with the rest. It reads words or characters (sentences, tagged, text), one token a
-            step. Its .safetensors file is the state dict of nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear
+            Embeddings: with embed=E, x_t is row token_t of W_emb (V×E; V is the vocabulary's size, which
+            is then input=, so input= may be left to the data), drawn N(0, 1) as nn.Embedding draws it,
+            and trained with the rest. It reads words or characters (sentences, tagged, text), one token
+            a step. Its .safetensors file is the state dict of nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear
             (keys embedding.weight, rnn.*, fc.*), course article 004's RNNClassifier:
               cell clf = lstm(embed=8, hidden=16, output=2)
 

@@ -60,12 +60,15 @@ public enum ModelFiles {
     // MARK: - Config as JSON
 
     public static func configJSON(_ c: CellConfig) -> JSON {
-        [
-            "kind": .string(c.kind.rawValue), "input": JSON(c.input), "embed": c.embed.map { JSON($0) } ?? .null, "hidden": JSON(c.hidden),
+        var j: JSON = [
+            "kind": .string(c.kind.rawValue), "input": JSON(c.input), "hidden": JSON(c.hidden),
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
             "activation": .string(c.activation.rawValue), "output_activation": .string(c.outputActivation.rawValue),
             "init": .string(c.initializer.rawValue), "bias": c.singleBias && c.bias ? JSON.string("single") : JSON.bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
         ]
+        // Only an embedding model says embed=, so other models' files stay as they were.
+        if let e = c.embed { j["embed"] = JSON(e) }
+        return j
     }
 
     public static func config(from j: JSON, file: String) throws -> CellConfig {
