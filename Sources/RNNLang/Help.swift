@@ -80,6 +80,16 @@ public enum Help {
             r, z, n. A stacked or bidirectional model gets a table per layer and direction, then the outputs.
             SEQ is a list of time steps, each a vector ([[1,1],[1,1],[2,2]]) or a number ([0.1, 0.2, 0.3]).
 
+            PyTorch's two results, output, h_n = nn.RNN(...)(x) (lstm: output, (h_n, c_n)), are labelled
+            as PyTorch returns them (batch_first=True, a batch of one):
+              output[0, t-1]  the top layer's h_t at every t, both directions side by side
+                              ([forward ; reverse]); for one layer and direction, the h_t column
+              h_n[k, 0]       the last step of every layer and direction, k = layer·directions +
+                              direction (layer 0 forward, layer 0 reverse, layer 1 forward, …)
+            A reverse direction's last step reads t = 1, so its h_n is not the reverse half of the last
+            output row. A classifier reads h_n[-1] (course article 004: fc(hidden[-1])); a tagger reads
+            output at every t.
+
             With interactive=true, a front end with Jupyter widgets (JupyterLab, Notebook 7, VS Code) shows a
             play button and a slider over t; as it moves, the step's row (x_t, h_{t-1}, the gates, h_t) and the
             heatmap of h_1 … h_t redraw (a dropdown shows rows 1 … t instead of the one step). A console
