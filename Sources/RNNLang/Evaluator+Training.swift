@@ -253,7 +253,7 @@ extension StatementContext {
         }
     }
 
-    /// "loss 0.41 · accuracy 75%" (or "· perplexity 3.2") for the progress line and the summary.
+    /// The summary's "xent loss 0.41 · validation accuracy 75%" (perplexity for a language model).
     func validationText(_ e: Evaluation, _ loss: Loss) -> String {
         var text = "\(loss.rawValue) loss \(NumberFormat.short(e.loss, decimals: 6))"
         if let a = e.accuracy { text += " · validation accuracy \(NumberFormat.short(a * 100, decimals: 2))%" }
