@@ -122,6 +122,8 @@ public struct Progress: Sendable {
     public var totalSteps: Int
     public var loss: Double
     public var elapsed: Double
+    /// The latest validation (after the last completed epoch), when train was given a validation set.
+    public var validation: EpochValidation? = nil
     public var stepsPerSecond: Double { elapsed > 0 ? Double(step) / elapsed : 0 }
     public var secondsLeft: Double { step > 0 ? elapsed / Double(step) * Double(totalSteps - step) : 0 }
 }
@@ -142,6 +144,8 @@ public struct TrainResult: Sendable {
     public var outcome: TrainOutcome
     public var elapsed: Double
     public var loss: Loss
+    /// The validation after every completed epoch, when train was given a validation set.
+    public var validation: [EpochValidation] = []
 }
 
 /// Monotonic seconds.
@@ -263,12 +267,16 @@ extension Model {
     }
 
     /// Trains on `data`. `progress` is called after every step; `shouldStop` is polled between steps.
-    public func train(on data: Dataset, options: TrainOptions, progress: (Progress) -> Void = { _ in },
+    /// With `validation`, the loss (and accuracy or perplexity) on it is measured after every epoch,
+    /// without training on it; a validation set that does not fit is refused before the first step.
+    public func train(on data: Dataset, options: TrainOptions, validation: Dataset? = nil, progress: (Progress) -> Void = { _ in },
                       shouldStop: () -> Bool = { false }) throws -> TrainResult {
         let data = data.reading(loss: options.loss, outputWidth: config.outputWidth)
         let loss = options.loss ?? (data.isClassification ? .xent : .mse)
         try check(data, loss: loss)
         try checkLossCanChange(loss)
+        let heldOut = try validation.map { try checkValidation($0, like: data, loss: loss) }
+        var validations: [EpochValidation] = []
         guard options.epochs >= 1, options.batch >= 1 else { throw ModelError(.value, "expected epochs and batch of at least 1") }
         guard options.lr.isFinite, options.lr > 0 else { throw ModelError(.value, "expected lr to be a positive number, found \(formatValue(options.lr))") }
         let engine = Engine(config: config)
@@ -290,7 +298,7 @@ extension Model {
             let order = rng.permutation(data.count)
             for s in 0..<stepsPerEpoch {
                 if shouldStop() {
-                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss)
+                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
                 let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices, tokens: config.embed != nil)
@@ -299,7 +307,7 @@ extension Model {
                     engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
                 }
                 guard r.loss.isFinite else {
-                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 // Clipping by value (and none) happens as the update reads g; clipping by norm needs
                 // the norm first, and then scales as the update reads.
@@ -311,7 +319,7 @@ extension Model {
                 case let .norm(maxNorm):
                     let norm = g.withUnsafeBufferPointer { Update.gradientSquares($0.baseAddress!, count: $0.count) }.squareRoot()
                     guard norm.isFinite else {
-                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
                     }
                     normFirst = norm
                     let coef = maxNorm / (norm + 1e-6)
@@ -326,14 +334,23 @@ extension Model {
                 }
                 let gradNorm = normFirst ?? outcome.gradientSquares.squareRoot()
                 if !gradNorm.isFinite || !outcome.finite {
-                    return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss)
+                    return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 step += 1
                 losses.append(r.loss)
-                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: r.loss, elapsed: now() - start))
+                if let heldOut, s == stepsPerEpoch - 1 {
+                    // Scored with the epoch's final weights; an interrupt here keeps every completed step.
+                    do {
+                        validations.append(EpochValidation(epoch: epoch + 1, step: step, evaluation: try with(flat: theta).evaluate(heldOut, loss: loss)))
+                    } catch is Interrupted {
+                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
+                    }
+                }
+                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: r.loss, elapsed: now() - start,
+                                  validation: validations.last))
             }
         }
-        return TrainResult(model: with(flat: theta), losses: losses, outcome: .completed, elapsed: now() - start, loss: loss)
+        return TrainResult(model: with(flat: theta), losses: losses, outcome: .completed, elapsed: now() - start, loss: loss, validation: validations)
     }
 
     /// y_t (after output_activation) for each example, and the mean loss against its targets.

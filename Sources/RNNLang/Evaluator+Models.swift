@@ -293,12 +293,37 @@ extension StatementContext {
                     + (step.map { upTo ? " · steps 1 to \($0) of \(trace.states.count)" : " · step \($0) of \(trace.states.count)" } ?? "")) + cut
             bundles.append(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right] + headers.dropFirst().map { _ in .left })))
         }
+        let T = trace.states.count, D = c.directions
+        let outputShape = "1×\(T)×\(c.stateWidth)"
         if !simple {
-            let rows = trace.states.indices.filter(shown).prefix(maxRows).map { t in [String(t + 1), vec(trace.states[t]), vec(trace.outputs[t])] }
-            bundles.append(tableBundle(Table(title: "unroll \(name): outputs" + cut, headers: ["t", "h_t (top layer)", "y_t"], rows: rows,
+            let rows = trace.states.indices.filter(shown).prefix(maxRows).map { t in [String(t + 1), vec(trace.output[t]), vec(trace.outputs[t])] }
+            let title = "unroll \(name): output, PyTorch's first result (\(outputShape)): the top layer's h_t at every t"
+                + (c.bidirectional ? ", [forward ; reverse]" : "")
+            bundles.append(tableBundle(Table(title: title + cut, headers: ["t", "output[0, t-1]", "y_t"], rows: rows,
                                              alignments: [.right, .left, .left])))
         }
+        // h_n is the end of the pass: the slider's single steps do not have it.
+        if step == nil { bundles.append(hNTable(name, c, trace, outputShape: outputShape, T: T, D: D, simple: simple)) }
         return bundles
+    }
+
+    /// PyTorch's second result, h_n (and lstm's c_n): one row per layer and direction in PyTorch's
+    /// order, each the state after the last step that direction computed (t = T forward, t = 1 reverse).
+    func hNTable(_ name: String, _ c: CellConfig, _ trace: ForwardTrace, outputShape: String, T: Int, D: Int, simple: Bool) -> MimeBundle {
+        let cN = trace.cN
+        var headers = ["k", "layer", "direction", "last step", "h_n[k, 0]"]
+        if cN != nil { headers.append("c_n[k, 0]") }
+        let rows = trace.hN.indices.map { k -> [String] in
+            let direction = k % D
+            var row = [String(k), String(k / D), direction == 0 ? "forward" : "reverse", "t=\(trace.hNSteps[k] + 1)", vec(trace.hN[k])]
+            if let cN { row.append(vec(cN[k])) }
+            return row
+        }
+        let call = c.kind == .lstm ? "output, (h_n, c_n) = lstm(x)" : "output, h_n = \(c.kind.rawValue)(x)"
+        let where_ = simple ? "output (\(outputShape)) is the h_t column above, h_n = h_\(T)" : "output (\(outputShape)) is the table above"
+        let title = "unroll \(name): h_n, PyTorch's second result (\(c.layers * D)×1×\(c.hidden)) of \(call): "
+            + "the last step of every layer and direction; \(where_)"
+        return tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right, .right, .left, .left, .left] + (cN == nil ? [] : [.left])))
     }
 
     /// How many of `count` steps a table shows, and the note its title gets when that is not all.

@@ -44,10 +44,19 @@ extension StatementContext {
                     (mime: "image/svg+xml", value: .string(SVGRenderer.render(chart, width: 640, height: 360)))])
     }
 
-    /// The loss curves of several models, one series a model.
-    func lossChart(_ curves: [(name: String, losses: [Double])], _ o: PlotOptions, title: String? = nil) -> Chart {
-        Chart(title: o.title ?? title ?? "training loss", xLabel: "step", yLabel: "loss", logY: o.log ?? false,
-              kind: .lines(curves.map { Series($0.name, x: $0.losses.indices.map { Double($0 + 1) }, y: $0.losses) }))
+    /// The loss curves of several models, one series a model; a model trained with validation= adds
+    /// its validation loss after every epoch (at the step the epoch ended), both named in the legend.
+    func lossChart(_ curves: [(name: String, losses: [Double])], _ o: PlotOptions, title: String? = nil,
+                   validation: [String: [EpochValidation]] = [:]) -> Chart {
+        var series: [Series] = []
+        for c in curves {
+            let points = validation[c.name] ?? []
+            series.append(Series(points.isEmpty ? c.name : "\(c.name) training", x: c.losses.indices.map { Double($0 + 1) }, y: c.losses))
+            if !points.isEmpty {
+                series.append(Series("\(c.name) validation", x: points.map { Double($0.step) }, y: points.map(\.evaluation.loss)))
+            }
+        }
+        return Chart(title: o.title ?? title ?? "training loss", xLabel: "step", yLabel: "loss", logY: o.log ?? false, kind: .lines(series))
     }
 
     mutating func plot(_ target: PlotTarget, _ options: [OptionArg]) throws {
@@ -63,14 +72,17 @@ extension StatementContext {
             return  // drawn above, with their own options
         case let .loss(names):
             var curves: [(name: String, losses: [Double])] = []
+            var validation: [String: [EpochValidation]] = [:]
             for n in names {
                 let e = try modelEntry(n)
                 guard !e.lossHistory.isEmpty else {
                     throw Diagnostic(.value, "'\(n.name)' has not been trained yet, so it has no loss curve; train it first", at: n.range)
                 }
                 curves.append((n.name, e.lossHistory))
+                if !e.validationHistory.isEmpty { validation[n.name] = e.validationHistory }
             }
-            output.display(chartBundle(lossChart(curves, o, title: "training loss of " + names.map(\.name).joined(separator: ", ")), o), displayID: nil)
+            let what = validation.isEmpty ? "training loss" : "training and validation loss"
+            output.display(chartBundle(lossChart(curves, o, title: "\(what) of " + names.map(\.name).joined(separator: ", "), validation: validation), o), displayID: nil)
         case let .hidden(name, seqExpr):
             let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
             let e = try modelEntry(name, inputWidth: seq.first?.count ?? 0)

@@ -41,13 +41,21 @@ extension StatementContext {
             throw Diagnostic(.name, "no model named '\(model.name)'\(didYouMean(model.name, state.store.names))", at: model.range)
         }
         let runs = state.runs.filter { model == nil || $0.model == model!.name }
-        let rows = runs.map { r in
-            [String(r.id), r.model, shorten(r.data, 40), r.options.isEmpty ? "-" : r.options, String(r.seed),
-             r.finalLoss.map { NumberFormat.short($0, decimals: 6) } ?? "-", String(r.losses.count), NumberFormat.fixed(r.seconds, decimals: 2) + " s", r.outcome]
+        // A validation column only when some run was given validation=: its last epoch's loss (and accuracy).
+        let validated = runs.contains { $0.validation != nil }
+        let rows = runs.map { r -> [String] in
+            var row = [String(r.id), r.model, shorten(r.data, 40), r.options.isEmpty ? "-" : r.options, String(r.seed),
+                       r.finalLoss.map { NumberFormat.short($0, decimals: 6) } ?? "-"]
+            if validated {
+                let last = r.validation?.epochs.last?.evaluation
+                row.append(last.map { e in NumberFormat.short(e.loss, decimals: 6) + (e.accuracy.map { " (" + NumberFormat.short($0 * 100, decimals: 2) + "%)" } ?? "") } ?? "-")
+            }
+            return row + [String(r.losses.count), NumberFormat.fixed(r.seconds, decimals: 2) + " s", r.outcome]
         }
         let title = runs.isEmpty ? "no training runs yet\(model.map { " for \($0.name)" } ?? "")" : nil
-        return tableBundle(Table(title: title, headers: ["run", "model", "data", "options", "seed", "final loss", "steps", "time", "outcome"], rows: rows,
-                                 alignments: [.right, .left, .left, .left, .right, .right, .right, .right, .left]))
+        let headers = ["run", "model", "data", "options", "seed", "final loss"] + (validated ? ["validation"] : []) + ["steps", "time", "outcome"]
+        return tableBundle(Table(title: title, headers: headers, rows: rows,
+                                 alignments: [.right, .left, .left, .left, .right, .right] + (validated ? [.right] : []) + [.right, .right, .left]))
     }
 
     mutating func exportLog(_ pathExpr: Expr) throws {

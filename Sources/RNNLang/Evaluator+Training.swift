@@ -99,9 +99,18 @@ extension StatementContext {
         var o = TrainOptions()
         var shown: [String] = []
         var showPlot = false
+        var validation: Dataset?
         for opt in options {
             let r = opt.value.range
             switch opt.key {
+            case "validation":
+                let v = try eval(opt.value)
+                guard case let .dataset(d) = v else {
+                    throw Diagnostic(.value, "expected a dataset after validation= (held-out examples of the same kind as the training data, e.g. let val = sentences([...])), found \(v.kindDescription)", at: r)
+                }
+                validation = d
+                if case let .name(n, _) = opt.value { shown.append("validation=\(n)") } else { shown.append("validation=\(d.summary)") }
+                continue
             case "epochs": o.epochs = try eval(opt.value).integer("epochs", at: r, min: 1)
             case "lr":
                 o.lr = try eval(opt.value).number("lr", at: r)
@@ -146,8 +155,12 @@ extension StatementContext {
         // stops early, so the line agrees with the summary.
         var undrawn: Progress? = nil
         var chartBehind = false
+        var liveValidation = entry.validationHistory
+        // Validation points sit on the x of the loss curve, which counts the steps of this session.
+        let stepsBefore = entry.lossHistory.count
         func liveChart() -> MimeBundle {
-            context.chartBundle(context.lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)"), chartOptions)
+            context.chartBundle(context.lossChart([(modelName, curve)], chartOptions, title: "training loss of \(modelName)",
+                                                  validation: liveValidation.isEmpty ? [:] : [modelName: liveValidation]), chartOptions)
         }
         let chartOptions = PlotOptions()
         let modelName = name.name
@@ -156,8 +169,12 @@ extension StatementContext {
         let interruptFlag = interrupt
         let result: TrainResult
         do {
-            result = try entry.model.train(on: data, options: o, progress: { p in
+            result = try entry.model.train(on: data, options: o, validation: validation, progress: { p in
                 curve.append(p.loss)
+                if var v = p.validation, v.step == p.step {
+                    v.step += stepsBefore
+                    liveValidation.append(v)
+                }
                 let done = p.step == p.totalSteps
                 if p.elapsed - lastDraw >= 0.1 || done || lastDraw < 0 {
                     let bundle = progressBundle(p)
@@ -180,7 +197,15 @@ extension StatementContext {
             if let p = undrawn { out.updateDisplay(progressBundle(p), displayID: displayID) }
             if chartBehind { out.updateDisplay(liveChart(), displayID: chartID) }
         } catch let e as ModelError {
+            if e.message.contains("validation"), let v = option(options, "validation") {
+                throw modelError(e, at: v.value.range)
+            }
             throw modelError(e, at: e.message.contains("lr") || e.message.contains("loss=") ? statementRange : dataExpr.range)
+        }
+        entry.validationHistory += result.validation.map { v in
+            var v = v
+            v.step += stepsBefore
+            return v
         }
         entry.model = result.model
         entry.trainedSteps += result.losses.count
@@ -193,15 +218,29 @@ extension StatementContext {
         case let .interrupted(n): outcomeText = "interrupted after step \(n)"
         case let .diverged(n): outcomeText = "diverged at step \(n)"
         }
-        let record = RunRecord(id: state.runs.count + 1, model: name.name, data: data.summary, dataFingerprint: fingerprint(of: data),
+        var record = RunRecord(id: state.runs.count + 1, model: name.name, data: data.summary, dataFingerprint: fingerprint(of: data),
                                options: shown.joined(separator: " "), seed: o.seed, losses: result.losses, seconds: result.elapsed,
                                outcome: outcomeText, weightsHash: weightsHash(of: result.model))
+        if let validation {
+            record.validation = RunValidation(data: validation.summary, dataFingerprint: fingerprint(of: validation), epochs: result.validation)
+        }
         state.runs.append(record)
         let first = result.losses.first.map { NumberFormat.short($0, decimals: 6) } ?? "-"
         let last = result.losses.last.map { NumberFormat.short($0, decimals: 6) } ?? "-"
         let rate = result.elapsed > 0 ? Double(result.losses.count) / result.elapsed : 0
-        let summary = "\(name.name): \(result.losses.count) step\(result.losses.count == 1 ? "" : "s") in \(NumberFormat.fixed(result.elapsed, decimals: 2)) s "
-            + "(\(Int(rate.rounded())) steps/s) · \(result.loss.rawValue) loss \(first) → \(last) · \(o.optimizer.rawValue) lr=\(formatNumber(o.lr)) batch=\(o.batch) · run \(record.id)"
+        var summary = "\(name.name): \(result.losses.count) step\(result.losses.count == 1 ? "" : "s") in \(NumberFormat.fixed(result.elapsed, decimals: 2)) s "
+            + "(\(Int(rate.rounded())) steps/s) · \(result.loss.rawValue) loss \(first) → \(last)"
+        // A language model's loss reads better as a perplexity: the number of symbols it is as unsure as.
+        if data.isLanguageModel, result.loss == .xent, let f = result.losses.first, let l = result.losses.last {
+            summary += " · perplexity \(NumberFormat.short(perplexity(ofCrossEntropy: f), decimals: 4)) → \(NumberFormat.short(perplexity(ofCrossEntropy: l), decimals: 4))"
+        }
+        if let v = result.validation.last {
+            summary += " · validation \(validationText(v.evaluation, result.loss))"
+            if let best = result.validation.min(by: { $0.evaluation.loss < $1.evaluation.loss }), best.epoch != v.epoch {
+                summary += " (lowest \(NumberFormat.short(best.evaluation.loss, decimals: 6)) after epoch \(best.epoch))"
+            }
+        }
+        summary += " · \(o.optimizer.rawValue) lr=\(formatNumber(o.lr)) batch=\(o.batch) · run \(record.id)"
         switch result.outcome {
         case .completed:
             say(summary)
@@ -214,9 +253,23 @@ extension StatementContext {
         }
     }
 
+    /// The summary's "xent loss 0.41 · validation accuracy 75%" (perplexity for a language model).
+    func validationText(_ e: Evaluation, _ loss: Loss) -> String {
+        var text = "\(loss.rawValue) loss \(NumberFormat.short(e.loss, decimals: 6))"
+        if let a = e.accuracy { text += " · validation accuracy \(NumberFormat.short(a * 100, decimals: 2))%" }
+        if let p = e.perplexity { text += " · validation perplexity \(NumberFormat.short(p, decimals: 4))" }
+        return text
+    }
+
     func progressBundle(_ p: Progress) -> MimeBundle {
-        let text = "epoch \(p.epoch)/\(p.epochs) · step \(p.step)/\(p.totalSteps) · loss \(NumberFormat.short(p.loss, decimals: 6)) · "
-            + "\(Int(p.stepsPerSecond.rounded())) steps/s · \(NumberFormat.fixed(p.secondsLeft, decimals: 1)) s left"
+        var text = "epoch \(p.epoch)/\(p.epochs) · step \(p.step)/\(p.totalSteps) · loss \(NumberFormat.short(p.loss, decimals: 6)) · "
+        if let v = p.validation {
+            text += "validation loss \(NumberFormat.short(v.evaluation.loss, decimals: 6))"
+            if let a = v.evaluation.accuracy { text += " · accuracy \(NumberFormat.short(a * 100, decimals: 2))%" }
+            if let ppl = v.evaluation.perplexity { text += " · perplexity \(NumberFormat.short(ppl, decimals: 4))" }
+            text += " (epoch \(v.epoch)) · "
+        }
+        text += "\(Int(p.stepsPerSecond.rounded())) steps/s · \(NumberFormat.fixed(p.secondsLeft, decimals: 1)) s left"
         return MimeBundle([(mime: "text/plain", value: .string(text))], metadata: ["rnn-kernel": ["progress": true]])
     }
 
@@ -230,30 +283,67 @@ extension StatementContext {
         var width = 0
         if case let .dataset(d) = v { width = d.inputWidth } else if let seq = try? v.sequence("the sequence", at: dataExpr.range) { width = seq.first?.count ?? 0 }
         let entry = try modelEntry(name, inputWidth: width)
+        var rowLimit = 8
+        if let o = option(options, "rows") {
+            switch try evalOption(o.value) {
+            case .symbol("all"): rowLimit = Int.max
+            case let .symbol(word): throw Diagnostic(.value, "expected rows to be a whole number or all, found '\(word)'", at: o.value.range)
+            case let n: rowLimit = try n.integer("rows (a whole number or all)", at: o.value.range, min: 1)
+            }
+        }
         if case let .dataset(given) = v {
             // Read as the model reads it: a list of classes per step is many-to-many classification.
             let data = given.reading(loss: nil, outputWidth: entry.model.config.outputWidth)
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            let report = PredictionReport(data, outputs: r.outputs)
+            let (budget, _) = tableCut(data.count)
+            let shownCount = min(rowLimit, budget, data.count)
             var rows: [[String]] = []
-            for i in 0..<min(data.count, 8) {
+            for i in report.order.prefix(shownCount) {
                 let y = r.outputs[i]
                 let shown: String
                 if data.isClassification {
-                    func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
-                    func label(_ v: [Double]) -> String { data.classNames.map { $0[argmax(v)] } ?? String(argmax(v)) }
+                    func label(_ v: [Double]) -> String { report.label(argmax(v)) }
                     shown = data.isManyToMany ? y.map(label).joined(separator: data.name == "text" ? "" : " ") : label(y.last!)
                 } else {
                     shown = data.isManyToMany ? shorten(y.map { $0.count == 1 ? NumberFormat.short($0[0], decimals: 3) : vec($0) }.joined(separator: ", ")) : vec(y.last!)
                 }
-                rows.append([String(i + 1), shown, shorten(targetText(data, i))])
+                var row = [String(i + 1), shown, shorten(targetText(data, i))]
+                if let (right, of) = report.scores[i] { row.append(data.isManyToMany ? "\(right)/\(of)" : (right == of ? "yes" : "no")) }
+                rows.append(row)
             }
             var title = "predict \(name.name) on \(data.summary)"
             if let a = r.accuracy { title += " · accuracy \(NumberFormat.short(a * 100, decimals: 2))%" } else if let l = r.loss { title += " · MSE \(NumberFormat.short(l, decimals: 6))" }
-            if data.count > 8 { title += " · first 8 of \(data.count)" }
-            output.display(tableBundle(Table(title: title, headers: ["#", "prediction", "target"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
+            if let c = report.confusion { title += " (\(c.correct) of \(c.total)\(data.isManyToMany ? " tags" : ""))" }
+            if data.isLanguageModel, let l = r.loss {
+                title += " · cross-entropy \(NumberFormat.short(l, decimals: 6)) · perplexity \(NumberFormat.short(perplexity(ofCrossEntropy: l), decimals: 4))"
+            }
+            if shownCount < data.count {
+                title += report.confusion == nil ? " · first \(shownCount) of \(data.count)" : " · \(shownCount) of \(data.count) examples"
+            }
+            if report.wrongExamples > 0, report.wrongExamples < data.count {
+                title += " · the \(report.wrongExamples) with mistakes first"
+            }
+            if shownCount < data.count { title += rowLimit == Int.max ? " (set RNNKERNEL_MAX_TABLE_ROWS to show more)" : " (rows=all shows every one)" }
+            var headers = ["#", "prediction", "target"]
+            if report.confusion != nil { headers.append("correct") }
+            output.display(tableBundle(Table(title: title, headers: headers, rows: rows, alignments: [.right, .left, .left, .right])), displayID: nil)
+            if let c = report.confusion {
+                let labels = (0..<c.classes).map(report.label)
+                let cRows = (0..<c.classes).map { t -> [String] in
+                    let n = c.counts[t].reduce(0, +)
+                    return [labels[t]] + c.counts[t].map(String.init) + [n == 0 ? "-" : "\(c.counts[t][t]) of \(n)"]
+                }
+                let unit = data.isManyToMany ? "tag" : "example"
+                let table = Table(title: "confusion of \(name.name) on \(data.summary): true \(data.isManyToMany ? "tag" : "label") (row) × predicted (column), one count per \(unit)",
+                                  headers: ["true \\ predicted"] + labels + ["correct"], rows: cRows,
+                                  alignments: [.left] + labels.map { _ in .right } + [.right])
+                output.display(tableBundle(table), displayID: nil)
+            }
         } else {
             let seq = try v.sequence("the sequence", at: dataExpr.range)
+            if option(options, "rows") != nil { warn("rows= lists the examples of a dataset; a single sequence shows all its steps") }
             let trace: ForwardTrace
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             let (maxRows, cut) = tableCut(trace.outputs.count)

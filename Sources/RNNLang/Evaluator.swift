@@ -112,6 +112,13 @@ public final class Evaluator {
             entry.data = run.data
             entry.dataSHA256 = run.dataFingerprint
             entry.losses = run.losses
+            if let v = run.validation {
+                entry.validation = v.data
+                entry.validationSHA256 = v.dataFingerprint
+                entry.validationLosses = v.epochs.map(\.evaluation.loss)
+                let accuracy = v.epochs.compactMap(\.evaluation.accuracy)
+                if accuracy.count == v.epochs.count, !accuracy.isEmpty { entry.validationAccuracy = accuracy }
+            }
         }
         s.log.append(entry)
         return s

@@ -87,6 +87,16 @@ public enum Help {
             r, z, n. A stacked or bidirectional model gets a table per layer and direction, then the outputs.
             SEQ is a list of time steps, each a vector ([[1,1],[1,1],[2,2]]) or a number ([0.1, 0.2, 0.3]).
 
+            PyTorch's two results, output, h_n = nn.RNN(...)(x) (lstm: output, (h_n, c_n)), are labelled
+            as PyTorch returns them (batch_first=True, a batch of one):
+              output[0, t-1]  the top layer's h_t at every t, both directions side by side
+                              ([forward ; reverse]); for one layer and direction, the h_t column
+              h_n[k, 0]       the last step of every layer and direction, k = layer·directions +
+                              direction (layer 0 forward, layer 0 reverse, layer 1 forward, …)
+            A reverse direction's last step reads t = 1, so its h_n is not the reverse half of the last
+            output row. A classifier reads h_n[-1] (course article 004: fc(hidden[-1])); a tagger reads
+            output at every t.
+
             With interactive=true, a front end with Jupyter widgets (JupyterLab, Notebook 7, VS Code) shows a
             play button and a slider over t; as it moves, the step's row (x_t, h_{t-1}, the gates, h_t) and the
             heatmap of h_1 … h_t redraw (a dropdown shows rows 1 … t instead of the one step). A console
@@ -182,17 +192,41 @@ public enum Help {
             The number of classes is the model's output width: data holding fewer labels is fine, a label at or
             above it is a ValueError.
 
+            Held-out data: validation=DATA scores the model on DATA after every epoch, with the weights that
+            epoch ended with, and never trains on it (the weights are those of the same run without it). The
+            progress line and the summary show its loss, with the accuracy for classes and tags and the
+            perplexity for text language models; the summary also names the epoch with the lowest validation
+            loss when it is not the last (where overfitting starts). The run records it (runs, export log:
+            validation, validation_sha256, validation_losses, validation_accuracy), and plot loss draws it
+            beside the training loss. DATA must be like the training data: the same width of x_t, the same
+            kind of targets, and its words, characters and labels numbered the same way; anything else is an
+            error before the first step, and the model is unchanged.
+
+            Language models (next character or word, e.g. text(...) data): the summary also gives the
+            perplexity, e^(mean cross-entropy), at the first and last step: about the number of symbols the
+            model is choosing between (the vocabulary's size for a model that knows nothing, 1 for certainty).
+
             Example:
               train net on sine(count=64, length=20, seed=1) epochs=20 lr=0.01 batch=8
+              train clf on train_set epochs=30 validation=held_out
             """),
         Entry(topic: "predict", summary: "a model's outputs on a sequence or dataset, with MSE or accuracy", body: """
-            predict NAME on SEQ|DATA
+            predict NAME on SEQ|DATA [rows=N|all]
 
             On a sequence: y_t for each step. On a dataset with targets: the outputs and the mean squared
-            error (numbers) or accuracy (classes).
+            error (numbers) or accuracy (classes), one row an example, rows=8 of them unless told otherwise.
+            For classes (one a sentence) and tags (one a word), the examples with a mistake are listed
+            first, with a column of how many targets each got right, and a confusion table follows: one row
+            per true label, one column per predicted label, each cell a count (of sentences, or of words for
+            tags), and how many of each label were right. For a language model (text(...) data), the title
+            gives the cross-entropy and the perplexity e^(mean cross-entropy) instead.
+
+            Options:
+            \(optionLines(OptionTable.predict))
 
             Example:
               predict net on [0.1, 0.2, 0.3]
+              predict clf on held_out rows=all
             """),
         Entry(topic: "sample", summary: "generate text from a model trained on text", body: """
             sample NAME [from "prime"] [length=200 temperature=1.0 seed=N]
@@ -209,7 +243,9 @@ public enum Help {
               sample charnet from "the " length=80 temperature=0.5 seed=1
             """),
         Entry(topic: "plot", summary: "charts: loss curves, hidden states, gradient norms, weights, sequences", body: """
-            plot loss NAME [NAME ...]       training loss curves, one series a model
+            plot loss NAME [NAME ...]       training loss curves, one series a model; a model trained with
+                                            validation= adds its validation loss after every epoch (legend:
+                                            NAME training, NAME validation)
             plot hidden NAME on SEQ         heatmap of h_t: units × time
             plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale; interactive=true adds a
                                             slider for the scale of W_hh (0 to 3) and a log-scale toggle:
@@ -271,7 +307,8 @@ public enum Help {
         Entry(topic: "runs", summary: "table of training runs", body: """
             runs [NAME]
 
-            One row per training run: id, model, data, options, seed, final loss, time.
+            One row per training run: id, model, data, options, seed, final loss, time. When a run was
+            given validation=, a validation column shows its last epoch's loss (and accuracy).
             """),
         Entry(topic: "export", summary: "write the session's experiment log: export log to \"FILE\"", body: """
             export log to "FILE.jsonl"

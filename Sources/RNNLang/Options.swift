@@ -43,6 +43,8 @@ public enum OptionTable {
         OptionSpec("bptt", default: "full", "truncated BPTT: backpropagate at most N steps"),
         OptionSpec("seed", default: "session", "seed for shuffling"),
         OptionSpec("plot", ["true", "false"], default: "false", "redraw the loss chart as training runs"),
+        OptionSpec("validation", default: "none",
+                   "held-out data (a dataset like the training data): its loss, and accuracy or perplexity, after every epoch, never trained on"),
     ]
 
     public static let unroll: [OptionSpec] = [
@@ -66,7 +68,9 @@ public enum OptionTable {
         OptionSpec("steps", default: "20", "how many values to generate, each fed back as the next x_t (at most 2000)"),
     ]
 
-    public static let predict: [OptionSpec] = []
+    public static let predict: [OptionSpec] = [
+        OptionSpec("rows", default: "8", "examples of a dataset to list (a number, or all); for classes and tags the wrong ones come first"),
+    ]
 
     public static let sample: [OptionSpec] = [
         OptionSpec("length", default: "200", "characters or words to generate"),

@@ -14,6 +14,8 @@ import JSON
 /// - `data`, `data_sha256`: the dataset's summary and its fingerprint (`train` only)
 /// - `file_sha256`: SHA-256 of the file a `load` read
 /// - `losses`: the loss after every step (`train` only)
+/// - `validation`, `validation_sha256`: the summary and fingerprint of `validation=DATA` (`train` only)
+/// - `validation_losses`, `validation_accuracy`: its loss (and accuracy, for classes) after every epoch
 /// - `seconds`: time the statement took
 /// - `weights_sha256`: SHA-256 of the model's weights after the statement (float64 little-endian,
 ///   parameters in canonical order)
@@ -28,6 +30,10 @@ public struct LogEntry: Equatable, Sendable {
     public var dataSHA256: String?
     public var fileSHA256: String?
     public var losses: [Double]?
+    public var validation: String?
+    public var validationSHA256: String?
+    public var validationLosses: [Double]?
+    public var validationAccuracy: [Double]?
     public var seconds: Double
     public var weightsSHA256: String?
 
@@ -57,6 +63,10 @@ public struct LogEntry: Equatable, Sendable {
         if let dataSHA256 { j["data_sha256"] = .string(dataSHA256) }
         if let fileSHA256 { j["file_sha256"] = .string(fileSHA256) }
         if let losses { j["losses"] = JSON(losses) }
+        if let validation { j["validation"] = .string(validation) }
+        if let validationSHA256 { j["validation_sha256"] = .string(validationSHA256) }
+        if let validationLosses { j["validation_losses"] = JSON(validationLosses) }
+        if let validationAccuracy { j["validation_accuracy"] = JSON(validationAccuracy) }
         j["seconds"] = .number((seconds * 1e6).rounded() / 1e6)
         if let weightsSHA256 { j["weights_sha256"] = .string(weightsSHA256) }
         return j
@@ -73,6 +83,10 @@ public struct LogEntry: Equatable, Sendable {
                   options: j["options"]?.stringValue, data: j["data"]?.stringValue, dataSHA256: j["data_sha256"]?.stringValue,
                   fileSHA256: j["file_sha256"]?.stringValue, losses: j["losses"]?.arrayValue?.compactMap(\.doubleValue),
                   seconds: j["seconds"]?.doubleValue ?? 0, weightsSHA256: j["weights_sha256"]?.stringValue)
+        validation = j["validation"]?.stringValue
+        validationSHA256 = j["validation_sha256"]?.stringValue
+        validationLosses = j["validation_losses"]?.arrayValue?.compactMap(\.doubleValue)
+        validationAccuracy = j["validation_accuracy"]?.arrayValue?.compactMap(\.doubleValue)
     }
 }
 

@@ -7,6 +7,8 @@ public struct ModelEntry: Equatable, Sendable {
     public var trainedSteps: Int
     /// The loss after each step, over all runs.
     public var lossHistory: [Double]
+    /// The validation after each epoch of runs given `validation=`, `step` counted over the model's life.
+    public var validationHistory: [EpochValidation] = []
     /// The symbols of the one-hot data it was trained on (characters or words), for `sample`.
     public var vocabulary: [String]?
     /// Set while the model was defined without input=: the seed its weights will be drawn from once

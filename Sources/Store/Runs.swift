@@ -18,6 +18,8 @@ public struct RunRecord: Equatable, Sendable {
     public var outcome: String
     /// SHA-256 of the weights after the run (see `weightsHash(of:)`).
     public var weightsHash: String
+    /// The held-out set of `validation=` and what it scored after every epoch; nil without one.
+    public var validation: RunValidation?
 
     public init(id: Int, model: String, data: String, dataFingerprint: String, options: String, seed: UInt64, losses: [Double],
                 seconds: Double, outcome: String, weightsHash: String) {
@@ -34,6 +36,21 @@ public struct RunRecord: Equatable, Sendable {
     }
 
     public var finalLoss: Double? { losses.last }
+}
+
+/// What a run measured on its validation set.
+public struct RunValidation: Equatable, Sendable {
+    /// The dataset's summary and fingerprint, as for the training data.
+    public var data: String
+    public var dataFingerprint: String
+    /// One entry per completed epoch, `step` counted within the run.
+    public var epochs: [EpochValidation]
+
+    public init(data: String, dataFingerprint: String, epochs: [EpochValidation]) {
+        self.data = data
+        self.dataFingerprint = dataFingerprint
+        self.epochs = epochs
+    }
 }
 
 /// SHA-256 over float64 values as little-endian bytes, fed a whole array at a time: on a

@@ -38,6 +38,10 @@ struct ReplayCommand: ParsableCommand {
             if let expected = e.dataSHA256, evaluator.state.runs.count > runsBefore, let run = evaluator.state.runs.last, run.dataFingerprint != expected {
                 problems.append("data fingerprint differs:\n    logged   \(expected)\n    replayed \(run.dataFingerprint)")
             }
+            if let expected = e.validationSHA256, evaluator.state.runs.count > runsBefore, let run = evaluator.state.runs.last,
+               run.validation?.dataFingerprint != expected {
+                problems.append("validation data fingerprint differs:\n    logged   \(expected)\n    replayed \(run.validation?.dataFingerprint ?? "(none)")")
+            }
             if let expected = e.fileSHA256, let loaded = evaluator.state.log.last?.fileSHA256, loaded != expected {
                 problems.append("the loaded file differs:\n    logged   \(expected)\n    replayed \(loaded)")
             }

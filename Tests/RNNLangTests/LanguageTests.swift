@@ -135,6 +135,12 @@ final class EvaluatorTests: XCTestCase {
             | 2 | [1, 1] | [2, 2]  | [6, 6]   | [12, 12] |
             | 3 | [2, 2] | [6, 6]  | [16, 16] | [32, 32] |
             +---+--------+---------+----------+----------+
+            unroll demo: h_n, PyTorch's second result (1×1×2) of output, h_n = rnn(x): the last step of every layer and direction; output (1×3×2) is the h_t column above, h_n = h_3
+            +---+-------+-----------+-----------+-----------+
+            | k | layer | direction | last step | h_n[k, 0] |
+            +---+-------+-----------+-----------+-----------+
+            | 0 |     0 | forward   | t=3       | [16, 16]  |
+            +---+-------+-----------+-----------+-----------+
             """)
     }
 

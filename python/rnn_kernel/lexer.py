@@ -30,7 +30,7 @@ OPTIONS = (
     # train, backward, unroll, sample, plot, print
     "epochs", "lr", "optimizer", "batch", "clip", "clip_mode", "loss", "bptt", "plot", "h0", "target", "length",
     "temperature", "width", "height", "title", "log", "style", "stream", "layer", "direction", "matrices", "steps",
-    "interactive", "value",
+    "interactive", "value", "validation", "rows",
     # datasets
     "count", "step", "noise", "symbols", "file", "seq", "column", "window", "stride",
     # text features
@@ -39,7 +39,7 @@ OPTIONS = (
 #: The words an option takes from a fixed set (after `=`).
 VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform", "xavier", "he", "orthogonal", "normal",
           "zeros", "ones", "sgd", "momentum", "adagrad", "rmsprop", "adam", "norm", "value", "mse", "xent", "ascii",
-          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn")
+          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
 PROSE_TOPICS = ("options", "syntax", "errors", "biases")
