@@ -14,6 +14,7 @@ extension Model {
     /// - orthogonal: matrices with orthonormal rows or columns (Gram–Schmidt on normal draws); biases 0.
     /// - normal: N(0, 0.01) (standard deviation 0.1) for matrices; biases 0.
     /// - zeros, ones: every parameter 0 or 1.
+    /// - a CRF's transitions, start and end scores: U(−0.1, 0.1) (torchcrf's), except under zeros and ones.
     /// - identity (IRNN, Le, Jaitly & Hinton 2015): every recurrent W_h· is the H×H identity and
     ///   every cell bias 0; the input weights W_x· and the output layer W_hy, b_y are drawn as
     ///   `uniform` (PyTorch's defaults), which is what `nn.init.eye_(weight_hh)` plus zeroed biases gives.
@@ -25,6 +26,12 @@ extension Model {
             let isOutput = spec.name == "W_hy" || spec.name == "b_y"
             let fanIn = isOutput ? config.stateWidth : (isMatrix ? spec.shape[1] : config.hidden)
             var v = [Double](repeating: 0, count: spec.count)
+            if CellConfig.crfNames.contains(spec.name) && config.initializer != .zeros && config.initializer != .ones {
+                // torchcrf.CRF's reset_parameters: U(−0.1, 0.1) whatever the cell's init.
+                for i in v.indices { v[i] = rng.uniform(-0.1, 0.1) }
+                parameters[k] = Tensor(shape: spec.shape, values: v)
+                continue
+            }
             switch config.initializer {
             case .uniform:
                 let a = 1.0 / Double(isOutput ? fanIn : config.hidden).squareRoot()

@@ -192,6 +192,7 @@ extension Model {
                 throw ModelError(.shape, "expected every target vector to have \(need) values, found \(v[e].count) in example \(e + 1)")
             }
         }
+        try checkCRF(data, loss: loss)
         if loss == .xent && !data.isClassification {
             throw ModelError(.value, "loss=xent needs class targets, but the data's targets are numbers; use loss=mse")
         }
@@ -344,7 +345,13 @@ extension Model {
         let engine = Engine(config: config)
         let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: loss, gradient: nil)
         var accuracy: Double?
-        if data.isClassification {
+        if config.crf, case let .classSequences(c) = data.targets {
+            // Viterbi's paths, not each step's argmax: the CRF scores whole sequences.
+            let paths = try decode(data)
+            var right = 0, n = 0
+            for (p, gold) in zip(paths, c) { for (a, b) in zip(p, gold) { n += 1; if a == b { right += 1 } } }
+            accuracy = n > 0 ? Double(right) / Double(n) : nil
+        } else if data.isClassification {
             var right = 0, n = 0
             func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
             for (e, out) in outputs.enumerated() {

@@ -54,6 +54,13 @@ extension StatementContext {
             }
         }
         if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }
+        config.crf = try flag("crf") ?? false
+        if config.crf, config.outputActivation != .identity, let o = option("output_activation") {
+            throw Diagnostic(.value, "crf=true reads y_t as emission scores (W_hy h_t + b_y), so output_activation=\(config.outputActivation.rawValue) does not apply; leave it out", at: o.value.range)
+        }
+        if config.crf, config.outputWidth < 2, let o = option("crf") {
+            throw Diagnostic(.value, "crf=true needs at least 2 tags: give output=K, the number of tags", at: o.keyRange)
+        }
         do { try Budget.check(config) } catch let e as BudgetError {
             throw Diagnostic(.memory, e.message + ", or use a smaller hidden= or layers=", at: kindIdent.range)
         }
@@ -83,6 +90,7 @@ extension StatementContext {
         if c.initializer != .uniform { parts.append("init=\(c.initializer.rawValue)") }
         if c.biasOption != "true" { parts.append("bias=\(c.biasOption)") }
         if let s = c.seed { parts.append("seed=\(s)") }
+        if c.crf { parts.append("crf=true") }
         return "\(c.kind.rawValue)(\(parts.joined(separator: ", ")))"
     }
 

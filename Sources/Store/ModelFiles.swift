@@ -65,6 +65,7 @@ public enum ModelFiles {
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
             "activation": .string(c.activation.rawValue), "output_activation": .string(c.outputActivation.rawValue),
             "init": .string(c.initializer.rawValue), "bias": c.singleBias && c.bias ? JSON.string("single") : JSON.bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
+            "crf": .bool(c.crf),
         ]
     }
 
@@ -101,6 +102,7 @@ public enum ModelFiles {
             c.outputActivation = v
         }
         if let a = j["init"], let v = a.stringValue.flatMap(Initializer.init(rawValue:)) { c.initializer = v }
+        if let b = j["crf"] { guard let v = b.boolValue else { throw ModelFileError("\(file): config.crf must be true or false") }; c.crf = v }
         if let s = j["seed"], let v = s.intValue, v >= 0 { c.seed = UInt64(v) }
         try checkBudget(c, file: file)
         return c
@@ -213,6 +215,8 @@ public enum ModelFiles {
             out.append(("fc.weight", W.shape, W.values))
             if let b = model.parameter("b_y") { out.append(("fc.bias", b.shape, b.values)) }
         }
+        // torchcrf.CRF's parameters, in the order it registers them.
+        for name in CellConfig.crfNames { if let t = model.parameter(name) { out.append(("crf." + name, t.shape, t.values)) } }
         return out.map { (name: $0.0, shape: $0.1, values: $0.2) }
     }
 
@@ -346,9 +350,9 @@ public enum ModelFiles {
                 // A bias=single cell takes PyTorch's two biases as their sum (gru's n-parts apart).
                 config.singleBias = e.singleBias
                 let same = e.kind == config.kind && e.input == config.input && e.hidden == config.hidden && e.layers == config.layers
-                    && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias
+                    && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias && e.crf == config.crf
                 guard same else {
-                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")), which does not match the existing model's shape")
+                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")\(config.crf ? ", crf=true" : "")), which does not match the existing model's shape")
                 }
             }
         }
@@ -409,6 +413,13 @@ public enum ModelFiles {
                 used.insert("fc.bias")
             }
         }
+        if config.crf {
+            let K = config.outputWidth
+            for name in CellConfig.crfNames {
+                set(name, try tensor("crf." + name, name == "transitions" ? [K, K] : [K]))
+                used.insert("crf." + name)
+            }
+        }
         if let extra = tensors.keys.sorted().first(where: { !used.contains($0) }) {
             throw ModelFileError("\(file): unexpected tensor \(extra) for \(config.kind.rawValue)(hidden=\(H), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : ""))")
         }
@@ -435,6 +446,7 @@ public enum ModelFiles {
         var c = CellConfig(kind: kind, input: ih.shape[1], hidden: H, layers: layers,
                            bidirectional: t["rnn.weight_ih_l0_reverse"] != nil, bias: t["rnn.bias_ih_l0"] != nil)
         if let fc = t["fc.weight"], fc.shape.count == 2 { c.output = fc.shape[0] }
+        c.crf = t["crf.transitions"] != nil
         guard c.input >= 1, c.output.map({ $0 >= 1 }) ?? true else {
             throw ModelFileError("\(file): rnn.weight_ih_l0 is \(Tensor.shapeText(ih.shape)); expected an input width of at least 1")
         }
