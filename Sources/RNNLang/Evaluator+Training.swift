@@ -235,11 +235,18 @@ extension StatementContext {
             let data = given.reading(loss: nil, outputWidth: entry.model.config.outputWidth)
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            // A tagger's tags: Viterbi's paths with a CRF, each y_t's argmax without.
+            var paths: [[Int]]?
+            if data.isManyToMany, data.isClassification, entry.model.config.crf || data.classNames.map(Entities.isBIO) == true {
+                do { paths = try entry.model.decode(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            }
             var rows: [[String]] = []
             for i in 0..<min(data.count, 8) {
                 let y = r.outputs[i]
                 let shown: String
-                if data.isClassification {
+                if let paths {
+                    shown = paths[i].map { k in data.classNames.map { $0[k] } ?? String(k) }.joined(separator: " ")
+                } else if data.isClassification {
                     func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
                     func label(_ v: [Double]) -> String { data.classNames.map { $0[argmax(v)] } ?? String(argmax(v)) }
                     shown = data.isManyToMany ? y.map(label).joined(separator: data.name == "text" ? "" : " ") : label(y.last!)
@@ -250,8 +257,20 @@ extension StatementContext {
             }
             var title = "predict \(name.name) on \(data.summary)"
             if let a = r.accuracy { title += " · accuracy \(NumberFormat.short(a * 100, decimals: 2))%" } else if let l = r.loss { title += " · MSE \(NumberFormat.short(l, decimals: 6))" }
+            if entry.model.config.crf, let l = r.loss { title += " · CRF NLL \(NumberFormat.short(l, decimals: 6))" }
             if data.count > 8 { title += " · first 8 of \(data.count)" }
             output.display(tableBundle(Table(title: title, headers: ["#", "prediction", "target"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
+            if let paths, let names = data.classNames, Entities.isBIO(names), case let .classSequences(gold) = data.targets {
+                let s = Entities.score(predicted: paths.map { $0.map { names[$0] } }, gold: gold.map { $0.map { names[$0] } })
+                func pct(_ v: Double) -> String { NumberFormat.short(v * 100, decimals: 2) + "%" }
+                let rows = [["precision", pct(s.precision), "\(s.correct) of \(s.predicted) predicted entities are right"],
+                            ["recall", pct(s.recall), "\(s.correct) of \(s.gold) gold entities are found"],
+                            ["F1", pct(s.f1), "2·P·R / (P + R)"],
+                            ["per-word accuracy", r.accuracy.map(pct) ?? "-", "tags right, word by word"],
+                            ["invalid sequences", "\(s.invalidSequences) of \(s.sequences)", "an I-X not after B-X or I-X"]]
+                output.display(tableBundle(Table(title: "entities of \(name.name) (an entity counts when its whole span and type match)",
+                                                 headers: ["measure", "value", "meaning"], rows: rows, alignments: [.left, .right, .left])), displayID: nil)
+            }
         } else {
             let seq = try v.sequence("the sequence", at: dataExpr.range)
             let trace: ForwardTrace
