@@ -172,6 +172,10 @@ extension StatementContext {
             guard let t = entry.model.readable(p) else {
                 throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames))", at: r)
             }
+            if entry.model.config.crf, CellConfig.crfNames.contains(p) {
+                output.display(crfParameterBundle(m, p, entry, t), displayID: nil)
+                return
+            }
             let sum = entry.model.biasSum(p).map { " = \(entry.model.specs[$0.x].name) + \(entry.model.specs[$0.h].name)" } ?? ""
             output.display(matrixBundle(title: "\(m).\(p)\(sum) (\(t.shapeText))", t), displayID: nil)
             return
@@ -253,7 +257,21 @@ extension StatementContext {
 
     mutating func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
         try checkOptions(options, OptionTable.unroll, statement: "unroll")
-        let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+        let value = try eval(seqExpr)
+        if case let .dataset(d) = value {
+            // A tagger's sentence: the CRF's tables, with the words and tags named.
+            let entry = try modelEntry(name, inputWidth: d.inputWidth)
+            guard entry.model.config.crf else {
+                throw Diagnostic(.value, "unroll on a dataset shows a crf=true tagger's sentence; '\(name.name)' has no CRF: unroll it on a sequence (a list of x_t)", at: seqExpr.range)
+            }
+            if let o = options.first { throw Diagnostic(.value, "\(o.key)= does not apply to unroll on a sentence", at: o.keyRange) }
+            let (x, words, gold) = try crfSentence(d, entry, at: seqExpr.range)
+            let e: [[Double]]
+            do { e = try entry.model.emissions(x) } catch let err as ModelError { throw modelError(err, at: seqExpr.range) }
+            for bundle in try crfTables(name.name, entry, emissions: e, words: words, gold: gold) { output.display(bundle, displayID: nil) }
+            return
+        }
+        let seq = try value.sequence("the sequence", at: seqExpr.range)
         let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         var h0: [Double]?
         if let o = options.first(where: { $0.key == "h0" }) { h0 = try eval(o.value).vector("h0", at: o.value.range) }
@@ -267,6 +285,9 @@ extension StatementContext {
             return try unrollWidget(name.name, entry.model, trace, session, comms)
         }
         for bundle in try unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
+        if entry.model.config.crf {
+            for bundle in try crfTables(name.name, entry, emissions: trace.logits, words: [], gold: nil) { output.display(bundle, displayID: nil) }
+        }
     }
 
     /// The step table: t · x_t · h_{t-1} · h_t · y_t, with c_t and the gates for lstm and gru.

@@ -30,7 +30,7 @@ extension StatementContext {
         do { r = try entry.model.backward(seq, target: target, loss: loss, bptt: bptt) } catch let e as ModelError {
             throw modelError(e, at: e.message.contains("target") ? t.value.range : seqExpr.range)
         }
-        say("\(name.name): loss (\(loss.rawValue)) = \(NumberFormat.short(r.loss, decimals: 6))")
+        say("\(name.name): loss (\(entry.model.config.crf ? "CRF NLL" : loss.rawValue)) = \(NumberFormat.short(r.loss, decimals: 6))")
         let rows = zip(entry.model.specs, r.gradients).map { spec, g -> [String] in
             var sq = 0.0
             for v in g.values { sq += v * v }
@@ -186,6 +186,10 @@ extension StatementContext {
         entry.trainedSteps += result.losses.count
         entry.lossHistory += result.losses
         if let v = data.inputVocabulary, v == data.classNames { entry.vocabulary = v }
+        if data.name == "tagged", let words = data.inputVocabulary, let tags = data.classNames, tags.count == entry.model.config.outputWidth {
+            entry.inputWords = words
+            entry.tagNames = tags
+        }
         state.store[name.name] = entry
         let outcomeText: String
         switch result.outcome {
@@ -201,7 +205,7 @@ extension StatementContext {
         let last = result.losses.last.map { NumberFormat.short($0, decimals: 6) } ?? "-"
         let rate = result.elapsed > 0 ? Double(result.losses.count) / result.elapsed : 0
         let summary = "\(name.name): \(result.losses.count) step\(result.losses.count == 1 ? "" : "s") in \(NumberFormat.fixed(result.elapsed, decimals: 2)) s "
-            + "(\(Int(rate.rounded())) steps/s) · \(result.loss.rawValue) loss \(first) → \(last) · \(o.optimizer.rawValue) lr=\(formatNumber(o.lr)) batch=\(o.batch) · run \(record.id)"
+            + "(\(Int(rate.rounded())) steps/s) · \(entry.model.config.crf ? "CRF NLL" : result.loss.rawValue) loss \(first) → \(last) · \(o.optimizer.rawValue) lr=\(formatNumber(o.lr)) batch=\(o.batch) · run \(record.id)"
         switch result.outcome {
         case .completed:
             say(summary)

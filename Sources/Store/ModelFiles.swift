@@ -130,6 +130,8 @@ public enum ModelFiles {
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
         if let v = e.vocabulary { out["vocabulary"] = JSON(v) }
+        if let v = e.inputWords { out["words"] = JSON(v) }
+        if let v = e.tagNames { out["tags"] = JSON(v) }
         return out
     }
 
@@ -173,7 +175,10 @@ public enum ModelFiles {
             throw ModelFileError("\(file): unexpected parameter \(extra.key) for \(c.kind.rawValue)(hidden=\(c.hidden), layers=\(c.layers))")
         }
         let vocab = j["vocabulary"]?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocabulary: vocab)
+        var entry = ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocabulary: vocab)
+        entry.inputWords = j["words"]?.arrayValue?.compactMap(\.stringValue).nonEmpty(count: c.input)
+        entry.tagNames = j["tags"]?.arrayValue?.compactMap(\.stringValue).nonEmpty(count: c.outputWidth)
+        return entry
     }
 
     // MARK: - .safetensors
@@ -226,6 +231,8 @@ public enum ModelFiles {
         var meta: JSON = ["format": "pt", "rnn-kernel": .string(configJSON(e.model.config).serialized()),
                           "trained_steps": .string(String(e.trainedSteps))]
         if let v = e.vocabulary { meta["vocabulary"] = .string(JSON(v).serialized()) }
+        if let v = e.inputWords { meta["words"] = .string(JSON(v).serialized()) }
+        if let v = e.tagNames { meta["tags"] = .string(JSON(v).serialized()) }
         header.append((key: "__metadata__", value: meta))
         var offset = 0
         for t in tensors {
@@ -357,8 +364,11 @@ public enum ModelFiles {
             }
         }
         let model = try fromStateDict(tensors, config: config, file: file)
-        let vocab = metadata["vocabulary"].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: vocab)
+        func strings(_ key: String) -> [String]? { metadata[key].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue) }
+        var entry = ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: strings("vocabulary"))
+        entry.inputWords = strings("words")?.nonEmpty(count: config.input)
+        entry.tagNames = strings("tags")?.nonEmpty(count: config.outputWidth)
+        return entry
     }
 
     /// A model from PyTorch's state dict (names and layout of language.md): biases added, gru's
@@ -453,4 +463,9 @@ public enum ModelFiles {
         try checkBudget(c, file: file)
         return c
     }
+}
+
+extension Array where Element == String {
+    /// The list when it names exactly `count` things (a file's words or tags must fit the model), else nil.
+    func nonEmpty(count: Int) -> [String]? { self.count == count && count > 0 ? self : nil }
 }
