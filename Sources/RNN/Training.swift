@@ -155,6 +155,7 @@ extension Model {
     /// Checks that a dataset fits this model, naming what was expected and found.
     public func check(_ data: Dataset, loss: Loss) throws {
         guard data.count > 0 else { throw ModelError(.value, "expected a dataset with at least one example, found none") }
+        try checkCRF(data, loss: loss)
         for (e, seq) in data.inputs.enumerated() {
             guard !seq.isEmpty else { throw ModelError(.shape, "expected every example to have at least one step, found an empty one (example \(e + 1))") }
             for x in seq {
@@ -192,7 +193,6 @@ extension Model {
                 throw ModelError(.shape, "expected every target vector to have \(need) values, found \(v[e].count) in example \(e + 1)")
             }
         }
-        try checkCRF(data, loss: loss)
         if loss == .xent && !data.isClassification {
             throw ModelError(.value, "loss=xent needs class targets, but the data's targets are numbers; use loss=mse")
         }
