@@ -21,7 +21,8 @@ extension StatementContext {
         guard let t = option(options, "target") else {
             throw Diagnostic(.value, "backward needs target=...: a vector for y_T, a sequence for every y_t, or a class index", at: statementRange)
         }
-        var loss = Loss.mse
+        // A CRF tagger's loss is its NLL over class targets: read the target as classes.
+        var loss = entry.model.config.crf ? Loss.xent : Loss.mse
         if let o = option(options, "loss") { loss = Loss(rawValue: try evalOption(o.value).choice("loss", ["mse", "xent"], at: o.value.range))! }
         var bptt: Int?
         if let o = option(options, "bptt") { bptt = try eval(o.value).integer("bptt", at: o.value.range, min: 1) }

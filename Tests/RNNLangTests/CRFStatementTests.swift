@@ -124,6 +124,13 @@ final class CRFStatementTests: XCTestCase {
         XCTAssertEqual(e.state, before)
     }
 
+    func testBackwardReadsClassTargetsAndShowsTheCRFGradients() throws {
+        let e = Evaluator()
+        let text = try run(e, "cell t = gru(input=3, hidden=2, output=3, crf=true, seed=1)\nbackward t on [[1,0,0],[0,1,0]] target=[2, 0]").text
+        XCTAssertTrue(text.contains("t: loss (CRF NLL) = "), text)
+        XCTAssertTrue(text.contains("| start_transitions |"), text)
+    }
+
     func testTaggedFileFormat() throws {
         XCTAssertThrowsError(try Datasets.tagged(tsv: "Anna lives\tB-PER\n", path: "x.tsv")) {
             XCTAssertEqual("\($0)", "x.tsv, line 1 has 2 words but 1 tag: expected one tag a word")
