@@ -60,13 +60,15 @@ public enum ModelFiles {
     // MARK: - Config as JSON
 
     public static func configJSON(_ c: CellConfig) -> JSON {
-        [
+        var j: JSON = [
             "kind": .string(c.kind.rawValue), "input": JSON(c.input), "hidden": JSON(c.hidden),
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
             "activation": .string(c.activation.rawValue), "output_activation": .string(c.outputActivation.rawValue),
             "init": .string(c.initializer.rawValue), "bias": c.singleBias && c.bias ? JSON.string("single") : JSON.bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
-            "crf": .bool(c.crf),
         ]
+        // Only a CRF tagger says so: every other model's file stays as it was.
+        if c.crf { j["crf"] = .bool(true) }
+        return j
     }
 
     public static func config(from j: JSON, file: String) throws -> CellConfig {
