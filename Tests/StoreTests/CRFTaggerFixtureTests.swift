@@ -80,6 +80,28 @@ final class CRFTaggerFixtureTests: XCTestCase {
         }
     }
 
+    /// The engine's gradient of the CRF loss against central differences, for every CRF parameter
+    /// and a sample of the rest, on sentences of different lengths.
+    func testGradientMatchesFiniteDifferences() throws {
+        let config = CellConfig(kind: .gru, input: 4, hidden: 3, output: 3, bidirectional: true, crf: true)
+        var rng = SplitMix64(seed: 11)
+        var theta = Model(config: config, rng: &rng).flatValues
+        for i in theta.indices { theta[i] = rng.uniform(-0.8, 0.8) }
+        let inputs: [[[Double]]] = [[[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]], [[0, 0, 0, 1]], [[0, 1, 0, 0], [1, 0, 0, 0]]]
+        let batch = Batch(inputs: inputs, target: .classSequences([[2, 0, 1], [1], [0, 0]]), indices: [0, 1, 2])
+        let engine = Engine(config: config)
+        var g = [Double](repeating: 0, count: theta.count)
+        _ = g.withUnsafeMutableBufferPointer { engine.run(theta, batch: batch, loss: .xent, gradient: $0.baseAddress!) }
+        let crfStart = theta.count - 15  // transitions 3×3, start 3, end 3
+        for i in Array(crfStart..<theta.count) + Array(stride(from: 0, to: crfStart, by: 7)) {
+            var plus = theta, minus = theta
+            plus[i] += 1e-6
+            minus[i] -= 1e-6
+            let fd = (engine.run(plus, batch: batch, loss: .xent, gradient: nil).loss - engine.run(minus, batch: batch, loss: .xent, gradient: nil).loss) / 2e-6
+            XCTAssertEqual(g[i], fd, accuracy: 1e-7, "parameter \(i)")
+        }
+    }
+
     /// Both ways through a file: ours loads into the twin's keys, and a .json keeps the CRF.
     func testFilesKeepTheCRF() throws {
         var config = CellConfig(kind: .lstm, input: 3, hidden: 2, output: 4, bidirectional: true)
