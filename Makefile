@@ -65,6 +65,7 @@ BENCH_VENV := .venv-bench
 bench: kernelspec $(VENV)/.bench-installed $(if $(TORCH),$(BENCH_VENV)/.installed)
 	$(PY) bench/kernel_bench.py || echo "kernel goals missed (see the table above)"
 	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/train_bench.py
+	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/crf_bench.py || echo "ner-crf goal missed (see above)"
 
 # ipykernel only for the comparison; numpy for the numpy min-char-rnn.
 $(VENV)/.bench-installed: $(VENV)/.installed
@@ -77,7 +78,7 @@ $(BENCH_VENV)/.installed:
 	# The CPU build from PyTorch's own index when it is reachable, else PyPI's (the same code, with CUDA libraries).
 	$(BENCH_VENV)/bin/python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu \
 		|| $(BENCH_VENV)/bin/python -m pip install -q torch
-	$(BENCH_VENV)/bin/python -m pip install -q numpy
+	$(BENCH_VENV)/bin/python -m pip install -q numpy pytorch-crf
 	@touch $@
 
 ## check-portable: every kernel build this processor runs (RNNKERNEL_ISA) trains to the committed experiment log's bits.

@@ -166,3 +166,63 @@ public struct CRF: Equatable, Sendable {
         return (total / N, g)
     }
 }
+
+extension CRF {
+    /// One sentence's −log p(gold) = log Z − s(gold), on raw storage, for the engine's training
+    /// loop: emissions row t at `e + t·stride` (K scores), gold tag t at `gold[t·goldStride]`;
+    /// `alpha` and `beta` are T·K of workspace. With `dE` (same layout as `e`), `dA` (K×K),
+    /// `dStart` and `dEnd` given, adds `scale` × the gradient into them: the marginals minus the
+    /// gold path's counts, as `loss(_:)` computes it.
+    public static func addSentenceLoss(K: Int, T: Int, A: UnsafePointer<Double>, start: UnsafePointer<Double>, end: UnsafePointer<Double>,
+                                       e: UnsafePointer<Double>, stride: Int, gold: UnsafePointer<Int>, goldStride: Int,
+                                       alpha: UnsafeMutablePointer<Double>, beta: UnsafeMutablePointer<Double>, scale: Double,
+                                       dE: UnsafeMutablePointer<Double>?, dA: UnsafeMutablePointer<Double>?,
+                                       dStart: UnsafeMutablePointer<Double>?, dEnd: UnsafeMutablePointer<Double>?) -> Double {
+        @inline(__always) func lse(_ terms: (Int) -> Double) -> Double {
+            var m = -Double.infinity
+            for i in 0..<K { m = max(m, terms(i)) }
+            guard m.isFinite else { return m }
+            var s = 0.0
+            for i in 0..<K { s += exp(terms(i) - m) }
+            return m + log(s)
+        }
+        for j in 0..<K { alpha[j] = start[j] + e[j] }
+        for t in 1..<max(1, T) {
+            let prev = alpha + (t - 1) * K, next = alpha + t * K, et = e + t * stride
+            for j in 0..<K { next[j] = lse { prev[$0] + A[$0 * K + j] } + et[j] }
+        }
+        let last = alpha + (T - 1) * K
+        let logZ = lse { last[$0] + end[$0] }
+        var s = start[gold[0]] + e[gold[0]]
+        for t in 1..<max(1, T) { s += A[gold[(t - 1) * goldStride] * K + gold[t * goldStride]] + e[t * stride + gold[t * goldStride]] }
+        s += end[gold[(T - 1) * goldStride]]
+        guard let dE, let dA, let dStart, let dEnd else { return logZ - s }
+        for i in 0..<K { beta[(T - 1) * K + i] = end[i] }
+        var t = T - 2
+        while t >= 0 {
+            let b1 = beta + (t + 1) * K, e1 = e + (t + 1) * stride, bt = beta + t * K
+            for i in 0..<K { bt[i] = lse { A[i * K + $0] + e1[$0] + b1[$0] } }
+            t -= 1
+        }
+        for t in 0..<T {
+            let d = dE + t * stride, at = alpha + t * K, bt = beta + t * K
+            for j in 0..<K { d[j] += scale * exp(at[j] + bt[j] - logZ) }
+            d[gold[t * goldStride]] -= scale
+        }
+        for j in 0..<K {
+            dStart[j] += scale * exp(alpha[j] + beta[j] - logZ)
+            dEnd[j] += scale * exp(last[j] + end[j] - logZ)
+        }
+        dStart[gold[0]] -= scale
+        dEnd[gold[(T - 1) * goldStride]] -= scale
+        for t in 1..<max(1, T) {
+            let ap = alpha + (t - 1) * K, et = e + t * stride, bt = beta + t * K
+            for i in 0..<K {
+                let base = ap[i] - logZ
+                for j in 0..<K { dA[i * K + j] += scale * exp(base + A[i * K + j] + et[j] + bt[j]) }
+            }
+            dA[gold[(t - 1) * goldStride] * K + gold[t * goldStride]] -= scale
+        }
+        return logZ - s
+    }
+}

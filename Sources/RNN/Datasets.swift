@@ -150,10 +150,10 @@ public enum Datasets {
                        inputs: inputs, targets: .classes(classes), inputVocabulary: vocab, classNames: labels)
     }
 
-    /// Sentences with one tag a word.
-    public static func tagged(_ examples: [(text: String, tags: String)]) throws -> Dataset {
+    /// Sentences with one tag a word; `lower` lowercases the words (and drops punctuation at their edges).
+    public static func tagged(_ examples: [(text: String, tags: String)], lower: Bool = true, origin: String? = nil) throws -> Dataset {
         guard !examples.isEmpty else { throw ModelError(.value, "expected at least one [sentence, tags] pair") }
-        let tokenised = examples.map { words($0.text) }
+        let tokenised = examples.map { lower ? words($0.text) : $0.text.split(separator: " ").map(String.init) }
         let tagLists = examples.map { $0.tags.split(separator: " ").map(String.init) }
         for (e, (w, t)) in zip(tokenised, tagLists).enumerated() where w.count != t.count || w.isEmpty {
             throw ModelError(.shape, "example \(e + 1) has \(w.count) word\(w.count == 1 ? "" : "s") but \(t.count) tag\(t.count == 1 ? "" : "s"): expected one tag a word")
@@ -162,10 +162,32 @@ public enum Datasets {
         let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
         var tags: [String] = []
         for t in tagLists.flatMap({ $0 }) where !tags.contains(t) { tags.append(t) }
-        return Dataset(name: "tagged", summary: "tagged(\(examples.count) sentences, \(vocab.count) words, \(tags.count) tags)",
+        return Dataset(name: "tagged", summary: origin.map { "\($0) · \(examples.count) sentences, \(vocab.count) words, \(tags.count) tags" } ?? "tagged(\(examples.count) sentences, \(vocab.count) words, \(tags.count) tags)",
                        inputs: tokenised.map { $0.map { oneHot(index[$0]!, vocab.count) } },
                        targets: .classSequences(tagLists.map { $0.map { tags.firstIndex(of: $0)! } }),
                        inputVocabulary: vocab, classNames: tags)
+    }
+
+    /// A tagged corpus file: one `sentence<TAB>tags` a line, words and tags split by single spaces
+    /// (data/ner/*.tsv); words are kept as written. Blank lines are skipped.
+    public static func tagged(tsv content: String, path: String) throws -> Dataset {
+        var examples: [(text: String, tags: String)] = []
+        for (n, raw) in content.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 2 else {
+                throw ModelError(.value, "\(path), line \(n + 1): expected `sentence<TAB>tags` (two fields split by one tab), found \(fields.count) field\(fields.count == 1 ? "" : "s")")
+            }
+            let words = fields[0].split(separator: " ").count, tags = fields[1].split(separator: " ").count
+            guard words == tags, words > 0 else {
+                throw ModelError(.shape, "\(path), line \(n + 1) has \(words) word\(words == 1 ? "" : "s") but \(tags) tag\(tags == 1 ? "" : "s"): expected one tag a word")
+            }
+            examples.append((String(fields[0]), String(fields[1])))
+        }
+        guard !examples.isEmpty else { throw ModelError(.value, "\(path) holds no sentences: expected one `sentence<TAB>tags` a line") }
+        try Budget.checkDataset(examples.count, 2)
+        return try tagged(examples, lower: false, origin: "tagged(file=\(quoted(path)))")
     }
 
     /// Windows of `window` values of a series; the target at each step is the next value.

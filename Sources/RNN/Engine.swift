@@ -203,6 +203,9 @@ final class ShardEngine {
     /// B × O (many-to-one) or T × B × O (many-to-many), after a run.
     private(set) var logits: [Double] = []
     private var dLogits: [Double] = []
+    /// The CRF's α and β for one sentence (T × K each), and where its parameters are in θ.
+    private var crfAlpha: [Double] = [], crfBeta: [Double] = []
+    private var crfOffsets: (A: Int, start: Int, end: Int)?
     /// ‖∂L/∂h_t‖² summed over directions, per (t, b).
     private(set) var hiddenGradSquares: [Double] = []
 
@@ -232,6 +235,9 @@ final class ShardEngine {
         W_hy = layout.offset("W_hy")
         b_y = layout.offset("b_y")
         W_emb = layout.offset("W_emb")
+        if config.crf, let a = layout.offset("transitions"), let st = layout.offset("start_transitions"), let en = layout.offset("end_transitions") {
+            crfOffsets = (a, st, en)
+        }
         let n = L * D
         W_xTPanels = (0..<n).map { ci in [Double](repeating: 0, count: config.layerInput(ci / D) * GH) }
         W_xStacked = G > 1 ? W_xTPanels : W_xTPanels.map { _ in [] }
@@ -410,6 +416,14 @@ final class ShardEngine {
         dLogits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         var total = 0.0
         func valid(_ r: Int) -> Bool { batch.isScored(row: r, manyToMany: manyToMany) }
+        if let crf = crfOffsets, manyToMany, case let .classSequences(k) = batch.target {
+            // The CRF's NLL summed over this shard's sentences; lossTerms counts the batch's sentences.
+            total = crfLoss(theta, crf, k, lengths: batch.lengths, sentences: lossTerms, gradient: gradient)
+            if let gradient {
+                backward(theta, batch, manyToMany: manyToMany, gradient: gradient, bptt: bptt, record: recordHiddenGradients)
+            }
+            return total / Double(max(lossTerms, 1))
+        }
         switch batch.target {
         case let .vectors(y), let .vectorSequences(y):
             let scale = 2.0 / Double(max(lossTerms, 1))
@@ -473,6 +487,43 @@ final class ShardEngine {
     private func firstLayerInput(_ batch: Batch) -> UnsafePointer<Double> {
         // Safe: neither array is resized while a pass runs.
         batch.tokens != nil ? embedded.withUnsafeBufferPointer { $0.baseAddress! } : batch.x.withUnsafeBufferPointer { $0.baseAddress! }
+    }
+
+    // MARK: - CRF
+
+    /// Σ over sentences of log Z − s(gold) from the logits (the emissions), ∂/∂logits into dLogits
+    /// and ∂/∂(transitions, start, end) into `gradient`, each scaled by 1/sentences.
+    private func crfLoss(_ theta: [Double], _ crf: (A: Int, start: Int, end: Int), _ k: [Int], lengths: [Int], sentences: Int,
+                         gradient: UnsafeMutablePointer<Double>?) -> Double {
+        let K = config.outputWidth
+        if crfAlpha.count < T * K {
+            crfAlpha = [Double](repeating: 0, count: T * K)
+            crfBeta = crfAlpha
+        }
+        let scale = 1 / Double(max(sentences, 1))
+        var total = 0.0
+        theta.withUnsafeBufferPointer { p in
+        logits.withUnsafeBufferPointer { l in
+        dLogits.withUnsafeMutableBufferPointer { d in
+        k.withUnsafeBufferPointer { gold in
+        crfAlpha.withUnsafeMutableBufferPointer { a in
+        crfBeta.withUnsafeMutableBufferPointer { b in
+            let th = p.baseAddress!
+            for s in 0..<B where lengths[s] > 0 {
+                total += CRF.addSentenceLoss(
+                    K: K, T: lengths[s], A: th + crf.A, start: th + crf.start, end: th + crf.end,
+                    e: l.baseAddress! + s * K, stride: B * K, gold: gold.baseAddress! + s, goldStride: B,
+                    alpha: a.baseAddress!, beta: b.baseAddress!, scale: scale,
+                    dE: gradient == nil ? nil : d.baseAddress! + s * K, dA: gradient.map { $0 + crf.A },
+                    dStart: gradient.map { $0 + crf.start }, dEnd: gradient.map { $0 + crf.end })
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        return total
     }
 
     // MARK: - Forward

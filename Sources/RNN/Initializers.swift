@@ -15,6 +15,7 @@ extension Model {
     /// - normal: N(0, 0.01) (standard deviation 0.1) for matrices; biases 0.
     /// - zeros, ones: every parameter 0 or 1.
     /// - W_emb (an embedding model's table) is N(0, 1) as nn.Embedding draws it, except with zeros or ones.
+    /// - a CRF's transitions, start and end scores: U(−0.1, 0.1) (torchcrf's), except under zeros and ones.
     /// - identity (IRNN, Le, Jaitly & Hinton 2015): every recurrent W_h· is the H×H identity and
     ///   every cell bias 0; the input weights W_x· and the output layer W_hy, b_y are drawn as
     ///   `uniform` (PyTorch's defaults), which is what `nn.init.eye_(weight_hh)` plus zeroed biases gives.
@@ -29,6 +30,12 @@ extension Model {
             // W_emb: N(0, 1) as nn.Embedding draws it (zeros and ones still give zeros and ones).
             if spec.name == "W_emb", config.initializer != .zeros, config.initializer != .ones {
                 for i in v.indices { v[i] = rng.normal() }
+                parameters[k] = Tensor(shape: spec.shape, values: v)
+                continue
+            }
+            if CellConfig.crfNames.contains(spec.name) && config.initializer != .zeros && config.initializer != .ones {
+                // torchcrf.CRF's reset_parameters: U(−0.1, 0.1) whatever the cell's init.
+                for i in v.indices { v[i] = rng.uniform(-0.1, 0.1) }
                 parameters[k] = Tensor(shape: spec.shape, values: v)
                 continue
             }

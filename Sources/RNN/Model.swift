@@ -39,11 +39,14 @@ public struct CellConfig: Equatable, Sendable {
     /// nn.Embedding gives it; nil: x_t is the input vector itself.
     public var embed: Int? = nil
     public var seed: UInt64? = nil
+    /// A linear-chain CRF over y_t (the emissions): `transitions`, `start_transitions` and
+    /// `end_transitions` follow W_hy, b_y; the loss is its negative log-likelihood, and prediction Viterbi.
+    public var crf: Bool = false
 
     public init(kind: CellKind, input: Int, hidden: Int, output: Int? = nil, layers: Int = 1,
                 bidirectional: Bool = false, activation: Activation = .tanh,
                 outputActivation: OutputActivation = .identity, initializer: Initializer = .uniform,
-                bias: Bool = true, singleBias: Bool = false, seed: UInt64? = nil, embed: Int? = nil) {
+                bias: Bool = true, singleBias: Bool = false, seed: UInt64? = nil, embed: Int? = nil, crf: Bool = false) {
         self.kind = kind
         self.input = input
         self.hidden = hidden
@@ -57,6 +60,7 @@ public struct CellConfig: Equatable, Sendable {
         self.singleBias = singleBias
         self.seed = seed
         self.embed = embed
+        self.crf = crf
     }
 
     /// PyTorch's two biases per gate: `b_x·` (bias_ih) and `b_h·` (bias_hh).
@@ -122,6 +126,12 @@ public struct CellConfig: Equatable, Sendable {
             specs.append(ParameterSpec(name: "W_hy", shape: [output, stateWidth]))
             if bias { specs.append(ParameterSpec(name: "b_y", shape: [output])) }
         }
+        if crf {
+            let K = outputWidth
+            specs.append(ParameterSpec(name: "transitions", shape: [K, K]))
+            specs.append(ParameterSpec(name: "start_transitions", shape: [K]))
+            specs.append(ParameterSpec(name: "end_transitions", shape: [K]))
+        }
         return specs
     }
 
@@ -145,8 +155,13 @@ public struct CellConfig: Equatable, Sendable {
         let rest = direction(Sizes.product(H, D)).flatMap { Sizes.product($0, D, layers - 1) }
         var out: Int? = 0
         if let O = output { out = Sizes.sum([Sizes.product(O, H, D), bias ? O : 0]) }
-        return Sizes.sum([emb, first, rest, out])
+        var chain: Int? = 0
+        if crf, let K = output ?? Sizes.product(H, D) { chain = Sizes.sum([Sizes.product(K, K), Sizes.product(2, K)]) }
+        return Sizes.sum([emb, first, rest, out, chain])
     }
+
+    /// The CRF's parameters, in canonical order after the output layer.
+    public static let crfNames = ["transitions", "start_transitions", "end_transitions"]
 
     /// The names of one layer and direction's parameters without their suffix, in canonical order.
     var blockNames: [String] {
@@ -175,6 +190,10 @@ public struct CellConfig: Equatable, Sendable {
         let blocks = layers * directions
         if name == "W_hy" { return output == nil ? nil : blocks * block.count }
         if name == "b_y" { return output == nil || !bias ? nil : blocks * block.count + 1 }
+        if let k = CellConfig.crfNames.firstIndex(of: name) {
+            guard crf else { return nil }
+            return blocks * block.count + (output == nil ? 0 : bias ? 2 : 1) + k
+        }
         var base = Substring(name)
         var direction = 0, layer = 0
         if base.hasSuffix("_reverse") {

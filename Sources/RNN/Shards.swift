@@ -139,7 +139,8 @@ public final class Engine {
         let count = (B + Engine.shardSize - 1) / Engine.shardSize
         while shards.count < count { shards.append(ShardEngine(config: config)) }
         for shard in shards { shard.oneHotLookups = oneHotLookups }
-        let terms = batch.lossTerms(outputWidth: O)
+        // A CRF's loss is a mean over sentences; the others' over scored steps or elements.
+        let terms = config.crf && batch.isManyToMany ? B : batch.lossTerms(outputWidth: O)
         var losses = [Double](repeating: 0, count: count)
         if count == 1 {
             losses[0] = shards[0].run(theta, batch: batch, loss: loss, lossTerms: terms, gradient: gradient, bptt: bptt,

@@ -159,6 +159,7 @@ extension Model {
     /// Checks that a dataset fits this model, naming what was expected and found.
     public func check(_ data: Dataset, loss: Loss) throws {
         guard data.count > 0 else { throw ModelError(.value, "expected a dataset with at least one example, found none") }
+        try checkCRF(data, loss: loss)
         for (e, seq) in data.inputs.enumerated() {
             guard !seq.isEmpty else { throw ModelError(.shape, "expected every example to have at least one step, found an empty one (example \(e + 1))") }
             for x in seq {
@@ -364,7 +365,13 @@ extension Model {
         let engine = Engine(config: config)
         let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count), tokens: config.embed != nil), loss: loss, gradient: nil)
         var accuracy: Double?
-        if data.isClassification {
+        if config.crf, case let .classSequences(c) = data.targets {
+            // Viterbi's paths, not each step's argmax: the CRF scores whole sequences.
+            let paths = try decode(data)
+            var right = 0, n = 0
+            for (p, gold) in zip(paths, c) { for (a, b) in zip(p, gold) { n += 1; if a == b { right += 1 } } }
+            accuracy = n > 0 ? Double(right) / Double(n) : nil
+        } else if data.isClassification {
             var right = 0, n = 0
             func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
             for (e, out) in outputs.enumerated() {

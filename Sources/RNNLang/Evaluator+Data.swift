@@ -69,6 +69,15 @@ extension StatementContext {
                     guard args.count == 1 else { throw Diagnostic(.value, "text(...) needs one string, or file=\"PATH\"", at: range) }
                     d = try Datasets.text(try eval(args[0]).text("the text", at: args[0].range), seq: seq)
                 }
+            case "tagged" where option("file") != nil:
+                guard args.isEmpty else { throw Diagnostic(.value, "tagged(...) takes either a list of [sentence, tags] pairs or file=, not both", at: range) }
+                let f = option("file")!
+                let path = try eval(f.value).text("file", at: f.value.range)
+                let content: String
+                do { content = try readTextFile(path) } catch let error as FileReadError {
+                    throw Diagnostic(.io, "cannot read \(path): \(error)", at: f.value.range)
+                }
+                d = try Datasets.tagged(tsv: content, path: path)
             case "sentences", "tagged":
                 guard args.count == 1 else { throw Diagnostic(.value, "\(name)(...) needs one list of [sentence, \(name == "tagged" ? "tags" : "label")] pairs", at: range) }
                 let pairs = try stringPairs(eval(args[0]), what: name == "tagged" ? "[sentence, tags]" : "[sentence, label]", at: args[0].range)

@@ -55,6 +55,13 @@ extension StatementContext {
             }
         }
         if let o = option("seed") { config.seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) }
+        config.crf = try flag("crf") ?? false
+        if config.crf, config.outputActivation != .identity, let o = option("output_activation") {
+            throw Diagnostic(.value, "crf=true reads y_t as emission scores (W_hy h_t + b_y), so output_activation=\(config.outputActivation.rawValue) does not apply; leave it out", at: o.value.range)
+        }
+        if config.crf, config.outputWidth < 2, let o = option("crf") {
+            throw Diagnostic(.value, "crf=true needs at least 2 tags: give output=K, the number of tags", at: o.keyRange)
+        }
         do { try Budget.check(config) } catch let e as BudgetError {
             throw Diagnostic(.memory, e.message + ", or use a smaller hidden= or layers=", at: kindIdent.range)
         }
@@ -84,6 +91,7 @@ extension StatementContext {
         if c.initializer != .uniform { parts.append("init=\(c.initializer.rawValue)") }
         if c.biasOption != "true" { parts.append("bias=\(c.biasOption)") }
         if let s = c.seed { parts.append("seed=\(s)") }
+        if c.crf { parts.append("crf=true") }
         return "\(c.kind.rawValue)(\(parts.joined(separator: ", ")))"
     }
 
@@ -164,6 +172,10 @@ extension StatementContext {
             let entry = try modelEntry(Ident(m, r))
             guard let t = entry.model.readable(p) else {
                 throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames))", at: r)
+            }
+            if entry.model.config.crf, CellConfig.crfNames.contains(p) {
+                output.display(crfParameterBundle(m, p, entry, t), displayID: nil)
+                return
             }
             let sum = entry.model.biasSum(p).map { " = \(entry.model.specs[$0.x].name) + \(entry.model.specs[$0.h].name)" } ?? ""
             output.display(matrixBundle(title: "\(m).\(p)\(sum) (\(t.shapeText))", t), displayID: nil)
@@ -246,7 +258,21 @@ extension StatementContext {
 
     mutating func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
         try checkOptions(options, OptionTable.unroll, statement: "unroll")
-        let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+        let value = try eval(seqExpr)
+        if case let .dataset(d) = value {
+            // A tagger's sentence: the CRF's tables, with the words and tags named.
+            let entry = try modelEntry(name, inputWidth: d.inputWidth)
+            guard entry.model.config.crf else {
+                throw Diagnostic(.value, "unroll on a dataset shows a crf=true tagger's sentence; '\(name.name)' has no CRF: unroll it on a sequence (a list of x_t)", at: seqExpr.range)
+            }
+            if let o = options.first { throw Diagnostic(.value, "\(o.key)= does not apply to unroll on a sentence", at: o.keyRange) }
+            let (x, words, gold) = try crfSentence(d, entry, at: seqExpr.range)
+            let e: [[Double]]
+            do { e = try entry.model.emissions(x) } catch let err as ModelError { throw modelError(err, at: seqExpr.range) }
+            for bundle in try crfTables(name.name, entry, emissions: e, words: words, gold: gold) { output.display(bundle, displayID: nil) }
+            return
+        }
+        let seq = try value.sequence("the sequence", at: seqExpr.range)
         let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         var h0: [Double]?
         if let o = options.first(where: { $0.key == "h0" }) { h0 = try eval(o.value).vector("h0", at: o.value.range) }
@@ -260,6 +286,9 @@ extension StatementContext {
             return try unrollWidget(name.name, entry.model, trace, session, comms)
         }
         for bundle in try unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
+        if entry.model.config.crf {
+            for bundle in try crfTables(name.name, entry, emissions: trace.logits, words: [], gold: nil) { output.display(bundle, displayID: nil) }
+        }
     }
 
     /// The step table: t · x_t · h_{t-1} · h_t · y_t, with c_t and the gates for lstm and gru.

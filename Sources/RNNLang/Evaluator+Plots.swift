@@ -123,6 +123,16 @@ extension StatementContext {
                     throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, e.model.readableNames))", at: r)
                 }
                 let rows = t.shape.count == 2 ? t.rows : 1, cols = t.shape.count == 2 ? t.cols : t.count
+                if e.model.config.crf, CellConfig.crfNames.contains(p) {
+                    // Tag names on both axes: from (rows) and to (columns).
+                    let tags = tagLabels(e)
+                    let map = Heatmap(rows: rows, cols: cols, values: t.values, rowLabels: rows == 1 ? [p == "start_transitions" ? "start" : "end"] : tags,
+                                      colLabels: tags, scaleLabel: "\(m).\(p)")
+                    let chart = Chart(title: o.title ?? "\(m).\(p) (\(t.shapeText))\(rows > 1 ? ": tag i followed by tag j" : "")",
+                                      xLabel: rows > 1 ? "to (j)" : "tag", yLabel: rows > 1 ? "from (i)" : "", kind: .heatmap(map))
+                    output.display(chartBundle(chart, o), displayID: nil)
+                    return
+                }
                 let map = Heatmap(rows: rows, cols: cols, values: t.values, scaleLabel: "\(m).\(p)")
                 let chart = Chart(title: o.title ?? "\(m).\(p) (\(t.shapeText))", xLabel: "column", yLabel: "row", kind: .heatmap(map))
                 output.display(chartBundle(chart, o), displayID: nil)

@@ -21,7 +21,8 @@ extension StatementContext {
         guard let t = option(options, "target") else {
             throw Diagnostic(.value, "backward needs target=...: a vector for y_T, a sequence for every y_t, or a class index", at: statementRange)
         }
-        var loss = Loss.mse
+        // A CRF tagger's loss is its NLL over class targets: read the target as classes.
+        var loss = entry.model.config.crf ? Loss.xent : Loss.mse
         if let o = option(options, "loss") { loss = Loss(rawValue: try evalOption(o.value).choice("loss", ["mse", "xent"], at: o.value.range))! }
         var bptt: Int?
         if let o = option(options, "bptt") { bptt = try eval(o.value).integer("bptt", at: o.value.range, min: 1) }
@@ -30,7 +31,7 @@ extension StatementContext {
         do { r = try entry.model.backward(seq, target: target, loss: loss, bptt: bptt) } catch let e as ModelError {
             throw modelError(e, at: e.message.contains("target") ? t.value.range : seqExpr.range)
         }
-        say("\(name.name): loss (\(loss.rawValue)) = \(NumberFormat.short(r.loss, decimals: 6))")
+        say("\(name.name): loss (\(entry.model.config.crf ? "CRF NLL" : loss.rawValue)) = \(NumberFormat.short(r.loss, decimals: 6))")
         let rows = zip(entry.model.specs, r.gradients).map { spec, g -> [String] in
             var sq = 0.0
             for v in g.values { sq += v * v }
@@ -211,6 +212,10 @@ extension StatementContext {
         entry.trainedSteps += result.losses.count
         entry.lossHistory += result.losses
         if let v = data.inputVocabulary, v == data.classNames { entry.vocabulary = v }
+        if data.name == "tagged", let words = data.inputVocabulary, let tags = data.classNames, tags.count == entry.model.config.outputWidth {
+            entry.inputWords = words
+            entry.tagNames = tags
+        }
         state.store[name.name] = entry
         let outcomeText: String
         switch result.outcome {
@@ -229,7 +234,7 @@ extension StatementContext {
         let last = result.losses.last.map { NumberFormat.short($0, decimals: 6) } ?? "-"
         let rate = result.elapsed > 0 ? Double(result.losses.count) / result.elapsed : 0
         var summary = "\(name.name): \(result.losses.count) step\(result.losses.count == 1 ? "" : "s") in \(NumberFormat.fixed(result.elapsed, decimals: 2)) s "
-            + "(\(Int(rate.rounded())) steps/s) · \(result.loss.rawValue) loss \(first) → \(last)"
+            + "(\(Int(rate.rounded())) steps/s) · \(entry.model.config.crf ? "CRF NLL" : result.loss.rawValue) loss \(first) → \(last)"
         // A language model's loss reads better as a perplexity: the number of symbols it is as unsure as.
         if data.isLanguageModel, result.loss == .xent, let f = result.losses.first, let l = result.losses.last {
             summary += " · perplexity \(NumberFormat.short(perplexity(ofCrossEntropy: f), decimals: 4)) → \(NumberFormat.short(perplexity(ofCrossEntropy: l), decimals: 4))"
@@ -296,14 +301,21 @@ extension StatementContext {
             let data = given.reading(loss: nil, outputWidth: entry.model.config.outputWidth)
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
-            let report = PredictionReport(data, outputs: r.outputs)
+            // A tagger's tags: Viterbi's paths with a CRF, each y_t's argmax without.
+            var paths: [[Int]]?
+            if data.isManyToMany, data.isClassification, entry.model.config.crf || data.classNames.map(Entities.isBIO) == true {
+                do { paths = try entry.model.decode(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            }
+            let report = PredictionReport(data, outputs: r.outputs, paths: entry.model.config.crf ? paths : nil)
             let (budget, _) = tableCut(data.count)
             let shownCount = min(rowLimit, budget, data.count)
             var rows: [[String]] = []
             for i in report.order.prefix(shownCount) {
                 let y = r.outputs[i]
                 let shown: String
-                if data.isClassification {
+                if let paths {
+                    shown = paths[i].map(report.label).joined(separator: " ")
+                } else if data.isClassification {
                     func label(_ v: [Double]) -> String { report.label(argmax(v)) }
                     shown = data.isManyToMany ? y.map(label).joined(separator: data.name == "text" ? "" : " ") : label(y.last!)
                 } else {
@@ -315,6 +327,7 @@ extension StatementContext {
             }
             var title = "predict \(name.name) on \(data.summary)"
             if let a = r.accuracy { title += " · accuracy \(NumberFormat.short(a * 100, decimals: 2))%" } else if let l = r.loss { title += " · MSE \(NumberFormat.short(l, decimals: 6))" }
+            if entry.model.config.crf, let l = r.loss { title += " · CRF NLL \(NumberFormat.short(l, decimals: 6))" }
             if let c = report.confusion { title += " (\(c.correct) of \(c.total)\(data.isManyToMany ? " tags" : ""))" }
             if data.isLanguageModel, let l = r.loss {
                 title += " · cross-entropy \(NumberFormat.short(l, decimals: 6)) · perplexity \(NumberFormat.short(perplexity(ofCrossEntropy: l), decimals: 4))"
@@ -340,6 +353,17 @@ extension StatementContext {
                                   headers: ["true \\ predicted"] + labels + ["correct"], rows: cRows,
                                   alignments: [.left] + labels.map { _ in .right } + [.right])
                 output.display(tableBundle(table), displayID: nil)
+            }
+            if let paths, let names = data.classNames, Entities.isBIO(names), case let .classSequences(gold) = data.targets {
+                let s = Entities.score(predicted: paths.map { $0.map { names[$0] } }, gold: gold.map { $0.map { names[$0] } })
+                func pct(_ v: Double) -> String { NumberFormat.short(v * 100, decimals: 2) + "%" }
+                let rows = [["precision", pct(s.precision), "\(s.correct) of \(s.predicted) predicted entities are right"],
+                            ["recall", pct(s.recall), "\(s.correct) of \(s.gold) gold entities are found"],
+                            ["F1", pct(s.f1), "2·P·R / (P + R)"],
+                            ["per-word accuracy", r.accuracy.map(pct) ?? "-", "tags right, word by word"],
+                            ["invalid sequences", "\(s.invalidSequences) of \(s.sequences)", "an I-X not after B-X or I-X"]]
+                output.display(tableBundle(Table(title: "entities of \(name.name) (an entity counts when its whole span and type match)",
+                                                 headers: ["measure", "value", "meaning"], rows: rows, alignments: [.left, .right, .left])), displayID: nil)
             }
         } else {
             let seq = try v.sequence("the sequence", at: dataExpr.range)

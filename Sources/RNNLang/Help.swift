@@ -86,6 +86,9 @@ public enum Help {
             The step table t · x_t · h_{t-1} · h_t · y_t. An lstm adds its gates i, f, g, o and c_t; a gru adds
             r, z, n. A stacked or bidirectional model gets a table per layer and direction, then the outputs.
             SEQ is a list of time steps, each a vector ([[1,1],[1,1],[2,2]]) or a number ([0.1, 0.2, 0.3]).
+            A crf=true tagger also gets the CRF's tables; on a one-sentence tagged dataset
+            (unroll tg on tagged([["Anna Smith visited Paris", "B-PER I-PER O B-LOC"]])) it shows them alone,
+            with the words (read in the model's vocabulary) and tags named: see help crf.
 
             PyTorch's two results, output, h_n = nn.RNN(...)(x) (lstm: output, (h_n, c_n)), are labelled
             as PyTorch returns them (batch_first=True, a batch of one):
@@ -220,6 +223,10 @@ public enum Help {
             per true label, one column per predicted label, each cell a count (of sentences, or of words for
             tags), and how many of each label were right. For a language model (text(...) data), the title
             gives the cross-entropy and the perplexity e^(mean cross-entropy) instead.
+            A crf=true tagger's tags are Viterbi's best paths, with its
+            mean CRF negative log-likelihood. On tagged data with BIO tags (B-X, I-X, O), any tagger also gets
+            entity-level precision, recall and F1 (an entity counts when its whole span and type match), the
+            per-word accuracy, and how many predicted sequences break BIO (an I-X not after B-X or I-X).
 
             Options:
             \(optionLines(OptionTable.predict))
@@ -255,7 +262,8 @@ public enum Help {
                                             layer= and direction= as there)
             plot generate NAME from SEQ     the given and the generated values as two series (steps=N, see
                                             help generate)
-            plot NAME.PARAM                 heatmap of a weight matrix
+            plot NAME.PARAM                 heatmap of a weight matrix (a crf=true tagger's transitions: tag
+                                            names on both axes)
             plot SEQ                        line chart of a sequence (a list of sequences: several series)
 
             Text charts are 7-bit ASCII by default; rich front ends also get SVG.
@@ -402,6 +410,42 @@ public enum Help {
             Example:
               cell net = lstm(input=2, hidden=16, output=1)               · 1297 parameters, as PyTorch counts
               cell net = lstm(input=2, hidden=16, output=1, bias=single)  · 1233 parameters
+            """),
+        Entry(topic: "crf", summary: "crf=true: a linear-chain CRF over a tagger's y_t (named entities, BIO tags)", body: """
+            cell NAME = lstm(hidden=H, output=K, bidirectional=true, crf=true)    (rnn, gru, layers= as well)
+
+            y_t = W_hy h_t + b_y are the emission scores e_t of K tags; the CRF adds transitions A (K×K, row i:
+            from tag i, column j: to tag j), start_transitions and end_transitions (K each), drawn U(−0.1, 0.1).
+            A tag path y scores
+              s(y) = start[y_1] + Σ_t e_t[y_t] + Σ_{t>1} A[y_{t-1}, y_t] + end[y_T]
+            and p(y | x) = exp s(y) / Z. The forward algorithm gives log Z:
+              α_1 = start + e_1,  α_t[j] = logsumexp_i(α_{t-1}[i] + A[i,j]) + e_t[j],  log Z = logsumexp_j(α_T[j] + end[j])
+            The loss is the negative log-likelihood −(s(gold) − log Z) averaged over the sentences of a batch,
+            as torchcrf.CRF(K, batch_first=True) computes -crf(y, tags, mask, reduction='mean'); every
+            optimizer trains the CRF with the rest. predict decodes with Viterbi:
+              δ_1 = start + e_1,  δ_t[j] = max_i(δ_{t-1}[i] + A[i,j]) + e_t[j],  ψ_t[j] = argmax_i
+            the best path ends at argmax_j(δ_T[j] + end[j]) and follows ψ back.
+
+            It trains on tagged data (tagged(...) or tagged(file="data/ner/en.tsv")). With BIO tags, predict
+            also reports entity-level precision, recall and F1 (an entity counts when its whole span and type
+            match) and the predicted sequences that break BIO (an I-X not after B-X or I-X).
+            unroll NAME on tagged([["Anna Smith visited Paris", "B-PER I-PER O B-LOC"]]) shows the emissions
+            per word and tag, α_t to log Z, the gold and the best path's scores, and Viterbi's δ_t with its
+            back-pointers (← the best previous tag) and the path. show NAME.transitions and plot
+            NAME.transitions name the tags on both axes. Files keep crf.transitions, crf.start_transitions
+            and crf.end_transitions beside rnn.* and fc.*, the keys of the twin (nn.LSTM + nn.Linear + CRF).
+            Example:
+              let ner = tagged(file="data/ner/en.tsv")
+              cell tg = lstm(hidden=32, output=7, bidirectional=true, crf=true)
+              train tg on ner epochs=10 batch=16 lr=0.01
+              predict tg on ner
+            """),
+        Entry(topic: "transitions", summary: "a crf=true tagger's transitions, start_transitions, end_transitions", body: """
+            NAME.transitions        K×K: the score of tag i (row) followed by tag j (column)
+            NAME.start_transitions  K: the score of a sentence starting with each tag
+            NAME.end_transitions    K: the score of a sentence ending with each tag
+            show, plot, set and print read them like any parameter; show and plot label them with the tag
+            names of the tagged data the model was trained on. See: help crf
             """),
         Entry(topic: "options", summary: "how options are written", body: "Options are key=value after a statement's positional parts, separated by spaces or commas:\n  train net on data epochs=5, lr=0.01\nInside rnn(...), lstm(...), gru(...) they are separated the same way."),
         Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line. A statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),

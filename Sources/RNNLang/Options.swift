@@ -30,6 +30,8 @@ public enum OptionTable {
         OptionSpec("bias", ["true", "single", "false"], default: "true",
                    "two biases per gate as PyTorch keeps them (b_h = b_xh + b_hh), one per gate (single), or none; see help biases"),
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
+        OptionSpec("crf", ["true", "false"], default: "false",
+                   "a linear-chain CRF over y_t (the emissions) for tagging: transitions, start_transitions, end_transitions; the loss is its negative log-likelihood and predict decodes with Viterbi (see help crf)"),
     ]
 
     public static let train: [OptionSpec] = [

@@ -14,7 +14,8 @@ struct PredictionReport {
     var wrongExamples = 0
     let names: [String]?
 
-    init(_ data: Dataset, outputs: [[[Double]]]) {
+    /// `paths`: a CRF tagger's Viterbi tags, which are its predictions (not each y_t's argmax).
+    init(_ data: Dataset, outputs: [[[Double]]], paths: [[Int]]? = nil) {
         names = data.classNames
         order = Array(0..<data.count)
         guard data.isClassification, !data.isLanguageModel else { return }
@@ -22,7 +23,9 @@ struct PredictionReport {
         for (e, y) in outputs.enumerated() {
             switch data.targets {
             case let .classes(c): truths.append([c[e]]); predictions.append([argmax(y.last!)])
-            case let .classSequences(c): truths.append(c[e]); predictions.append(c[e].indices.map { argmax(y[$0]) })
+            case let .classSequences(c):
+                truths.append(c[e])
+                predictions.append(paths.map { p in c[e].indices.map { p[e][$0] } } ?? c[e].indices.map { argmax(y[$0]) })
             default: return
             }
         }

@@ -66,8 +66,9 @@ public enum ModelFiles {
             "activation": .string(c.activation.rawValue), "output_activation": .string(c.outputActivation.rawValue),
             "init": .string(c.initializer.rawValue), "bias": c.singleBias && c.bias ? JSON.string("single") : JSON.bool(c.bias), "seed": c.seed.map { JSON(Double($0)) } ?? .null,
         ]
-        // Only an embedding model says embed=, so other models' files stay as they were.
+        // Only an embedding model says embed=, and only a CRF tagger crf: other models' files stay as they were.
         if let e = c.embed { j["embed"] = JSON(e) }
+        if c.crf { j["crf"] = .bool(true) }
         return j
     }
 
@@ -105,6 +106,7 @@ public enum ModelFiles {
             c.outputActivation = v
         }
         if let a = j["init"], let v = a.stringValue.flatMap(Initializer.init(rawValue:)) { c.initializer = v }
+        if let b = j["crf"] { guard let v = b.boolValue else { throw ModelFileError("\(file): config.crf must be true or false") }; c.crf = v }
         if let s = j["seed"], let v = s.intValue, v >= 0 { c.seed = UInt64(v) }
         try checkBudget(c, file: file)
         return c
@@ -132,6 +134,8 @@ public enum ModelFiles {
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
         if let v = e.vocabulary { out["vocabulary"] = JSON(v) }
+        if let v = e.inputWords { out["words"] = JSON(v) }
+        if let v = e.tagNames { out["tags"] = JSON(v) }
         return out
     }
 
@@ -175,7 +179,10 @@ public enum ModelFiles {
             throw ModelFileError("\(file): unexpected parameter \(extra.key) for \(c.kind.rawValue)(hidden=\(c.hidden), layers=\(c.layers))")
         }
         let vocab = j["vocabulary"]?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocabulary: vocab)
+        var entry = ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocabulary: vocab)
+        entry.inputWords = j["words"]?.arrayValue?.compactMap(\.stringValue).nonEmpty(count: c.input)
+        entry.tagNames = j["tags"]?.arrayValue?.compactMap(\.stringValue).nonEmpty(count: c.outputWidth)
+        return entry
     }
 
     // MARK: - .safetensors
@@ -218,6 +225,8 @@ public enum ModelFiles {
             out.append(("fc.weight", W.shape, W.values))
             if let b = model.parameter("b_y") { out.append(("fc.bias", b.shape, b.values)) }
         }
+        // torchcrf.CRF's parameters, in the order it registers them.
+        for name in CellConfig.crfNames { if let t = model.parameter(name) { out.append(("crf." + name, t.shape, t.values)) } }
         return out.map { (name: $0.0, shape: $0.1, values: $0.2) }
     }
 
@@ -227,6 +236,8 @@ public enum ModelFiles {
         var meta: JSON = ["format": "pt", "rnn-kernel": .string(configJSON(e.model.config).serialized()),
                           "trained_steps": .string(String(e.trainedSteps))]
         if let v = e.vocabulary { meta["vocabulary"] = .string(JSON(v).serialized()) }
+        if let v = e.inputWords { meta["words"] = .string(JSON(v).serialized()) }
+        if let v = e.tagNames { meta["tags"] = .string(JSON(v).serialized()) }
         header.append((key: "__metadata__", value: meta))
         var offset = 0
         for t in tensors {
@@ -351,15 +362,18 @@ public enum ModelFiles {
                 // A bias=single cell takes PyTorch's two biases as their sum (gru's n-parts apart).
                 config.singleBias = e.singleBias
                 let same = e.kind == config.kind && e.input == config.input && e.embed == config.embed && e.hidden == config.hidden && e.layers == config.layers
-                    && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias
+                    && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias && e.crf == config.crf
                 guard same else {
-                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input)\(config.embed.map { ", embed=\($0)" } ?? ""), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")), which does not match the existing model's shape")
+                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input)\(config.embed.map { ", embed=\($0)" } ?? ""), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")\(config.crf ? ", crf=true" : "")), which does not match the existing model's shape")
                 }
             }
         }
         let model = try fromStateDict(tensors, config: config, file: file)
-        let vocab = metadata["vocabulary"].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: vocab)
+        func strings(_ key: String) -> [String]? { metadata[key].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue) }
+        var entry = ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: strings("vocabulary"))
+        entry.inputWords = strings("words")?.nonEmpty(count: config.input)
+        entry.tagNames = strings("tags")?.nonEmpty(count: config.outputWidth)
+        return entry
     }
 
     /// A model from PyTorch's state dict (names and layout of language.md): biases added, gru's
@@ -418,6 +432,13 @@ public enum ModelFiles {
                 used.insert("fc.bias")
             }
         }
+        if config.crf {
+            let K = config.outputWidth
+            for name in CellConfig.crfNames {
+                set(name, try tensor("crf." + name, name == "transitions" ? [K, K] : [K]))
+                used.insert("crf." + name)
+            }
+        }
         if let extra = tensors.keys.sorted().first(where: { !used.contains($0) }) {
             throw ModelFileError("\(file): unexpected tensor \(extra) for \(config.kind.rawValue)(hidden=\(H), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : ""))")
         }
@@ -452,10 +473,16 @@ public enum ModelFiles {
             c.input = emb.shape[0]
             c.embed = emb.shape[1]
         }
+        c.crf = t["crf.transitions"] != nil
         guard c.input >= 1, c.output.map({ $0 >= 1 }) ?? true else {
             throw ModelFileError("\(file): rnn.weight_ih_l0 is \(Tensor.shapeText(ih.shape)); expected an input width of at least 1")
         }
         try checkBudget(c, file: file)
         return c
     }
+}
+
+extension Array where Element == String {
+    /// The list when it names exactly `count` things (a file's words or tags must fit the model), else nil.
+    func nonEmpty(count: Int) -> [String]? { self.count == count && count > 0 ? self : nil }
 }

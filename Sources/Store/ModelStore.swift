@@ -11,6 +11,10 @@ public struct ModelEntry: Equatable, Sendable {
     public var validationHistory: [EpochValidation] = []
     /// The symbols of the one-hot data it was trained on (characters or words), for `sample`.
     public var vocabulary: [String]?
+    /// A tagger trained on tagged(...) data: the words of its one-hot x_t and the names of its tags,
+    /// so its CRF's views name them and a sentence can be re-read in its vocabulary.
+    public var inputWords: [String]?
+    public var tagNames: [String]?
     /// Set while the model was defined without input=: the seed its weights will be drawn from once
     /// the first data it sees fixes the width of x_t.
     public var pendingInputSeed: UInt64?

@@ -27,6 +27,7 @@ FUNCTIONS = ("tanh", "sigmoid", "relu", "exp", "log", "sqrt", "abs", "softmax", 
 OPTIONS = (
     # cells
     "input", "embed", "hidden", "output", "layers", "bidirectional", "activation", "output_activation", "init", "bias", "seed",
+    "crf",
     # train, backward, unroll, sample, plot, print
     "epochs", "lr", "optimizer", "batch", "clip", "clip_mode", "loss", "bptt", "plot", "h0", "target", "length",
     "temperature", "width", "height", "title", "log", "style", "stream", "layer", "direction", "matrices", "steps",
@@ -42,7 +43,7 @@ VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform",
           "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
-PROSE_TOPICS = ("options", "syntax", "errors", "biases")
+PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions")
 
 
 class RNNLexer(RegexLexer):

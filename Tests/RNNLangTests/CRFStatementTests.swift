@@ -1,0 +1,146 @@
+import XCTest
+import Foundation
+import Jupyter
+import Plot
+import RNN
+import Store
+@testable import RNNLang
+
+/// `crf=true` taggers as statements: tagged(file=), training with every optimizer, predict's
+/// entity scores, unroll's CRF tables, labelled transitions, files, and refusals that change nothing.
+final class CRFStatementTests: XCTestCase {
+    func run(_ e: Evaluator, _ source: String) throws -> RecordingSink {
+        let sink = RecordingSink()
+        _ = try e.run(source, output: sink)
+        return sink
+    }
+
+    func diagnostic(_ e: Evaluator, _ source: String) -> Diagnostic? {
+        do { _ = try run(e, source) } catch let d as Diagnostic { return d } catch { return nil }
+        return nil
+    }
+
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data/ner/en.tsv").standardized.path
+
+    func tagger() throws -> Evaluator {
+        let e = Evaluator()
+        _ = try run(e, """
+            let ner = tagged(file="\(Self.corpus)")
+            cell tg = lstm(hidden=6, output=7, bidirectional=true, crf=true, seed=3)
+            train tg on ner epochs=2 batch=16 lr=0.05
+            """)
+        return e
+    }
+
+    func testTrainsAndPredictsWithViterbiAndEntityScores() throws {
+        let e = try tagger()
+        let entry = e.model(named: "tg")!
+        XCTAssertEqual(entry.tagNames, ["B-PER", "I-PER", "O", "B-LOC", "B-ORG", "I-ORG", "I-LOC"])
+        XCTAssertEqual(entry.inputWords?.count, 566)
+        XCTAssertTrue(entry.inputWords!.contains("Paris"), "a file's words keep their case")
+        let sink = try run(e, "predict tg on ner")
+        XCTAssertTrue(sink.text.contains("CRF NLL"), sink.text)
+        // The entity table agrees with Entities.score on Viterbi's paths.
+        guard case let .dataset(d)? = e.state.values["ner"], case let .classSequences(gold) = d.targets else { return XCTFail("no dataset") }
+        let names = d.classNames!
+        let paths = try entry.model.decode(d)
+        let s = Entities.score(predicted: paths.map { $0.map { names[$0] } }, gold: gold.map { $0.map { names[$0] } })
+        XCTAssertEqual(s.gold, 310)
+        XCTAssertTrue(sink.text.contains("\(s.correct) of \(s.predicted) predicted entities are right"), sink.text)
+        XCTAssertTrue(sink.text.contains("\(s.invalidSequences) of 193"), sink.text)
+    }
+
+    func testEveryOptimizerTrainsTheTransitions() throws {
+        for opt in OptimizerKind.allCases {
+            let e = Evaluator()
+            _ = try run(e, """
+                let d = tagged([["anna lives in rome", "B-PER O O B-LOC"], ["tom visited paris", "B-PER O B-LOC"]])
+                cell t = gru(hidden=3, output=3, crf=true, seed=1)
+                """)
+            _ = try run(e, "train t on d epochs=1 batch=2 lr=0.1 optimizer=\(opt.rawValue)")
+            let before = e.model(named: "t")!.model.parameter("transitions")!
+            _ = try run(e, "train t on d epochs=3 batch=2 lr=0.1 optimizer=\(opt.rawValue)")
+            XCTAssertNotEqual(e.model(named: "t")!.model.parameter("transitions"), before, opt.rawValue)
+            XCTAssertLessThan(e.model(named: "t")!.lossHistory.last!, e.model(named: "t")!.lossHistory.first!, opt.rawValue)
+        }
+    }
+
+    func testUnrollShowsTheForwardAlgorithmAndViterbi() throws {
+        let e = try tagger()
+        let sink = try run(e, #"unroll tg on tagged([["Anna Smith visited Paris", "B-PER I-PER O B-LOC"]])"#)
+        let entry = e.model(named: "tg")!
+        let idx = ["Anna", "Smith", "visited", "Paris"].map { entry.inputWords!.firstIndex(of: $0)! }
+        let x = idx.map { k in (0..<566).map { $0 == k ? 1.0 : 0 } }
+        let em = try entry.model.emissions(x)
+        let crf = entry.model.crf!
+        let logZ = crf.forward(emissions: em).logZ
+        XCTAssertTrue(sink.text.contains("log Z = logsumexp_j(α_T[j] + end[j]) = \(NumberFormat.short(logZ, decimals: 4))"), sink.text)
+        let best = crf.viterbi(emissions: em)
+        let tags = entry.tagNames!
+        XCTAssertTrue(sink.text.contains("| best (Viterbi) | \(best.path.map { tags[$0] }.joined(separator: " "))"), sink.text)
+        XCTAssertTrue(sink.text.contains("| gold           | B-PER I-PER O B-LOC"), sink.text)
+        XCTAssertTrue(sink.text.contains("δ_t[B-PER]"), sink.text)
+        XCTAssertTrue(sink.text.contains("← "), sink.text)
+        // log p(gold) = s(gold) − log Z.
+        let gold = [0, 1, 2, 3].map { tags.firstIndex(of: ["B-PER", "I-PER", "O", "B-LOC"][$0])! }
+        XCTAssertTrue(sink.text.contains(NumberFormat.short(crf.score(emissions: em, path: gold) - logZ, decimals: 4)), sink.text)
+    }
+
+    func testTransitionsAreLabelledByTag() throws {
+        let e = try tagger()
+        let shown = try run(e, "show tg.transitions").text
+        XCTAssertTrue(shown.contains("| from \\ to |   B-PER |"), shown)
+        XCTAssertTrue(shown.contains("| I-LOC     |"), shown)
+        let plotted = try run(e, "plot tg.transitions").text
+        XCTAssertTrue(plotted.contains("from (i)") && plotted.contains("to (j)") && plotted.contains("B-PER |"), plotted)
+    }
+
+    func testFilesAndCopyKeepTheCRFAndItsTags() throws {
+        let e = try tagger()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crf-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try run(e, "copy tg as c")
+        XCTAssertEqual(e.model(named: "c"), e.model(named: "tg"))
+        for ext in ["json", "safetensors"] {
+            let path = dir.appendingPathComponent("tg.\(ext)").path
+            _ = try run(e, "save tg to \"\(path)\"\nload back from \"\(path)\"")
+            let back = e.model(named: "back")!
+            XCTAssertEqual(back.model, e.model(named: "tg")!.model, ext)
+            XCTAssertEqual(back.tagNames, e.model(named: "tg")!.tagNames, ext)
+            XCTAssertEqual(back.inputWords, e.model(named: "tg")!.inputWords, ext)
+        }
+    }
+
+    func testRefusalsChangeNothing() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell t = rnn(input=1, hidden=2, output=2, crf=true)")
+        let before = e.state
+        XCTAssertEqual(diagnostic(e, "train t on sine(count=2, length=3)")?.message.contains("needs tagged data"), true)
+        XCTAssertEqual(diagnostic(e, "cell u = rnn(input=1, hidden=2, output=2, output_activation=softmax, crf=true)")?.message.contains("emission scores"), true)
+        XCTAssertEqual(diagnostic(e, "cell u = rnn(input=1, hidden=2, output=1, crf=true)")?.message.contains("at least 2 tags"), true)
+        XCTAssertEqual(diagnostic(e, #"unroll t on tagged([["a b", "X Y"], ["c", "X"]])"#)?.message.contains("one sentence"), true)
+        XCTAssertEqual(diagnostic(e, #"let z = tagged(file="/nonexistent/ner.tsv")"#)?.kind, .io)
+        XCTAssertEqual(e.state, before)
+    }
+
+    func testBackwardReadsClassTargetsAndShowsTheCRFGradients() throws {
+        let e = Evaluator()
+        let text = try run(e, "cell t = gru(input=3, hidden=2, output=3, crf=true, seed=1)\nbackward t on [[1,0,0],[0,1,0]] target=[2, 0]").text
+        XCTAssertTrue(text.contains("t: loss (CRF NLL) = "), text)
+        XCTAssertTrue(text.contains("| start_transitions |"), text)
+    }
+
+    func testTaggedFileFormat() throws {
+        XCTAssertThrowsError(try Datasets.tagged(tsv: "Anna lives\tB-PER\n", path: "x.tsv")) {
+            XCTAssertEqual("\($0)", "x.tsv, line 1 has 2 words but 1 tag: expected one tag a word")
+        }
+        XCTAssertThrowsError(try Datasets.tagged(tsv: "ok\tO\nno tab here\n", path: "x.tsv")) {
+            XCTAssertTrue("\($0)".contains("x.tsv, line 2: expected `sentence<TAB>tags`"), "\($0)")
+        }
+        let d = try Datasets.tagged(tsv: "Anna lives\tB-PER O\n\nBo\tB-PER\n", path: "x.tsv")
+        XCTAssertEqual(d.count, 2)
+        XCTAssertEqual(d.inputVocabulary, ["Anna", "Bo", "lives"])
+        XCTAssertEqual(d.summary, "tagged(file=\"x.tsv\") · 2 sentences, 3 words, 2 tags")
+    }
+}
