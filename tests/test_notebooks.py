@@ -1,4 +1,4 @@
-"""Every notebook in notebooks/ runs top to bottom with the `rnn` kernel and produces the outputs that
+"""Every notebook in notebooks/ (English) and notebooks/zh/ (Chinese) runs top to bottom with the `rnn` kernel and produces the outputs that
 are committed in it, once timings, dates and ids are masked."""
 import pathlib
 import re
@@ -7,7 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(ROOT.glob("*.ipynb")) + sorted(ROOT.glob("zh/*.ipynb"))
 
 # What legitimately differs between runs: speeds, durations, clock times, ids.
 MASKS = [
@@ -40,7 +41,7 @@ def comparable(cell):
 
 
 # An empty folder fails rather than skipping: the lessons are part of what CI checks.
-@pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=[p.name for p in NOTEBOOKS] or ["no-notebooks"])
+@pytest.mark.parametrize("path", NOTEBOOKS or [None], ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS] or ["no-notebooks"])
 def test_notebook_reproduces(path):
     assert path is not None, "notebooks/ holds no .ipynb"
     committed = nbformat.read(path, as_version=4)
@@ -50,4 +51,19 @@ def test_notebook_reproduces(path):
     for i, (want, got) in enumerate(zip(committed.cells, fresh.cells)):
         if want.cell_type != "code":
             continue
-        assert comparable(got) == comparable(want), f"{path.name}: cell {i} differs:\n{want.source}"
+        assert comparable(got) == comparable(want), f"{path.relative_to(ROOT)}: cell {i} differs:\n{want.source}"
+
+
+def statements(path):
+    """Each code cell's statements by keyword and name (print's text and the data may be translated)."""
+    nb = nbformat.read(path, as_version=4)
+    return [[tuple(line.split()[:1 if line.startswith("print") else 2]) for line in c.source.splitlines() if line.strip()]
+            for c in nb.cells if c.cell_type == "code"]
+
+
+# The Chinese lessons run the same code as the English ones; only prose and word data are translated.
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.parent == ROOT], ids=lambda p: p.name)
+def test_chinese_twin_has_the_same_code(path):
+    twin = ROOT / "zh" / path.name
+    assert twin.exists(), f"notebooks/zh/{path.name} is missing"
+    assert statements(twin) == statements(path)

@@ -248,7 +248,7 @@ extension StatementContext {
         let c = model.config
         var rows: [[Double]] = []
         for u in 0..<c.stateWidth { rows.append(trace.states.prefix(t).map { $0[u] }) }
-        let labels = (0..<c.stateWidth).map { u in c.bidirectional ? (u < c.hidden ? "f\(u)" : "r\(u - c.hidden)") : "h\(u)" }
+        let labels = unitLabels(c)
         let map = Heatmap(rows, rowLabels: labels, colLabels: (1...t).map(String.init), scaleLabel: "h_t")
         let chart = Chart(title: "hidden state of \(name) up to t = \(t) of \(trace.states.count): units × time", xLabel: "t", yLabel: "unit",
                           kind: .heatmap(map))

@@ -4,6 +4,12 @@ import Plot
 import RNN
 import Store
 
+/// Row labels of a hidden-state heatmap, counted from 1 and spelt so they cannot be read as
+/// h_0 or h_t (time steps): "unit 1"…, or "fwd 1"…/"rev 1"… for the two directions.
+func unitLabels(_ c: CellConfig) -> [String] {
+    (0..<c.stateWidth).map { u in c.bidirectional ? (u < c.hidden ? "fwd \(u + 1)" : "rev \(u - c.hidden + 1)") : "unit \(u + 1)" }
+}
+
 /// How a plot statement asked to be drawn.
 struct PlotOptions {
     var width = 80
@@ -92,7 +98,7 @@ extension StatementContext {
             let units = c.stateWidth
             var rows: [[Double]] = []
             for u in 0..<units { rows.append(trace.states.map { $0[u] }) }
-            let labels = (0..<units).map { u in c.bidirectional ? (u < c.hidden ? "f\(u)" : "r\(u - c.hidden)") : "h\(u)" }
+            let labels = unitLabels(c)
             let map = Heatmap(rows, rowLabels: labels, colLabels: seq.indices.map { String($0 + 1) }, scaleLabel: "h_t")
             let chart = Chart(title: o.title ?? "hidden state of \(name.name): units × time", xLabel: "t", yLabel: "unit", kind: .heatmap(map))
             output.display(chartBundle(chart, o), displayID: nil)

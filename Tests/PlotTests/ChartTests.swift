@@ -21,7 +21,7 @@ enum Samples {
     ]))
     static let hidden = Chart(title: "hidden state", xLabel: "t", yLabel: "unit", kind: .heatmap(Heatmap(
         (0..<6).map { u in (0..<12).map { t in tanh(sin(Double(t + u)) * 2) } },
-        rowLabels: (0..<6).map { "h\($0)" }, scaleLabel: "h_t")))
+        rowLabels: (0..<6).map { "unit \($0 + 1)" }, scaleLabel: "h_t")))
     static let positive = Chart(title: "positive", kind: .heatmap(Heatmap(
         [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], colLabels: ["a", "b", "c", "d"], scaleLabel: "count")))
 

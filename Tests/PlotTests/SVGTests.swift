@@ -83,7 +83,7 @@ final class SVGTests: XCTestCase {
         XCTAssertEqual(cells.count, 6 * 12)
         XCTAssertEqual(doc.named("linearGradient").count, 1)
         XCTAssertTrue(doc.texts.contains("-0.964") && doc.texts.contains("0.964") && doc.texts.contains("h_t"))
-        XCTAssertTrue(doc.texts.contains("h0") && doc.texts.contains("h5"), "row labels")
+        XCTAssertTrue(doc.texts.contains("unit 1") && doc.texts.contains("unit 6"), "row labels")
         // Diverging: the middle of the ramp is pale, the ends are blue and red.
         XCTAssertEqual(SVGRenderer.colour(SVGRenderer.diverging, 0.5), "#f0f0f0")
         XCTAssertEqual(SVGRenderer.colour(SVGRenderer.diverging, 0), "#2166ac")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Builds notebooks/NN-*.ipynb from notebooks/src/NN-*.txt.
+"""Builds notebooks/NN-*.ipynb from notebooks/src/NN-*.txt, and the Chinese lessons
+notebooks/zh/NN-*.ipynb from notebooks/src/zh/NN-*.txt.
 
 A source is Markdown and code separated by marker lines: `%% md` starts a Markdown
 cell, `%% code` a code cell. Outputs are left empty; execute with nbclient to fill them.
@@ -8,6 +9,8 @@ import json, pathlib, sys
 
 SRC = pathlib.Path(__file__).resolve().parent
 OUT = SRC.parent
+# Each folder of sources and the folder its notebooks go to.
+SETS = [(SRC, OUT), (SRC / "zh", OUT / "zh")]
 
 def cells(text):
     kind, lines, out = None, [], []
@@ -31,18 +34,22 @@ def cells(text):
     flush()
     return out
 
-def build(path):
+def build(path, out_dir):
     nb = {"cells": cells(path.read_text()),
           "metadata": {"kernelspec": {"name": "rnn", "display_name": "RNN", "language": "rnn"},
                        "language_info": {"name": "rnn"}},
           "nbformat": 4, "nbformat_minor": 5}
     for i, c in enumerate(nb["cells"]):
         c["id"] = f"{path.stem[:2]}-{i:02d}"
-    target = OUT / (path.stem + ".ipynb")
+    out_dir.mkdir(exist_ok=True)
+    target = out_dir / (path.stem + ".ipynb")
     target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return target
 
 if __name__ == "__main__":
-    names = sys.argv[1:] or sorted(p.name for p in SRC.glob("[0-9][0-9]-*.txt"))
-    for n in names:
-        print(build(SRC / n))
+    # Arguments are source paths relative to notebooks/src (zh/01-rnn-by-hand.txt); none builds all.
+    wanted = set(sys.argv[1:])
+    for src_dir, out_dir in SETS:
+        for path in sorted(src_dir.glob("[0-9][0-9]-*.txt")):
+            if not wanted or str(path.relative_to(SRC)) in wanted:
+                print(build(path, out_dir))
