@@ -179,6 +179,8 @@ public struct Seq2Seq: Equatable, Sendable {
         public var contexts: [[Double]] = []
         /// Per decoder step: softmax of the logits.
         public var probabilities: [[Double]] = []
+        /// Per decoder step: the token fed in (y_{t-1} under teacher forcing, else the model's own choice).
+        public var inputs: [Int] = []
         public var loss = 0.0
     }
 
@@ -233,17 +235,19 @@ public struct Seq2Seq: Equatable, Sendable {
 
     /// Teacher forcing: inputs <bos> y_1 … y_{n-1}, targets y_1 … y_n (the last is <eos>); the trace's
     /// loss is the sum of −log p(y_t), for the caller to divide by the batch's token count.
-    public func forward(source: [Int], target: [Int], bos: Int) -> Trace {
+    /// `teacher(t)` says whether step t+1 is fed the true y_t (true) or the model's most likely token.
+    public func forward(source: [Int], target: [Int], bos: Int, teacher: (Int) -> Bool = { _ in true }) -> Trace {
         var trace = Trace()
         var state = encode(source, into: &trace)
         var previous = bos
-        for y in target {
+        for (t, y) in target.enumerated() {
+            trace.inputs.append(previous)
             let logits = decodeStep(previous, state: &state, &trace)
             let m = logits.max()!
             let ex = logits.map { exp($0 - m) }, sum = ex.reduce(0, +)
             trace.probabilities.append(ex.map { $0 / sum })
             trace.loss += m + log(sum) - logits[y]                               // −log softmax(logits)[y]
-            previous = y
+            previous = teacher(t) ? y : logits.indices.max { logits[$0] < logits[$1] }!
         }
         return trace
     }
@@ -272,7 +276,7 @@ public struct Seq2Seq: Equatable, Sendable {
                 dx = dIn
             }
             // dx is ∂/∂[c_t ; embedding(y_{t-1})].
-            let previous = t == 0 ? bos : target[t - 1]
+            let previous = trace.inputs[t]
             for k in 0..<E { g[decEmb + previous * E + k] += dx[H + k] }
             let dc = Array(dx[0..<H])
             if config.attention {
@@ -331,12 +335,14 @@ public struct Seq2Seq: Equatable, Sendable {
     }
 
     /// The mean cross-entropy over every real target token of the batch and its gradient.
-    public func lossAndGradient(_ batch: [(source: [Int], target: [Int])], bos: Int) -> (loss: Double, gradient: [Double]) {
+    /// `teacher(example, t)` as in `forward`; by default every step is teacher-forced.
+    public func lossAndGradient(_ batch: [(source: [Int], target: [Int])], bos: Int,
+                                teacher: (Int, Int) -> Bool = { _, _ in true }) -> (loss: Double, gradient: [Double]) {
         let tokens = Double(batch.reduce(0) { $0 + $1.target.count })
         var g = [Double](repeating: 0, count: theta.count)
         var total = 0.0
-        for (source, target) in batch {
-            let trace = forward(source: source, target: target, bos: bos)
+        for (e, (source, target)) in batch.enumerated() {
+            let trace = forward(source: source, target: target, bos: bos) { teacher(e, $0) }
             total += trace.loss
             backward(trace, source: source, target: target, bos: bos, scale: 1 / tokens, into: &g)
         }

@@ -188,6 +188,7 @@ struct StatementContext {
     /// Runs the statement; returns a bundle when it is a bare expression (the cell's result).
     mutating func execute() throws -> MimeBundle? {
         guard let node else { return nil }
+        if let handled = try executeSeq2Seq(node.statement) { return handled }
         switch node.statement {
         case let .expression(e):
             return try bundle(for: eval(e))
@@ -251,6 +252,8 @@ struct StatementContext {
             try jacobian(name, sequence, options)
         case let .generate(name, from, options):
             try generate(name, from, options)
+        case .translate:
+            throw Diagnostic(.value, "translate works on seq2seq models (cell NAME = seq2seq(...))", at: node.range)
         case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
             try executeExtended(node.statement)
         case let .slider(name, low, high, step, options):
@@ -277,6 +280,7 @@ struct StatementContext {
 
     func modelEntry(_ name: Ident) throws -> ModelEntry {
         if let e = state.store[name.name] { return e }
+        if let s = state.store[seq2seq: name.name] { throw seq2seqMisuse(name, s) }
         if state.values[name.name] != nil {
             throw Diagnostic(.value, "expected a model, found '\(name.name)', which is \(state.values[name.name]!.kindDescription)", at: name.range)
         }
