@@ -41,7 +41,7 @@ extension StatementContext {
         case let .cell(name, kind, options) where kind.name == "seq2seq":
             try defineSeq2Seq(name, options)
             return .some(nil)
-        case let .expression(.name(n, r)) where isSeq2Seq(n):
+        case let .expression(.name(n, _)) where isSeq2Seq(n):
             return .some(.text(seq2seqSummaryLine(n, state.store[seq2seq: n]!)))
         case let .show(.name(n, _), _) where isSeq2Seq(n):
             output.display(seq2seqSummaryTable(n, state.store[seq2seq: n]!), displayID: nil)

@@ -55,6 +55,31 @@ final class Seq2SeqTests: XCTestCase {
         }
     }
 
+    /// The training loop of `train` (shuffling, batches, the optimizer) against the twin's three steps on the whole batch.
+    func testTrainingLoopMatchesTheTwinsSteps() throws {
+        let f = try fixture()
+        for c in f.cases {
+            let m = model(f, c)
+            for (kind, name, lr) in [(OptimizerKind.sgd, "sgd", 0.1), (.adam, "adam", 0.01)] {
+                var s = Seq2Seq.TrainSettings()
+                s.epochs = 3
+                s.batch = f.pairs.count
+                s.optimizer = kind
+                s.lr = lr
+                s.seed = 7
+                let r = m.train(f.pairs, s, progress: { _ in }, shouldStop: { false })
+                XCTAssertEqual(r.outcome, .completed)
+                XCTAssertEqual(r.losses.count, 3)
+                XCTAssertEqual(r.losses[0], c["loss"] as! Double, accuracy: 1e-12)
+                let weights = (c["steps"] as! [String: [String: [Double]]])["\(name)_3"]!
+                let expected = m.config.specs.flatMap { weights[$0.name]! }
+                for (k, (x, y)) in zip(r.model.theta, expected).enumerated() {
+                    XCTAssertEqual(x, y, accuracy: 1e-9, "attention=\(c["attention"]!) layers=\(c["layers"]!) \(name) θ[\(k)]")
+                }
+            }
+        }
+    }
+
     func testGradientsAgainstFiniteDifferences() throws {
         let f = try fixture()
         // The two-layer cases hold every kind of parameter (and the one-layer ones match the twin above).
