@@ -55,6 +55,24 @@ final class Seq2SeqTests: XCTestCase {
         }
     }
 
+    /// teacher_forcing < 1: a step not fed the true word reads the model's own most likely word, as the twin's torch.where(feed, y, argmax).
+    func testOwnPredictionsFedBackMatchTheTwin() throws {
+        let f = try fixture()
+        for c in f.cases {
+            let m = model(f, c)
+            let feed = c["feed"] as! [[Bool]]
+            let (loss, g) = m.lossAndGradient(f.pairs, bos: f.bos) { e, t in feed[e][t] }
+            let what = "attention=\(c["attention"]!) layers=\(c["layers"]!)"
+            XCTAssertEqual(loss, c["feed_loss"] as! Double, accuracy: 1e-12, what)
+            let want = c["feed_gradients"] as! [String: [Double]]
+            var at = 0
+            for spec in m.config.specs {
+                for (k, y) in want[spec.name]!.enumerated() { XCTAssertEqual(g[at + k], y, accuracy: 1e-12, "\(what) ∂\(spec.name)[\(k)]") }
+                at += spec.count
+            }
+        }
+    }
+
     /// The training loop of `train` (shuffling, batches, the optimizer) against the twin's three steps on the whole batch.
     func testTrainingLoopMatchesTheTwinsSteps() throws {
         let f = try fixture()
