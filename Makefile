@@ -65,6 +65,7 @@ BENCH_VENV := .venv-bench
 bench: kernelspec $(VENV)/.bench-installed $(if $(TORCH),$(BENCH_VENV)/.installed)
 	$(PY) bench/kernel_bench.py || echo "kernel goals missed (see the table above)"
 	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/train_bench.py
+	$(PY) bench/seq2seq_bench.py $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)
 
 # ipykernel only for the comparison; numpy for the numpy min-char-rnn.
 $(VENV)/.bench-installed: $(VENV)/.installed

@@ -397,8 +397,14 @@ public struct Parser {
             if n == "true" || n == "false" { return .bool(n == "true", t.range) }
             if peek == .punct(".") {
                 _ = take()
-                guard case let .name(member) = peek else { throw unexpected("a parameter name after '\(n).'") }
-                let m = take()
+                guard case let .name(first) = peek else { throw unexpected("a parameter name after '\(n).'") }
+                var m = take(), member = first
+                // A seq2seq parameter's name has dots (decoder.fc.weight); a last .T stays the transpose.
+                while peek == .punct("."), case let .name(next) = peek(1), next != "T" {
+                    _ = take()
+                    m = take()
+                    member += "." + next
+                }
                 return .member(n, member, t.range.joined(m.range))
             }
             if peek == .punct("(") {

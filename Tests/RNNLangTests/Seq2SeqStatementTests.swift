@@ -51,6 +51,8 @@ final class Seq2SeqStatementTests: XCTestCase {
         let u = try run(#"unroll tr on "i am sad""#, e)
         XCTAssertTrue(u.contains("weights over i am sad") && u.contains("<eos>"), u)
         XCTAssertTrue(try run("plot loss tr", e).contains("training loss of tr"))
+        XCTAssertTrue(try run("show tr.decoder.fc.weight", e).contains("tr.decoder.fc.weight (9×16)"))
+        XCTAssertTrue(try run("show tr.source_vocab", e).contains("|  4 | i "))
     }
 
     func testFilesRoundTripWithTheTwinsKeysAndVocabularies() throws {
