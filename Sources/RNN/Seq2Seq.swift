@@ -59,6 +59,9 @@ public struct Seq2Seq: Equatable, Sendable {
     public var theta: [Double]
     /// Where each named parameter starts in theta.
     let offsets: [String: Int]
+    /// Per GRU ("encoder.rnn", then "decoder.rnn") and layer: where weight_ih, weight_hh, bias_ih, bias_hh start,
+    /// so the time-step loop builds no names.
+    let gruOffsets: [[(wi: Int, wh: Int, bi: Int, bh: Int)]]
 
     public init(config: Config, theta: [Double]) {
         precondition(theta.count == config.specs.reduce(0) { $0 + $1.count }, "theta does not fit the model")
@@ -67,6 +70,14 @@ public struct Seq2Seq: Equatable, Sendable {
         var o: [String: Int] = [:], at = 0
         for s in config.specs { o[s.name] = at; at += s.count }
         offsets = o
+        gruOffsets = ["encoder.rnn", "decoder.rnn"].map { p in
+            (0..<config.layers).map { l in (o["\(p).weight_ih_l\(l)"]!, o["\(p).weight_hh_l\(l)"]!, o["\(p).bias_ih_l\(l)"]!, o["\(p).bias_hh_l\(l)"]!) }
+        }
+    }
+
+    /// The offsets of one GRU layer's parameters.
+    @inline(__always) func gru(_ prefix: String, _ l: Int) -> (wi: Int, wh: Int, bi: Int, bh: Int) {
+        gruOffsets[prefix == "encoder.rnn" ? 0 : 1][l]
     }
 
     public static func == (a: Seq2Seq, b: Seq2Seq) -> Bool { a.config == b.config && a.theta == b.theta }
@@ -81,22 +92,41 @@ public struct Seq2Seq: Equatable, Sendable {
 
     /// y = W x (+ b), W rows × cols at `w` in θ.
     @inline(__always) func matvec(_ w: Int, rows: Int, cols: Int, _ x: [Double], bias b: Int? = nil) -> [Double] {
-        (0..<rows).map { r in
-            var s = b.map { theta[$0 + r] } ?? 0
-            for c in 0..<cols { s += theta[w + r * cols + c] * x[c] }
-            return s
+        theta.withUnsafeBufferPointer { th in
+            x.withUnsafeBufferPointer { xs in
+                (0..<rows).map { r in
+                    var s = b.map { th[$0 + r] } ?? 0
+                    let row = w + r * cols
+                    for c in 0..<cols { s += th[row + c] * xs[c] }
+                    return s
+                }
+            }
         }
     }
 
     /// dx += Wᵀ dy.
     @inline(__always) func addMatvecT(_ w: Int, rows: Int, cols: Int, _ dy: [Double], into dx: inout [Double]) {
-        for r in 0..<rows where dy[r] != 0 { for c in 0..<cols { dx[c] += theta[w + r * cols + c] * dy[r] } }
+        theta.withUnsafeBufferPointer { th in
+            dx.withUnsafeMutableBufferPointer { d in
+                for r in 0..<rows where dy[r] != 0 {
+                    let row = w + r * cols, k = dy[r]
+                    for c in 0..<cols { d[c] += th[row + c] * k }
+                }
+            }
+        }
     }
 
     /// dW += dy xᵀ, into the gradient at the same offset as W.
     @inline(__always) static func addOuter(_ g: inout [Double], _ w: Int, _ dy: [Double], _ x: [Double]) {
         let cols = x.count
-        for r in 0..<dy.count where dy[r] != 0 { for c in 0..<cols { g[w + r * cols + c] += dy[r] * x[c] } }
+        g.withUnsafeMutableBufferPointer { gs in
+            x.withUnsafeBufferPointer { xs in
+                for r in 0..<dy.count where dy[r] != 0 {
+                    let row = w + r * cols, k = dy[r]
+                    for c in 0..<cols { gs[row + c] += k * xs[c] }
+                }
+            }
+        }
     }
 
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
@@ -112,9 +142,9 @@ public struct Seq2Seq: Equatable, Sendable {
     /// n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
     func gruStep(_ prefix: String, layer l: Int, x: [Double], h: [Double]) -> GRUStep {
         let H = config.hidden, I = x.count
-        let wi = offsets["\(prefix).weight_ih_l\(l)"]!, wh = offsets["\(prefix).weight_hh_l\(l)"]!
-        let ai = matvec(wi, rows: 3 * H, cols: I, x, bias: offsets["\(prefix).bias_ih_l\(l)"]!)
-        let ah = matvec(wh, rows: 3 * H, cols: H, h, bias: offsets["\(prefix).bias_hh_l\(l)"]!)
+        let (wi, wh, bi, bh) = gru(prefix, l)
+        let ai = matvec(wi, rows: 3 * H, cols: I, x, bias: bi)
+        let ah = matvec(wh, rows: 3 * H, cols: H, h, bias: bh)
         let r = (0..<H).map { Self.sigmoid(ai[$0] + ah[$0]) }
         let z = (0..<H).map { Self.sigmoid(ai[H + $0] + ah[H + $0]) }
         let hn = Array(ah[(2 * H)...])
@@ -135,10 +165,9 @@ public struct Seq2Seq: Equatable, Sendable {
         let daz = (0..<H).map { dz[$0] * s.z[$0] * (1 - s.z[$0]) }              // σ' = σ(1 − σ)
         let dar = (0..<H).map { dr[$0] * s.r[$0] * (1 - s.r[$0]) }
         let dai = dar + daz + dan, dah = dar + daz + dhn
-        let wi = offsets["\(prefix).weight_ih_l\(l)"]!, wh = offsets["\(prefix).weight_hh_l\(l)"]!
+        let (wi, wh, bi, bh) = gru(prefix, l)
         Self.addOuter(&g, wi, dai, s.x)
         Self.addOuter(&g, wh, dah, s.h)
-        let bi = offsets["\(prefix).bias_ih_l\(l)"]!, bh = offsets["\(prefix).bias_hh_l\(l)"]!
         for k in 0..<(3 * H) { g[bi + k] += dai[k]; g[bh + k] += dah[k] }
         var dx = [Double](repeating: 0, count: I)
         addMatvecT(wi, rows: 3 * H, cols: I, dai, into: &dx)
@@ -179,6 +208,8 @@ public struct Seq2Seq: Equatable, Sendable {
         public var contexts: [[Double]] = []
         /// Per decoder step: softmax of the logits.
         public var probabilities: [[Double]] = []
+        /// Per decoder step: the token fed in (y_{t-1} under teacher forcing, else the model's own choice).
+        public var inputs: [Int] = []
         public var loss = 0.0
     }
 
@@ -233,17 +264,19 @@ public struct Seq2Seq: Equatable, Sendable {
 
     /// Teacher forcing: inputs <bos> y_1 … y_{n-1}, targets y_1 … y_n (the last is <eos>); the trace's
     /// loss is the sum of −log p(y_t), for the caller to divide by the batch's token count.
-    public func forward(source: [Int], target: [Int], bos: Int) -> Trace {
+    /// `teacher(t)` says whether step t+1 is fed the true y_t (true) or the model's most likely token.
+    public func forward(source: [Int], target: [Int], bos: Int, teacher: (Int) -> Bool = { _ in true }) -> Trace {
         var trace = Trace()
         var state = encode(source, into: &trace)
         var previous = bos
-        for y in target {
+        for (t, y) in target.enumerated() {
+            trace.inputs.append(previous)
             let logits = decodeStep(previous, state: &state, &trace)
             let m = logits.max()!
             let ex = logits.map { exp($0 - m) }, sum = ex.reduce(0, +)
             trace.probabilities.append(ex.map { $0 / sum })
             trace.loss += m + log(sum) - logits[y]                               // −log softmax(logits)[y]
-            previous = y
+            previous = teacher(t) ? y : logits.indices.max { logits[$0] < logits[$1] }!
         }
         return trace
     }
@@ -272,7 +305,7 @@ public struct Seq2Seq: Equatable, Sendable {
                 dx = dIn
             }
             // dx is ∂/∂[c_t ; embedding(y_{t-1})].
-            let previous = t == 0 ? bos : target[t - 1]
+            let previous = trace.inputs[t]
             for k in 0..<E { g[decEmb + previous * E + k] += dx[H + k] }
             let dc = Array(dx[0..<H])
             if config.attention {
@@ -331,12 +364,14 @@ public struct Seq2Seq: Equatable, Sendable {
     }
 
     /// The mean cross-entropy over every real target token of the batch and its gradient.
-    public func lossAndGradient(_ batch: [(source: [Int], target: [Int])], bos: Int) -> (loss: Double, gradient: [Double]) {
+    /// `teacher(example, t)` as in `forward`; by default every step is teacher-forced.
+    public func lossAndGradient(_ batch: [(source: [Int], target: [Int])], bos: Int,
+                                teacher: (Int, Int) -> Bool = { _, _ in true }) -> (loss: Double, gradient: [Double]) {
         let tokens = Double(batch.reduce(0) { $0 + $1.target.count })
         var g = [Double](repeating: 0, count: theta.count)
         var total = 0.0
-        for (source, target) in batch {
-            let trace = forward(source: source, target: target, bos: bos)
+        for (e, (source, target)) in batch.enumerated() {
+            let trace = forward(source: source, target: target, bos: bos) { teacher(e, $0) }
             total += trace.loss
             backward(trace, source: source, target: target, bos: bos, scale: 1 / tokens, into: &g)
         }

@@ -47,8 +47,13 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         add(Help.topics, "topic")
     } else if let call = statement.openCall, ["rnn", "lstm", "gru"].contains(call) {
         add(OptionTable.cell.map { $0.name + "=" }, "option")
+    } else if statement.openCall == "seq2seq" {
+        add(Seq2SeqHelp.cellOptions.map { $0.name + "=" }, "option")
     } else if words.first == "cell", statement.sawEquals, !statement.insideCall {
-        add(["rnn", "lstm", "gru"], "cell")
+        add(["rnn", "lstm", "gru", "seq2seq"], "cell")
+    } else if let call = statement.openCall, Seq2SeqHelp.datasetNames.contains(call) {
+        add(Seq2SeqHelp.options(of: call).map { $0 + "=" }, "option")
+        add(context.valueNames, "variable")
     } else if let call = statement.openCall, datasetNames.contains(call) {
         add(DatasetHelp.options(of: call).map { $0 + "=" }, "option")
         add(context.valueNames, "variable")
@@ -91,7 +96,7 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
             }
             add(context.valueNames, "variable")
             add(context.modelNames, "model")
-            add(datasetNames, "dataset")
+            add(datasetNames + Seq2SeqHelp.datasetNames, "dataset")
             add(FeatureHelp.names, "function")
             add(MathFunctions.names, "function")
             add(["true", "false"], "literal")

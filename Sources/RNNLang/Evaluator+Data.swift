@@ -4,6 +4,7 @@ extension StatementContext {
     /// Functions callable in expressions: the math functions (Evaluator+Functions.swift), then the dataset constructors of language.md.
     mutating func callFunction(_ name: String, _ args: [Expr], _ options: [OptionArg], _ range: SourceRange) throws -> Value {
         if FeatureHelp.names.contains(name) { return try callTextFeature(name, args, options, range) }
+        if Seq2SeqHelp.datasetNames.contains(name) { return try callTranslationData(name, args, options, range) }
         if let v = try callMath(name, args, options, range) { return v }
         guard datasetNames.contains(name) else {
             let functions = MathFunctions.names + FeatureHelp.names

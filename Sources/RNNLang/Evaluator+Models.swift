@@ -373,8 +373,14 @@ extension StatementContext {
             return [name, c.kind.rawValue, shape, String(e.model.parameterCount), String(e.trainedSteps),
                     e.lastLoss.map { NumberFormat.short($0, decimals: 6) } ?? "-"]
         }
+        let s2s = state.store.seq2seqNames.map { name -> [String] in
+            let e = state.store[seq2seq: name]!
+            let shape = e.vocabulary.map { "\($0.source.count)→\(e.hidden)\(e.layers > 1 ? "×\(e.layers)" : "")→\($0.target.count)" } ?? "?→\(e.hidden)→?"
+            return [name, "seq2seq" + (e.attention ? "+attention" : ""), shape, e.model.map { String($0.theta.count) } ?? "?", String(e.trainedSteps),
+                    e.lossHistory.last.map { NumberFormat.short($0, decimals: 6) } ?? "-"]
+        }
         let t = Table(title: state.store.isEmpty ? "no models yet: define one with 'cell NAME = rnn(input=..., hidden=...)'" : nil,
-                      headers: ["name", "kind", "shape", "parameters", "trained steps", "last loss"], rows: rows,
+                      headers: ["name", "kind", "shape", "parameters", "trained steps", "last loss"], rows: rows + s2s,
                       alignments: [.left, .left, .left, .right, .right, .right])
         return tableBundle(t)
     }

@@ -74,8 +74,8 @@ extension StatementContext {
             throw Diagnostic(.value, "interactive=true is for 'plot gradients NAME on DATA' (a slider for the scale of W_hh); use 'unroll NAME on SEQ interactive=true' for a slider over t", at: r)
         }
         switch target {
-        case .jacobian, .generate:
-            return  // drawn above, with their own options
+        case .jacobian, .generate, .attention:
+            return  // drawn above (attention: Evaluator+Seq2Seq.swift), with their own options
         case let .loss(names):
             var curves: [(name: String, losses: [Double])] = []
             var validation: [String: [EpochValidation]] = [:]

@@ -20,6 +20,12 @@ public struct SessionState: Equatable, Sendable {
 
     public init() {}
 
+    /// The weights hash of a cell, or of a seq2seq model that has weights.
+    public func weightsHash(ofModelNamed name: String) -> String? {
+        if let e = store[name] { return Store.weightsHash(of: e.model) }
+        return store[seq2seq: name]?.model.map { Store.weightsHash(of: $0) }
+    }
+
     public static func == (a: SessionState, b: SessionState) -> Bool {
         a.values == b.values && a.store == b.store && a.seed == b.seed && a.rng.state == b.rng.state && a.runs == b.runs
     }
@@ -105,7 +111,7 @@ public final class Evaluator {
         var s = after
         var entry = LogEntry(index: s.log.count + 1, statement: node.text, sessionSeed: before.seed, rngState: before.rng.state,
                              model: model, seconds: seconds)
-        if let model, let e = s.store[model] { entry.weightsSHA256 = weightsHash(of: e.model) }
+        if let model { entry.weightsSHA256 = s.weightsHash(ofModelNamed: model) }
         entry.fileSHA256 = fileSHA256
         if case .train = node.statement, let run = s.runs.last, s.runs.count > before.runs.count {
             entry.options = run.options
@@ -132,6 +138,9 @@ public final class Evaluator {
 
     /// The model under a name, if any.
     public func model(named name: String) -> ModelEntry? { state.store[name] }
+
+    /// The weights hash of the model (cell or seq2seq with weights) under a name, if any: what the log records and replay checks.
+    public func weightsHash(ofModelNamed name: String) -> String? { state.weightsHash(ofModelNamed: name) }
 
     /// Evaluates one expression with no effect on the session (user_expressions, inspection).
     public func evaluate(expression source: String) throws -> MimeBundle {
@@ -195,6 +204,7 @@ struct StatementContext {
     /// Runs the statement; returns a bundle when it is a bare expression (the cell's result).
     mutating func execute() throws -> MimeBundle? {
         guard let node else { return nil }
+        if let handled = try executeSeq2Seq(node.statement) { return handled }
         switch node.statement {
         case let .expression(e):
             return try bundle(for: eval(e))
@@ -258,6 +268,8 @@ struct StatementContext {
             try jacobian(name, sequence, options)
         case let .generate(name, from, options):
             try generate(name, from, options)
+        case .translate:
+            throw Diagnostic(.value, "translate works on seq2seq models (cell NAME = seq2seq(...))", at: node.range)
         case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
             try executeExtended(node.statement)
         case let .slider(name, low, high, step, options):
@@ -284,6 +296,7 @@ struct StatementContext {
 
     func modelEntry(_ name: Ident) throws -> ModelEntry {
         if let e = state.store[name.name] { return e }
+        if let s = state.store[seq2seq: name.name] { throw seq2seqMisuse(name, s) }
         if state.values[name.name] != nil {
             throw Diagnostic(.value, "expected a model, found '\(name.name)', which is \(state.values[name.name]!.kindDescription)", at: name.range)
         }

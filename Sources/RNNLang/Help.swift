@@ -388,7 +388,7 @@ public enum Help {
               slider s from 0 to 2 step 0.25 value=1
               watch s: unroll demo on [[1,1],[1,1],[2,2]] h0=[s, s]
             """),
-    ]
+    ] + Seq2SeqHelp.statements
 
     public static let concepts: [Entry] = [
         Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).\nSee: help cell, help biases"),
@@ -450,7 +450,7 @@ public enum Help {
         Entry(topic: "options", summary: "how options are written", body: "Options are key=value after a statement's positional parts, separated by spaces or commas:\n  train net on data epochs=5, lr=0.01\nInside rnn(...), lstm(...), gru(...) they are separated the same way."),
         Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line. A statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
         Entry(topic: "errors", summary: "the kinds of error", body: "SyntaxError, NameError, ShapeError, ValueError, DivergedError, KeyboardInterrupt, IOError,\nMemoryError (a size past the kernel's budget: the message names the RNNKERNEL_* variable\nthat raises it; see the README, Limits).\nA failing statement changes nothing; the error shows the line with a caret under the place\nand suggests the nearest name when one is close."),
-    ]
+    ] + Seq2SeqHelp.concepts
 
     static func optionLines(_ specs: [OptionSpec]) -> String {
         let width = (specs.map(\.name.count).max() ?? 0) + 2
@@ -468,7 +468,8 @@ public enum Help {
         for (statement, specs) in [("cell", OptionTable.cell), ("train", OptionTable.train), ("sample", OptionTable.sample),
                                    ("plot", OptionTable.plot), ("backward", OptionTable.backward), ("unroll", OptionTable.unroll),
                                    ("print", OptionTable.print), ("jacobian", OptionTable.jacobian), ("generate", OptionTable.generate),
-                                   ("slider", OptionTable.slider)] {
+                                   ("slider", OptionTable.slider), ("seq2seq", Seq2SeqHelp.cellOptions),
+                                   ("train", Seq2SeqHelp.trainOptions), ("translate", Seq2SeqHelp.decodeOptions)] {
             for s in specs where seenOptions.insert(s.name).inserted && !out.contains(where: { $0.topic == s.name }) {
                 let values = s.choices.map { "\nValues: " + $0.joined(separator: ", ") } ?? ""
                 out.append(Entry(topic: s.name, summary: "option of \(statement): \(s.help)",
@@ -482,7 +483,7 @@ public enum Help {
     public static var functionEntries: [Entry] { MathFunctions.helpEntries }
 
     /// Help for the datasets (the constructors callable in expressions).
-    public static var datasetEntries: [Entry] { DatasetHelp.entries }
+    public static var datasetEntries: [Entry] { DatasetHelp.entries + Seq2SeqHelp.datasetEntries }
 
     /// Help for the text features (bow, ngrams, tfidf, bm25), values callable in expressions.
     public static var featureEntries: [Entry] { FeatureHelp.entries }

@@ -68,7 +68,7 @@ public final class RNNInterpreter: Interpreter {
 }
 
 extension SessionState: CompletionContext {
-    public var modelNames: [String] { store.names }
+    public var modelNames: [String] { store.names + store.seq2seqNames }
     public var valueNames: [String] { values.keys.sorted() }
     public func parameterNames(of model: String) -> [String]? { store[model]?.model.readableNames }
 }

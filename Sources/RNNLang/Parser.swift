@@ -152,6 +152,10 @@ public struct Parser {
             return .sample(model, prime: prime, options: try trailingOptions())
         case "plot":
             return try plot()
+        case "translate":
+            let model = try ident("a model name after 'translate'")
+            let sentence = try expression()
+            return .translate(model, sentence: sentence, options: try trailingOptions())
         case "models":
             return .models
         case "copy":
@@ -226,7 +230,7 @@ public struct Parser {
     }
 
     mutating func plot() throws -> Statement {
-        if case let .name(n) = peek, ["loss", "hidden", "gradients", "jacobian", "generate"].contains(n), peek(1) != .punct(".") {
+        if case let .name(n) = peek, ["loss", "hidden", "gradients", "jacobian", "generate", "attention"].contains(n), peek(1) != .punct(".") {
             _ = take()
             switch n {
             case "loss":
@@ -242,6 +246,11 @@ public struct Parser {
                 _ = try keyword("on")
                 let seq = try expression()
                 return .plot(n == "hidden" ? .hidden(model, seq) : .jacobian(model, seq), options: try trailingOptions())
+            case "attention":
+                let model = try ident("a model name after 'plot attention'")
+                if peek == .name("on") { _ = take() }
+                let sentence = try expression()
+                return .plot(.attention(model, sentence), options: try trailingOptions())
             case "generate":
                 let model = try ident("a model name after 'plot generate'")
                 _ = try keyword("from")
@@ -388,8 +397,14 @@ public struct Parser {
             if n == "true" || n == "false" { return .bool(n == "true", t.range) }
             if peek == .punct(".") {
                 _ = take()
-                guard case let .name(member) = peek else { throw unexpected("a parameter name after '\(n).'") }
-                let m = take()
+                guard case let .name(first) = peek else { throw unexpected("a parameter name after '\(n).'") }
+                var m = take(), member = first
+                // A seq2seq parameter's name has dots (decoder.fc.weight); a last .T stays the transpose.
+                while peek == .punct("."), case let .name(next) = peek(1), next != "T" {
+                    _ = take()
+                    m = take()
+                    member += "." + next
+                }
                 return .member(n, member, t.range.joined(m.range))
             }
             if peek == .punct("(") {

@@ -93,6 +93,8 @@ public enum PlotTarget: Equatable, Sendable {
     case jacobian(Ident, Expr)
     /// `plot generate NAME from SEQ steps=N`: the given and the generated values
     case generate(Ident, Expr)
+    /// `plot attention NAME "sentence"`: a seq2seq model's attention weights, target words × source words
+    case attention(Ident, Expr)
     /// `plot NAME.PARAM`, `plot SEQ`, `plot NAME`
     case value(Expr)
 }
@@ -112,6 +114,8 @@ public enum Statement: Equatable, Sendable {
     case train(Ident, data: Expr, options: [OptionArg])
     case predict(Ident, data: Expr, options: [OptionArg])
     case sample(Ident, prime: Expr?, options: [OptionArg])
+    /// `translate NAME "sentence" [beam=K] [max_length=N]`: a seq2seq model's output (Evaluator+Seq2Seq.swift)
+    case translate(Ident, sentence: Expr, options: [OptionArg])
     case plot(PlotTarget, options: [OptionArg])
     case models
     case copy(Ident, as: Ident)
@@ -151,4 +155,5 @@ public struct StatementNode: Equatable, Sendable {
 public let statementKeywords: [String] = [
     "cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot", "models", "copy", "drop",
     "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit", "slider", "watch",
+    "translate",
 ]

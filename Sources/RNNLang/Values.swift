@@ -9,6 +9,8 @@ public indirect enum Value: Equatable, Sendable {
     /// Lists, sequences and matrices are all lists (of numbers, or of lists).
     case list([Value])
     case dataset(Dataset)
+    /// Sentence pairs for a seq2seq model: translation(...), reverse(...).
+    case translation(TranslationData)
     /// A model, by its name in the store.
     case model(String)
     /// A bare word used as an option value: `tanh`, `adam`, `stderr`.
@@ -26,6 +28,7 @@ public indirect enum Value: Equatable, Sendable {
         case .bool: return "a boolean"
         case let .list(items): return items.isEmpty ? "an empty list" : "a list of \(items.count) item\(items.count == 1 ? "" : "s")"
         case .dataset: return "a dataset"
+        case let .translation(d): return "a translation dataset of \(d.count) pairs"
         case let .model(n): return "the model '\(n)'"
         case let .symbol(s): return "the word '\(s)'"
         case let .features(f): return "a \(f.kind.rawValue) table of \(f.values.count)×\(f.terms.count) features"
@@ -41,6 +44,7 @@ public indirect enum Value: Equatable, Sendable {
         case let .bool(b): return b ? "true" : "false"
         case let .list(items): return "[" + items.map(\.literal).joined(separator: ", ") + "]"
         case let .dataset(d): return d.summary
+        case let .translation(d): return d.summary
         case let .model(n): return n
         case let .symbol(s): return s
         case let .features(f): return Value.from(f.values).literal

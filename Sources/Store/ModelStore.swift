@@ -41,6 +41,7 @@ public struct ModelStore: Equatable, Sendable {
         get { entries[name] }
         set {
             if let newValue {
+                self[seq2seq: name] = nil
                 if entries[name] == nil { names.append(name) }
                 entries[name] = newValue
             } else if entries.removeValue(forKey: name) != nil {
@@ -49,8 +50,25 @@ public struct ModelStore: Equatable, Sendable {
         }
     }
 
-    public var isEmpty: Bool { names.isEmpty }
-    public var count: Int { names.count }
+    public var isEmpty: Bool { names.isEmpty && seq2seqNames.isEmpty }
+    public var count: Int { names.count + seq2seqNames.count }
+
+    /// Seq2seq models (Seq2SeqEntry.swift) live beside the cells under their own names: a name is one or the other.
+    public private(set) var seq2seqNames: [String] = []
+    private var seq2seqEntries: [String: Seq2SeqEntry] = [:]
+
+    public subscript(seq2seq name: String) -> Seq2SeqEntry? {
+        get { seq2seqEntries[name] }
+        set {
+            if let newValue {
+                self[name] = nil
+                if seq2seqEntries[name] == nil { seq2seqNames.append(name) }
+                seq2seqEntries[name] = newValue
+            } else if seq2seqEntries.removeValue(forKey: name) != nil {
+                seq2seqNames.removeAll { $0 == name }
+            }
+        }
+    }
 
     /// Every entry, in definition order.
     public var all: [(name: String, entry: ModelEntry)] { names.map { ($0, entries[$0]!) } }

@@ -46,7 +46,7 @@ struct ReplayCommand: ParsableCommand {
                 problems.append("the loaded file differs:\n    logged   \(expected)\n    replayed \(loaded)")
             }
             if let expected = e.weightsSHA256, let name = e.model {
-                let got = evaluator.model(named: name).map { weightsHash(of: $0.model) } ?? "(no model named \(name))"
+                let got = evaluator.weightsHash(ofModelNamed: name) ?? "(no model named \(name))"
                 if got != expected { problems.append("weights of \(name) differ:\n    logged   \(expected)\n    replayed \(got)") }
             }
             if problems.isEmpty {

@@ -55,6 +55,49 @@ final class Seq2SeqTests: XCTestCase {
         }
     }
 
+    /// teacher_forcing < 1: a step not fed the true word reads the model's own most likely word, as the twin's torch.where(feed, y, argmax).
+    func testOwnPredictionsFedBackMatchTheTwin() throws {
+        let f = try fixture()
+        for c in f.cases {
+            let m = model(f, c)
+            let feed = c["feed"] as! [[Bool]]
+            let (loss, g) = m.lossAndGradient(f.pairs, bos: f.bos) { e, t in feed[e][t] }
+            let what = "attention=\(c["attention"]!) layers=\(c["layers"]!)"
+            XCTAssertEqual(loss, c["feed_loss"] as! Double, accuracy: 1e-12, what)
+            let want = c["feed_gradients"] as! [String: [Double]]
+            var at = 0
+            for spec in m.config.specs {
+                for (k, y) in want[spec.name]!.enumerated() { XCTAssertEqual(g[at + k], y, accuracy: 1e-12, "\(what) ∂\(spec.name)[\(k)]") }
+                at += spec.count
+            }
+        }
+    }
+
+    /// The training loop of `train` (shuffling, batches, the optimizer) against the twin's three steps on the whole batch.
+    func testTrainingLoopMatchesTheTwinsSteps() throws {
+        let f = try fixture()
+        for c in f.cases {
+            let m = model(f, c)
+            for (kind, name, lr) in [(OptimizerKind.sgd, "sgd", 0.1), (.adam, "adam", 0.01)] {
+                var s = Seq2Seq.TrainSettings()
+                s.epochs = 3
+                s.batch = f.pairs.count
+                s.optimizer = kind
+                s.lr = lr
+                s.seed = 7
+                let r = m.train(f.pairs, s, progress: { _ in }, shouldStop: { false })
+                XCTAssertEqual(r.outcome, .completed)
+                XCTAssertEqual(r.losses.count, 3)
+                XCTAssertEqual(r.losses[0], c["loss"] as! Double, accuracy: 1e-12)
+                let weights = (c["steps"] as! [String: [String: [Double]]])["\(name)_3"]!
+                let expected = m.config.specs.flatMap { weights[$0.name]! }
+                for (k, (x, y)) in zip(r.model.theta, expected).enumerated() {
+                    XCTAssertEqual(x, y, accuracy: 1e-9, "attention=\(c["attention"]!) layers=\(c["layers"]!) \(name) θ[\(k)]")
+                }
+            }
+        }
+    }
+
     func testGradientsAgainstFiniteDifferences() throws {
         let f = try fixture()
         // The two-layer cases hold every kind of parameter (and the one-layer ones match the twin above).

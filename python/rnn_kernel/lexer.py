@@ -12,14 +12,14 @@ __all__ = ["RNNLexer", "STATEMENTS", "CLAUSES", "CELLS", "DATASETS", "FUNCTIONS"
 #: Words that begin a statement (Syntax.swift's statementKeywords).
 STATEMENTS = ("cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot",
               "models", "copy", "drop", "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit",
-              "slider", "watch")
+              "slider", "watch", "translate")
 #: Words inside a statement: `unroll M on D`, `sample M from ...`, `copy A as B`, `save M to F`, `export log`,
-#: `plot loss|hidden|gradients M`.
-CLAUSES = ("on", "from", "as", "to", "step", "log", "loss", "hidden", "gradients")
+#: `plot loss|hidden|gradients|attention M`.
+CLAUSES = ("on", "from", "as", "to", "step", "log", "loss", "hidden", "gradients", "attention")
 #: The cell constructors.
-CELLS = ("rnn", "lstm", "gru")
+CELLS = ("rnn", "lstm", "gru", "seq2seq")
 #: The dataset constructors (Completion.swift's datasetNames).
-DATASETS = ("sine", "adding", "copy", "parity", "text", "sentences", "tagged", "csv", "pairs")
+DATASETS = ("sine", "adding", "copy", "parity", "text", "sentences", "tagged", "csv", "pairs", "translation", "reverse")
 #: Functions callable in expressions: math (Evaluator+Functions.swift) and text features (FeatureHelp.swift).
 FUNCTIONS = ("tanh", "sigmoid", "relu", "exp", "log", "sqrt", "abs", "softmax", "norm", "eye", "zeros", "ones", "eig", "svd",
              "spectral_radius", "bow", "ngrams", "tfidf", "bm25")
@@ -36,11 +36,13 @@ OPTIONS = (
     "count", "step", "noise", "symbols", "file", "seq", "column", "window", "stride",
     # text features
     "binary", "vocab", "lower", "n", "k1", "b",
+    # seq2seq, translate
+    "embed", "attention", "teacher_forcing", "beam", "max_length",
 )
 #: The words an option takes from a fixed set (after `=`).
 VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform", "xavier", "he", "orthogonal", "normal",
           "zeros", "ones", "sgd", "momentum", "adagrad", "rmsprop", "adam", "norm", "value", "mse", "xent", "ascii",
-          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all")
+          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
 PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions")

@@ -1,6 +1,7 @@
 """Writes Tests/RNNTests/Fixtures/seq2seq_fixtures.json from the seq2seq twin of language.md
 ("Translation: seq2seq"), unmodified PyTorch modules in float64: the loss, every gradient, and the
-weights after 1 and 3 steps of sgd and adam, for attention=additive and none, 1 and 2 layers, on a
+weights after 1 and 3 steps of sgd and adam, and the loss and gradients when some steps are fed the
+model's own most likely word (teacher_forcing < 1, a fixed mask), for attention=additive and none, 1 and 2 layers, on a
 ragged batch (sources and targets of different lengths: packed encoder states, attention masked
 to real source steps, loss over real target tokens only).
 
@@ -67,7 +68,7 @@ class Seq2Seq(nn.Module):
         s.encoder = Encoder(Vs, E, H, L)
         s.decoder = Decoder(Vt, E, H, L, attention)
 
-    def loss(s, src, src_len, tgt, tgt_len, bos):
+    def loss(s, src, src_len, tgt, tgt_len, bos, feed=None):
         enc, state = s.encoder(src, src_len)
         mask = torch.arange(src.shape[1])[None] < src_len[:, None]
         B, T = tgt.shape
@@ -79,7 +80,8 @@ class Seq2Seq(nn.Module):
             ce = nn.functional.cross_entropy(logits, tgt[:, t], reduction="none")
             total = total + (ce * real).sum()
             tokens += int(real.sum())
-            prev = tgt[:, t]
+            # feed[b][t] false: the next step reads the model's own most likely word (teacher_forcing < 1).
+            prev = tgt[:, t] if feed is None else torch.where(feed[:, t], tgt[:, t], logits.argmax(-1))
         return total / tokens
 
 
@@ -112,8 +114,16 @@ def case(attention, layers, seed):
             opt.step()
             if k in (1, 3):
                 steps[f"{name}_{k}"] = {n: v.flatten().tolist() for n, v in m.state_dict().items()}
+    # Scheduled sampling with a fixed mask of which steps are fed the true word.
+    m = Seq2Seq(VS, VT, E, H, layers, attention).double()
+    m.load_state_dict(model.state_dict())
+    feed = torch.tensor([[True, False, True, True], [False, False, True, True], [True, True, True, True]])
+    free = m.loss(src, src_len, tgt, tgt_len, BOS, feed)
+    free.backward()
+    free_grads = {k: p.grad.flatten().tolist() for k, p in m.named_parameters()}
     return {"attention": attention, "layers": layers, "parameters": init, "order": list(init),
-            "loss": loss.item(), "gradients": grads, "steps": steps}
+            "loss": loss.item(), "gradients": grads, "steps": steps,
+            "feed": feed.tolist(), "feed_loss": free.item(), "feed_gradients": free_grads}
 
 
 out = {
