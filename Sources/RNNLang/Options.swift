@@ -29,6 +29,7 @@ public enum OptionTable {
         OptionSpec("bias", ["true", "single", "false"], default: "true",
                    "two biases per gate as PyTorch keeps them (b_h = b_xh + b_hh), one per gate (single), or none; see help biases"),
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
+        OptionSpec("vocab", default: "the first data it is trained on", "a dataset of words or characters whose vocabulary and labels the model keeps (input= is then its size)"),
     ]
 
     public static let train: [OptionSpec] = [

@@ -127,7 +127,7 @@ public enum ModelFiles {
             "format": "rnn-kernel model", "version": 2, "config": configJSON(e.model.config),
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
-        if let v = e.vocabulary { out["vocabulary"] = JSON(v) }
+        for (k, v) in vocabularyFields(e) { out[k] = v }
         return out
     }
 
@@ -170,8 +170,8 @@ public enum ModelFiles {
         if let extra = params.first(where: { p in !c.parameterSpecs.contains { $0.name == p.key } }) {
             throw ModelFileError("\(file): unexpected parameter \(extra.key) for \(c.kind.rawValue)(hidden=\(c.hidden), layers=\(c.layers))")
         }
-        let vocab = j["vocabulary"]?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocabulary: vocab)
+        let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)
+        return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocab: vocab, labels: labels)
     }
 
     // MARK: - .safetensors
@@ -221,7 +221,7 @@ public enum ModelFiles {
         var header: [(key: String, value: JSON)] = []
         var meta: JSON = ["format": "pt", "rnn-kernel": .string(configJSON(e.model.config).serialized()),
                           "trained_steps": .string(String(e.trainedSteps))]
-        if let v = e.vocabulary { meta["vocabulary"] = .string(JSON(v).serialized()) }
+        for (k, v) in vocabularyFields(e) { meta[k] = .string(v.serialized()) }
         header.append((key: "__metadata__", value: meta))
         var offset = 0
         for t in tensors {
@@ -353,8 +353,16 @@ public enum ModelFiles {
             }
         }
         let model = try fromStateDict(tensors, config: config, file: file)
-        let vocab = metadata["vocabulary"].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue)
-        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: vocab)
+        var (vocab, labels) = try readVocabulary({ key in
+            guard let text = metadata[key] else { return nil }
+            do { return try JSON.parse(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
+        }, config: config, file: file)
+        // A file PyTorch wrote says nothing of words: the model it replaces keeps its own, if they fit.
+        if vocab == nil, metadata["rnn-kernel"] == nil, let existing, existing.vocab?.width == config.input {
+            vocab = existing.vocab
+            labels = existing.labels
+        }
+        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocab: vocab, labels: labels)
     }
 
     /// A model from PyTorch's state dict (names and layout of language.md): biases added, gru's

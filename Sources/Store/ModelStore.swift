@@ -7,18 +7,25 @@ public struct ModelEntry: Equatable, Sendable {
     public var trainedSteps: Int
     /// The loss after each step, over all runs.
     public var lossHistory: [Double]
-    /// The symbols of the one-hot data it was trained on (characters or words), for `sample`.
-    public var vocabulary: [String]?
+    /// The words or characters it reads, fixed by the first text data it was trained on (or `vocab=`).
+    public var vocab: Vocabulary?
+    /// Its class names (sentence labels or tags) in id order, fixed with the vocabulary; nil for a
+    /// character model, whose classes are its vocabulary.
+    public var labels: [String]?
     /// Set while the model was defined without input=: the seed its weights will be drawn from once
     /// the first data it sees fixes the width of x_t.
     public var pendingInputSeed: UInt64?
 
-    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = [], vocabulary: [String]? = nil) {
+    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = [], vocab: Vocabulary? = nil, labels: [String]? = nil) {
         self.model = model
         self.trainedSteps = trainedSteps
         self.lossHistory = lossHistory
-        self.vocabulary = vocabulary
+        self.vocab = vocab
+        self.labels = labels
     }
+
+    /// The vocabulary's tokens in id order (what `sample` draws from).
+    public var vocabulary: [String]? { vocab?.tokens }
 
     public var lastLoss: Double? { lossHistory.last }
 }
