@@ -42,7 +42,7 @@ VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform",
           "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
-PROSE_TOPICS = ("options", "syntax", "errors", "biases")
+PROSE_TOPICS = ("options", "syntax", "errors", "biases", "vocabulary")
 
 
 class RNNLexer(RegexLexer):
