@@ -51,7 +51,7 @@ public struct Vocabulary: Equatable, Sendable {
     public var width: Int { hasUnknown ? count - 1 : count }
     /// The one-hot column (and, for characters, the class) of id `id`; nil for `<unk>`.
     public func column(_ id: Int) -> Int? { hasUnknown ? (id == 0 ? nil : id - 1) : id }
-    /// False only for a vocabulary read from an older file, whose id 0 is a real token.
+    /// False only for a vocabulary from an older file or from copy(...) data, whose id 0 is a real token.
     public var hasUnknown: Bool { tokens.first == Vocabulary.unknown }
     /// "words" or "characters", for messages.
     public var unitName: String { level == .word ? "words" : "characters" }
@@ -71,7 +71,7 @@ public struct Vocabulary: Equatable, Sendable {
         let out = try tokens.map { t -> Int in
             if let k = id(of: t) { return k }
             guard hasUnknown else {
-                throw ModelError(.value, "'\(t)' is not in the model's vocabulary of \(count) \(unitName) (it has no <unk>: it was saved by an older rnn-kernel)")
+                throw ModelError(.value, "'\(t)' is not in the model's vocabulary of \(count) \(unitName) (a vocabulary without <unk>, from an older file or from copy(...) data, cannot read an unseen one)")
             }
             unknown += 1
             return 0

@@ -106,6 +106,8 @@ final class VocabularyStatementTests: XCTestCase {
         XCTAssertTrue(v.contains("senti.vocab · 6 words and <unk> (id 0, x_t = 0), lowercased"), v)
         XCTAssertTrue(v.contains("|  0 | <unk> |"), v)
         XCTAssertTrue(v.contains("|  6 | very  |"), v)
+        XCTAssertEqual(complete(code: "show senti.v", cursor: 12, context: e.state).matches, ["vocab"])
+        XCTAssertEqual(complete(code: "show senti.la", cursor: 13, context: e.state).matches, ["labels"])
         let l = try run(e, "show senti.labels").text
         XCTAssertTrue(l.contains("|  0 | pos   |") && l.contains("|  1 | neg   |"), l)
         _ = try run(e, "cell fresh = rnn(input=2, hidden=2)")
