@@ -214,7 +214,8 @@ public enum Help {
             """),
         Entry(topic: "plot", summary: "charts: loss curves, hidden states, gradient norms, weights, sequences", body: """
             plot loss NAME [NAME ...]       training loss curves, one series a model
-            plot hidden NAME on SEQ         heatmap of h_t: units × time
+            plot hidden NAME on SEQ         heatmap of h_t: units × time (SEQ may be a string for a model
+                                            with a vocabulary: the columns are its words)
             plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale; interactive=true adds a
                                             slider for the scale of W_hh (0 to 3) and a log-scale toggle:
                                             watch the gradient vanish below 1 and explode above it (the

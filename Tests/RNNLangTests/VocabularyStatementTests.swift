@@ -96,6 +96,9 @@ final class VocabularyStatementTests: XCTestCase {
         XCTAssertTrue(u.text.contains("| t | word  | x_t"), u.text)
         XCTAssertTrue(u.text.contains("| 2 | <unk> | [0, 0, 0, 0, 0, 0]"), u.text)
         XCTAssertTrue(u.text.contains("| 1 | i     | [0, 0, 1, 0, 0, 0]"), u.text)
+        let plot = try run(e, #"plot hidden senti on "I am not happy""#)
+        XCTAssertTrue(plot.text.contains("hidden state of senti"), plot.text)
+        XCTAssertTrue(plot.text.contains("happy"), plot.text)
         // A classifier has nothing to sample.
         XCTAssertTrue(diagnostic(e, "sample senti")?.message.contains("predicts labels (pos, neg)") ?? false)
     }
