@@ -23,6 +23,9 @@ public struct Dataset: Equatable, Sendable {
     public var inputVocabulary: [String]?
     /// Names of the classes (labels, tags, characters), when targets are classes.
     public var classNames: [String]?
+    /// The data's own vocabulary (words or characters, `<unk>` first) when it is text; a model
+    /// trained on it keeps it (Vocabulary.swift).
+    public var vocabulary: Vocabulary? = nil
 
     public init(name: String, summary: String, inputs: [[[Double]]], targets: Targets,
                 inputVocabulary: [String]? = nil, classNames: [String]? = nil) {

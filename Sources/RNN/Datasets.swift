@@ -108,6 +108,8 @@ public enum Datasets {
         let vocab = Array(Set(chars)).sorted()
         let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
         let names = vocab.map(String.init)
+        // Id 0 is <unk>, what a model trained here reads for a character it has never seen (Vocabulary.swift).
+        let vocabulary = Vocabulary(tokens: [Vocabulary.unknown] + names, level: .character)
         let codes = chars.map { index[$0]! }
         // One x_t per symbol, shared by every step that reads it (arrays are copied on write).
         let hot = vocab.indices.map { oneHot($0, vocab.count) }
@@ -122,7 +124,9 @@ public enum Datasets {
             start = end
         }
         let shown = origin ?? "text(\(quoted(String(text.prefix(24))))\(text.count > 24 ? "…" : ""), seq=\(seq))"
-        return Dataset(name: "text", summary: shown, inputs: inputs, targets: .classSequences(targets), inputVocabulary: names, classNames: names)
+        var d = Dataset(name: "text", summary: shown, inputs: inputs, targets: .classSequences(targets), inputVocabulary: names, classNames: names)
+        d.vocabulary = vocabulary
+        return d
     }
 
     /// Splits a sentence into words (lowercased unless `lower` is false), dropping punctuation at their edges.
@@ -135,37 +139,41 @@ public enum Datasets {
         }.filter { !$0.isEmpty }
     }
 
-    /// Sentences as one-hot words over their sorted vocabulary; one label each.
-    public static func sentences(_ examples: [(text: String, label: String)]) throws -> Dataset {
+    /// Sentences as one-hot words over their sorted vocabulary (lowercased unless `lower` is false); one label each.
+    public static func sentences(_ examples: [(text: String, label: String)], lower: Bool = true) throws -> Dataset {
         guard !examples.isEmpty else { throw ModelError(.value, "expected at least one [sentence, label] pair") }
-        let tokenised = examples.map { words($0.text) }
+        let tokenised = examples.map { words($0.text, lower: lower) }
         if let e = tokenised.firstIndex(where: { $0.isEmpty }) { throw ModelError(.value, "sentence \(e + 1) has no words") }
-        let vocab = Array(Set(tokenised.flatMap { $0 })).sorted()
-        let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
+        let vocabulary = Vocabulary(building: tokenised, level: .word, lower: lower)
         var labels: [String] = []
         for e in examples where !labels.contains(e.label) { labels.append(e.label) }
-        let inputs = tokenised.map { $0.map { oneHot(index[$0]!, vocab.count) } }
+        let inputs = tokenised.map { $0.map { vocabulary.oneHot(vocabulary.id(of: $0) ?? 0) } }
         let classes = examples.map { e in labels.firstIndex(of: e.label)! }
-        return Dataset(name: "sentences", summary: "sentences(\(examples.count) sentences, \(vocab.count) words, labels \(labels.joined(separator: "/")))",
-                       inputs: inputs, targets: .classes(classes), inputVocabulary: vocab, classNames: labels)
+        var d = Dataset(name: "sentences", summary: "sentences(\(examples.count) sentences, \(vocabulary.width) words, labels \(labels.joined(separator: "/"))\(lower ? "" : ", lower=false"))",
+                        inputs: inputs, targets: .classes(classes), inputVocabulary: vocabulary.words, classNames: labels)
+        d.vocabulary = vocabulary
+        return d
     }
 
     /// Sentences with one tag a word; `lower` lowercases the words (and drops punctuation at their edges).
+    /// A corpus file (`origin`) keeps its tokens exactly as written: one tag each, punctuation included.
     public static func tagged(_ examples: [(text: String, tags: String)], lower: Bool = true, origin: String? = nil) throws -> Dataset {
         guard !examples.isEmpty else { throw ModelError(.value, "expected at least one [sentence, tags] pair") }
-        let tokenised = examples.map { lower ? words($0.text) : $0.text.split(separator: " ").map(String.init) }
+        let tokenised = examples.map { origin != nil ? $0.text.split(separator: " ").map(String.init) : words($0.text, lower: lower) }
         let tagLists = examples.map { $0.tags.split(separator: " ").map(String.init) }
         for (e, (w, t)) in zip(tokenised, tagLists).enumerated() where w.count != t.count || w.isEmpty {
             throw ModelError(.shape, "example \(e + 1) has \(w.count) word\(w.count == 1 ? "" : "s") but \(t.count) tag\(t.count == 1 ? "" : "s"): expected one tag a word")
         }
-        let vocab = Array(Set(tokenised.flatMap { $0 })).sorted()
-        let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
+        let vocabulary = Vocabulary(building: tokenised, level: .word, lower: lower)
         var tags: [String] = []
         for t in tagLists.flatMap({ $0 }) where !tags.contains(t) { tags.append(t) }
-        return Dataset(name: "tagged", summary: origin.map { "\($0) · \(examples.count) sentences, \(vocab.count) words, \(tags.count) tags" } ?? "tagged(\(examples.count) sentences, \(vocab.count) words, \(tags.count) tags)",
-                       inputs: tokenised.map { $0.map { oneHot(index[$0]!, vocab.count) } },
-                       targets: .classSequences(tagLists.map { $0.map { tags.firstIndex(of: $0)! } }),
-                       inputVocabulary: vocab, classNames: tags)
+        let counts = "\(examples.count) sentences, \(vocabulary.width) words, \(tags.count) tags"
+        var d = Dataset(name: "tagged", summary: origin.map { "\($0) · \(counts)" } ?? "tagged(\(counts)\(lower ? "" : ", lower=false"))",
+                        inputs: tokenised.map { $0.map { vocabulary.oneHot(vocabulary.id(of: $0) ?? 0) } },
+                        targets: .classSequences(tagLists.map { $0.map { tags.firstIndex(of: $0)! } }),
+                        inputVocabulary: vocabulary.words, classNames: tags)
+        d.vocabulary = vocabulary
+        return d
     }
 
     /// A tagged corpus file: one `sentence<TAB>tags` a line, words and tags split by single spaces

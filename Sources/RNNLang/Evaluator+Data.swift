@@ -82,7 +82,9 @@ extension StatementContext {
             case "sentences", "tagged":
                 guard args.count == 1 else { throw Diagnostic(.value, "\(name)(...) needs one list of [sentence, \(name == "tagged" ? "tags" : "label")] pairs", at: range) }
                 let pairs = try stringPairs(eval(args[0]), what: name == "tagged" ? "[sentence, tags]" : "[sentence, label]", at: args[0].range)
-                d = name == "tagged" ? try Datasets.tagged(pairs.map { (text: $0.0, tags: $0.1) }) : try Datasets.sentences(pairs.map { (text: $0.0, label: $0.1) })
+                let lower = try option("lower").map { try evalOption($0.value).boolean("lower", at: $0.value.range) } ?? true
+                d = name == "tagged" ? try Datasets.tagged(pairs.map { (text: $0.0, tags: $0.1) }, lower: lower)
+                    : try Datasets.sentences(pairs.map { (text: $0.0, label: $0.1) }, lower: lower)
             case "csv":
                 guard args.count == 1 else { throw Diagnostic(.value, "csv(...) needs the file's path first: csv(\"PATH\", column=\"NAME\")", at: range) }
                 let path = try eval(args[0]).text("the path", at: args[0].range)

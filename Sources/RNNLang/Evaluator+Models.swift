@@ -26,8 +26,23 @@ extension StatementContext {
             guard let o = option(key) else { return nil }
             return try evalOption(o.value).boolean(key, at: o.value.range)
         }
+        // vocab=DATA fixes the vocabulary and labels now, and with them the width of x_t.
+        var owned: (vocab: Vocabulary, labels: [String]?)?
+        if let o = option("vocab") {
+            let v = try eval(o.value)
+            guard case let .dataset(d) = v, let vocab = d.vocabulary else {
+                throw Diagnostic(.value, "expected vocab= to be a dataset of words or characters (sentences, tagged or text), found \(v.kindDescription)", at: o.value.range)
+            }
+            owned = (vocab, d.classNames == d.inputVocabulary ? nil : d.classNames)
+        }
         // Without input=, the first data the model sees fixes the width of x_t (language.md).
-        let input = try positive("input") ?? 0
+        var input = try positive("input") ?? 0
+        if let owned {
+            if input > 0, input != owned.vocab.width {
+                throw Diagnostic(.shape, "input=\(input) but the vocabulary has \(owned.vocab.width) \(owned.vocab.unitName): x_t is one-hot over them, so leave input= out or make it \(owned.vocab.width)", at: option("input")!.value.range)
+            }
+            input = owned.vocab.width
+        }
         guard let hidden = try positive("hidden") else {
             throw Diagnostic(.value, "\(kind.rawValue)(...) needs hidden=N, the width of h_t", at: kindIdent.range)
         }
@@ -68,11 +83,12 @@ extension StatementContext {
         // Each model without its own seed draws a fresh seed from the session stream.
         let initSeed = config.seed ?? state.rng.next()
         var rng = SplitMix64(seed: initSeed)
-        var entry = ModelEntry(model: Model(config: config, rng: &rng))
+        var entry = ModelEntry(model: Model(config: config, rng: &rng), vocab: owned?.vocab, labels: owned?.labels)
         if input == 0 { entry.pendingInputSeed = initSeed }
         if state.values[name.name] != nil { state.values[name.name] = nil }
         state.store[name.name] = entry
-        say(input == 0 ? "\(name.name) = \(describe(config)) · input= and the weights come from the first data it sees" : summaryLine(name.name, entry.model))
+        say(input == 0 ? "\(name.name) = \(describe(config)) · input= and the weights come from the first data it sees" : summaryLine(name.name, entry.model)
+            + (owned.map { " · vocabulary of \($0.vocab.width) \($0.vocab.unitName) and <unk>\($0.labels.map { ", \($0.count) labels" } ?? "")" } ?? ""))
     }
 
     /// `demo = rnn(input=2, hidden=2, output=2, activation=linear) · 12 parameters`
@@ -170,6 +186,7 @@ extension StatementContext {
         }
         if case let .member(m, p, r) = target {
             let entry = try modelEntry(Ident(m, r))
+            if try showVocabulary(m, p, entry, at: r) { return }
             guard let t = entry.model.readable(p) else {
                 throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames))", at: r)
             }
@@ -272,7 +289,14 @@ extension StatementContext {
             for bundle in try crfTables(name.name, entry, emissions: e, words: words, gold: gold) { output.display(bundle, displayID: nil) }
             return
         }
-        let seq = try value.sequence("the sequence", at: seqExpr.range)
+        // A string given to a model with a vocabulary is read with it; the table shows each token.
+        var tokens: [String]?
+        let seq: [[Double]]
+        if let known = state.store[name.name], let (s, t) = try stringSequence(value, known, name: name.name, at: seqExpr.range) {
+            (seq, tokens) = (s, t)
+        } else {
+            seq = try value.sequence("the sequence", at: seqExpr.range)
+        }
         let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         var h0: [Double]?
         if let o = options.first(where: { $0.key == "h0" }) { h0 = try eval(o.value).vector("h0", at: o.value.range) }
@@ -285,9 +309,10 @@ extension StatementContext {
         if wantsWidget, let session = interactive, let comms = output.comms {
             return try unrollWidget(name.name, entry.model, trace, session, comms)
         }
-        for bundle in try unrollTables(name.name, entry.model, trace) { output.display(bundle, displayID: nil) }
+        for bundle in try unrollTables(name.name, entry.model, trace, tokens: tokens.map { $0.map(shownToken) },
+                                        tokenHeader: entry.vocab?.level == .character ? "character" : "word") { output.display(bundle, displayID: nil) }
         if entry.model.config.crf {
-            for bundle in try crfTables(name.name, entry, emissions: trace.logits, words: [], gold: nil) { output.display(bundle, displayID: nil) }
+            for bundle in try crfTables(name.name, entry, emissions: trace.logits, words: tokens ?? [], gold: nil) { output.display(bundle, displayID: nil) }
         }
     }
 
@@ -295,7 +320,8 @@ extension StatementContext {
     /// A stacked or bidirectional model gets one table per layer and direction, then the outputs.
     /// With `step`, only that time step's row (1-based) of each table, or with `upTo` the rows 1…step:
     /// what the slider of `interactive=true` shows. Without it, at most the table-row budget.
-    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace, step: Int? = nil, upTo: Bool = false) throws -> [MimeBundle] {
+    /// With `tokens` (a string read with the model's vocabulary), each row shows its token beside x_t.
+    func unrollTables(_ name: String, _ model: Model, _ trace: ForwardTrace, step: Int? = nil, upTo: Bool = false, tokens: [String]? = nil, tokenHeader: String = "word") throws -> [MimeBundle] {
         func shown(_ t: Int) -> Bool { step.map { upTo ? t + 1 <= $0 : t + 1 == $0 } ?? true }
         let c = model.config
         let simple = c.layers == 1 && !c.bidirectional
@@ -303,13 +329,13 @@ extension StatementContext {
         let (maxRows, cut) = step == nil ? tableCut(trace.states.count) : (trace.states.count, "")
         for lt in trace.layers {
             try Interruption.check()
-            var headers = ["t", "x_t", "h_{t-1}"]
+            var headers = ["t"] + (tokens == nil ? [] : [tokenHeader]) + ["x_t", "h_{t-1}"]
             if c.kind == .lstm { headers += ["i", "f", "g", "o", "c_t"] }
             if c.kind == .gru { headers += ["r", "z", "n"] }
             headers.append("h_t")
             if simple { headers.append("y_t") }
             let rows: [[String]] = lt.steps.filter { shown($0.t) }.prefix(maxRows).map { s in
-                var row = [String(s.t + 1), vec(s.x), vec(s.hPrev)]
+                var row = [String(s.t + 1)] + (tokens.map { [$0[s.t]] } ?? []) + [vec(s.x), vec(s.hPrev)]
                 row += s.gates.map { vec($0.values) }
                 if let cNew = s.c { row.append(vec(cNew)) }
                 row.append(vec(s.h))
@@ -325,11 +351,12 @@ extension StatementContext {
         let T = trace.states.count, D = c.directions
         let outputShape = "1×\(T)×\(c.stateWidth)"
         if !simple {
-            let rows = trace.states.indices.filter(shown).prefix(maxRows).map { t in [String(t + 1), vec(trace.output[t]), vec(trace.outputs[t])] }
+            let rows = trace.states.indices.filter(shown).prefix(maxRows).map { t in [String(t + 1)] + (tokens.map { [$0[t]] } ?? []) + [vec(trace.output[t]), vec(trace.outputs[t])] }
             let title = "unroll \(name): output, PyTorch's first result (\(outputShape)): the top layer's h_t at every t"
                 + (c.bidirectional ? ", [forward ; reverse]" : "")
-            bundles.append(tableBundle(Table(title: title + cut, headers: ["t", "output[0, t-1]", "y_t"], rows: rows,
-                                             alignments: [.right, .left, .left])))
+            let headers = ["t"] + (tokens == nil ? [] : [tokenHeader]) + ["output[0, t-1]", "y_t"]
+            bundles.append(tableBundle(Table(title: title + cut, headers: headers, rows: rows,
+                                             alignments: [.right] + headers.dropFirst().map { _ in .left })))
         }
         // h_n is the end of the pass: the slider's single steps do not have it.
         if step == nil { bundles.append(hNTable(name, c, trace, outputShape: outputShape, T: T, D: D, simple: simple)) }

@@ -90,7 +90,15 @@ extension StatementContext {
             let what = validation.isEmpty ? "training loss" : "training and validation loss"
             output.display(chartBundle(lossChart(curves, o, title: "\(what) of " + names.map(\.name).joined(separator: ", "), validation: validation), o), displayID: nil)
         case let .hidden(name, seqExpr):
-            let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
+            let value = try eval(seqExpr)
+            // A string given to a model with a vocabulary is read with it; the columns are its words.
+            var tokens: [String]?
+            let seq: [[Double]]
+            if let known = state.store[name.name], let (s, t) = try stringSequence(value, known, name: name.name, at: seqExpr.range) {
+                (seq, tokens) = (s, t.map(shownToken))
+            } else {
+                seq = try value.sequence("the sequence", at: seqExpr.range)
+            }
             let e = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
             let trace: ForwardTrace
             do { trace = try e.model.forward(seq) } catch let err as ModelError { throw modelError(err, at: seqExpr.range) }
@@ -99,7 +107,7 @@ extension StatementContext {
             var rows: [[Double]] = []
             for u in 0..<units { rows.append(trace.states.map { $0[u] }) }
             let labels = unitLabels(c)
-            let map = Heatmap(rows, rowLabels: labels, colLabels: seq.indices.map { String($0 + 1) }, scaleLabel: "h_t")
+            let map = Heatmap(rows, rowLabels: labels, colLabels: tokens ?? seq.indices.map { String($0 + 1) }, scaleLabel: "h_t")
             let chart = Chart(title: o.title ?? "hidden state of \(name.name): units × time", xLabel: "t", yLabel: "unit", kind: .heatmap(map))
             output.display(chartBundle(chart, o), displayID: nil)
         case let .gradients(names, dataExpr):

@@ -93,10 +93,12 @@ extension StatementContext {
         try checkOptions(options, OptionTable.train, statement: "train")
         _ = try modelEntry(name)
         let dataValue = try eval(dataExpr)
-        guard case let .dataset(data) = dataValue else {
+        guard case let .dataset(given) = dataValue else {
             throw Diagnostic(.value, "expected a dataset after 'on' (e.g. sine(count=64, length=20)), found \(dataValue.kindDescription)", at: dataExpr.range)
         }
-        var entry = try modelEntry(name, inputWidth: data.inputWidth)
+        var entry = try modelEntry(name, inputWidth: given.inputWidth)
+        // The first text data fixes the model's vocabulary and labels; later data is read with them.
+        let data = try readWithVocabulary(given, &entry, name: name.name, fix: true, at: dataExpr.range)
         var o = TrainOptions()
         var shown: [String] = []
         var showPlot = false
@@ -211,11 +213,6 @@ extension StatementContext {
         entry.model = result.model
         entry.trainedSteps += result.losses.count
         entry.lossHistory += result.losses
-        if let v = data.inputVocabulary, v == data.classNames { entry.vocabulary = v }
-        if data.name == "tagged", let words = data.inputVocabulary, let tags = data.classNames, tags.count == entry.model.config.outputWidth {
-            entry.inputWords = words
-            entry.tagNames = tags
-        }
         state.store[name.name] = entry
         let outcomeText: String
         switch result.outcome {
@@ -287,7 +284,7 @@ extension StatementContext {
         let v = try eval(dataExpr)
         var width = 0
         if case let .dataset(d) = v { width = d.inputWidth } else if let seq = try? v.sequence("the sequence", at: dataExpr.range) { width = seq.first?.count ?? 0 }
-        let entry = try modelEntry(name, inputWidth: width)
+        var entry = try modelEntry(name, inputWidth: width)
         var rowLimit = 8
         if let o = option(options, "rows") {
             switch try evalOption(o.value) {
@@ -297,8 +294,10 @@ extension StatementContext {
             }
         }
         if case let .dataset(given) = v {
-            // Read as the model reads it: a list of classes per step is many-to-many classification.
-            let data = given.reading(loss: nil, outputWidth: entry.model.config.outputWidth)
+            // Read as the model reads it: with its vocabulary and labels, and a list of classes per
+            // step is many-to-many classification.
+            let data = try readWithVocabulary(given, &entry, name: name.name, fix: false, at: dataExpr.range)
+                .reading(loss: nil, outputWidth: entry.model.config.outputWidth)
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             // A tagger's tags: Viterbi's paths with a CRF, each y_t's argmax without.
@@ -365,6 +364,20 @@ extension StatementContext {
                 output.display(tableBundle(Table(title: "entities of \(name.name) (an entity counts when its whole span and type match)",
                                                  headers: ["measure", "value", "meaning"], rows: rows, alignments: [.left, .right, .left])), displayID: nil)
             }
+        } else if let (seq, tokens) = try stringSequence(v, entry, name: name.name, at: dataExpr.range) {
+            // A string, read with the model's vocabulary: each token, y_t and the class it points to.
+            let trace: ForwardTrace
+            do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
+            func argmax(_ y: [Double]) -> Int { y.indices.max { y[$0] < y[$1] } ?? 0 }
+            let named = entry.labels != nil || entry.vocab?.level == .character
+            let (maxRows, cut) = tableCut(trace.outputs.count)
+            let rows = trace.outputs.prefix(maxRows).enumerated().map { t, y -> [String] in
+                [String(t + 1), shownToken(tokens[t]), vec(y)] + (named ? [className(argmax(y), entry)] : [])
+            }
+            var title = "predict \(name.name) on \(v.literal)"
+            if let l = entry.labels, let y = trace.outputs.last { title += " · class at the last \(entry.vocab?.level == .word ? "word" : "step"): \(l.count > argmax(y) ? l[argmax(y)] : String(argmax(y)))" }
+            let headers = ["t", entry.vocab?.level == .character ? "character" : "word", "y_t"] + (named ? [entry.labels != nil ? "label" : "next"] : [])
+            output.display(tableBundle(Table(title: title + cut, headers: headers, rows: rows, alignments: headers.indices.map { $0 == 0 ? .right : .left })), displayID: nil)
         } else {
             let seq = try v.sequence("the sequence", at: dataExpr.range)
             if option(options, "rows") != nil { warn("rows= lists the examples of a dataset; a single sequence shows all its steps") }
@@ -385,6 +398,9 @@ extension StatementContext {
         guard let vocab = entry.vocabulary, !vocab.isEmpty else {
             throw Diagnostic(.value, "'\(name.name)' has not been trained on text (text(...) data), so it has no characters to sample; a model of numbers continues a sequence with 'generate \(name.name) from SEQ steps=N'", at: name.range)
         }
+        if let labels = entry.labels {
+            throw Diagnostic(.value, "'\(name.name)' predicts labels (\(labels.prefix(5).joined(separator: ", "))\(labels.count > 5 ? ", …" : "")), not its next \(entry.vocab?.level == .character ? "character" : "word"): sample needs a model trained on text(...)", at: name.range)
+        }
         var length = 200, temperature = 1.0
         if let o = option(options, "length") { length = try eval(o.value).integer("length", at: o.value.range, min: 1) }
         if length > 100_000 { throw Diagnostic(.value, "expected length of at most 100000, found \(length)", at: option(options, "length")?.value.range) }
@@ -394,22 +410,24 @@ extension StatementContext {
         }
         let seed: UInt64
         if let o = option(options, "seed") { seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) } else { seed = state.rng.next() }
-        let wordLevel = vocab.contains { $0.count > 1 }
-        var primeText = vocab[0]
+        let wordLevel = entry.vocab?.level == .word
+        let model = entry.vocab!
+        let symbolsOut = model.words
+        var primeText = symbolsOut.first ?? ""
         if let primeExpr { primeText = try eval(primeExpr).text("the prime", at: primeExpr.range) }
-        let symbols: [String] = wordLevel ? Datasets.words(primeText) : primeText.map(String.init)
+        let symbols: [String] = model.split(primeText)
         guard !symbols.isEmpty else { throw Diagnostic(.value, "expected a non-empty prime", at: primeExpr?.range) }
-        let prime = try symbols.map { s -> Int in
-            guard let k = vocab.firstIndex(of: s) else {
-                throw Diagnostic(.value, "'\(s)' is not in the model's vocabulary of \(vocab.count) \(wordLevel ? "words" : "characters")", at: primeExpr?.range)
-            }
-            return k
-        }
+        // The prime is read with the model's vocabulary: an unseen symbol becomes <unk>, with a warning.
+        let encoded: (ids: [Int], unknown: Int)
+        do { encoded = try model.encode(symbols) } catch let e as ModelError { throw modelError(e, at: primeExpr?.range) }
+        warnUnknown(encoded.unknown, of: symbols.count, model, name: name.name)
+        // <unk> has no one-hot column (its x_t is zero, column -1) and is never drawn.
+        let prime = encoded.ids.map { model.column($0) ?? -1 }
         let drawn: [Int]
-        do { drawn = try entry.model.sample(vocabulary: vocab, prime: prime, length: length, temperature: temperature, seed: seed) } catch let e as ModelError {
+        do { drawn = try entry.model.sample(vocabulary: symbolsOut, prime: prime, length: length, temperature: temperature, seed: seed) } catch let e as ModelError {
             throw modelError(e, at: statementRange)
         }
-        let text = wordLevel ? (symbols + drawn.map { vocab[$0] }).joined(separator: " ") : primeText + drawn.map { vocab[$0] }.joined()
+        let text = wordLevel ? (symbols + drawn.map { symbolsOut[$0] }).joined(separator: " ") : primeText + drawn.map { symbolsOut[$0] }.joined()
         output.display(.text(text), displayID: nil)
     }
 }

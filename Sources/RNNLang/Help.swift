@@ -75,10 +75,13 @@ public enum Help {
             show NAME.PARAM    the matrix, with row and column indices (b_h, b_i, b_r…: the sum of the
                                two biases PyTorch keeps, e.g. b_h = b_xh + b_hh)
             show DATA          the first examples of a dataset, with its widths and kind
+            show NAME.vocab    the words or characters a model reads, with their ids (0 is <unk>)
+            show NAME.labels   its labels or tags, with their ids (see help vocabulary)
 
             Example:
               show demo
               show demo.W_hh
+              show senti.vocab
             """),
         Entry(topic: "unroll", summary: "run a model over a sequence and show every step", body: """
             unroll NAME on SEQ [h0=VECTOR] [interactive=true]
@@ -100,6 +103,9 @@ public enum Help {
             output row. A classifier reads h_n[-1] (course article 004: fc(hidden[-1])); a tagger reads
             output at every t.
 
+            For a model with a vocabulary (help vocabulary), SEQ may be a string, read with that vocabulary:
+            each row shows the word (or character) beside its x_t, an unseen one as <unk>.
+
             With interactive=true, a front end with Jupyter widgets (JupyterLab, Notebook 7, VS Code) shows a
             play button and a slider over t; as it moves, the step's row (x_t, h_{t-1}, the gates, h_t) and the
             heatmap of h_1 … h_t redraw (a dropdown shows rows 1 … t instead of the one step). A console
@@ -111,6 +117,7 @@ public enum Help {
             Example:
               unroll demo on [[1,1],[1,1],[2,2]]
               unroll demo on [[1,1],[1,1],[2,2]] interactive=true
+              unroll senti on "I am not happy"
             """),
         Entry(topic: "backward", summary: "BPTT written out: the loss, every gradient, and ‖∂L/∂h_t‖ per step", body: """
             backward NAME on SEQ target=TARGET [loss=mse|xent] [bptt=N]
@@ -228,12 +235,17 @@ public enum Help {
             entity-level precision, recall and F1 (an entity counts when its whole span and type match), the
             per-word accuracy, and how many predicted sequences break BIO (an I-X not after B-X or I-X).
 
+            A model with a vocabulary (help vocabulary) reads every
+            dataset with its own words and labels, never the dataset's, so accuracy on new sentences is
+            honest; it also takes a string: each word, y_t and the label (or next character) it points to.
+
             Options:
             \(optionLines(OptionTable.predict))
 
             Example:
               predict net on [0.1, 0.2, 0.3]
               predict clf on held_out rows=all
+              predict senti on "I am not happy"
             """),
         Entry(topic: "sample", summary: "generate text from a model trained on text", body: """
             sample NAME [from "prime"] [length=200 temperature=1.0 seed=N]
@@ -242,6 +254,8 @@ public enum Help {
             Lower temperatures are more conservative, higher ones more surprising. temperature=0 is greedy
             decoding: the most likely symbol (the argmax of y_t, the first on a tie) every time, with no draw,
             so the text is the same whatever the seed. A model of numbers continues with generate instead.
+            The prime is read with the model's vocabulary: a symbol it has never seen becomes <unk> (x_t = 0),
+            with a warning; <unk> is never drawn.
 
             Options:
             \(optionLines(OptionTable.sample))
@@ -253,7 +267,8 @@ public enum Help {
             plot loss NAME [NAME ...]       training loss curves, one series a model; a model trained with
                                             validation= adds its validation loss after every epoch (legend:
                                             NAME training, NAME validation)
-            plot hidden NAME on SEQ         heatmap of h_t: units × time
+            plot hidden NAME on SEQ         heatmap of h_t: units × time (SEQ may be a string for a model
+                                            with a vocabulary: the columns are its words)
             plot gradients NAME on DATA     ‖∂L/∂h_t‖ against t on a log scale; interactive=true adds a
                                             slider for the scale of W_hh (0 to 3) and a log-scale toggle:
                                             watch the gradient vanish below 1 and explode above it (the
@@ -282,7 +297,7 @@ public enum Help {
         Entry(topic: "copy", summary: "copy a model under a new name: copy NAME as NEW", body: """
             copy NAME as NEW
 
-            Copies the model, its weights and its training history. Example:
+            Copies the model, its weights, its vocabulary and labels, and its training history. Example:
               copy demo as backup
             """),
         Entry(topic: "drop", summary: "remove a model or value: drop NAME", body: """
@@ -299,6 +314,9 @@ public enum Help {
             batch_first=True) and self.fc = nn.Linear(hidden * directions, output), keys rnn.*, fc.*; a
             model with embed=E adds self.embedding = nn.Embedding(V, E) before it (key embedding.weight),
             course article 004's RNNClassifier, and loads into it with load_state_dict(strict=True).
+            A model with a vocabulary keeps it in the file: in .json as "vocab" and "labels", in
+            .safetensors in __metadata__ as vocab and labels, JSON arrays in id order (with vocab_level
+            and lower), which Python reads with json.loads(safe_open(...).metadata()["vocab"]).
 
             Example:
               save demo to "demo.safetensors"
@@ -308,6 +326,8 @@ public enum Help {
 
             All or nothing: a file with a missing tensor or a wrong shape leaves the model as it was and the
             error names the tensor. Reads float64, float32 and float16 safetensors files written by PyTorch.
+            A vocabulary that is empty, holds a token twice, has <unk> anywhere but id 0, or does not match
+            the width of x_t is refused here, naming what is wrong. Files saved without one load as before.
 
             Example:
               load demo from "demo.safetensors"
@@ -394,6 +414,30 @@ public enum Help {
         Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).\nSee: help cell, help biases"),
         Entry(topic: "lstm", summary: "the long short-term memory cell", body: "lstm(input=I, hidden=H, ...)\n\ni,f,o = σ(W_x· x_t + W_h· h_{t-1} + b_·), g = tanh(W_xg x_t + W_hg h_{t-1} + b_g)\nc_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).\nThe cell state c_t carries information across many steps; the forget gate f decides what stays.\nSee: help cell"),
         Entry(topic: "gru", summary: "the gated recurrent unit", body: "gru(input=I, hidden=H, ...)\n\nr,z = σ(W_x· x_t + W_h· h_{t-1} + b_·)\nn = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}.\nSee: help cell"),
+        Entry(topic: "vocabulary", summary: "a model owns its words and labels: <unk>, vocab=DATA, show NAME.vocab", body: """
+            The first text data a model is trained on (sentences, tagged or text) fixes its vocabulary and its
+            labels; cell NAME = rnn(..., vocab=DATA) fixes them when it is defined (input= is then the number
+            of words). They are part of the model: copy keeps them, save writes them, load reads them back.
+
+            Every later dataset, and every string given to predict, unroll or sample, is read with the
+            model's vocabulary, never its own: the same word has the same x_t, the same label the same class.
+              - Id 0 is <unk>. A word (or character) the model has never seen becomes <unk>, whose one-hot
+                x_t is the zero vector (as scikit-learn's vectorizers read an unseen word), and the statement
+                warns on stderr how many did. A text step that must predict an unseen character is left out.
+              - A label or tag the model does not know is a ValueError naming it.
+              - Words are split on whitespace, with punctuation at their edges dropped, so a Chinese
+                sentence is written with spaces between its words; lower=true (the default) lowercases
+                them, lower=false keeps case ("Apple" and "apple" are then two words).
+            show NAME.vocab and show NAME.labels list them with their ids.
+
+            Example:
+              let reviews = sentences([["I am happy", "pos"], ["I am not happy", "neg"]])
+              cell senti = rnn(hidden=8, output=2, vocab=reviews)
+              train senti on reviews epochs=60 lr=0.05
+              predict senti on sentences([["I am very happy", "pos"]])   # "very" is <unk>
+              predict senti on "I am not happy"
+              show senti.vocab
+            """),
         Entry(topic: "biases", summary: "PyTorch's two biases per gate (bias=true), bias=single, bias=false", body: """
             bias=true (default)  two biases per gate, as nn.RNN, nn.LSTM, nn.GRU keep them: an x-side b_x· (bias_ih)
                                  and an h-side b_h· (bias_hh), each trained with its own full gradient

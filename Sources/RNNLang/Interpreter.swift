@@ -70,7 +70,11 @@ public final class RNNInterpreter: Interpreter {
 extension SessionState: CompletionContext {
     public var modelNames: [String] { store.names + store.seq2seqNames }
     public var valueNames: [String] { values.keys.sorted() }
-    public func parameterNames(of model: String) -> [String]? { store[model]?.model.readableNames }
+    /// The parameters, then `vocab` and `labels` when the model has them (`show NAME.vocab`).
+    public func parameterNames(of model: String) -> [String]? {
+        guard let e = store[model] else { return nil }
+        return e.model.readableNames + (e.vocab == nil ? [] : ["vocab"]) + (e.labels == nil ? [] : ["labels"])
+    }
 }
 
 /// Help for the word at the cursor: a model's summary, a statement, option or dataset.

@@ -32,6 +32,7 @@ public enum OptionTable {
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
         OptionSpec("crf", ["true", "false"], default: "false",
                    "a linear-chain CRF over y_t (the emissions) for tagging: transitions, start_transitions, end_transitions; the loss is its negative log-likelihood and predict decodes with Viterbi (see help crf)"),
+        OptionSpec("vocab", default: "the first data it is trained on", "a dataset of words or characters whose vocabulary and labels the model keeps (input= is then its size)"),
     ]
 
     public static let train: [OptionSpec] = [

@@ -133,9 +133,7 @@ public enum ModelFiles {
             "format": "rnn-kernel model", "version": 2, "config": configJSON(e.model.config),
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
-        if let v = e.vocabulary { out["vocabulary"] = JSON(v) }
-        if let v = e.inputWords { out["words"] = JSON(v) }
-        if let v = e.tagNames { out["tags"] = JSON(v) }
+        for (k, v) in vocabularyFields(e) { out[k] = v }
         return out
     }
 
@@ -178,11 +176,8 @@ public enum ModelFiles {
         if let extra = params.first(where: { p in !c.parameterSpecs.contains { $0.name == p.key } }) {
             throw ModelFileError("\(file): unexpected parameter \(extra.key) for \(c.kind.rawValue)(hidden=\(c.hidden), layers=\(c.layers))")
         }
-        let vocab = j["vocabulary"]?.arrayValue?.compactMap(\.stringValue)
-        var entry = ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocabulary: vocab)
-        entry.inputWords = j["words"]?.arrayValue?.compactMap(\.stringValue).nonEmpty(count: c.input)
-        entry.tagNames = j["tags"]?.arrayValue?.compactMap(\.stringValue).nonEmpty(count: c.outputWidth)
-        return entry
+        let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)
+        return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocab: vocab, labels: labels)
     }
 
     // MARK: - .safetensors
@@ -235,9 +230,7 @@ public enum ModelFiles {
         var header: [(key: String, value: JSON)] = []
         var meta: JSON = ["format": "pt", "rnn-kernel": .string(configJSON(e.model.config).serialized()),
                           "trained_steps": .string(String(e.trainedSteps))]
-        if let v = e.vocabulary { meta["vocabulary"] = .string(JSON(v).serialized()) }
-        if let v = e.inputWords { meta["words"] = .string(JSON(v).serialized()) }
-        if let v = e.tagNames { meta["tags"] = .string(JSON(v).serialized()) }
+        for (k, v) in vocabularyFields(e) { meta[k] = .string(v.serialized()) }
         header.append((key: "__metadata__", value: meta))
         var offset = 0
         for t in tensors {
@@ -369,11 +362,16 @@ public enum ModelFiles {
             }
         }
         let model = try fromStateDict(tensors, config: config, file: file)
-        func strings(_ key: String) -> [String]? { metadata[key].flatMap { try? JSON.parse($0) }?.arrayValue?.compactMap(\.stringValue) }
-        var entry = ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocabulary: strings("vocabulary"))
-        entry.inputWords = strings("words")?.nonEmpty(count: config.input)
-        entry.tagNames = strings("tags")?.nonEmpty(count: config.outputWidth)
-        return entry
+        var (vocab, labels) = try readVocabulary({ key in
+            guard let text = metadata[key] else { return nil }
+            do { return try JSON.parse(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
+        }, config: config, file: file)
+        // A file PyTorch wrote says nothing of words: the model it replaces keeps its own, if they fit.
+        if vocab == nil, metadata["rnn-kernel"] == nil, let existing, existing.vocab?.width == config.input {
+            vocab = existing.vocab
+            labels = existing.labels
+        }
+        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocab: vocab, labels: labels)
     }
 
     /// A model from PyTorch's state dict (names and layout of language.md): biases added, gru's

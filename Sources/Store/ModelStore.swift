@@ -9,22 +9,28 @@ public struct ModelEntry: Equatable, Sendable {
     public var lossHistory: [Double]
     /// The validation after each epoch of runs given `validation=`, `step` counted over the model's life.
     public var validationHistory: [EpochValidation] = []
-    /// The symbols of the one-hot data it was trained on (characters or words), for `sample`.
-    public var vocabulary: [String]?
-    /// A tagger trained on tagged(...) data: the words of its one-hot x_t and the names of its tags,
-    /// so its CRF's views name them and a sentence can be re-read in its vocabulary.
-    public var inputWords: [String]?
-    public var tagNames: [String]?
+    /// A tagger's words (the columns of its one-hot x_t) and tag names, for its CRF's views: its vocabulary's.
+    public var inputWords: [String]? { vocab?.words }
+    public var tagNames: [String]? { labels }
+    /// The words or characters it reads, fixed by the first text data it was trained on (or `vocab=`).
+    public var vocab: Vocabulary?
+    /// Its class names (sentence labels or tags) in id order, fixed with the vocabulary; nil for a
+    /// character model, whose classes are its vocabulary.
+    public var labels: [String]?
     /// Set while the model was defined without input=: the seed its weights will be drawn from once
     /// the first data it sees fixes the width of x_t.
     public var pendingInputSeed: UInt64?
 
-    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = [], vocabulary: [String]? = nil) {
+    public init(model: Model, trainedSteps: Int = 0, lossHistory: [Double] = [], vocab: Vocabulary? = nil, labels: [String]? = nil) {
         self.model = model
         self.trainedSteps = trainedSteps
         self.lossHistory = lossHistory
-        self.vocabulary = vocabulary
+        self.vocab = vocab
+        self.labels = labels
     }
+
+    /// The vocabulary's tokens in id order (what `sample` draws from).
+    public var vocabulary: [String]? { vocab?.tokens }
 
     public var lastLoss: Double? { lossHistory.last }
 }

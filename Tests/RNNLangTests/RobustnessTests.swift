@@ -72,7 +72,11 @@ final class RobustnessTests: XCTestCase {
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text = text.replacingOccurrences(of: "\"format\"", with: "\"vocabulary\": [], \"format\"")
         try text.write(toFile: path, atomically: false, encoding: .utf8)
-        XCTAssertNil(run(e, "load m from \"\(path)\""))
+        // Refused at load (issue 16), not at sample, and the model under the name is kept.
+        let refused = run(e, "load m from \"\(path)\"")
+        XCTAssertEqual(refused?.kind, .value)
+        XCTAssertTrue(refused?.message.contains("the vocabulary is empty") ?? false, refused?.message ?? "")
+        XCTAssertNotNil(e.model(named: "m"))
         XCTAssertEqual(run(e, "sample m")?.kind, .value)
     }
 

@@ -36,7 +36,7 @@ final class SafetensorsTests: XCTestCase {
                        CellConfig(kind: .rnn, input: 2, hidden: 2, output: 1, activation: .relu),
                        CellConfig(kind: .gru, input: 2, hidden: 2, output: 2, bidirectional: true, singleBias: true),
                        CellConfig(kind: .lstm, input: 2, hidden: 2, layers: 2, singleBias: true)] {
-            let entry = ModelEntry(model: Model(config: config, rng: &rng), trainedSteps: 7, vocabulary: ["a", "b"])
+            let entry = ModelEntry(model: Model(config: config, rng: &rng), trainedSteps: 7, vocab: Vocabulary(tokens: ["<unk>"] + (0..<config.input).map { "w\($0)" }, level: .word))
             let back = try ModelFiles.fromSafetensors(ModelFiles.safetensors(entry), file: "t", existing: nil)
             XCTAssertEqual(back, entry)
             let json = try ModelFiles.fromJSON(Array(ModelFiles.json(entry).serialized(pretty: true).utf8), file: "t")

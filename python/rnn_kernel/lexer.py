@@ -45,7 +45,7 @@ VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform",
           "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
-PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions")
+PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions", "vocabulary")
 
 
 class RNNLexer(RegexLexer):
