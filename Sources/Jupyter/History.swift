@@ -70,7 +70,7 @@ public struct History: Sendable {
             if content["unique"]?.boolValue == true { picked = unique(picked) }
             if let n = content["n"]?.intValue, n > 0 { picked = Array(picked.suffix(n)) }
         default:
-            throw ConnectionError("hist_access_type must be tail, range or search, found '\(access)'")
+            throw HistoryError("hist_access_type must be tail, range or search, found '\(access)'")
         }
         return .array(picked.map { e in
             let body: JSON = output ? .array([.string(e.input), e.output.map(JSON.string) ?? .null]) : .string(e.input)
@@ -85,6 +85,12 @@ public struct History: Sendable {
         for e in list.reversed() where seen.insert(e.input).inserted { out.append(e) }
         return out.reversed()
     }
+}
+
+/// A history_request the history cannot answer, naming the field at fault.
+public struct HistoryError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Glob over the whole string, as IPython's history search does it (SQLite GLOB): `*` any run,

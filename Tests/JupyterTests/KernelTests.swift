@@ -1,5 +1,6 @@
 import XCTest
 import JSON
+import Synchronization
 import ZeroMQ
 @testable import Jupyter
 
@@ -11,8 +12,7 @@ import Glibc
 /// `print TEXT`, `fail`, `spin` (runs until interrupted), `display`, `block` (waits until the test's
 /// queue check passes), anything else is its own result.
 final class EchoInterpreter: Interpreter {
-    private let lock = Mutex()
-    private var interrupted = false
+    private let interrupted = Atomic<Bool>(false)
     /// Called by `block` on the shell thread before it fails.
     var onBlock: (() -> Void)?
     /// Set while `spin` runs, so the test knows when to interrupt.
@@ -26,7 +26,7 @@ final class EchoInterpreter: Interpreter {
     }
 
     func execute(_ request: ExecuteRequest, output: OutputSink) -> ExecuteOutcome {
-        lock.withLock { interrupted = false }
+        interrupted.store(false, ordering: .releasing)
         let code = request.code
         if code.hasPrefix("print ") {
             output.stream(.stdout, String(code.dropFirst(6)) + "\n")
@@ -41,7 +41,7 @@ final class EchoInterpreter: Interpreter {
             return .error(ErrorReport(ename: "ValueError", evalue: "blocked", traceback: []), payloads: [])
         case "spin":
             spinning.open()
-            while !lock.withLock({ interrupted }) { usleep(1000) }
+            while !interrupted.load(ordering: .acquiring) { usleep(1000) }
             return .error(ErrorReport(ename: "KeyboardInterrupt", evalue: "stopped", traceback: ["KeyboardInterrupt"]), payloads: [])
         case "display":
             output.display(.text("v1"), displayID: "d1")
@@ -73,7 +73,7 @@ final class EchoInterpreter: Interpreter {
         return .complete
     }
 
-    func interrupt() { lock.withLock { interrupted = true } }
+    func interrupt() { interrupted.store(true, ordering: .releasing) }
 }
 
 struct TimedOut: Error {}
