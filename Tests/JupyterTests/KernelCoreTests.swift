@@ -191,3 +191,20 @@ final class KernelCoreTests: XCTestCase {
         XCTAssertEqual(recorder.replies.last?.content["comms"], ["c2": ["target_name": "echo"]])
     }
 }
+
+extension KernelCoreTests {
+    func testHistoryFieldsOfTheWrongTypeAreNamed() {
+        for (content, word) in [(["hist_access_type": "tail", "n": "3"], "'n'"), (["hist_access_type": "range", "start": 1.5], "'start'"),
+                                (["hist_access_type": "search", "pattern": 7], "'pattern'"), (["output": "yes"], "'output'"),
+                                (["hist_access_type": 1], "'hist_access_type'")] as [(JSON, String)] {
+            recorder.events = []
+            send("history_request", content)
+            XCTAssertEqual(recorder.replies[0].content["status"], "error", "\(content)")
+            XCTAssertTrue(recorder.replies[0].content["evalue"]?.stringValue?.contains(word) ?? false, "\(content)")
+        }
+        // Null is absent, as jupyter_client sends `stop=None` for "to the end".
+        recorder.events = []
+        send("history_request", ["hist_access_type": "range", "session": 0, "start": 1, "stop": nil])
+        XCTAssertEqual(recorder.replies[0].content["status"], "ok")
+    }
+}
