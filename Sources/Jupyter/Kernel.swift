@@ -17,7 +17,7 @@ public final class Kernel: @unchecked Sendable {
     let codec: WireCodec
     let context: Context
     /// The protocol, fed by the shell and control threads.
-    public let core: KernelCore
+    let core: KernelCore
 
     // Sockets, each used by one thread only.
     let shell: Socket
