@@ -2,6 +2,11 @@ import Crypto
 import JSON
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -184,12 +189,20 @@ public struct WireCodec: Sendable {
 /// A random (version 4) UUID in its usual lowercase text form, as Python's uuid4 writes it.
 public func makeUUID() -> String { UUID().uuidString.lowercased() }
 
-/// The current UTC time as ISO 8601 with microseconds and a zone: 2026-11-23T06:00:00.123456Z
-/// (Foundation's ISO 8601 style writes at most milliseconds, so the fraction is added here).
+/// The current UTC time as ISO 8601 with microseconds and a zone: 2026-11-23T06:00:00.123456Z.
+/// From libc, not Foundation's ISO 8601 style: that writes at most milliseconds, and loading it
+/// raised the idle kernel's memory by 1 MiB (17.3 against 16.3, past the 1/3-of-ipykernel goal).
 public func isoDate() -> String {
-    let t = Date().timeIntervalSince1970
-    let whole = t.rounded(.down)
-    let micros = String(min(999_999, Int((t - whole) * 1_000_000)))
-    let seconds = Date(timeIntervalSince1970: whole).formatted(.iso8601)
-    return seconds.dropLast() + "." + String(repeating: "0", count: 6 - micros.count) + micros + "Z"
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    var t = time_t(ts.tv_sec)
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    func pad(_ v: Int32, _ n: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, n - s.count)) + s
+    }
+    return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+        + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1000), 6))Z"
 }
+
