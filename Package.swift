@@ -27,8 +27,9 @@ let wideKernels: [Target] = []
 let package = Package(
     name: "rnn-kernel",
     // Built and tested on Linux (which needs no line here). The sources keep Darwin paths beside
-    // Glibc's, untested; macOS 13 is the oldest whose Foundation they would need.
-    platforms: [.macOS(.v13)],
+    // Glibc's, untested; macOS 15 is the oldest with the standard library's Synchronization
+    // (Mutex, Atomic) and String(validating:as:). Written as a string: tools 5.9 has no .v15.
+    platforms: [.macOS("15.0")],
     products: [.executable(name: "rnn-kernel", targets: ["rnn-kernel"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

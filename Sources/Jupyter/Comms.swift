@@ -1,4 +1,5 @@
 import JSON
+import Synchronization
 
 /// One comm message from a front end (`comm_open`, `comm_msg` or `comm_close`), as the interpreter gets it.
 public struct CommMessage: Sendable {
@@ -38,37 +39,35 @@ public protocol CommChannel: AnyObject {
 /// The open comms, by id, with the target each was opened with. Read by `comm_info_request` on
 /// either channel, changed by the shell thread: hence the lock.
 public final class CommRegistry: @unchecked Sendable {
-    private let lock = Mutex()
-    private var targets: [String: String] = [:]
-    /// Ids in the order they were opened, so `comm_info` lists them stably.
-    private var order: [String] = []
+    /// Target by id, and the ids in the order they were opened (so `comm_info` lists them stably).
+    private let state = Mutex<(targets: [String: String], order: [String])>(([:], []))
 
     public init() {}
 
     public func opened(_ id: String, target: String) {
-        lock.withLock {
-            if targets[id] == nil { order.append(id) }
-            targets[id] = target
+        state.withLock {
+            if $0.targets[id] == nil { $0.order.append(id) }
+            $0.targets[id] = target
         }
     }
 
     /// Forgets a comm; returns the target it had, or nil when it was not open.
     @discardableResult
     public func closed(_ id: String) -> String? {
-        lock.withLock {
-            guard let t = targets.removeValue(forKey: id) else { return nil }
-            order.removeAll { $0 == id }
+        state.withLock {
+            guard let t = $0.targets.removeValue(forKey: id) else { return nil }
+            $0.order.removeAll { $0 == id }
             return t
         }
     }
 
-    public func target(of id: String) -> String? { lock.withLock { targets[id] } }
+    public func target(of id: String) -> String? { state.withLock { $0.targets[id] } }
 
     /// The open comms, optionally only those of one target, as `comm_info_reply` lists them.
     public func list(target: String?) -> [(id: String, target: String)] {
-        lock.withLock {
-            order.compactMap { id in
-                guard let t = targets[id], target == nil || target == t else { return nil }
+        state.withLock { s in
+            s.order.compactMap { id in
+                guard let t = s.targets[id], target == nil || target == t else { return nil }
                 return (id: id, target: t)
             }
         }

@@ -46,31 +46,40 @@ public struct History: Sendable {
     /// The entries a request can see: the latest `capacity`.
     private var visible: ArraySlice<Entry> { entries.suffix(capacity) }
 
-    /// Answers a history_request's content with the `history` list, or throws a message naming the bad field.
+    /// Answers a history_request's content with the `history` list, or throws a HistoryError naming
+    /// the bad field. A field that is absent or null takes its default, as in IPython.
     public func answer(_ content: JSON) throws -> JSON {
-        let output = content["output"]?.boolValue ?? false
-        let access = content["hist_access_type"]?.stringValue ?? "tail"
+        func field<T>(_ name: String, _ read: (JSON) -> T?, _ expected: String) throws -> T? {
+            guard let v = content[name], !v.isNull else { return nil }
+            guard let t = read(v) else { throw HistoryError("'\(name)' must be \(expected), found \(v.serialized())") }
+            return t
+        }
+        func int(_ name: String) throws -> Int? { try field(name, { $0.intValue }, "an integer") }
+        func bool(_ name: String) throws -> Bool? { try field(name, { $0.boolValue }, "true or false") }
+        let output = try bool("output") ?? false
+        _ = try bool("raw")  // inputs are stored as typed: raw and translated are the same
+        let access = try field("hist_access_type", { $0.stringValue }, "a string") ?? "tail"
         var picked: [Entry]
         switch access {
         case "tail":
             picked = Array(visible)
-            if content["unique"]?.boolValue == true { picked = unique(picked) }
-            let n = content["n"]?.intValue ?? History.defaultTail
+            if try bool("unique") == true { picked = unique(picked) }
+            let n = try int("n") ?? History.defaultTail
             picked = Array(picked.suffix(max(0, n)))
         case "range":
-            let s = content["session"]?.intValue ?? 0
+            let s = try int("session") ?? 0
+            let start = try int("start") ?? 1
+            let stop = try int("stop")
             // 0 is the current session and negative numbers count back from it; only this one exists.
             guard s == 0 || s == session else { picked = []; break }
-            let start = content["start"]?.intValue ?? 1
-            let stop = content["stop"]?.intValue
             picked = visible.filter { $0.line >= start && (stop == nil || $0.line < stop!) }
         case "search":
-            let pattern = content["pattern"]?.stringValue ?? "*"
+            let pattern = try field("pattern", { $0.stringValue }, "a string") ?? "*"
             picked = visible.filter { globMatch(pattern, $0.input) }
-            if content["unique"]?.boolValue == true { picked = unique(picked) }
-            if let n = content["n"]?.intValue, n > 0 { picked = Array(picked.suffix(n)) }
+            if try bool("unique") == true { picked = unique(picked) }
+            if let n = try int("n"), n > 0 { picked = Array(picked.suffix(n)) }
         default:
-            throw ConnectionError("hist_access_type must be tail, range or search, found '\(access)'")
+            throw HistoryError("hist_access_type must be tail, range or search, found '\(access)'")
         }
         return .array(picked.map { e in
             let body: JSON = output ? .array([.string(e.input), e.output.map(JSON.string) ?? .null]) : .string(e.input)
@@ -85,6 +94,12 @@ public struct History: Sendable {
         for e in list.reversed() where seen.insert(e.input).inserted { out.append(e) }
         return out.reversed()
     }
+}
+
+/// A history_request the history cannot answer, naming the field at fault.
+public struct HistoryError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Glob over the whole string, as IPython's history search does it (SQLite GLOB): `*` any run,

@@ -1,10 +1,16 @@
 import Crypto
 import JSON
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
 #endif
 
 /// The messaging protocol version this kernel speaks (messaging.rst 5.5: XPUB iopub with iopub_welcome,
@@ -67,9 +73,8 @@ public final class Signer: @unchecked Sendable {
     private let key: SymmetricKey?
     /// HMAC with the key already absorbed: each signature starts from a copy of it.
     private let keyed: HMAC<SHA256>?
-    private var seen: Set<String> = []
-    private var seenOrder: [String] = []
-    private let lock = Mutex()
+    /// The signatures accepted so far, as a set and in the order they came.
+    private let seen = Mutex<(set: Set<String>, order: [String])>(([], []))
     /// How many signatures are remembered; beyond that the oldest half is forgotten.
     private let historyLimit: Int
 
@@ -99,14 +104,12 @@ public final class Signer: @unchecked Sendable {
         for i in 0..<expected.count { diff |= expected[i] ^ (i < signature.count ? signature[i] : 0) }
         guard diff == 0 else { throw WireError.badSignature }
         let text = String(decoding: signature, as: UTF8.self)
-        try lock.withLock {
-            guard !seen.contains(text) else { throw WireError.replayedSignature }
-            seen.insert(text)
-            seenOrder.append(text)
-            if seenOrder.count > historyLimit {
-                let drop = seenOrder.prefix(historyLimit / 2)
-                for d in drop { seen.remove(d) }
-                seenOrder.removeFirst(historyLimit / 2)
+        try seen.withLock { seen in
+            guard seen.set.insert(text).inserted else { throw WireError.replayedSignature }
+            seen.order.append(text)
+            if seen.order.count > historyLimit {
+                for d in seen.order.prefix(historyLimit / 2) { seen.set.remove(d) }
+                seen.order.removeFirst(historyLimit / 2)
             }
         }
     }
@@ -183,25 +186,12 @@ public struct WireCodec: Sendable {
     }
 }
 
-/// A random (version 4) UUID in its usual text form.
-public func makeUUID() -> String {
-    // Two draws of 64 bits (each draw is a getrandom call; a byte at a time would be sixteen).
-    var g = SystemRandomNumberGenerator()
-    let words = [g.next(), g.next()]
-    var b = words.flatMap { w in (0..<8).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    let h = Array(hex(b).utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(36)
-    for (i, c) in h.enumerated() {
-        if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
-        out.append(c)
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+/// A random (version 4) UUID in its usual lowercase text form, as Python's uuid4 writes it.
+public func makeUUID() -> String { UUID().uuidString.lowercased() }
 
 /// The current UTC time as ISO 8601 with microseconds and a zone: 2026-11-23T06:00:00.123456Z.
+/// From libc, not Foundation's ISO 8601 style: that writes at most milliseconds, and loading it
+/// raised the idle kernel's memory by 1 MiB (17.3 against 16.3, past the 1/3-of-ipykernel goal).
 public func isoDate() -> String {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
@@ -216,14 +206,3 @@ public func isoDate() -> String {
         + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1000), 6))Z"
 }
 
-/// A pthread mutex, for the few structures threads share.
-public final class Mutex: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    public init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
-    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&m)
-        defer { pthread_mutex_unlock(&m) }
-        return try body()
-    }
-}

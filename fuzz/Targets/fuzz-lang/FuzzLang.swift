@@ -2,6 +2,7 @@ import FuzzDriver
 import Jupyter
 import RNN
 import RNNLang
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -28,9 +29,8 @@ let setUp: Void = {
 /// Watches the statement running: past 200 ms it raises the interrupt, which every long loop must
 /// heed (libFuzzer's -timeout catches one that does not).
 final class Watchdog: @unchecked Sendable {
-    var evaluator: Evaluator?
-    var deadline: Double = .infinity
-    let lock = Mutex()
+    /// The evaluator being watched and when it must stop.
+    let state = Mutex<(evaluator: Evaluator?, deadline: Double)>((nil, .infinity))
     init() {
         var t = pthread_t()
         let box = Unmanaged.passRetained(self).toOpaque()
@@ -38,11 +38,11 @@ final class Watchdog: @unchecked Sendable {
             let w = Unmanaged<Watchdog>.fromOpaque(raw!).takeUnretainedValue()
             while true {
                 usleep(20_000)
-                w.lock.withLock { if now() > w.deadline { w.evaluator?.interrupt.raise() } }
+                w.state.withLock { if now() > $0.deadline { $0.evaluator?.interrupt.raise() } }
             }
         }, box)
     }
-    func watch(_ e: Evaluator?) { lock.withLock { evaluator = e; deadline = e == nil ? .infinity : now() + 0.2 } }
+    func watch(_ e: Evaluator?) { state.withLock { $0 = (e, e == nil ? .infinity : now() + 0.2) } }
 }
 let watchdog = Watchdog()
 
