@@ -15,6 +15,17 @@ public enum Embedding {
     }
 
     public static func tokenID(_ row: [Double]) -> Int? { row.withUnsafeBufferPointer { tokenID($0) } }
+
+    /// The id an all-zero x_t stands for: a word the model's vocabulary has not seen (`<unk>`, which
+    /// one-hot models read as the zero vector). Its embedding is the zero vector and gets no gradient,
+    /// as row `padding_idx` of an `nn.Embedding(V + 1, E, padding_idx=0)` over ids shifted by one.
+    public static let unknown = -1
+
+    /// `tokenID`, with an all-zero row read as `unknown`; nil when the row is neither.
+    public static func tokenOrUnknown(_ row: [Double]) -> Int? {
+        if let id = tokenID(row) { return id }
+        return row.allSatisfy { $0 == 0 } ? unknown : nil
+    }
 }
 
 extension Model {
@@ -22,16 +33,17 @@ extension Model {
     /// first step that is not one token of the vocabulary.
     public func tokenIDs(_ sequence: [[Double]]) throws -> [Int] {
         try sequence.enumerated().map { t, x in
-            guard x.count == config.input, let id = Embedding.tokenID(x) else {
+            guard x.count == config.input, let id = Embedding.tokenOrUnknown(x) else {
                 throw ModelError(.value, "an embedding model (embed=\(config.embed ?? 0)) reads one token a step: expected x_t one-hot over its \(config.input)-token vocabulary (input=\(config.input)), found \(x.count == config.input ? "a row that is not one-hot" : "\(x.count) values") at t=\(t + 1)")
             }
             return id
         }
     }
 
-    /// Row `token` of W_emb: x_t as the first layer reads it.
+    /// Row `token` of W_emb: x_t as the first layer reads it (zeros for `Embedding.unknown`).
     public func embedding(of token: Int) -> [Double] {
         let E = config.embed!, W = parameters[0].values
+        if token == Embedding.unknown { return [Double](repeating: 0, count: E) }
         return Array(W[(token * E)..<((token + 1) * E)])
     }
 }

@@ -38,7 +38,8 @@ public struct Batch: Sendable {
 
     /// Lays out examples (each T_b × I) and their targets; shorter sequences are padded and masked.
     /// `tokens`: keep each one-hot step's token id (Embedding.tokenID) instead of the row itself,
-    /// as an embedding model reads them (the caller has checked that every step is one-hot).
+    /// as an embedding model reads them (the caller has checked that every step is one-hot or, for an
+    /// unseen word, all zeros: that step's id is −1, like padding, so its x_t is the zero vector).
     public init(inputs: [[[Double]]], target: Dataset.Targets, indices: [Int], tokens: Bool = false) {
         size = indices.count
         steps = indices.map { inputs[$0].count }.max() ?? 0

@@ -166,7 +166,7 @@ extension Model {
                 guard x.count == config.input else {
                     throw ModelError(.shape, "the model reads x_t of width \(config.input) (input=\(config.input)), but the data's x_t have width \(x.count); define the cell with input=\(x.count)")
                 }
-                if config.embed != nil, Embedding.tokenID(x) == nil {
+                if config.embed != nil, Embedding.tokenOrUnknown(x) == nil {
                     throw ModelError(.value, "an embedding model (embed=\(config.embed!)) reads one token a step, but example \(e + 1) has an x_t that is not one-hot over its \(config.input)-token vocabulary; give it words or characters (sentences, tagged, text)")
                 }
                 if x.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in the data, found NaN or infinity in example \(e + 1)") }

@@ -31,7 +31,8 @@ public enum Help {
             Embeddings: with embed=E, x_t is row token_t of W_emb (V×E; V is the vocabulary's size, which
             is then input=, so input= may be left to the data), drawn N(0, 1) as nn.Embedding draws it,
             and trained with the rest. It reads words or characters (sentences, tagged, text), one token
-            a step. Its .safetensors file is the state dict of nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear
+            a step. A word its vocabulary has not seen (<unk>) reads as the zero vector, as it does for a
+            one-hot model, and adds no gradient (nn.Embedding's padding_idx row). Its .safetensors file is the state dict of nn.Embedding + nn.RNN/LSTM/GRU + nn.Linear
             (keys embedding.weight, rnn.*, fc.*), course article 004's RNNClassifier:
               cell clf = lstm(embed=8, hidden=16, output=2)
 

@@ -56,4 +56,14 @@ final class EmbeddingStatementTests: XCTestCase {
         }
         XCTAssertEqual(e.model(named: "clf")!.model, before)
     }
+
+    /// A held-out sentence with a word the model has never seen: <unk>, read as the zero embedding.
+    func testAnUnseenWordIsReadAsUnknownNotRefused() throws {
+        let e = Evaluator()
+        _ = try run(e, "cell clf = rnn(embed=3, hidden=4, output=2, seed=2)\n" + data + "\ntrain clf on d epochs=5 batch=2")
+        let one = try run(e, "predict clf on \"I am very happy\"")
+        XCTAssertTrue(one.text.contains("predict clf on"), one.text)
+        let held = try run(e, "predict clf on sentences([[\"we are happy\", \"pos\"], [\"I am sad\", \"neg\"]])")
+        XCTAssertTrue(held.text.contains("accuracy"), held.text)
+    }
 }

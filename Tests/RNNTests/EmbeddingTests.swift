@@ -149,4 +149,34 @@ final class EmbeddingTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("not one-hot"), "\(e)")
         }
     }
+
+    /// An unseen word (`<unk>`, the all-zero x_t) reads as the zero embedding in the reference and in
+    /// the engine alike, and its step adds nothing to ∂W_emb (nn.Embedding's padding_idx row).
+    func testAnUnseenWordIsTheZeroEmbeddingInBothPaths() throws {
+        let config = CellConfig(kind: .gru, input: 3, hidden: 2, output: 2, embed: 2)
+        var rng = SplitMix64(seed: 5)
+        let model = Model(config: config, rng: &rng)
+        XCTAssertEqual(model.embedding(of: Embedding.unknown), [0, 0])
+        let data = Dataset(name: "p", summary: "p", inputs: [[[0, 1, 0], [0, 0, 0], [1, 0, 0]], [[0, 0, 0], [0, 1, 0]]], targets: .classes([1, 0]))
+        XCTAssertNoThrow(try model.check(data, loss: .xent))
+        let engine = Engine(config: config)
+        var g = [Double](repeating: 0, count: engine.parameterCount)
+        let batch = Batch(inputs: data.inputs, target: data.targets, indices: [0, 1], tokens: true)
+        XCTAssertEqual(batch.tokens, [1, -1, -1, 1, 0, -1])
+        let r = g.withUnsafeMutableBufferPointer { engine.run(model.flatValues, batch: batch, loss: .xent, gradient: $0.baseAddress!) }
+        XCTAssertEqual(r.loss, try referenceLoss(model, data), accuracy: 1e-12)
+        // Token 2 never occurs: no gradient; tokens 0 and 1 match central differences of the reference.
+        XCTAssertEqual(Array(g[4..<6]), [0, 0])
+        let theta = model.flatValues
+        for i in 0..<4 {
+            var plus = theta, minus = theta
+            plus[i] += 1e-6
+            minus[i] -= 1e-6
+            let numeric = (try referenceLoss(model.with(flat: plus), data) - referenceLoss(model.with(flat: minus), data)) / 2e-6
+            XCTAssertEqual(g[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)))
+            XCTAssertNotEqual(g[i], 0)
+        }
+        // A row that is neither one token nor all zeros is still refused.
+        XCTAssertThrowsError(try model.forward([[0.5, 0.5, 0]]))
+    }
 }
