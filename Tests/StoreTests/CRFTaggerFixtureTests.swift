@@ -6,7 +6,8 @@ import RNN
 /// A `crf=true` tagger against its twin (tools/torch/make_crf_tagger_fixtures.py: nn.RNN/LSTM/GRU +
 /// nn.Linear + torchcrf.CRF in float64), on one-hot sentences of different lengths: the emissions,
 /// log Z, the loss, every gradient, Viterbi's paths, and the weights after 1 and 3 steps of sgd and
-/// adam, to 1e-9; the state dict's keys are the twin's (crf.* beside rnn.*, fc.*), both ways.
+/// adam, to 1e-9; the state dict's keys are the twin's (crf.* beside rnn.*, fc.*, and embedding.weight
+/// for the embed= case, language.md's NER model), both ways.
 final class CRFTaggerFixtureTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/crf_tagger_fixtures.json")
 
@@ -32,13 +33,14 @@ final class CRFTaggerFixtureTests: XCTestCase {
     func testEveryCaseMatchesTheTwin() throws {
         let root = try JSON.parse(String(contentsOf: Self.fixtures, encoding: .utf8))
         let cases = root["cases"]!.arrayValue!
-        XCTAssertEqual(cases.count, 4)
+        XCTAssertEqual(cases.count, 5)
         for c in cases {
             let name = c["name"]!.stringValue!
             let cj = c["config"]!
             let V = cj["input"]!.intValue!, K = cj["output"]!.intValue!
             let config = CellConfig(kind: CellKind(rawValue: cj["kind"]!.stringValue!)!, input: V, hidden: cj["hidden"]!.intValue!,
-                                    output: K, layers: cj["layers"]!.intValue!, bidirectional: cj["bidirectional"]!.boolValue!, crf: true)
+                                    output: K, layers: cj["layers"]!.intValue!, bidirectional: cj["bidirectional"]!.boolValue!,
+                                    embed: cj["embed"]?.intValue, crf: true)
             let model = try ModelFiles.fromStateDict(stateDict(c["state_dict"]!), config: config, file: name)
             XCTAssertEqual(model.parameterCount, stateDict(c["state_dict"]!).values.reduce(0) { $0 + $1.values.count }, name)
             let words = c["words"]!.arrayValue!.map { $0.arrayValue!.map { $0.intValue! } }
@@ -57,7 +59,7 @@ final class CRFTaggerFixtureTests: XCTestCase {
 
             // The loss and every gradient, through the training engine (one batch of all the sentences).
             let engine = Engine(config: config)
-            let batch = Batch(inputs: inputs, target: .classSequences(gold), indices: Array(inputs.indices))
+            let batch = Batch(inputs: inputs, target: .classSequences(gold), indices: Array(inputs.indices), tokens: config.embed != nil)
             var g = [Double](repeating: 0, count: engine.parameterCount)
             let r = g.withUnsafeMutableBufferPointer { engine.run(model.flatValues, batch: batch, loss: .xent, gradient: $0.baseAddress!) }
             XCTAssertEqual(r.loss, c["loss"]!.doubleValue!, accuracy: 1e-10, "\(name) loss")

@@ -4,7 +4,8 @@ batch_first=True), in float64, on a batch of one-hot sentences of different leng
 reverse direction starts at each sentence's own last word, as rnn-kernel's padded steps do; the CRF
 gets the mask). Written: the state dict (keys rnn.*, fc.*, crf.*), the emissions, log Z of each
 sentence, the loss -crf(y, tags, mask, reduction='mean'), every gradient, Viterbi's paths
-(crf.decode) and the weights after 1 and 3 full-batch steps of sgd and adam.
+(crf.decode) and the weights after 1 and 3 full-batch steps of sgd and adam. One case is language.md's
+NER model, nn.Embedding + bidirectional nn.LSTM + nn.Linear + CRF (keys embedding.weight, rnn.*, fc.*, crf.*).
 
 Run with the environment that has torch and pytorch-crf:
     /work/venv-torch/bin/python tools/torch/make_crf_tagger_fixtures.py
@@ -23,14 +24,18 @@ OUT = pathlib.Path(__file__).resolve().parents[2] / "Tests/StoreTests/Fixtures/c
 
 
 class Tagger(nn.Module):
-    def __init__(self, kind, V, H, K, layers, bidirectional):
+    """With E: course article 004's tagger, nn.Embedding(V, E) first (key embedding.weight), reading token ids."""
+    def __init__(self, kind, V, H, K, layers, bidirectional, E=None):
         super().__init__()
         cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
-        self.rnn = cls(V, H, layers, batch_first=True, bidirectional=bidirectional)
+        self.embedding = nn.Embedding(V, E) if E else None
+        self.rnn = cls(E or V, H, layers, batch_first=True, bidirectional=bidirectional)
         self.fc = nn.Linear(H * (2 if bidirectional else 1), K)
         self.crf = CRF(K, batch_first=True)
 
     def emissions(self, x, lengths):
+        if self.embedding is not None:
+            x = self.embedding(x.argmax(-1))  # the one-hot rows' token ids (padding rows read id 0, then are packed away)
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         out, _ = self.rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
@@ -44,9 +49,9 @@ def state(model):
     return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
 
 
-def case(name, kind, layers, bidirectional, lengths, V=6, H=4, K=5, seed=0):
+def case(name, kind, layers, bidirectional, lengths, V=6, H=4, K=5, seed=0, E=None):
     rng = np.random.default_rng(seed)
-    net = Tagger(kind, V, H, K, layers, bidirectional)
+    net = Tagger(kind, V, H, K, layers, bidirectional, E)
     with torch.no_grad():  # larger than the defaults, so every part of the model matters
         for p in net.parameters():
             p.copy_(torch.tensor(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
@@ -74,7 +79,7 @@ def case(name, kind, layers, bidirectional, lengths, V=6, H=4, K=5, seed=0):
         paths = net.crf.decode(e, mask=mask)
     steps = {}
     for opt_name, lr in [("sgd", 0.1), ("adam", 0.05)]:
-        model = Tagger(kind, V, H, K, layers, bidirectional)
+        model = Tagger(kind, V, H, K, layers, bidirectional, E)
         model.load_state_dict(net.state_dict(), strict=True)
         opt = torch.optim.SGD(model.parameters(), lr=lr) if opt_name == "sgd" else torch.optim.Adam(model.parameters(), lr=lr)
         after = []
@@ -87,7 +92,8 @@ def case(name, kind, layers, bidirectional, lengths, V=6, H=4, K=5, seed=0):
         steps[opt_name] = {"lr": lr, "after_1": after[0], "after_3": after[1]}
     return {
         "name": name,
-        "config": {"kind": kind, "input": V, "hidden": H, "output": K, "layers": layers, "bidirectional": bidirectional},
+        "config": {"kind": kind, "input": V, "hidden": H, "output": K, "layers": layers, "bidirectional": bidirectional,
+                   **({"embed": E} if E else {})},
         "words": words, "gold": gold,
         "state_dict": initial,
         "emissions": [e[b, :n].tolist() for b, n in enumerate(lengths)],
@@ -100,6 +106,8 @@ cases = [
     case("gru2", "gru", 2, False, [3, 6, 1], seed=2),
     case("birnn2", "rnn", 2, True, [5, 3], seed=3),
     case("lstm2bi", "lstm", 2, True, [2, 4, 3, 1], seed=4),
+    # language.md's NER model: embed=, bidirectional lstm, crf=true.
+    case("embed-bilstm", "lstm", 1, True, [4, 2, 5, 3], seed=5, E=3),
 ]
 OUT.write_text(json.dumps({"made_by": f"tools/torch/make_crf_tagger_fixtures.py, torch {torch.__version__}, pytorch-crf", "cases": cases}) + "\n")
 print("wrote", OUT)
