@@ -86,6 +86,22 @@ final class CRFStatementTests: XCTestCase {
         XCTAssertTrue(sink.text.contains(NumberFormat.short(crf.score(emissions: em, path: gold) - logZ, decimals: 4)), sink.text)
     }
 
+    /// The issue's form: a string, read with the tagger's vocabulary (an unseen word as <unk>), and the
+    /// same tables, their log Z the forward algorithm's on those x_t; an embed= tagger too.
+    func testUnrollOnAStringShowsTheSameTables() throws {
+        let e = try tagger()
+        let sink = try run(e, #"unroll tg on "Anna Smith visited Zorblax""#)
+        let entry = e.model(named: "tg")!
+        var x = ["Anna", "Smith", "visited"].map { w in (0..<566).map { $0 == entry.inputWords!.firstIndex(of: w)! ? 1.0 : 0 } }
+        x.append([Double](repeating: 0, count: 566))  // Zorblax: <unk>
+        let logZ = entry.model.crf!.forward(emissions: try entry.model.emissions(x)).logZ
+        XCTAssertTrue(sink.text.contains("log Z = logsumexp_j(α_T[j] + end[j]) = \(NumberFormat.short(logZ, decimals: 4))"), sink.text)
+        XCTAssertTrue(sink.text.contains("<unk>") && sink.text.contains("best (Viterbi)"), sink.text)
+        _ = try run(e, "let ner = tagged(file=\"\(Self.corpus)\")\ncell et = lstm(embed=4, hidden=4, output=7, bidirectional=true, crf=true, seed=1)\ntrain et on ner epochs=1 batch=32")
+        let embedded = try run(e, #"unroll et on "Barack Obama visited Paris""#)
+        XCTAssertTrue(embedded.text.contains("best (Viterbi)") && embedded.text.contains("δ_t[B-PER]"), embedded.text)
+    }
+
     func testTransitionsAreLabelledByTag() throws {
         let e = try tagger()
         let shown = try run(e, "show tg.transitions").text
