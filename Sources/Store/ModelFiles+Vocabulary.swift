@@ -7,7 +7,9 @@ extension ModelFiles {
     /// The keys and values a model's vocabulary adds to its file.
     static func vocabularyFields(_ e: ModelEntry) -> [(key: String, value: JSON)] {
         guard let v = e.vocab else { return [] }
-        var out: [(key: String, value: JSON)] = [(key: "vocab", value: JSON(v.tokens))]
+        // An older file's vocabulary (no <unk>, read from `vocabulary`) goes back under that key, so
+        // it loads again as it was read: `vocab` promises <unk> at id 0.
+        var out: [(key: String, value: JSON)] = [(key: v.hasUnknown ? "vocab" : "vocabulary", value: JSON(v.tokens))]
         if let l = e.labels { out.append((key: "labels", value: JSON(l))) }
         out.append((key: "vocab_level", value: .string(v.level.rawValue)))
         out.append((key: "lower", value: .bool(v.lower)))

@@ -188,6 +188,13 @@ final class VocabularyStatementTests: XCTestCase {
         XCTAssertEqual(e.model(named: "chars")?.vocab?.level, .word)
         XCTAssertEqual(e.model(named: "chars")?.vocab?.width, 6)
         XCTAssertTrue(diagnostic(e, #"predict chars on "I am glad""#)?.message.contains("'glad' is not in the model's vocabulary") ?? false)
+        // Saved again, in either format, it loads again as it was read (found by fuzz-model-json).
+        for ext in ["json", "safetensors"] {
+            let again = dir.appendingPathComponent("again.\(ext)").path
+            _ = try run(e, "save chars to \"\(again)\"\nload back from \"\(again)\"")
+            XCTAssertEqual(e.model(named: "back")?.vocab, e.model(named: "chars")?.vocab, ext)
+            XCTAssertEqual(e.model(named: "back")?.model, e.model(named: "chars")?.model, ext)
+        }
         legacy["vocabulary"] = JSON([String]())
         try ModelFiles.writeBytes(Array(legacy.serialized().utf8), to: old)
         XCTAssertTrue(diagnostic(e, "load chars from \"\(old)\"")?.message.contains("the vocabulary is empty") ?? false)
