@@ -26,7 +26,7 @@ extension Model {
             if let crf {
                 out.append(crf.viterbi(emissions: try emissions(seq)).path)
             } else {
-                out.append(try forward(seq).logits.map { v in v.indices.max { v[$0] < v[$1] } ?? 0 })
+                out.append(try forward(seq).logits.map(argmax))
             }
         }
         return out

@@ -373,7 +373,6 @@ extension Model {
             accuracy = n > 0 ? Double(right) / Double(n) : nil
         } else if data.isClassification {
             var right = 0, n = 0
-            func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
             for (e, out) in outputs.enumerated() {
                 switch data.targets {
                 case let .classes(c): n += 1; if argmax(out.last!) == c[e] { right += 1 }

@@ -368,7 +368,6 @@ extension StatementContext {
             // A string, read with the model's vocabulary: each token, y_t and the class it points to.
             let trace: ForwardTrace
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
-            func argmax(_ y: [Double]) -> Int { y.indices.max { y[$0] < y[$1] } ?? 0 }
             let named = entry.labels != nil || entry.vocab?.level == .character
             let (maxRows, cut) = tableCut(trace.outputs.count)
             let rows = trace.outputs.prefix(maxRows).enumerated().map { t, y -> [String] in
