@@ -98,7 +98,8 @@ public final class Engine {
     /// Sequences per shard: enough rows for the matrix products to run at speed.
     public static let shardSize = 16
     private var shards: [ShardEngine] = []
-    private var shardGradients: [[Double]] = []
+    /// Each shard's own ∂L/∂θ, added in shard order once all have run.
+    private var shardGradients: [Buffer<Double>] = []
     private let parameterTotal: Int
 
     /// Cores to use: RNNKERNEL_THREADS if set, else every active processor.
@@ -148,17 +149,14 @@ public final class Engine {
         } else {
             let parts = (0..<count).map { s in batch.slice(s * Engine.shardSize, min(B, (s + 1) * Engine.shardSize)) }
             if gradient != nil {
-                while shardGradients.count < count { shardGradients.append([Double](repeating: 0, count: parameterTotal)) }
+                while shardGradients.count < count { shardGradients.append(Buffer(parameterTotal)) }
             }
             let shards = self.shards
             losses.withUnsafeMutableBufferPointer { lossBuf in
                 let lossP = lossBuf.baseAddress!
                 let work = { (s: Int) in
-                    var g: UnsafeMutablePointer<Double>? = nil
-                    if gradient != nil {
-                        g = self.shardGradients[s].withUnsafeMutableBufferPointer { $0.baseAddress! }
-                        g!.update(repeating: 0, count: self.parameterTotal)
-                    }
+                    let g = gradient == nil ? nil : self.shardGradients[s].base
+                    g?.update(repeating: 0, count: self.parameterTotal)
                     lossP[s] = shards[s].run(theta, batch: parts[s], loss: loss, lossTerms: terms, gradient: g, bptt: bptt,
                                              recordHiddenGradients: recordHiddenGradients)
                 }
@@ -173,9 +171,8 @@ public final class Engine {
             }
             if let gradient {
                 for s in 0..<count {
-                    shardGradients[s].withUnsafeBufferPointer { gs in
-                        for i in 0..<parameterTotal { gradient[i] += gs[i] }
-                    }
+                    let gs = shardGradients[s].base
+                    for i in 0..<parameterTotal { gradient[i] += gs[i] }
                 }
             }
         }

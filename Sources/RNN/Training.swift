@@ -233,22 +233,6 @@ extension Model {
         }
     }
 
-    /// The loss, ∂L/∂ every parameter (canonical order and shapes), and ‖∂L/∂h_t‖ per step, for one
-    /// example: what the `backward` statement shows.
-    public func backward(_ sequence: [[Double]], target: Dataset.Targets, loss: Loss, bptt: Int? = nil) throws -> (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double]) {
-        try validate(sequence: sequence)
-        let data = Dataset(name: "example", summary: "example", inputs: [sequence], targets: target).reading(loss: loss, outputWidth: config.outputWidth)
-        try check(data, loss: loss)
-        try checkLossCanChange(loss)
-        let engine = Engine(config: config)
-        var g = [Double](repeating: 0, count: engine.parameterCount)
-        let r = g.withUnsafeMutableBufferPointer { gp in
-            engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: [0], tokens: config.embed != nil), loss: loss,
-                       gradient: gp.baseAddress!, bptt: bptt, recordHiddenGradients: true)
-        }
-        return (r.loss, unflatten(g), r.hiddenGradientNorms)
-    }
-
     /// Splits a flat vector in canonical order into tensors shaped like the parameters.
     public func unflatten(_ flat: [Double]) -> [Tensor] {
         var out: [Tensor] = []

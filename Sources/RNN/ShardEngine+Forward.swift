@@ -1,0 +1,118 @@
+import VectorKernels
+
+/// The engine's forward pass: per layer-direction a sweep over the steps, each the input product
+/// x_t W_xᵀ + b, then the cell kind's own step (the recurrent product h_{t−1} W_hᵀ and the
+/// pointwise part), as `Model.runDirection` reads for one sequence.
+extension ShardEngine {
+    func forward(_ p: UnsafePointer<Double>, input0: UnsafePointer<Double>, lengths: [Int]) {
+        for l in 0..<L {
+            let input = l == 0 ? input0 : UnsafePointer(ws.layerOut[l - 1].base)
+            for d in 0..<D { forwardSweep(layer: l, direction: d, p: p, input: input, lengths: lengths) }
+        }
+    }
+
+    /// What one layer-direction's forward steps read and write.
+    struct ForwardSweep {
+        let acts: UnsafeMutablePointer<Double>, hs: UnsafeMutablePointer<Double>
+        /// lstm: c_t and tanh(c_t); gru: W_hn h_{t−1} + b_hn.
+        let cs: UnsafeMutablePointer<Double>?, tanhCs: UnsafeMutablePointer<Double>?, hns: UnsafeMutablePointer<Double>?
+        /// W_hᵀ as panels.
+        let panels: UnsafePointer<Double>
+        /// gru: b_hn in θ.
+        let b_hn: UnsafePointer<Double>?
+    }
+
+    private func forwardSweep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, input: UnsafePointer<Double>, lengths: [Int]) {
+        let H = self.H, B = self.B, T = self.T, GH = self.GH, SW = H * D, I = config.layerInput(l)
+        let ci = l * D + d
+        let BH = B * H, BGH = B * GH
+        let width = panelWidth
+        let hot = hotColumns(layer: l)
+        let sweep = ForwardSweep(acts: ws.acts[ci].base, hs: ws.hs[ci].base,
+                                 cs: ws.cs.isEmpty ? nil : ws.cs[ci].base, tanhCs: ws.tanhCs.isEmpty ? nil : ws.tanhCs[ci].base,
+                                 hns: ws.hns.isEmpty ? nil : ws.hns[ci].base, panels: packed.W_hTPanels[ci].base,
+                                 b_hn: offsets[ci].b_hn.map { p + $0 })
+        let outP = ws.layerOut[l].base, xPanels = UnsafePointer(packed.W_xTPanels[ci].base), bx = UnsafePointer(packed.b_x[ci].base)
+        /// a = x_t W_xᵀ + b for step t's rows, which the recurrent product then adds to while they are in cache.
+        /// A one-hot x_t picks its row of W_xᵀ: b + 1·w rounds as the product's b + 0·w... + 1·w does.
+        func inputProduct(_ t: Int, _ a: UnsafeMutablePointer<Double>) {
+            if let hot {
+                for bb in 0..<B {
+                    Dense.panelRow(hot[t * B + bb], K: I, N: GH, panels: xPanels, width: width, adding: bx, into: a + bb * GH)
+                }
+            } else {
+                Dense.gemm(M: B, N: GH, K: I, A: input + t * B * I, rowStrideA: I, colStrideA: 1, panels: xPanels, width: width,
+                           C: a, ldc: GH, initialRow: bx)
+            }
+        }
+        // Single rows in time order take the input side of every step in one product instead:
+        // W_xᵀ is read once per six rows rather than once per step (the same sums either way).
+        let allAtOnce = !blocked && d == 0 && hot == nil
+        if allAtOnce {
+            Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, panels: xPanels, width: width, C: sweep.acts, ldc: GH,
+                       initialRow: bx)
+        }
+        // h_0 = 0 (c_0 = 0)
+        sweep.hs.update(repeating: 0, count: BH)
+        sweep.cs?.update(repeating: 0, count: BH)
+        for k in 0..<T {
+            let t = d == 0 ? k : T - 1 - k
+            let hPrev = UnsafePointer(sweep.hs + k * BH), hNew = sweep.hs + (k + 1) * BH
+            let a = sweep.acts + k * BGH
+            if !allAtOnce { inputProduct(t, a) }
+            switch config.kind {
+            case .rnn: rnnStep(sweep, a: a, hPrev: hPrev, hNew: hNew)
+            case .lstm: lstmStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
+            case .gru: gruStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
+            }
+            // Steps past a sequence's end leave its state as it was.
+            for bb in 0..<B where t >= lengths[bb] {
+                (hNew + bb * H).update(from: hPrev + bb * H, count: H)
+                if let cs = sweep.cs { (cs + (k + 1) * BH + bb * H).update(from: cs + k * BH + bb * H, count: H) }
+            }
+            for bb in 0..<B {
+                (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H)
+            }
+        }
+    }
+
+    /// C (B × N, row stride ldc) += h_{t−1} times W_hᵀ's columns from `column` (0, or gru's 2H), from `initialRow` when given.
+    private func recurrentProduct(_ s: ForwardSweep, _ hPrev: UnsafePointer<Double>, column: Int, N: Int, _ C: UnsafeMutablePointer<Double>,
+                                  ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
+        Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, panels: s.panels + column * H, width: panelWidth,
+                   C: C, ldc: ldc, initialRow: initialRow)
+    }
+
+    /// rnn: h_t = act(a), a = W_xh x_t + b + W_hh h_{t−1}.
+    private func rnnStep(_ s: ForwardSweep, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>, hNew: UnsafeMutablePointer<Double>) {
+        let BH = B * H
+        recurrentProduct(s, hPrev, column: 0, N: GH, a, ldc: GH)
+        switch config.activation {
+        case .tanh: Pointwise.tanh(a, count: BH)
+        case .relu: for i in 0..<BH { a[i] = a[i] > 0 ? a[i] : 0 }
+        case .linear: break
+        }
+        hNew.update(from: a, count: BH)
+    }
+
+    /// lstm: i, f, o = σ(a_·), g = tanh(a_g), c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
+    private func lstmStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>,
+                          hNew: UnsafeMutablePointer<Double>) {
+        let BH = B * H
+        recurrentProduct(s, hPrev, column: 0, N: GH, a, ldc: GH)
+        Pointwise.lstmStep(B: B, H: H, a: a, cPrev: s.cs! + k * BH, c: s.cs! + (k + 1) * BH, tanhC: s.tanhCs! + k * BH, h: hNew)
+    }
+
+    /// gru: r, z = σ(a_·), n = tanh(a_xn + r ⊙ (W_hn h_{t−1} + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
+    private func gruStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>,
+                         hNew: UnsafeMutablePointer<Double>) {
+        let BH = B * H
+        // r and z take h_{t−1} W_h· into their pre-activations; n keeps W_hn h_{t−1} + b_hn apart.
+        recurrentProduct(s, hPrev, column: 0, N: 2 * H, a, ldc: GH)
+        let hn = s.hns! + k * BH
+        // W_hn h_{t−1} from b_hn (from zero without bias).
+        if s.b_hn == nil { hn.update(repeating: 0, count: BH) }
+        recurrentProduct(s, hPrev, column: 2 * H, N: H, hn, ldc: H, initialRow: s.b_hn)
+        Pointwise.gruStep(B: B, H: H, a: a, hn: hn, hPrev: hPrev, h: hNew)
+    }
+}
