@@ -38,8 +38,10 @@ extension ShardEngine {
         if let tokens = batch.tokens { scatter(g, tokens) }
     }
 
-    /// What one layer-direction's backward steps read and write.
+    /// What one layer-direction's backward steps read and write, and the shapes they need (held
+    /// here so a step reads no property of the engine, each of which would cost an access check).
     struct BackwardSweep {
+        let B: Int, H: Int, GH: Int, width: Int
         /// Step k's gates, which become step k's ∂L/∂(pre-activations) (dA) in place.
         let dA: UnsafeMutablePointer<Double>
         let hs: UnsafePointer<Double>
@@ -66,7 +68,7 @@ extension ShardEngine {
         let kind = config.kind
         let off = offsets[ci]
         let sweep = BackwardSweep(
-            dA: ws.acts[ci].base, hs: ws.hs[ci].base,
+            B: B, H: H, GH: GH, width: panelWidth, dA: ws.acts[ci].base, hs: ws.hs[ci].base,
             cs: kind == .lstm ? ws.cs[ci].base : nil, tanhCs: kind == .lstm ? ws.tanhCs[ci].base : nil,
             hns: kind == .gru ? ws.hns[ci].base : nil,
             dh: ws.dh.base, dc: ws.dc.base, dhPrev: ws.dhPrev.base, dcPrev: ws.dcPrev.base,
@@ -88,6 +90,7 @@ extension ShardEngine {
         }
         gBias.update(repeating: 0, count: GH + H)
         let blockSteps = self.blockSteps
+        let squares = record ? ws.hiddenGradSquares.base : nil
         /// Row r of this direction's input: processing row r's time step, reversed for d = 1.
         func inputRow(_ r: Int) -> Int { d == 0 ? r : (T - 1 - r / B) * B + r % B }
         /// Rows r0 ..< r0 + rows in runs whose input rows are consecutive (all of them for d = 0,
@@ -167,8 +170,7 @@ extension ShardEngine {
             let t = d == 0 ? k : T - 1 - k
             // ∂L/∂h_t: what later steps sent back plus what the outputs at t send.
             for bb in 0..<B { Pointwise.add(dOut + (t * B + bb) * SW + d * H, into: dhP + bb * H, count: H) }
-            if record {
-                let squares = ws.hiddenGradSquares.base
+            if let squares {
                 for bb in 0..<B {
                     var sq = 0.0
                     for j in 0..<H { sq += dhP[bb * H + j] * dhP[bb * H + j] }
@@ -239,8 +241,8 @@ extension ShardEngine {
 
     /// rnn, h_t = act(a): dA = dh ⊙ act'(a), read from h_t; dh_{t−1} starts from zero.
     private func rnnBackStep(_ s: BackwardSweep, _ k: Int) {
-        let BH = B * H
-        let hNew = s.hs + (k + 1) * BH, dAk = s.dA + k * B * GH
+        let BH = s.B * s.H
+        let hNew = s.hs + (k + 1) * BH, dAk = s.dA + k * s.B * s.GH
         switch config.activation {
         case .tanh:
             Pointwise.tanhBackStep(dh: s.dh, h: hNew, dA: dAk, dhPrev: s.dhPrev, count: BH)
@@ -254,22 +256,23 @@ extension ShardEngine {
     /// lstm: dc_t = dc + dh ⊙ o ⊙ (1 − tanh²c_t); dA_i, dA_f, dA_g, dA_o from it and the gates;
     /// dc_{t−1} = dc_t ⊙ f; dh_{t−1} starts from zero.
     private func lstmBackStep(_ s: BackwardSweep, _ k: Int) {
-        let BH = B * H
-        Pointwise.lstmBackStep(B: B, H: H, gates: s.dA + k * B * GH, cPrev: s.cs! + k * BH, tanhC: s.tanhCs! + k * BH, dh: s.dh, dc: s.dc,
+        let B = s.B, H = s.H, BH = B * H
+        Pointwise.lstmBackStep(B: B, H: H, gates: s.dA + k * B * s.GH, cPrev: s.cs! + k * BH, tanhC: s.tanhCs! + k * BH, dh: s.dh, dc: s.dc,
                                dcPrev: s.dcPrev, dhPrev: s.dhPrev)
     }
 
     /// gru: dA_r, dA_z, dA_n from dh and the gates; hn's slot becomes r ⊙ dA_n (what reaches W_hn);
     /// dh_{t−1} starts from z ⊙ dh.
     private func gruBackStep(_ s: BackwardSweep, _ k: Int) {
-        let BH = B * H
-        Pointwise.gruBackStep(B: B, H: H, gates: s.dA + k * B * GH, hn: s.hns! + k * BH, hPrev: s.hs + k * BH, dh: s.dh, dhPrev: s.dhPrev)
+        let B = s.B, H = s.H, BH = B * H
+        Pointwise.gruBackStep(B: B, H: H, gates: s.dA + k * B * s.GH, hn: s.hns! + k * BH, hPrev: s.hs + k * BH, dh: s.dh, dhPrev: s.dhPrev)
     }
 
     /// dh_{t−1} (B × H) += dA_h W_h: over all gates at once, or (gru) r|z from dA and n from hn's slot.
     private func recurrentBack(_ s: BackwardSweep, _ k: Int) {
+        let B = s.B, H = s.H, GH = s.GH
         func product(_ A: UnsafePointer<Double>, lda: Int, row: Int, K: Int) {
-            Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: s.panels + row * H, width: panelWidth, C: s.dhPrev, ldc: H)
+            Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: s.panels + row * H, width: s.width, C: s.dhPrev, ldc: H)
         }
         let dAk = s.dA + k * B * GH
         if let hns = s.hns {

@@ -11,8 +11,10 @@ extension ShardEngine {
         }
     }
 
-    /// What one layer-direction's forward steps read and write.
+    /// What one layer-direction's forward steps read and write, and the shapes they need (held
+    /// here so a step reads no property of the engine, each of which would cost an access check).
     struct ForwardSweep {
+        let B: Int, H: Int, GH: Int, width: Int
         let acts: UnsafeMutablePointer<Double>, hs: UnsafeMutablePointer<Double>
         /// lstm: c_t and tanh(c_t); gru: W_hn h_{t−1} + b_hn.
         let cs: UnsafeMutablePointer<Double>?, tanhCs: UnsafeMutablePointer<Double>?, hns: UnsafeMutablePointer<Double>?
@@ -28,7 +30,7 @@ extension ShardEngine {
         let BH = B * H, BGH = B * GH
         let width = panelWidth
         let hot = hotColumns(layer: l)
-        let sweep = ForwardSweep(acts: ws.acts[ci].base, hs: ws.hs[ci].base,
+        let sweep = ForwardSweep(B: B, H: H, GH: GH, width: width, acts: ws.acts[ci].base, hs: ws.hs[ci].base,
                                  cs: ws.cs.isEmpty ? nil : ws.cs[ci].base, tanhCs: ws.tanhCs.isEmpty ? nil : ws.tanhCs[ci].base,
                                  hns: ws.hns.isEmpty ? nil : ws.hns[ci].base, panels: packed.W_hTPanels[ci].base,
                                  b_hn: offsets[ci].b_hn.map { p + $0 })
@@ -79,14 +81,14 @@ extension ShardEngine {
     /// C (B × N, row stride ldc) += h_{t−1} times W_hᵀ's columns from `column` (0, or gru's 2H), from `initialRow` when given.
     private func recurrentProduct(_ s: ForwardSweep, _ hPrev: UnsafePointer<Double>, column: Int, N: Int, _ C: UnsafeMutablePointer<Double>,
                                   ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
-        Dense.gemm(M: B, N: N, K: H, A: hPrev, rowStrideA: H, colStrideA: 1, panels: s.panels + column * H, width: panelWidth,
+        Dense.gemm(M: s.B, N: N, K: s.H, A: hPrev, rowStrideA: s.H, colStrideA: 1, panels: s.panels + column * s.H, width: s.width,
                    C: C, ldc: ldc, initialRow: initialRow)
     }
 
     /// rnn: h_t = act(a), a = W_xh x_t + b + W_hh h_{t−1}.
     private func rnnStep(_ s: ForwardSweep, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>, hNew: UnsafeMutablePointer<Double>) {
-        let BH = B * H
-        recurrentProduct(s, hPrev, column: 0, N: GH, a, ldc: GH)
+        let BH = s.B * s.H
+        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH)
         switch config.activation {
         case .tanh: Pointwise.tanh(a, count: BH)
         case .relu: for i in 0..<BH { a[i] = a[i] > 0 ? a[i] : 0 }
@@ -98,17 +100,17 @@ extension ShardEngine {
     /// lstm: i, f, o = σ(a_·), g = tanh(a_g), c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
     private func lstmStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>,
                           hNew: UnsafeMutablePointer<Double>) {
-        let BH = B * H
-        recurrentProduct(s, hPrev, column: 0, N: GH, a, ldc: GH)
+        let B = s.B, H = s.H, BH = B * H
+        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH)
         Pointwise.lstmStep(B: B, H: H, a: a, cPrev: s.cs! + k * BH, c: s.cs! + (k + 1) * BH, tanhC: s.tanhCs! + k * BH, h: hNew)
     }
 
     /// gru: r, z = σ(a_·), n = tanh(a_xn + r ⊙ (W_hn h_{t−1} + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
     private func gruStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>,
                          hNew: UnsafeMutablePointer<Double>) {
-        let BH = B * H
+        let B = s.B, H = s.H, BH = B * H
         // r and z take h_{t−1} W_h· into their pre-activations; n keeps W_hn h_{t−1} + b_hn apart.
-        recurrentProduct(s, hPrev, column: 0, N: 2 * H, a, ldc: GH)
+        recurrentProduct(s, hPrev, column: 0, N: 2 * H, a, ldc: s.GH)
         let hn = s.hns! + k * BH
         // W_hn h_{t−1} from b_hn (from zero without bias).
         if s.b_hn == nil { hn.update(repeating: 0, count: BH) }
