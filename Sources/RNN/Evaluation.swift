@@ -124,7 +124,7 @@ extension Model {
         let data = data.reading(loss: loss, outputWidth: config.outputWidth)
         try check(data, loss: loss)
         let engine = Engine(config: config)
-        let l = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: loss, gradient: nil).loss
+        let l = engine.run(flatValues, batch: batch(data, Array(0..<data.count)), loss: loss, gradient: nil).loss
         var accuracy: Double?
         if data.isClassification {
             var right = 0, n = 0

@@ -286,7 +286,7 @@ extension Model {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
-                let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices, tokens: config.embed != nil)
+                let batch = batch(data, indices)
                 // g holds zeros here: the update below reads the gradient and leaves zeros behind.
                 let r = g.withUnsafeMutableBufferPointer { gp in
                     engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
@@ -338,20 +338,28 @@ extension Model {
         return TrainResult(model: with(flat: theta), losses: losses, outcome: .completed, elapsed: now() - start, loss: loss, validation: validations)
     }
 
-    /// y_t (after output_activation) for each example, and the mean loss against its targets.
-    public func predict(_ data: Dataset) throws -> (outputs: [[[Double]]], loss: Double?, accuracy: Double?) {
+    /// y_t (after output_activation) for each example, the mean loss against its targets, the
+    /// accuracy for classes, and a tagger's paths: Viterbi's with a CRF, each step's argmax of the
+    /// logits without (many-to-many classes only; nil otherwise).
+    public func predict(_ data: Dataset) throws -> (outputs: [[[Double]]], loss: Double?, accuracy: Double?, paths: [[Int]]?) {
         let data = data.reading(loss: nil, outputWidth: config.outputWidth)
-        var outputs: [[[Double]]] = []
-        for seq in data.inputs { outputs.append(try forward(seq).outputs) }
+        let tags = data.isManyToMany && data.isClassification
+        let crf = self.crf
+        var outputs: [[[Double]]] = [], paths: [[Int]] = []
+        for (e, seq) in data.inputs.enumerated() {
+            if e & 63 == 63 { try Interruption.check() }
+            let trace = try forward(seq)
+            outputs.append(trace.outputs)
+            if let crf { paths.append(crf.viterbi(emissions: trace.logits).path) } else if tags { paths.append(trace.logits.map(argmax)) }
+        }
         try Interruption.check()
         let loss: Loss = data.isClassification ? .xent : .mse
         try check(data, loss: loss)
         let engine = Engine(config: config)
-        let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count), tokens: config.embed != nil), loss: loss, gradient: nil)
+        let r = engine.run(flatValues, batch: batch(data, Array(0..<data.count)), loss: loss, gradient: nil)
         var accuracy: Double?
-        if config.crf, case let .classSequences(c) = data.targets {
+        if crf != nil, case let .classSequences(c) = data.targets {
             // Viterbi's paths, not each step's argmax: the CRF scores whole sequences.
-            let paths = try decode(data)
             var right = 0, n = 0
             for (p, gold) in zip(paths, c) { for (a, b) in zip(p, gold) { n += 1; if a == b { right += 1 } } }
             accuracy = n > 0 ? Double(right) / Double(n) : nil
@@ -366,7 +374,12 @@ extension Model {
             }
             accuracy = n > 0 ? Double(right) / Double(n) : nil
         }
-        return (outputs, r.loss, accuracy)
+        return (outputs, r.loss, accuracy, crf != nil || tags ? paths : nil)
+    }
+
+    /// The engine's batch of examples `indices` of `data`: token ids for an embedding model, x_t rows otherwise.
+    public func batch(_ data: Dataset, _ indices: [Int]) -> Batch {
+        Batch(inputs: data.inputs, target: data.targets, indices: indices, tokens: config.embed != nil)
     }
 
     /// Generates `length` symbols: feeds `prime`, then draws each next symbol from softmax(logits/temperature).

@@ -14,7 +14,7 @@ extension StatementContext {
     /// The tag names of a CRF tagger: those of the tagged data it was trained on, else 0 … K−1.
     func tagLabels(_ entry: ModelEntry) -> [String] {
         let K = entry.model.config.outputWidth
-        if let t = entry.tagNames, t.count == K { return t }
+        if let t = entry.labels, t.count == K { return t }
         return (0..<K).map(String.init)
     }
 
@@ -42,7 +42,7 @@ extension StatementContext {
         guard let vocab = d.inputVocabulary else { return (d.inputs[0], d.inputs[0].indices.map { "x_\($0 + 1)" }, nil) }
         let words = d.inputs[0].map { step in step.firstIndex(of: 1).map { vocab[$0] } ?? "?" }
         var x = d.inputs[0]
-        if let own = entry.inputWords, own != vocab {
+        if let own = entry.vocab?.words, own != vocab {
             // Re-read the words in the vocabulary the model was trained on.
             let index = Dictionary(own.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             // A list's words are lowercased, a file's kept as written: match either way.

@@ -183,7 +183,7 @@ extension StatementContext {
         var sums: [Double] = [], counts: [Int] = []
         for e in 0..<min(data.count, 64) {
             let r = g.withUnsafeMutableBufferPointer { gp in
-                engine.run(model.flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: [e]), loss: loss,
+                engine.run(model.flatValues, batch: model.batch(data, [e]), loss: loss,
                            gradient: gp.baseAddress!, recordHiddenGradients: true)
             }
             for (t, v) in r.hiddenGradientNorms.enumerated() {

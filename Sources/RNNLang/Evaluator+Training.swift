@@ -298,13 +298,10 @@ extension StatementContext {
             // step is many-to-many classification.
             let data = try readWithVocabulary(given, &entry, name: name.name, fix: false, at: dataExpr.range)
                 .reading(loss: nil, outputWidth: entry.model.config.outputWidth)
-            let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
+            let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?, paths: [[Int]]?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             // A tagger's tags: Viterbi's paths with a CRF, each y_t's argmax without.
-            var paths: [[Int]]?
-            if data.isManyToMany, data.isClassification, entry.model.config.crf || data.classNames.map(Entities.isBIO) == true {
-                do { paths = try entry.model.decode(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
-            }
+            let paths = entry.model.config.crf || data.classNames.map(Entities.isBIO) == true ? r.paths : nil
             let report = PredictionReport(data, outputs: r.outputs, paths: entry.model.config.crf ? paths : nil)
             let (budget, _) = tableCut(data.count)
             let shownCount = min(rowLimit, budget, data.count)

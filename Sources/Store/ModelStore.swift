@@ -9,9 +9,6 @@ public struct ModelEntry: Equatable, Sendable {
     public var lossHistory: [Double]
     /// The validation after each epoch of runs given `validation=`, `step` counted over the model's life.
     public var validationHistory: [EpochValidation] = []
-    /// A tagger's words (the columns of its one-hot x_t) and tag names, for its CRF's views: its vocabulary's.
-    public var inputWords: [String]? { vocab?.words }
-    public var tagNames: [String]? { labels }
     /// The words or characters it reads, fixed by the first text data it was trained on (or `vocab=`).
     public var vocab: Vocabulary?
     /// Its class names (sentence labels or tags) in id order, fixed with the vocabulary; nil for a

@@ -35,9 +35,9 @@ final class CRFStatementTests: XCTestCase {
     func testTrainsAndPredictsWithViterbiAndEntityScores() throws {
         let e = try tagger()
         let entry = e.model(named: "tg")!
-        XCTAssertEqual(entry.tagNames, ["B-PER", "I-PER", "O", "B-LOC", "B-ORG", "I-ORG", "I-LOC"])
-        XCTAssertEqual(entry.inputWords?.count, 566)
-        XCTAssertTrue(entry.inputWords!.contains("Paris"), "a file's words keep their case")
+        XCTAssertEqual(entry.labels, ["B-PER", "I-PER", "O", "B-LOC", "B-ORG", "I-ORG", "I-LOC"])
+        XCTAssertEqual(entry.vocab?.words.count, 566)
+        XCTAssertTrue(entry.vocab!.words.contains("Paris"), "a file's words keep their case")
         let sink = try run(e, "predict tg on ner")
         XCTAssertTrue(sink.text.contains("CRF NLL"), sink.text)
         // The entity table agrees with Entities.score on Viterbi's paths.
@@ -69,14 +69,14 @@ final class CRFStatementTests: XCTestCase {
         let e = try tagger()
         let sink = try run(e, #"unroll tg on tagged([["Anna Smith visited Paris", "B-PER I-PER O B-LOC"]])"#)
         let entry = e.model(named: "tg")!
-        let idx = ["Anna", "Smith", "visited", "Paris"].map { entry.inputWords!.firstIndex(of: $0)! }
+        let idx = ["Anna", "Smith", "visited", "Paris"].map { entry.vocab!.words.firstIndex(of: $0)! }
         let x = idx.map { k in (0..<566).map { $0 == k ? 1.0 : 0 } }
         let em = try entry.model.emissions(x)
         let crf = entry.model.crf!
         let logZ = crf.forward(emissions: em).logZ
         XCTAssertTrue(sink.text.contains("log Z = logsumexp_j(α_T[j] + end[j]) = \(NumberFormat.short(logZ, decimals: 4))"), sink.text)
         let best = crf.viterbi(emissions: em)
-        let tags = entry.tagNames!
+        let tags = entry.labels!
         XCTAssertTrue(sink.text.contains("| best (Viterbi) | \(best.path.map { tags[$0] }.joined(separator: " "))"), sink.text)
         XCTAssertTrue(sink.text.contains("| gold           | B-PER I-PER O B-LOC"), sink.text)
         XCTAssertTrue(sink.text.contains("δ_t[B-PER]"), sink.text)
@@ -92,7 +92,7 @@ final class CRFStatementTests: XCTestCase {
         let e = try tagger()
         let sink = try run(e, #"unroll tg on "Anna Smith visited Zorblax""#)
         let entry = e.model(named: "tg")!
-        var x = ["Anna", "Smith", "visited"].map { w in (0..<566).map { $0 == entry.inputWords!.firstIndex(of: w)! ? 1.0 : 0 } }
+        var x = ["Anna", "Smith", "visited"].map { w in (0..<566).map { $0 == entry.vocab!.words.firstIndex(of: w)! ? 1.0 : 0 } }
         x.append([Double](repeating: 0, count: 566))  // Zorblax: <unk>
         let logZ = entry.model.crf!.forward(emissions: try entry.model.emissions(x)).logZ
         XCTAssertTrue(sink.text.contains("log Z = logsumexp_j(α_T[j] + end[j]) = \(NumberFormat.short(logZ, decimals: 4))"), sink.text)
@@ -123,8 +123,8 @@ final class CRFStatementTests: XCTestCase {
             _ = try run(e, "save tg to \"\(path)\"\nload back from \"\(path)\"")
             let back = e.model(named: "back")!
             XCTAssertEqual(back.model, e.model(named: "tg")!.model, ext)
-            XCTAssertEqual(back.tagNames, e.model(named: "tg")!.tagNames, ext)
-            XCTAssertEqual(back.inputWords, e.model(named: "tg")!.inputWords, ext)
+            XCTAssertEqual(back.labels, e.model(named: "tg")!.labels, ext)
+            XCTAssertEqual(back.vocab?.words, e.model(named: "tg")!.vocab?.words, ext)
         }
     }
 
