@@ -217,19 +217,6 @@ public enum Datasets {
         return Dataset(name: "csv", summary: summary, inputs: inputs, targets: .vectorSequences(targets))
     }
 
-    /// Reads one numeric column of a CSV file (a header row names the columns).
-    public static func csvColumn(path: String, column: String) throws -> [Double] {
-        let bytes: [UInt8]
-        do { bytes = try readWholeFile(path) } catch let e as FileReadError {
-            switch e {
-            case .cannotOpen: throw ModelError(.value, "cannot open \(path): \(e)")
-            case .tooLarge: throw ModelError(.value, "\(path) is \(e)")
-            case .readFailed: throw ModelError(.value, "cannot read \(path)")
-            }
-        }
-        return try csvColumn(bytes: bytes, path: path, column: column)
-    }
-
     /// One numeric column of CSV text already read (the path only names it in messages).
     public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
         let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }

@@ -38,7 +38,8 @@ extension Seq2Seq {
     /// Mini-batch training, examples shuffled every epoch from `seed`; each step's loss is the
     /// mean cross-entropy over the batch's real target tokens. Stops on `shouldStop` (keeping the
     /// completed steps) or at a non-finite loss or weight (keeping the weights before that step).
-    public func train(_ pairs: [(source: [Int], target: [Int])], _ s: TrainSettings,
+    /// `clock`: seconds from any fixed start, for the elapsed times (0 without one).
+    public func train(_ pairs: [(source: [Int], target: [Int])], _ s: TrainSettings, clock: () -> Double = { 0 },
                       progress: (Progress) -> Void, shouldStop: () -> Bool) -> (model: Seq2Seq, losses: [Double], outcome: TrainOutcome, elapsed: Double) {
         var model = self
         var rng = SplitMix64(seed: s.seed)
@@ -46,11 +47,11 @@ extension Seq2Seq {
         let perEpoch = (pairs.count + s.batch - 1) / s.batch
         let total = perEpoch * s.epochs
         var losses: [Double] = []
-        let started = now()
+        let started = clock()
         for epoch in 1...s.epochs {
             let order = rng.permutation(pairs.count)
             for b in 0..<perEpoch {
-                if shouldStop() { return (model, losses, .interrupted(completedSteps: losses.count), now() - started) }
+                if shouldStop() { return (model, losses, .interrupted(completedSteps: losses.count), clock() - started) }
                 let batch = order[(b * s.batch)..<min(pairs.count, (b + 1) * s.batch)].map { pairs[$0] }
                 // One draw per decoder step, in example then step order, so a seed repeats the run.
                 var feed: [[Bool]] = []
@@ -64,14 +65,14 @@ extension Seq2Seq {
                 var next = model.theta
                 opt.step(&next, g)
                 guard loss.isFinite, next.allSatisfy(\.isFinite) else {
-                    return (model, losses, .diverged(step: losses.count + 1), now() - started)
+                    return (model, losses, .diverged(step: losses.count + 1), clock() - started)
                 }
                 model.theta = next
                 losses.append(loss)
-                progress(Progress(epoch: epoch, epochs: s.epochs, step: losses.count, totalSteps: total, loss: loss, elapsed: now() - started))
+                progress(Progress(epoch: epoch, epochs: s.epochs, step: losses.count, totalSteps: total, loss: loss, elapsed: clock() - started))
             }
         }
-        return (model, losses, .completed, now() - started)
+        return (model, losses, .completed, clock() - started)
     }
 
     /// A translation with, for each output word, the attention weights over the source.

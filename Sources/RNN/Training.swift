@@ -148,13 +148,6 @@ public struct TrainResult: Sendable {
     public var validation: [EpochValidation] = []
 }
 
-/// Monotonic seconds.
-public func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 extension Model {
     /// Checks that a dataset fits this model, naming what was expected and found.
     public func check(_ data: Dataset, loss: Loss) throws {
@@ -254,7 +247,10 @@ extension Model {
     /// Trains on `data`. `progress` is called after every step; `shouldStop` is polled between steps.
     /// With `validation`, the loss (and accuracy or perplexity) on it is measured after every epoch,
     /// without training on it; a validation set that does not fit is refused before the first step.
-    public func train(on data: Dataset, options: TrainOptions, validation: Dataset? = nil, progress: (Progress) -> Void = { _ in },
+    /// `clock`: seconds from any fixed start, for the elapsed times (the numeric core reads no clock
+    /// of its own; without one they are 0).
+    public func train(on data: Dataset, options: TrainOptions, validation: Dataset? = nil, clock: () -> Double = { 0 },
+                      progress: (Progress) -> Void = { _ in },
                       shouldStop: () -> Bool = { false }) throws -> TrainResult {
         let data = data.reading(loss: options.loss, outputWidth: config.outputWidth)
         let loss = options.loss ?? (data.isClassification ? .xent : .mse)
@@ -277,13 +273,13 @@ extension Model {
         let total = stepsPerEpoch * options.epochs
         var losses: [Double] = []
         losses.reserveCapacity(total)
-        let start = now()
+        let start = clock()
         var step = 0
         for epoch in 0..<options.epochs {
             let order = rng.permutation(data.count)
             for s in 0..<stepsPerEpoch {
                 if shouldStop() {
-                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
+                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: clock() - start, loss: loss, validation: validations)
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
                 let batch = batch(data, indices)
@@ -292,7 +288,7 @@ extension Model {
                     engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
                 }
                 guard r.loss.isFinite else {
-                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
+                    return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: clock() - start, loss: loss, validation: validations)
                 }
                 // Clipping by value (and none) happens as the update reads g; clipping by norm needs
                 // the norm first, and then scales as the update reads.
@@ -304,7 +300,7 @@ extension Model {
                 case let .norm(maxNorm):
                     let norm = g.withUnsafeBufferPointer { Update.gradientSquares($0.baseAddress!, count: $0.count) }.squareRoot()
                     guard norm.isFinite else {
-                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
+                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: clock() - start, loss: loss, validation: validations)
                     }
                     normFirst = norm
                     let coef = maxNorm / (norm + 1e-6)
@@ -319,7 +315,7 @@ extension Model {
                 }
                 let gradNorm = normFirst ?? outcome.gradientSquares.squareRoot()
                 if !gradNorm.isFinite || !outcome.finite {
-                    return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
+                    return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: clock() - start, loss: loss, validation: validations)
                 }
                 step += 1
                 losses.append(r.loss)
@@ -328,14 +324,14 @@ extension Model {
                     do {
                         validations.append(EpochValidation(epoch: epoch + 1, step: step, evaluation: try with(flat: theta).evaluate(heldOut, loss: loss)))
                     } catch is Interrupted {
-                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
+                        return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: clock() - start, loss: loss, validation: validations)
                     }
                 }
-                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: r.loss, elapsed: now() - start,
+                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: r.loss, elapsed: clock() - start,
                                   validation: validations.last))
             }
         }
-        return TrainResult(model: with(flat: theta), losses: losses, outcome: .completed, elapsed: now() - start, loss: loss, validation: validations)
+        return TrainResult(model: with(flat: theta), losses: losses, outcome: .completed, elapsed: clock() - start, loss: loss, validation: validations)
     }
 
     /// y_t (after output_activation) for each example, the mean loss against its targets, the

@@ -1,4 +1,5 @@
 import RNN
+import Store
 
 extension StatementContext {
     /// Functions callable in expressions: the math functions (Evaluator+Functions.swift), then the dataset constructors of language.md.

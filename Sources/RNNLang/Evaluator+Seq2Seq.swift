@@ -319,7 +319,7 @@ extension StatementContext {
         var lastDraw = -1.0
         var undrawn: Progress?
         let out = output, flag = interrupt, context = self
-        let r = entry.model!.train(pairs, s, progress: { p in
+        let r = entry.model!.train(pairs, s, clock: now, progress: { p in
             if p.elapsed - lastDraw >= 0.1 || p.step == p.totalSteps || lastDraw < 0 {
                 let b = context.progressBundle(p)
                 if lastDraw < 0 { out.display(b, displayID: displayID) } else { out.updateDisplay(b, displayID: displayID) }

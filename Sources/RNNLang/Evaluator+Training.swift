@@ -172,7 +172,7 @@ extension StatementContext {
         let interruptFlag = interrupt
         let result: TrainResult
         do {
-            result = try entry.model.train(on: data, options: o, validation: validation, progress: { p in
+            result = try entry.model.train(on: data, options: o, validation: validation, clock: now, progress: { p in
                 curve.append(p.loss)
                 if var v = p.validation, v.step == p.step {
                     v.step += stepsBefore

@@ -3,6 +3,7 @@ import JSON
 import Jupyter
 import RNN
 import RNNLang
+import Store
 
 #if canImport(Glibc)
 import Glibc

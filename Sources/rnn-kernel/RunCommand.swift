@@ -2,6 +2,7 @@ import ArgumentParser
 import Jupyter
 import RNN
 import RNNLang
+import Store
 
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RNN
 
 /// Why a file could not be read whole; the description is the reason alone, for callers to put
 /// after the path.
@@ -66,4 +67,19 @@ public func readWholeFile(_ path: String, limit: Int = Budget.current.maxFileByt
 /// A whole file as UTF-8 text.
 public func readTextFile(_ path: String) throws -> String {
     String(decoding: try readWholeFile(path), as: UTF8.self)
+}
+
+extension Datasets {
+    /// Reads one numeric column of a CSV file (a header row names the columns).
+    public static func csvColumn(path: String, column: String) throws -> [Double] {
+        let bytes: [UInt8]
+        do { bytes = try readWholeFile(path) } catch let e as FileReadError {
+            switch e {
+            case .cannotOpen: throw ModelError(.value, "cannot open \(path): \(e)")
+            case .tooLarge: throw ModelError(.value, "\(path) is \(e)")
+            case .readFailed: throw ModelError(.value, "cannot read \(path)")
+            }
+        }
+        return try csvColumn(bytes: bytes, path: path, column: column)
+    }
 }
