@@ -342,6 +342,11 @@ final class TrainingTests: XCTestCase {
         let r = try model.train(on: data, options: o, shouldStop: { calls += 1; return calls > 3 })
         XCTAssertEqual(r.outcome, .interrupted(completedSteps: 3))
         XCTAssertEqual(r.losses.count, 3)
+        // The elapsed time is the caller's clock's (RNN reads none): here one tick a reading.
+        var ticks = 0.0
+        let timed = try model.train(on: data, options: o, clock: { ticks += 1; return ticks }, shouldStop: { ticks > 4 })
+        XCTAssertEqual(timed.elapsed, ticks - 1)
+        XCTAssertEqual(try model.train(on: data, options: o, shouldStop: { true }).elapsed, 0)
         var big = TrainOptions()
         big.optimizer = .sgd
         big.lr = 1e6

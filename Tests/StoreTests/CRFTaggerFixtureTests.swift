@@ -64,7 +64,10 @@ final class CRFTaggerFixtureTests: XCTestCase {
             let r = g.withUnsafeMutableBufferPointer { engine.run(model.flatValues, batch: batch, loss: .xent, gradient: $0.baseAddress!) }
             XCTAssertEqual(r.loss, c["loss"]!.doubleValue!, accuracy: 1e-10, "\(name) loss")
             assertClose(model.with(flat: g), stateDict(c["gradients"]!), "\(name) gradients")
-            XCTAssertEqual(try model.predict(data).loss!, c["loss"]!.doubleValue!, accuracy: 1e-10, "\(name) predict's loss")
+            let predicted = try model.predict(data)
+            XCTAssertEqual(predicted.loss!, c["loss"]!.doubleValue!, accuracy: 1e-10, "\(name) predict's loss")
+            // predict's paths are Viterbi's: the evaluator shows them without decoding again.
+            XCTAssertEqual(predicted.paths, c["viterbi"]!.arrayValue!.map { $0.arrayValue!.map { $0.intValue! } }, "\(name) predict's paths")
 
             // train: full-batch steps of sgd and adam.
             for (opt, spec) in c["optimizers"]!.objectValue! {
