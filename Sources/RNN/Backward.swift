@@ -30,8 +30,8 @@ extension Model {
     }
 
     /// BPTT over every example of `data`, one after another: the loss is the mean the engine takes
-    /// (over scored target elements for mse, scored classes for xent, sentences for a CRF), so a
-    /// batch's padding and masks are simply each example's own length and its unscored (−1) steps.
+    /// (over target elements for mse, classes for xent, sentences for a CRF), so what the engine's
+    /// padding and masks do to a batch is here simply each example's own length.
     /// `bptt`: the state entering every N-th step is detached (truncated BPTT).
     public func referenceGradients(_ data: Dataset, loss: Loss, bptt: Int? = nil) throws -> BPTTGradients {
         let data = data.reading(loss: loss, outputWidth: config.outputWidth)
