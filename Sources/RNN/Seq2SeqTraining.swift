@@ -47,6 +47,9 @@ extension Seq2Seq {
         let total = perEpoch * s.epochs
         var losses: [Double] = []
         let started = now()
+        // The batched engine (Seq2SeqEngine); the reference lossAndGradient is its test oracle.
+        let engine = Seq2SeqEngine(config)
+        var g = [Double](repeating: 0, count: theta.count)
         for epoch in 1...s.epochs {
             let order = rng.permutation(pairs.count)
             for b in 0..<perEpoch {
@@ -55,8 +58,8 @@ extension Seq2Seq {
                 // One draw per decoder step, in example then step order, so a seed repeats the run.
                 var feed: [[Bool]] = []
                 if s.teacherForcing < 1 { feed = batch.map { p in p.target.map { _ in rng.uniform() < s.teacherForcing } } }
-                let (loss, gradient) = model.lossAndGradient(batch, bos: Seq2SeqVocabulary.bos) { e, t in feed.isEmpty || feed[e][t] }
-                var g = gradient
+                let loss = engine.lossAndGradient(model, batch, bos: Seq2SeqVocabulary.bos, teacher: { e, t in feed.isEmpty || feed[e][t] },
+                                                  into: &g)
                 if let c = s.clip {
                     let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
                     if norm > c { for i in g.indices { g[i] *= c / norm } }
