@@ -81,6 +81,38 @@ final class Seq2SeqStatementTests: XCTestCase {
         XCTAssertNil(e.state.store[seq2seq: "c"])
     }
 
+    /// cell=lstm end to end: learning, translate (greedy and beam), plot attention, unroll, show, and
+    /// files with the twin's nn.LSTM state-dict keys (4H gate rows), read back strictly.
+    func testLSTMCellLearnsTranslatesAndRoundTrips() throws {
+        let e = Evaluator()
+        let defined = try run("cell tr = seq2seq(embed=8, hidden=16, layers=2, cell=lstm, seed=3)", e)
+        XCTAssertTrue(defined.contains("cell=lstm"), defined)
+        _ = try run(pairs + "\ntrain tr on pairs epochs=40 batch=3 lr=0.05 seed=1", e)
+        let entry = e.state.store[seq2seq: "tr"]!
+        XCTAssertEqual(entry.model!.config.cell, .lstm)
+        XCTAssertLessThan(entry.lossHistory.last!, 0.05)
+        XCTAssertTrue(try run(#"translate tr "you are happy""#, e).hasPrefix("stdout: tu es heureux\n"))
+        XCTAssertTrue(try run(#"translate tr "you are happy" beam=3"#, e).hasPrefix("stdout: tu es heureux\n"))
+        XCTAssertTrue(try run(#"plot attention tr "i am sad""#, e).contains("triste |"))
+        let u = try run(#"unroll tr on "i am sad""#, e)
+        XCTAssertTrue(u.contains("LSTM([c_t ; embed(y_{t-1})]") && u.contains("<eos>"), u)
+        let shown = try run("show tr", e)
+        for spec in entry.model!.config.specs { XCTAssertTrue(shown.contains(spec.name), "show lists \(spec.name)\n" + shown) }
+        XCTAssertTrue(try run("show tr.decoder.rnn.weight_hh_l1", e).contains("(64×16)"))
+        let dir = NSTemporaryDirectory() + "s2s-lstm-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run("save tr to \"\(dir)/tr.safetensors\"\nsave tr to \"\(dir)/tr.json\"\nload a from \"\(dir)/tr.safetensors\"\nload b from \"\(dir)/tr.json\"", e)
+        for n in ["a", "b"] {
+            XCTAssertEqual(e.state.store[seq2seq: n]!.model, entry.model, n)
+            XCTAssertEqual(e.state.store[seq2seq: n]!.cell, .lstm, n)
+        }
+        let (tensors, _) = try ModelFiles.readSafetensors(ModelFiles.readBytes("\(dir)/tr.safetensors"), file: "tr")
+        XCTAssertEqual(Set(tensors.keys), Set(entry.model!.config.specs.map(\.name)))
+        XCTAssertEqual(tensors["encoder.rnn.weight_ih_l0"]?.shape, [64, 8])
+        XCTAssertTrue(error("cell x = seq2seq(cell=rnn)", e)?.message.contains("lstm") ?? false)
+    }
+
     func JSONValueText(_ words: [String]) -> String {
         "[" + words.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
