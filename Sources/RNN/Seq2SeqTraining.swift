@@ -115,4 +115,10 @@ extension Seq2Seq {
 
     /// The encoder's top-layer output h_t at every source step, and each layer's state at every decoder step.
     public func decoderStates(_ trace: Trace) -> [[Double]] { trace.decoder.map { $0[$0.count - 1].out } }
+
+    /// An LSTM's top-layer cell state c_t at every encoder and every decoder step (empty for a GRU).
+    public func cellStates(_ trace: Trace) -> (encoder: [[Double]], decoder: [[Double]]) {
+        guard config.cell == .lstm else { return ([], []) }
+        return (trace.encoder.map { $0[$0.count - 1].c }, trace.decoder.map { $0[$0.count - 1].c })
+    }
 }

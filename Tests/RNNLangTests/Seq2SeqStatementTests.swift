@@ -96,6 +96,7 @@ final class Seq2SeqStatementTests: XCTestCase {
         XCTAssertTrue(try run(#"plot attention tr "i am sad""#, e).contains("triste |"))
         let u = try run(#"unroll tr on "i am sad""#, e)
         XCTAssertTrue(u.contains("LSTM([c_t ; embed(y_{t-1})]") && u.contains("<eos>"), u)
+        XCTAssertTrue(u.contains("cell c_t") && u.contains("| cell "), "unroll shows the LSTM's cell states\n" + u)
         let shown = try run("show tr", e)
         for spec in entry.model!.config.specs { XCTAssertTrue(shown.contains(spec.name), "show lists \(spec.name)\n" + shown) }
         XCTAssertTrue(try run("show tr.decoder.rnn.weight_hh_l1", e).contains("(64×16)"))
