@@ -114,6 +114,25 @@ final class Seq2SeqStatementTests: XCTestCase {
         XCTAssertTrue(error("cell x = seq2seq(cell=rnn)", e)?.message.contains("lstm") ?? false)
     }
 
+    /// A file written before cell= existed (no "cell" key) holds GRUs and still loads; a bad cell is a clear error.
+    func testFilesWithoutACellAreGRUs() throws {
+        let e = Evaluator()
+        let dir = NSTemporaryDirectory() + "s2s-old-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run("cell tr = seq2seq(embed=3, hidden=4, seed=2)\n" + pairs + "\ntrain tr on pairs epochs=1\nsave tr to \"\(dir)/tr.json\"", e)
+        let text = try String(contentsOfFile: "\(dir)/tr.json", encoding: .utf8)
+        XCTAssertTrue(text.contains("\"cell\": \"gru\""), text)
+        try text.replacingOccurrences(of: "\"cell\": \"gru\",", with: "").write(toFile: "\(dir)/old.json", atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"cell\": \"gru\"", with: "\"cell\": \"rnn\"").write(toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
+        _ = try run("load old from \"\(dir)/old.json\"", e)
+        XCTAssertEqual(e.state.store[seq2seq: "old"]!.model, e.state.store[seq2seq: "tr"]!.model)
+        XCTAssertEqual(e.state.store[seq2seq: "old"]!.cell, .gru)
+        let before = e.state
+        XCTAssertTrue(error("load bad from \"\(dir)/bad.json\"", e)?.message.contains("expected cell to be gru or lstm") ?? false)
+        XCTAssertEqual(e.state, before)
+    }
+
     func JSONValueText(_ words: [String]) -> String {
         "[" + words.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
