@@ -67,6 +67,7 @@ bench: kernelspec $(VENV)/.bench-installed $(if $(TORCH),$(BENCH_VENV)/.installe
 	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/train_bench.py
 	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/crf_bench.py || echo "ner-crf goal missed (see above)"
 	$(PY) bench/seq2seq_bench.py $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)
+	$(PY) bench/seq2seq_bench.py --cell lstm $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)
 
 # ipykernel only for the comparison; numpy for the numpy min-char-rnn.
 $(VENV)/.bench-installed: $(VENV)/.installed

@@ -4,8 +4,13 @@ import Glibc
 import Darwin
 #endif
 
+/// The recurrent cell of a seq2seq model's encoder and decoder.
+public enum Seq2SeqCell: String, CaseIterable, Sendable {
+    case gru, lstm
+}
+
 /// The encoder–decoder of language.md "Translation: seq2seq", written out on plain arrays with the
-/// formula beside each line: a GRU encoder over source embeddings, a GRU decoder whose input at
+/// formula beside each line: a GRU (or LSTM) encoder over source embeddings, a decoder of the same cell whose input at
 /// every step is [c_t ; embedding(y_{t-1})], additive (Bahdanau) attention for c_t or, without
 /// attention, the encoder's last output, and a linear layer to the target vocabulary. Parameters
 /// are named as the PyTorch twin's state dict. This is the reference: readable, exact, not fast.
@@ -18,27 +23,34 @@ public struct Seq2Seq: Equatable, Sendable {
         public var hidden: Int
         public var layers: Int
         public var attention: Bool
+        /// The recurrent cell of encoder and decoder: `nn.GRU` (the default) or `nn.LSTM`.
+        public var cell: Seq2SeqCell
 
-        public init(sourceVocab: Int, targetVocab: Int, embed: Int, hidden: Int, layers: Int = 1, attention: Bool = true) {
+        public init(sourceVocab: Int, targetVocab: Int, embed: Int, hidden: Int, layers: Int = 1, attention: Bool = true,
+                    cell: Seq2SeqCell = .gru) {
             self.sourceVocab = sourceVocab
             self.targetVocab = targetVocab
             self.embed = embed
             self.hidden = hidden
             self.layers = layers
             self.attention = attention
+            self.cell = cell
         }
+
+        /// Gate rows per layer: 3H for a GRU ([r | z | n]), 4H for an LSTM ([i | f | g | o]).
+        public var gates: Int { cell == .gru ? 3 * hidden : 4 * hidden }
 
         /// Every parameter's state-dict name and shape, in the twin's `state_dict()` order.
         public var specs: [ParameterSpec] {
-            let H = hidden, E = embed
+            let H = hidden, E = embed, G = gates
             var s = [ParameterSpec(name: "encoder.embedding.weight", shape: [sourceVocab, E])]
             func gru(_ prefix: String, input: Int) {
                 for l in 0..<layers {
                     let i = l == 0 ? input : H
-                    s += [ParameterSpec(name: "\(prefix).weight_ih_l\(l)", shape: [3 * H, i]),
-                          ParameterSpec(name: "\(prefix).weight_hh_l\(l)", shape: [3 * H, H]),
-                          ParameterSpec(name: "\(prefix).bias_ih_l\(l)", shape: [3 * H]),
-                          ParameterSpec(name: "\(prefix).bias_hh_l\(l)", shape: [3 * H])]
+                    s += [ParameterSpec(name: "\(prefix).weight_ih_l\(l)", shape: [G, i]),
+                          ParameterSpec(name: "\(prefix).weight_hh_l\(l)", shape: [G, H]),
+                          ParameterSpec(name: "\(prefix).bias_ih_l\(l)", shape: [G]),
+                          ParameterSpec(name: "\(prefix).bias_hh_l\(l)", shape: [G])]
                 }
             }
             gru("encoder.rnn", input: E)
@@ -133,9 +145,11 @@ public struct Seq2Seq: Equatable, Sendable {
 
     // MARK: - One GRU step (PyTorch's nn.GRU)
 
-    /// What the backward step needs of a forward step.
+    /// What the backward step needs of a forward step: a GRU's r, z, n and W_hn h + b_hn, or an
+    /// LSTM's gates i, f, g, o (in r, z, n, hn's places) with c_{t−1} and c_t.
     struct GRUStep {
         var x: [Double], h: [Double], r: [Double], z: [Double], n: [Double], hn: [Double], out: [Double]
+        var cPrev: [Double] = [], c: [Double] = []
     }
 
     /// r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
@@ -151,6 +165,56 @@ public struct Seq2Seq: Equatable, Sendable {
         let n = (0..<H).map { tanh(ai[2 * H + $0] + r[$0] * hn[$0]) }
         let out = (0..<H).map { (1 - z[$0]) * n[$0] + z[$0] * h[$0] }
         return GRUStep(x: x, h: h, r: r, z: z, n: n, hn: hn, out: out)
+    }
+
+    /// PyTorch's nn.LSTM: [i | f | g | o] = W_ih x + b_ih + W_hh h + b_hh, i, f, o through σ and g
+    /// through tanh; c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c').
+    func lstmStep(_ prefix: String, layer l: Int, x: [Double], h: [Double], c: [Double]) -> GRUStep {
+        let H = config.hidden
+        let (wi, wh, bi, bh) = gru(prefix, l)
+        let ai = matvec(wi, rows: 4 * H, cols: x.count, x, bias: bi)
+        let ah = matvec(wh, rows: 4 * H, cols: H, h, bias: bh)
+        let i = (0..<H).map { Self.sigmoid(ai[$0] + ah[$0]) }
+        let f = (0..<H).map { Self.sigmoid(ai[H + $0] + ah[H + $0]) }
+        let g = (0..<H).map { tanh(ai[2 * H + $0] + ah[2 * H + $0]) }
+        let o = (0..<H).map { Self.sigmoid(ai[3 * H + $0] + ah[3 * H + $0]) }
+        let c2 = (0..<H).map { f[$0] * c[$0] + i[$0] * g[$0] }
+        let out = (0..<H).map { o[$0] * tanh(c2[$0]) }
+        return GRUStep(x: x, h: h, r: i, z: f, n: g, hn: o, out: out, cPrev: c, c: c2)
+    }
+
+    /// Given ∂L/∂h' and ∂L/∂c', adds the LSTM step's weight gradients to g; returns ∂L/∂x, ∂L/∂h and ∂L/∂c.
+    func lstmBackward(_ prefix: String, layer l: Int, _ s: GRUStep, dOut: [Double], dC: [Double],
+                      into g: inout [Double]) -> (dx: [Double], dh: [Double], dc: [Double]) {
+        let H = config.hidden, I = s.x.count
+        let (i, f, gg, o) = (s.r, s.z, s.n, s.hn)
+        let tc = s.c.map { tanh($0) }
+        var dcT = [Double](repeating: 0, count: H), da = [Double](repeating: 0, count: 4 * H)
+        for j in 0..<H {
+            let dTanh: Double = 1 - tc[j] * tc[j]
+            dcT[j] = dC[j] + dOut[j] * o[j] * dTanh                                // h' = o ⊙ tanh(c')
+            da[j] = dcT[j] * gg[j] * i[j] * (1 - i[j])                              // σ' = σ(1 − σ)
+            da[H + j] = dcT[j] * s.cPrev[j] * f[j] * (1 - f[j])
+            da[2 * H + j] = dcT[j] * i[j] * (1 - gg[j] * gg[j])                     // tanh' = 1 − g²
+            da[3 * H + j] = dOut[j] * tc[j] * o[j] * (1 - o[j])
+        }
+        let (wi, wh, bi, bh) = gru(prefix, l)
+        Self.addOuter(&g, wi, da, s.x)
+        Self.addOuter(&g, wh, da, s.h)
+        for k in 0..<(4 * H) { g[bi + k] += da[k]; g[bh + k] += da[k] }
+        var dx = [Double](repeating: 0, count: I), dh = [Double](repeating: 0, count: H)
+        addMatvecT(wi, rows: 4 * H, cols: I, da, into: &dx)
+        addMatvecT(wh, rows: 4 * H, cols: H, da, into: &dh)
+        return (dx, dh, (0..<H).map { dcT[$0] * f[$0] })
+    }
+
+    /// The cell's step backwards; `dC` (the LSTM's ∂L/∂c') is read and replaced by ∂L/∂c.
+    func cellBackward(_ prefix: String, layer l: Int, _ s: GRUStep, dOut: [Double], dC: inout [Double],
+                      into g: inout [Double]) -> (dx: [Double], dh: [Double]) {
+        guard config.cell == .lstm else { return gruBackward(prefix, layer: l, s, dOut: dOut, into: &g) }
+        let r = lstmBackward(prefix, layer: l, s, dOut: dOut, dC: dC, into: &g)
+        dC = r.dc
+        return (r.dx, r.dh)
     }
 
     /// Given ∂L/∂h', adds the step's weight gradients to g; returns ∂L/∂x and ∂L/∂h.
@@ -176,13 +240,17 @@ public struct Seq2Seq: Equatable, Sendable {
     }
 
     /// One time step up the stack: layer l reads layer l−1's new state (layer 0 reads x) and its own
-    /// previous state, which `state` holds and gets back updated.
+    /// previous state, which `state` holds and gets back updated: state[l] is layer l's h and, for
+    /// an LSTM, state[layers + l] its c.
     func stackStep(_ prefix: String, x: [Double], state: inout [[Double]]) -> [GRUStep] {
         var input = x, steps: [GRUStep] = []
-        for l in 0..<config.layers {
-            let s = gruStep(prefix, layer: l, x: input, h: state[l])
+        let L = config.layers
+        for l in 0..<L {
+            let s = config.cell == .lstm ? lstmStep(prefix, layer: l, x: input, h: state[l], c: state[L + l])
+                                         : gruStep(prefix, layer: l, x: input, h: state[l])
             steps.append(s)
             state[l] = s.out
+            if config.cell == .lstm { state[L + l] = s.c }
             input = s.out
         }
         return steps
@@ -213,11 +281,11 @@ public struct Seq2Seq: Equatable, Sendable {
         public var loss = 0.0
     }
 
-    /// The encoder over `source` (token ids), layer by layer: h^l_t = GRU(h^{l-1}_t, h^l_{t-1}), h_0 = 0.
+    /// The encoder over `source` (token ids), layer by layer: h^l_t = cell(h^{l-1}_t, h^l_{t-1}), h_0 = c_0 = 0.
     func encode(_ source: [Int], into trace: inout Trace) -> [[Double]] {
         let H = config.hidden, E = config.embed
         let emb = offsets["encoder.embedding.weight"]!
-        var state = [[Double]](repeating: [Double](repeating: 0, count: H), count: config.layers)
+        var state = [[Double]](repeating: [Double](repeating: 0, count: H), count: config.layers * (config.cell == .lstm ? 2 : 1))
         for token in source {
             let x = Array(theta[(emb + token * E)..<(emb + token * E + E)])      // x_t = row token_t of the embedding
             let steps = stackStep("encoder.rnn", x: x, state: &state)
@@ -289,6 +357,7 @@ public struct Seq2Seq: Equatable, Sendable {
         let fcW = offsets["decoder.fc.weight"]!, fcB = offsets["decoder.fc.bias"]!
         let decEmb = offsets["decoder.embedding.weight"]!
         var dState = [[Double]](repeating: [Double](repeating: 0, count: H), count: L)
+        var dCell = dState                                                         // ∂L/∂c per layer (lstm)
         var dOutputs = [[Double]](repeating: [Double](repeating: 0, count: H), count: source.count)
         for t in stride(from: target.count - 1, through: 0, by: -1) {
             var dLogits = trace.probabilities[t].map { $0 * scale }              // ∂/∂logits = softmax − onehot
@@ -300,7 +369,7 @@ public struct Seq2Seq: Equatable, Sendable {
             addMatvecT(fcW, rows: V, cols: H, dLogits, into: &dx)
             for l in stride(from: L - 1, through: 0, by: -1) {
                 if l < L - 1 { for j in 0..<H { dx[j] += dState[l][j] } }
-                let (dIn, dh) = gruBackward("decoder.rnn", layer: l, trace.decoder[t][l], dOut: dx, into: &g)
+                let (dIn, dh) = cellBackward("decoder.rnn", layer: l, trace.decoder[t][l], dOut: dx, dC: &dCell[l], into: &g)
                 dState[l] = dh
                 dx = dIn
             }
@@ -314,7 +383,7 @@ public struct Seq2Seq: Equatable, Sendable {
                 for j in 0..<H { dOutputs[source.count - 1][j] += dc[j] }
             }
         }
-        encodeBackward(trace, source: source, dOutputs: dOutputs, dFinal: dState, into: &g)
+        encodeBackward(trace, source: source, dOutputs: dOutputs, dFinal: dState, dFinalCell: dCell, into: &g)
     }
 
     /// Attention's backward at decoder step t: adds to ∂W_q, ∂W_k, ∂w_v and ∂k_s; returns ∂L/∂q.
@@ -344,17 +413,18 @@ public struct Seq2Seq: Equatable, Sendable {
         return dq
     }
 
-    /// BPTT through the encoder, top layer first: its outputs get dOutputs, each layer's final state dFinal.
-    func encodeBackward(_ trace: Trace, source: [Int], dOutputs: [[Double]], dFinal: [[Double]], into g: inout [Double]) {
+    /// BPTT through the encoder, top layer first: its outputs get dOutputs, each layer's final state
+    /// dFinal (and, for an LSTM, its final cell dFinalCell).
+    func encodeBackward(_ trace: Trace, source: [Int], dOutputs: [[Double]], dFinal: [[Double]], dFinalCell: [[Double]], into g: inout [Double]) {
         let E = config.embed, T = source.count
         let emb = offsets["encoder.embedding.weight"]!
         var dAbove = dOutputs                                                      // ∂L/∂ this layer's h_t from above
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            var dh = dFinal[l]
+            var dh = dFinal[l], dc = dFinalCell[l]
             var dBelow = [[Double]](repeating: [], count: T)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 for j in 0..<dh.count { dh[j] += dAbove[t][j] }
-                let (dx, dPrev) = gruBackward("encoder.rnn", layer: l, trace.encoder[t][l], dOut: dh, into: &g)
+                let (dx, dPrev) = cellBackward("encoder.rnn", layer: l, trace.encoder[t][l], dOut: dh, dC: &dc, into: &g)
                 dBelow[t] = dx
                 dh = dPrev
             }

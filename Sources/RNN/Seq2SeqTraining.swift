@@ -48,6 +48,9 @@ extension Seq2Seq {
         let total = perEpoch * s.epochs
         var losses: [Double] = []
         let started = clock()
+        // The batched engine (Seq2SeqEngine); the reference lossAndGradient is its test oracle.
+        let engine = Seq2SeqEngine(config)
+        var g = [Double](repeating: 0, count: theta.count)
         for epoch in 1...s.epochs {
             let order = rng.permutation(pairs.count)
             for b in 0..<perEpoch {
@@ -56,8 +59,8 @@ extension Seq2Seq {
                 // One draw per decoder step, in example then step order, so a seed repeats the run.
                 var feed: [[Bool]] = []
                 if s.teacherForcing < 1 { feed = batch.map { p in p.target.map { _ in rng.uniform() < s.teacherForcing } } }
-                let (loss, gradient) = model.lossAndGradient(batch, bos: Seq2SeqVocabulary.bos) { e, t in feed.isEmpty || feed[e][t] }
-                var g = gradient
+                let loss = engine.lossAndGradient(model, batch, bos: Seq2SeqVocabulary.bos, teacher: { e, t in feed.isEmpty || feed[e][t] },
+                                                  into: &g)
                 if let c = s.clip {
                     let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
                     if norm > c { for i in g.indices { g[i] *= c / norm } }
@@ -113,4 +116,10 @@ extension Seq2Seq {
 
     /// The encoder's top-layer output h_t at every source step, and each layer's state at every decoder step.
     public func decoderStates(_ trace: Trace) -> [[Double]] { trace.decoder.map { $0[$0.count - 1].out } }
+
+    /// An LSTM's top-layer cell state c_t at every encoder and every decoder step (empty for a GRU).
+    public func cellStates(_ trace: Trace) -> (encoder: [[Double]], decoder: [[Double]]) {
+        guard config.cell == .lstm else { return ([], []) }
+        return (trace.encoder.map { $0[$0.count - 1].c }, trace.decoder.map { $0[$0.count - 1].c })
+    }
 }

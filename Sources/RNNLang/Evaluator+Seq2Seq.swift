@@ -126,9 +126,13 @@ extension StatementContext {
         let layers = try int("layers", 1, max: Budget.current.maxLayers)
         var attention = true
         if let o = option(options, "attention") { attention = try evalOption(o.value).choice("attention", ["additive", "none"], at: o.value.range) == "additive" }
+        var cell = Seq2SeqCell.gru
+        if let o = option(options, "cell") {
+            cell = Seq2SeqCell(rawValue: try evalOption(o.value).choice("cell", Seq2SeqCell.allCases.map(\.rawValue), at: o.value.range))!
+        }
         let seed: UInt64
         if let o = option(options, "seed") { seed = UInt64(try eval(o.value).integer("seed", at: o.value.range, min: 0)) } else { seed = state.rng.next() }
-        var entry = Seq2SeqEntry(embed: embed, hidden: hidden, layers: layers, attention: attention, seed: seed)
+        var entry = Seq2SeqEntry(embed: embed, hidden: hidden, layers: layers, attention: attention, cell: cell, seed: seed)
         if let o = option(options, "vocab") {
             guard case let .translation(d) = try eval(o.value) else {
                 throw Diagnostic(.value, "expected vocab= to be sentence pairs (translation(...) or reverse(...))", at: o.value.range)
@@ -440,20 +444,23 @@ extension StatementContext {
         let t = model.translate(ids, beam: beam, maxLength: maxLength)
         let target = t.tokens + (t.finished ? [Seq2SeqVocabulary.eos] : [])
         let trace = model.trace(source: ids, target: target)
-        let encRows = words.enumerated().map { [String($0.offset + 1), $0.element, vec(trace.outputs[$0.offset])] }
-        output.display(tableBundle(Table(title: "encoder of \(name.name): h_t of the top layer at each source word (the keys and values of attention); its final state starts the decoder",
-                                         headers: ["t", "x_t", "h_t"], rows: encRows, alignments: [.right, .left, .left])), displayID: nil)
+        let cells = model.cellStates(trace), lstm = model.config.cell == .lstm
+        let encRows = words.enumerated().map { [String($0.offset + 1), $0.element, vec(trace.outputs[$0.offset])] + (lstm ? [vec(cells.encoder[$0.offset])] : []) }
+        output.display(tableBundle(Table(title: "encoder of \(name.name): h_t of the top layer at each source word (the keys and values of attention)\(lstm ? " and its cell c_t" : ""); its final state starts the decoder",
+                                         headers: ["t", "x_t", "h_t"] + (lstm ? ["cell c_t"] : []), rows: encRows,
+                                         alignments: [.right, .left, .left] + (lstm ? [.left] : []))), displayID: nil)
         let states = model.decoderStates(trace)
         let decRows = target.enumerated().map { i, y -> [String] in
             var row = [String(i + 1), v.target[trace.inputs[i]]]
             if model.config.attention {
                 row += [vec(trace.queries[i]), trace.weights[i].map { NumberFormat.fixed($0, decimals: 3) }.joined(separator: " ")]
             }
-            row += [vec(trace.contexts[i]), vec(states[i]), v.target[y], NumberFormat.fixed(trace.probabilities[i][y], decimals: 3)]
+            row += [vec(trace.contexts[i]), vec(states[i])] + (lstm ? [vec(cells.decoder[i])] : [])
+            row += [v.target[y], NumberFormat.fixed(trace.probabilities[i][y], decimals: 3)]
             return row
         }
-        let headers = ["t", "y_{t-1}"] + (model.config.attention ? ["query s_{t-1}", "weights over " + words.joined(separator: " ")] : []) + ["context c_t", "s_t", "chosen", "p"]
-        output.display(tableBundle(Table(title: "decoder of \(name.name) (\(beam == 1 ? "greedy" : "beam \(beam)")): \(model.config.attention ? "a = softmax(w_v·tanh(W_q s_{t-1} + W_k h_j)), c_t = Σ a_j h_j" : "c_t = the encoder's last h_t"), s_t = GRU([c_t ; embed(y_{t-1})], s_{t-1})",
+        let headers = ["t", "y_{t-1}"] + (model.config.attention ? ["query s_{t-1}", "weights over " + words.joined(separator: " ")] : []) + ["context c_t", "s_t"] + (lstm ? ["cell"] : []) + ["chosen", "p"]
+        output.display(tableBundle(Table(title: "decoder of \(name.name) (\(beam == 1 ? "greedy" : "beam \(beam)")): \(model.config.attention ? "a = softmax(w_v·tanh(W_q s_{t-1} + W_k h_j)), c_t = Σ a_j h_j" : "c_t = the encoder's last h_t"), s_t = \(model.config.cell == .lstm ? "LSTM" : "GRU")([c_t ; embed(y_{t-1})], s_{t-1})",
                                          headers: headers, rows: decRows, alignments: headers.map { _ in .left })), displayID: nil)
     }
 }

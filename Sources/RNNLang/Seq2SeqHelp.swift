@@ -3,9 +3,10 @@
 public enum Seq2SeqHelp {
     public static let cellOptions: [OptionSpec] = [
         OptionSpec("embed", default: "32", "width of the source and target word embeddings (E)"),
-        OptionSpec("hidden", default: "64", "width of the encoder's and decoder's GRU states (H)"),
-        OptionSpec("layers", default: "1", "stacked GRU layers in the encoder and in the decoder"),
+        OptionSpec("hidden", default: "64", "width of the encoder's and decoder's states (H)"),
+        OptionSpec("layers", default: "1", "stacked recurrent layers in the encoder and in the decoder"),
         OptionSpec("attention", ["additive", "none"], default: "additive", "Bahdanau's additive attention, or none: the context is the encoder's last output"),
+        OptionSpec("cell", ["gru", "lstm"], default: "gru", "the encoder's and decoder's cell: nn.GRU, or nn.LSTM (state (h, c); the query is h)"),
         OptionSpec("vocab", default: "the first training data", "sentence pairs that fix the vocabularies now (and so the weights)"),
         OptionSpec("seed", default: "session", "seed for this model's initial weights"),
     ]
@@ -77,16 +78,18 @@ public enum Seq2SeqHelp {
 
     static let concepts: [Help.Entry] = [
         Help.Entry(topic: "seq2seq", summary: "an encoder–decoder with attention, for translation", body: """
-            cell NAME = seq2seq(embed=32, hidden=64, layers=1, attention=additive|none)
+            cell NAME = seq2seq(embed=32, hidden=64, layers=1, attention=additive|none, cell=gru|lstm)
 
-            A GRU encoder reads the source words' embeddings; a GRU decoder starts from its final state and at every
-            step reads [c_t ; embedding(y_{t-1})] and predicts the next target word through a linear layer:
+            A GRU (or, with cell=lstm, LSTM) encoder reads the source words' embeddings; a decoder of the same cell
+            starts from its final state (an LSTM's h and c) and at every step reads [c_t ; embedding(y_{t-1})] and
+            predicts the next target word through a linear layer (s_{t-1} is the top layer's h):
               e_j = w_v · tanh(W_q s_{t-1} + W_k h_j),  a = softmax(e) over the source,  c_t = Σ_j a_j h_j
-              s_t = GRU([c_t ; embed(y_{t-1})], s_{t-1}),  p(y_t) = softmax(fc(s_t))
+              s_t = GRU([c_t ; embed(y_{t-1})], s_{t-1}) (or LSTM),  p(y_t) = softmax(fc(s_t))
             With attention=none, c_t is the encoder's last output at every step.
             Parameters, named as the PyTorch twin's state dict (language.md): encoder.embedding.weight,
             encoder.rnn.weight_ih_l0 …, decoder.embedding.weight, decoder.attention.W_q.weight, .W_k.weight,
-            .w_v.weight, decoder.rnn.*, decoder.fc.weight, decoder.fc.bias. The first data it is trained on (or
+            .w_v.weight, decoder.rnn.*, decoder.fc.weight, decoder.fc.bias (an LSTM's weight_ih_l0 has 4H rows
+            [i | f | g | o], a GRU's 3H [r | z | n]). The first data it is trained on (or
             vocab=DATA) fixes the vocabularies and draws the weights (embeddings N(0,1), the rest U(-1/sqrt(H), 1/sqrt(H))).
 
             Options:

@@ -9,6 +9,8 @@ public struct Seq2SeqEntry: Equatable, Sendable {
     public var hidden: Int
     public var layers: Int
     public var attention: Bool
+    /// The recurrent cell of encoder and decoder.
+    public var cell: Seq2SeqCell
     /// The seed the weights are drawn from when the vocabularies are fixed.
     public var seed: UInt64
     /// nil until the first data (training, or `vocab=`) fixes the vocabularies.
@@ -17,17 +19,18 @@ public struct Seq2SeqEntry: Equatable, Sendable {
     public var trainedSteps = 0
     public var lossHistory: [Double] = []
 
-    public init(embed: Int, hidden: Int, layers: Int, attention: Bool, seed: UInt64) {
+    public init(embed: Int, hidden: Int, layers: Int, attention: Bool, cell: Seq2SeqCell = .gru, seed: UInt64) {
         self.embed = embed
         self.hidden = hidden
         self.layers = layers
         self.attention = attention
+        self.cell = cell
         self.seed = seed
     }
 
-    /// How it was defined: `seq2seq(embed=32, hidden=64, layers=1, attention=additive)`.
+    /// How it was defined: `seq2seq(embed=32, hidden=64, layers=1, attention=additive, cell=gru)`.
     public var definition: String {
-        "seq2seq(embed=\(embed), hidden=\(hidden), layers=\(layers), attention=\(attention ? "additive" : "none"))"
+        "seq2seq(embed=\(embed), hidden=\(hidden), layers=\(layers), attention=\(attention ? "additive" : "none"), cell=\(cell.rawValue))"
     }
 
     /// Fixes the vocabularies and draws the weights.
@@ -37,7 +40,8 @@ public struct Seq2SeqEntry: Equatable, Sendable {
     }
 
     public func config(_ v: Seq2SeqVocabulary) -> Seq2Seq.Config {
-        Seq2Seq.Config(sourceVocab: v.source.count, targetVocab: v.target.count, embed: embed, hidden: hidden, layers: layers, attention: attention)
+        Seq2Seq.Config(sourceVocab: v.source.count, targetVocab: v.target.count, embed: embed, hidden: hidden, layers: layers, attention: attention,
+                       cell: cell)
     }
 }
 
@@ -52,7 +56,8 @@ public enum Seq2SeqFiles {
             var params: [(key: String, value: JSON)] = []
             for s in model.config.specs { params.append((key: s.name, value: .array(model.parameter(s.name).map { JSON($0) }))) }
             let j: JSON = ["kind": "seq2seq", "embed": JSON(e.embed), "hidden": JSON(e.hidden), "layers": JSON(e.layers),
-                           "attention": .string(e.attention ? "additive" : "none"), "trained_steps": JSON(e.trainedSteps),
+                           "attention": .string(e.attention ? "additive" : "none"), "cell": .string(e.cell.rawValue),
+                           "trained_steps": JSON(e.trainedSteps),
                            "source_vocab": JSON(v.source), "target_vocab": JSON(v.target), "parameters": .object(params)]
             try ModelFiles.writeBytes(Array(j.serialized(pretty: true).utf8) + [10], to: path)
         } else if path.hasSuffix(".safetensors") {
@@ -64,7 +69,7 @@ public enum Seq2SeqFiles {
 
     static func safetensors(_ e: Seq2SeqEntry, _ model: Seq2Seq, _ v: Seq2SeqVocabulary) -> [UInt8] {
         let shape: JSON = ["kind": "seq2seq", "embed": JSON(e.embed), "hidden": JSON(e.hidden), "layers": JSON(e.layers),
-                           "attention": .string(e.attention ? "additive" : "none")]
+                           "attention": .string(e.attention ? "additive" : "none"), "cell": .string(e.cell.rawValue)]
         let meta: JSON = ["format": "pt", "rnn-kernel": .string(shape.serialized()), "trained_steps": .string(String(e.trainedSteps)),
                           "source_vocab": .string(JSON(v.source).serialized()), "target_vocab": .string(JSON(v.target).serialized())]
         var header: [(key: String, value: JSON)] = [(key: "__metadata__", value: meta)]
@@ -157,8 +162,10 @@ public enum Seq2SeqFiles {
         guard j["kind"]?.stringValue == "seq2seq" else { throw ModelFileError("\(file) does not hold a seq2seq model") }
         let a = j["attention"]?.stringValue
         guard a == "additive" || a == "none" else { throw ModelFileError("\(file): expected attention to be additive or none") }
+        // Files written before cell= existed hold GRUs.
+        guard let cell = Seq2SeqCell(rawValue: j["cell"]?.stringValue ?? "gru") else { throw ModelFileError("\(file): expected cell to be gru or lstm") }
         return Seq2SeqEntry(embed: try positive("embed", max: 4096), hidden: try positive("hidden", max: 4096), layers: try positive("layers", max: 16),
-                            attention: a == "additive", seed: 0)
+                            attention: a == "additive", cell: cell, seed: 0)
     }
 }
 

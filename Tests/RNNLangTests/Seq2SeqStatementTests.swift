@@ -81,6 +81,58 @@ final class Seq2SeqStatementTests: XCTestCase {
         XCTAssertNil(e.state.store[seq2seq: "c"])
     }
 
+    /// cell=lstm end to end: learning, translate (greedy and beam), plot attention, unroll, show, and
+    /// files with the twin's nn.LSTM state-dict keys (4H gate rows), read back strictly.
+    func testLSTMCellLearnsTranslatesAndRoundTrips() throws {
+        let e = Evaluator()
+        let defined = try run("cell tr = seq2seq(embed=8, hidden=16, layers=2, cell=lstm, seed=3)", e)
+        XCTAssertTrue(defined.contains("cell=lstm"), defined)
+        _ = try run(pairs + "\ntrain tr on pairs epochs=40 batch=3 lr=0.05 seed=1", e)
+        let entry = e.state.store[seq2seq: "tr"]!
+        XCTAssertEqual(entry.model!.config.cell, .lstm)
+        XCTAssertLessThan(entry.lossHistory.last!, 0.05)
+        XCTAssertTrue(try run(#"translate tr "you are happy""#, e).hasPrefix("stdout: tu es heureux\n"))
+        XCTAssertTrue(try run(#"translate tr "you are happy" beam=3"#, e).hasPrefix("stdout: tu es heureux\n"))
+        XCTAssertTrue(try run(#"plot attention tr "i am sad""#, e).contains("triste |"))
+        let u = try run(#"unroll tr on "i am sad""#, e)
+        XCTAssertTrue(u.contains("LSTM([c_t ; embed(y_{t-1})]") && u.contains("<eos>"), u)
+        XCTAssertTrue(u.contains("cell c_t") && u.contains("| cell "), "unroll shows the LSTM's cell states\n" + u)
+        let shown = try run("show tr", e)
+        for spec in entry.model!.config.specs { XCTAssertTrue(shown.contains(spec.name), "show lists \(spec.name)\n" + shown) }
+        XCTAssertTrue(try run("show tr.decoder.rnn.weight_hh_l1", e).contains("(64×16)"))
+        let dir = NSTemporaryDirectory() + "s2s-lstm-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run("save tr to \"\(dir)/tr.safetensors\"\nsave tr to \"\(dir)/tr.json\"\nload a from \"\(dir)/tr.safetensors\"\nload b from \"\(dir)/tr.json\"", e)
+        for n in ["a", "b"] {
+            XCTAssertEqual(e.state.store[seq2seq: n]!.model, entry.model, n)
+            XCTAssertEqual(e.state.store[seq2seq: n]!.cell, .lstm, n)
+        }
+        let (tensors, _) = try ModelFiles.readSafetensors(ModelFiles.readBytes("\(dir)/tr.safetensors"), file: "tr")
+        XCTAssertEqual(Set(tensors.keys), Set(entry.model!.config.specs.map(\.name)))
+        XCTAssertEqual(tensors["encoder.rnn.weight_ih_l0"]?.shape, [64, 8])
+        XCTAssertTrue(error("cell x = seq2seq(cell=rnn)", e)?.message.contains("lstm") ?? false)
+    }
+
+    /// A file written before cell= existed (no "cell" key) holds GRUs and still loads; a bad cell is a clear error.
+    func testFilesWithoutACellAreGRUs() throws {
+        let e = Evaluator()
+        let dir = NSTemporaryDirectory() + "s2s-old-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run("cell tr = seq2seq(embed=3, hidden=4, seed=2)\n" + pairs + "\ntrain tr on pairs epochs=1\nsave tr to \"\(dir)/tr.json\"", e)
+        let text = try String(contentsOfFile: "\(dir)/tr.json", encoding: .utf8)
+        XCTAssertTrue(text.contains("\"cell\": \"gru\""), text)
+        try text.replacingOccurrences(of: "\"cell\": \"gru\",", with: "").write(toFile: "\(dir)/old.json", atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"cell\": \"gru\"", with: "\"cell\": \"rnn\"").write(toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
+        _ = try run("load old from \"\(dir)/old.json\"", e)
+        XCTAssertEqual(e.state.store[seq2seq: "old"]!.model, e.state.store[seq2seq: "tr"]!.model)
+        XCTAssertEqual(e.state.store[seq2seq: "old"]!.cell, .gru)
+        let before = e.state
+        XCTAssertTrue(error("load bad from \"\(dir)/bad.json\"", e)?.message.contains("expected cell to be gru or lstm") ?? false)
+        XCTAssertEqual(e.state, before)
+    }
+
     func JSONValueText(_ words: [String]) -> String {
         "[" + words.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }

@@ -21,7 +21,8 @@ final class Seq2SeqTests: XCTestCase {
     func model(_ f: Fixture, _ c: [String: Any]) -> Seq2Seq {
         let config = Seq2Seq.Config(sourceVocab: f.root["source_vocab"] as! Int, targetVocab: f.root["target_vocab"] as! Int,
                                     embed: f.root["embed"] as! Int, hidden: f.root["hidden"] as! Int,
-                                    layers: c["layers"] as! Int, attention: c["attention"] as! Bool)
+                                    layers: c["layers"] as! Int, attention: c["attention"] as! Bool,
+                                    cell: Seq2SeqCell(rawValue: c["cell"] as! String)!)
         let parameters = c["parameters"] as! [String: [Double]]
         XCTAssertEqual(config.specs.map(\.name), c["order"] as! [String], "parameter names and order are the twin's state dict")
         return Seq2Seq(config: config, theta: config.specs.flatMap { parameters[$0.name]! })
@@ -30,7 +31,7 @@ final class Seq2SeqTests: XCTestCase {
     func testMatchesTheTwin() throws {
         let f = try fixture()
         for c in f.cases {
-            let what = "attention=\(c["attention"]!) layers=\(c["layers"]!)"
+            let what = "cell=\(c["cell"]!) attention=\(c["attention"]!) layers=\(c["layers"]!)"
             let m = model(f, c)
             let (loss, g) = m.lossAndGradient(f.pairs, bos: f.bos)
             XCTAssertEqual(loss, c["loss"] as! Double, accuracy: 1e-12, what)
@@ -62,7 +63,7 @@ final class Seq2SeqTests: XCTestCase {
             let m = model(f, c)
             let feed = c["feed"] as! [[Bool]]
             let (loss, g) = m.lossAndGradient(f.pairs, bos: f.bos) { e, t in feed[e][t] }
-            let what = "attention=\(c["attention"]!) layers=\(c["layers"]!)"
+            let what = "cell=\(c["cell"]!) attention=\(c["attention"]!) layers=\(c["layers"]!)"
             XCTAssertEqual(loss, c["feed_loss"] as! Double, accuracy: 1e-12, what)
             let want = c["feed_gradients"] as! [String: [Double]]
             var at = 0
@@ -92,7 +93,7 @@ final class Seq2SeqTests: XCTestCase {
                 let weights = (c["steps"] as! [String: [String: [Double]]])["\(name)_3"]!
                 let expected = m.config.specs.flatMap { weights[$0.name]! }
                 for (k, (x, y)) in zip(r.model.theta, expected).enumerated() {
-                    XCTAssertEqual(x, y, accuracy: 1e-9, "attention=\(c["attention"]!) layers=\(c["layers"]!) \(name) θ[\(k)]")
+                    XCTAssertEqual(x, y, accuracy: 1e-9, "cell=\(c["cell"]!) attention=\(c["attention"]!) layers=\(c["layers"]!) \(name) θ[\(k)]")
                 }
             }
         }
@@ -105,14 +106,14 @@ final class Seq2SeqTests: XCTestCase {
             let m = model(f, c)
             let g = m.lossAndGradient(f.pairs, bos: f.bos).gradient
             let h = 1e-6
-            // Every parameter of the small model: embeddings, both GRUs, attention, the output layer.
+            // Every parameter of the small model: embeddings, both GRUs or LSTMs, attention, the output layer.
             for k in 0..<m.theta.count {
                 var plus = m.theta, minus = m.theta
                 plus[k] += h
                 minus[k] -= h
                 let fd = (Seq2Seq(config: m.config, theta: plus).lossAndGradient(f.pairs, bos: f.bos).loss
                           - Seq2Seq(config: m.config, theta: minus).lossAndGradient(f.pairs, bos: f.bos).loss) / (2 * h)
-                XCTAssertEqual(g[k], fd, accuracy: 1e-7, "attention=\(c["attention"]!) layers=\(c["layers"]!) θ[\(k)]")
+                XCTAssertEqual(g[k], fd, accuracy: 1e-7, "cell=\(c["cell"]!) attention=\(c["attention"]!) layers=\(c["layers"]!) θ[\(k)]")
             }
         }
     }

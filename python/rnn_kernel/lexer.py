@@ -37,12 +37,13 @@ OPTIONS = (
     # text features
     "binary", "vocab", "lower", "n", "k1", "b",
     # seq2seq, translate
-    "embed", "attention", "teacher_forcing", "beam", "max_length",
+    "embed", "attention", "cell", "teacher_forcing", "beam", "max_length",
 )
 #: The words an option takes from a fixed set (after `=`).
 VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform", "xavier", "he", "orthogonal", "normal",
           "zeros", "ones", "sgd", "momentum", "adagrad", "rmsprop", "adam", "norm", "value", "mse", "xent", "ascii",
-          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive")
+          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive",
+          "gru", "lstm")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
 PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions", "vocabulary")
@@ -71,7 +72,8 @@ class RNNLexer(RegexLexer):
             (r"\b(cell|let)(\s+)([A-Za-z_]\w*)", bygroups(Keyword, Whitespace, Name.Variable)),
             # key= (before the keywords: `seed=1`, `loss=mse`, `plot=true`), then the value when it is a word of a set.
             (words(OPTIONS, prefix=r"\b", suffix=r"(?=\s*=)"), Name.Attribute),
-            (r"(=)(\s*)(" + "|".join(VALUES) + r")\b", bygroups(Operator, Whitespace, Name.Constant)),
+            # Not when called: `cell c = gru(...)` is the cell, `cell=gru` the value.
+            (r"(=)(\s*)(" + "|".join(VALUES) + r")\b(?!\s*\()", bygroups(Operator, Whitespace, Name.Constant)),
             # A dataset is called: `copy(count=...)` is the dataset, `copy net as b` the statement.
             (words(DATASETS, prefix=r"\b", suffix=r"(?=\s*\()"), Name.Builtin),
             (words(FUNCTIONS, prefix=r"\b", suffix=r"(?=\s*\()"), Name.Function),

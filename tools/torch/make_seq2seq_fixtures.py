@@ -1,7 +1,8 @@
 """Writes Tests/RNNTests/Fixtures/seq2seq_fixtures.json from the seq2seq twin of language.md
 ("Translation: seq2seq"), unmodified PyTorch modules in float64: the loss, every gradient, and the
 weights after 1 and 3 steps of sgd and adam, and the loss and gradients when some steps are fed the
-model's own most likely word (teacher_forcing < 1, a fixed mask), for attention=additive and none, 1 and 2 layers, on a
+model's own most likely word (teacher_forcing < 1, a fixed mask), for cell=gru and lstm, attention=additive and none,
+1 and 2 layers, on a
 ragged batch (sources and targets of different lengths: packed encoder states, attention masked
 to real source steps, loss over real target tokens only).
 
@@ -17,11 +18,14 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 torch.set_default_dtype(torch.float64)
 
 
+CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+
+
 class Encoder(nn.Module):
-    def __init__(s, V, E, H, L):
+    def __init__(s, V, E, H, L, cell):
         super().__init__()
         s.embedding = nn.Embedding(V, E)
-        s.rnn = nn.GRU(E, H, L, batch_first=True)
+        s.rnn = CELLS[cell](E, H, L, batch_first=True)
 
     def forward(s, x, lengths):  # packed, so each source's final state is at its own last step
         packed = pack_padded_sequence(s.embedding(x), lengths, batch_first=True, enforce_sorted=False)
@@ -43,18 +47,19 @@ class Additive(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(s, V, E, H, L, attention):
+    def __init__(s, V, E, H, L, attention, cell):
         super().__init__()
         s.embedding = nn.Embedding(V, E)
         if attention:
             s.attention = Additive(H)
-        s.rnn = nn.GRU(H + E, H, L, batch_first=True)
+        s.rnn = CELLS[cell](H + E, H, L, batch_first=True)
         s.fc = nn.Linear(H, V)
         s.use_attention = attention
 
     def step(s, y_prev, state, enc, mask, lengths):
         if s.use_attention:
-            a = s.attention(state[-1], enc, mask)
+            top = state[0][-1] if isinstance(state, tuple) else state[-1]  # an LSTM's state is (h, c): the query is h
+            a = s.attention(top, enc, mask)
             c = (a[:, :, None] * enc).sum(1)
         else:  # the encoder's last real output at every step
             c = enc[torch.arange(enc.shape[0]), lengths - 1]
@@ -63,10 +68,10 @@ class Decoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    def __init__(s, Vs, Vt, E, H, L, attention):
+    def __init__(s, Vs, Vt, E, H, L, attention, cell):
         super().__init__()
-        s.encoder = Encoder(Vs, E, H, L)
-        s.decoder = Decoder(Vt, E, H, L, attention)
+        s.encoder = Encoder(Vs, E, H, L, cell)
+        s.decoder = Decoder(Vt, E, H, L, attention, cell)
 
     def loss(s, src, src_len, tgt, tgt_len, bos, feed=None):
         enc, state = s.encoder(src, src_len)
@@ -94,9 +99,9 @@ def pad(seqs):
     return torch.tensor([x + [0] * (n - len(x)) for x in seqs]), torch.tensor([len(x) for x in seqs])
 
 
-def case(attention, layers, seed):
+def case(attention, layers, seed, cell="gru"):
     torch.manual_seed(seed)
-    model = Seq2Seq(VS, VT, E, H, layers, attention).double()
+    model = Seq2Seq(VS, VT, E, H, layers, attention, cell).double()
     init = {k: v.flatten().tolist() for k, v in model.state_dict().items()}
     src, src_len = pad([p[0] for p in PAIRS])
     tgt, tgt_len = pad([p[1] for p in PAIRS])
@@ -105,7 +110,7 @@ def case(attention, layers, seed):
     grads = {k: p.grad.flatten().tolist() for k, p in model.named_parameters()}
     steps = {}
     for name, make in [("sgd", lambda p: torch.optim.SGD(p, lr=0.1)), ("adam", lambda p: torch.optim.Adam(p, lr=0.01))]:
-        m = Seq2Seq(VS, VT, E, H, layers, attention).double()
+        m = Seq2Seq(VS, VT, E, H, layers, attention, cell).double()
         m.load_state_dict(model.state_dict())
         opt = make(m.parameters())
         for k in range(1, 4):
@@ -115,13 +120,13 @@ def case(attention, layers, seed):
             if k in (1, 3):
                 steps[f"{name}_{k}"] = {n: v.flatten().tolist() for n, v in m.state_dict().items()}
     # Scheduled sampling with a fixed mask of which steps are fed the true word.
-    m = Seq2Seq(VS, VT, E, H, layers, attention).double()
+    m = Seq2Seq(VS, VT, E, H, layers, attention, cell).double()
     m.load_state_dict(model.state_dict())
     feed = torch.tensor([[True, False, True, True], [False, False, True, True], [True, True, True, True]])
     free = m.loss(src, src_len, tgt, tgt_len, BOS, feed)
     free.backward()
     free_grads = {k: p.grad.flatten().tolist() for k, p in m.named_parameters()}
-    return {"attention": attention, "layers": layers, "parameters": init, "order": list(init),
+    return {"cell": cell, "attention": attention, "layers": layers, "parameters": init, "order": list(init),
             "loss": loss.item(), "gradients": grads, "steps": steps,
             "feed": feed.tolist(), "feed_loss": free.item(), "feed_gradients": free_grads}
 
@@ -129,7 +134,8 @@ def case(attention, layers, seed):
 out = {
     "made_by": f"tools/torch/make_seq2seq_fixtures.py with torch {torch.__version__}",
     "pairs": PAIRS, "source_vocab": VS, "target_vocab": VT, "embed": E, "hidden": H, "bos": BOS,
-    "cases": [case(True, 1, 1), case(False, 1, 2), case(True, 2, 3), case(False, 2, 4)],
+    "cases": [case(True, 1, 1), case(False, 1, 2), case(True, 2, 3), case(False, 2, 4),
+              case(True, 1, 5, "lstm"), case(False, 1, 6, "lstm"), case(True, 2, 7, "lstm"), case(False, 2, 8, "lstm")],
 }
 path = pathlib.Path(__file__).resolve().parents[2] / "Tests/RNNTests/Fixtures/seq2seq_fixtures.json"
 path.write_text(json.dumps(out) + "\n")
