@@ -106,12 +106,12 @@ public enum Help {
         }.joined(separator: "\n")
     }
 
-    /// Every entry: statements, concepts, and one per option and dataset.
-    public static var all: [Entry] {
+    /// Every entry: statements, concepts, and one per option and dataset (made once: it is all static).
+    public static let all: [Entry] = {
         let out = statements + concepts + functionEntries
         let taken = Set(out.map(\.topic))
         return out + optionEntries.filter { !taken.contains($0.topic) } + datasetEntries + featureEntries
-    }
+    }()
 
     /// One entry per option name, from the table of statements and cell kinds: what each statement
     /// that takes it says of it.

@@ -119,7 +119,7 @@ extension StatementSpec {
         })
 
     static let show = StatementSpec(
-        "show", syntax: [.value, .options], summary: "a model's summary table, a parameter's matrix, or a dataset's preview", options: OptionTable.show,
+        "show", syntax: [.value, .options], summary: "a model's summary table, a parameter's matrix, or a dataset's preview", options: OptionTable.show, watchable: true,
         help: """
             show NAME          parameter · shape · count, and the total
             show NAME.PARAM    the matrix, with row and column indices (b_h, b_i, b_r…: the sum of the
@@ -144,7 +144,7 @@ extension StatementSpec {
         })
 
     static let models = StatementSpec(
-        "models", syntax: [], summary: "table of the store: name, kind, shape, parameters, trained steps, last loss",
+        "models", syntax: [], summary: "table of the store: name, kind, shape, parameters, trained steps, last loss", watchable: true,
         help: """
             models
 

@@ -4,7 +4,7 @@ import RNN
 // The statements that run a model: one step at a time, backward, training, prediction, plots.
 extension StatementSpec {
     static let unroll = StatementSpec(
-        "unroll", syntax: [.model, .word("on"), .value, .options], summary: "run a model over a sequence and show every step", options: OptionTable.unroll,
+        "unroll", syntax: [.model, .word("on"), .value, .options], summary: "run a model over a sequence and show every step", options: OptionTable.unroll, watchable: true,
         help: """
             unroll NAME on SEQ [h0=VECTOR] [interactive=true]
 
@@ -53,7 +53,7 @@ extension StatementSpec {
         })
 
     static let backward = StatementSpec(
-        "backward", syntax: [.model, .word("on"), .value, .options], summary: "BPTT written out: the loss, every gradient, and ‖∂L/∂h_t‖ per step", options: OptionTable.backward,
+        "backward", syntax: [.model, .word("on"), .value, .options], summary: "BPTT written out: the loss, every gradient, and ‖∂L/∂h_t‖ per step", options: OptionTable.backward, watchable: true,
         help: """
             backward NAME on SEQ target=TARGET [loss=mse|xent] [bptt=N]
 
@@ -208,7 +208,7 @@ extension StatementSpec {
         })
 
     static let predict = StatementSpec(
-        "predict", syntax: [.model, .word("on"), .value, .options], summary: "a model's outputs on a sequence or dataset, with MSE or accuracy", options: OptionTable.predict,
+        "predict", syntax: [.model, .word("on"), .value, .options], summary: "a model's outputs on a sequence or dataset, with MSE or accuracy", options: OptionTable.predict, watchable: true,
         help: """
             predict NAME on SEQ|DATA [rows=N|all]
 
@@ -247,7 +247,7 @@ extension StatementSpec {
         })
 
     static let sample = StatementSpec(
-        "sample", syntax: [.model, .optionalWord("from"), .value, .options], summary: "generate text from a model trained on text", options: OptionTable.sample,
+        "sample", syntax: [.model, .optionalWord("from"), .value, .options], summary: "generate text from a model trained on text", options: OptionTable.sample, watchable: true,
         help: """
             sample NAME [from "prime"] [length=200 temperature=1.0 seed=N]
 
@@ -281,7 +281,7 @@ extension StatementSpec {
     static let plotForms = ["loss", "hidden", "gradients", "jacobian", "generate", "attention"]
 
     static let plot = StatementSpec(
-        "plot", syntax: [.custom, .options], summary: "charts: loss curves, hidden states, gradient norms, weights, sequences", options: OptionTable.plot,
+        "plot", syntax: [.custom, .options], summary: "charts: loss curves, hidden states, gradient norms, weights, sequences", options: OptionTable.plot, watchable: true,
         help: """
             plot loss NAME [NAME ...]       training loss curves, one series a model; a model trained with
                                             validation= adds its validation loss after every epoch (legend:

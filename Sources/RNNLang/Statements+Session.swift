@@ -4,7 +4,7 @@ import RNN
 // The statements about the session: runs and the log, the seed, help, output, widgets.
 extension StatementSpec {
     static let runs = StatementSpec(
-        "runs", syntax: [.model], summary: "table of training runs",
+        "runs", syntax: [.model], summary: "table of training runs", watchable: true,
         help: """
             runs [NAME]
 
@@ -28,6 +28,7 @@ extension StatementSpec {
             Writes every statement that changed the store or trained, with the seed, options, data
             fingerprint, loss curve, time and a SHA-256 of the weights, as JSON Lines. Replay it with
             `rnn-kernel replay FILE.jsonl`.
+            The statements it records: {logged}.
             """,
         parse: { p in
             _ = try p.keyword("log")
@@ -83,7 +84,7 @@ extension StatementSpec {
         })
 
     static let print = StatementSpec(
-        "print", syntax: [.value, .options], summary: "write values to stdout or stderr", options: OptionTable.print,
+        "print", syntax: [.value, .options], summary: "write values to stdout or stderr", options: OptionTable.print, watchable: true,
         help: """
             print EXPR [EXPR ...] [stream=stderr]
 
@@ -189,8 +190,8 @@ extension StatementSpec {
             watch NAME: STATEMENT
 
             Runs STATEMENT now, into an output area, and again each time slider NAME moves. STATEMENT
-            must be one that shows something: show, unroll, backward, predict, sample, plot, print, models,
-            runs or an expression. Each re-run works on a copy of the session that is then dropped, so the
+            must be one that shows something: {watchable} or an expression.
+            Each re-run works on a copy of the session that is then dropped, so the
             store, the values and the experiment log are as they were (a sample with the session's seed
             draws the same numbers each time); re-runs are not logged. An error in a re-run is shown in
             the output area. Defining slider NAME again ends the watches on the old one.

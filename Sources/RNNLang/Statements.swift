@@ -50,13 +50,15 @@ public struct StatementSpec: Sendable {
     let bodyTemplate: String
     public let options: [OptionSpec]
     public let log: LogRule
+    /// Whether `watch NAME: …` may re-run it: it only shows something, changing nothing.
+    public let watchable: Bool
     /// Parses what follows the keyword (already taken).
     let parse: @Sendable (inout Parser) throws -> Statement
     /// Runs the parsed statement; returns a bundle only for a bare expression's value.
     let run: @Sendable (inout StatementContext, Statement) throws -> MimeBundle?
 
     init(_ keyword: String, aliases: [String] = [], syntax: [SyntaxPart], summary: String, options: [OptionSpec] = [], log: LogRule = .none,
-         help: String, parse: @escaping @Sendable (inout Parser) throws -> Statement,
+         watchable: Bool = false, help: String, parse: @escaping @Sendable (inout Parser) throws -> Statement,
          run: @escaping @Sendable (inout StatementContext, Statement) throws -> Void) {
         self.keyword = keyword
         self.aliases = aliases
@@ -65,6 +67,7 @@ public struct StatementSpec: Sendable {
         self.bodyTemplate = help
         self.options = options
         self.log = log
+        self.watchable = watchable
         self.parse = parse
         self.run = { ctx, s in
             try run(&ctx, s)
@@ -72,8 +75,12 @@ public struct StatementSpec: Sendable {
         }
     }
 
-    /// The help body, with the option table filled in.
-    public var help: String { bodyTemplate.replacing("{options}", with: Help.optionLines(options)) }
+    /// The help body, with the option table (and the lists the table keeps) filled in.
+    public var help: String {
+        bodyTemplate.replacing("{options}", with: Help.optionLines(options))
+            .replacing("{watchable}", with: Self.all.filter(\.watchable).map(\.keyword).joined(separator: ", "))
+            .replacing("{logged}", with: Self.all.filter(\.log.isLogged).map(\.keyword).joined(separator: ", "))
+    }
 
     /// Every word that starts this statement.
     public var words: [String] { [keyword] + aliases }

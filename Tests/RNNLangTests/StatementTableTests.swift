@@ -14,7 +14,6 @@ final class StatementTableTests: XCTestCase {
         cell ch = rnn(hidden=4, output=3, vocab=txt, seed=1)
         cell tr = seq2seq(embed=4, hidden=4, seed=1)
         train tr on reverse(count=4, length=3, symbols=3, seed=1) epochs=1 batch=2
-        slider s from 0 to 1
         """
 
     /// One example of every statement: lines to run first, then the statement itself.
@@ -44,7 +43,7 @@ final class StatementTableTests: XCTestCase {
         "exit": ("", "exit"),
         "clear": ("", "clear"),
         "slider": ("", "slider t from 0 to 2"),
-        "watch": ("", "watch s: print s"),
+        "watch": ("slider s from 0 to 1", "watch s: print s"),
         "translate": ("", "translate tr \"0 1 2\""),
     ]
 
@@ -57,20 +56,28 @@ final class StatementTableTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
+    /// The state after `setup`, made once: each trial starts from a copy of it.
+    static let prepared: Result<SessionState, Error> = Result {
+        let ev = Evaluator()
+        _ = try ev.run(setup, output: RecordingSink())
+        return ev.state
+    }
+
     func session() throws -> Evaluator {
         let ev = Evaluator()
-        _ = try ev.run(Self.setup, output: RecordingSink())
+        ev.state = try Self.prepared.get()
         return ev
     }
 
     func testEveryEntryHasHelpAndAnExample() throws {
         XCTAssertEqual(Set(Self.examples.keys), Set(StatementSpec.all.map(\.keyword)), "give every statement an example here")
         XCTAssertEqual(Set(statementKeywords), Set(StatementSpec.all.flatMap(\.words)))
+        let reference = Help.referenceMarkdown()
         for spec in StatementSpec.all {
             XCTAssertFalse(spec.summary.isEmpty, spec.keyword)
-            XCTAssertFalse(spec.help.contains("{options}"), spec.keyword)
+            for token in ["{options}", "{watchable}", "{logged}"] { XCTAssertFalse(spec.help.contains(token), spec.keyword) }
             XCTAssertEqual(Help.entry(spec.keyword)?.body, spec.help, spec.keyword)
-            XCTAssertTrue(Help.referenceMarkdown().contains("### \(spec.keyword)\n"), spec.keyword)
+            XCTAssertTrue(reference.contains("### \(spec.keyword)\n"), spec.keyword)
             for o in spec.options {
                 XCTAssertTrue(spec.help.contains(o.name), "help \(spec.keyword) does not mention \(o.name)=")
                 XCTAssertNotNil(Help.entry(o.name), "no help topic for the option \(o.name)")
