@@ -174,8 +174,8 @@ public enum Help {
     }
 
     public static func entry(_ topic: String) -> Entry? {
-        let aliases = ["export log": "export", "quit": "exit"]
-        let t = aliases[topic] ?? topic
+        // A statement's other words (quit) and its full form (export log) find its entry.
+        let t = topic == "export log" ? "export" : StatementSpec.named(topic)?.keyword ?? topic
         return all.first { $0.topic == t }
     }
 
