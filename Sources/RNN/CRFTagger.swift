@@ -38,7 +38,7 @@ extension Model {
         guard case .classSequences = data.targets else {
             throw ModelError(.value, "a crf=true model tags every step: it needs tagged data (a class per step, as tagged(...) gives), found \(data.isManyToMany ? "numbers per step" : "one target per sequence")")
         }
-        if loss == .mse { throw ModelError(.value, "a crf=true model's loss is the CRF's negative log-likelihood; loss=mse does not apply") }
+        if loss == .mse { throw ModelError(.value, "a crf=true model's loss is the CRF's negative log-likelihood; loss=mse does not apply", about: .option("loss")) }
         if config.outputActivation != .identity {
             throw ModelError(.value, "a crf=true model reads y_t as emission scores: output_activation=\(config.outputActivation.rawValue) does not apply")
         }

@@ -99,10 +99,16 @@ public enum Datasets {
     }
 
     /// Windows of `seq` characters (one after another); the target at each step is the next character.
-    public static func text(_ text: String, seq: Int = 25, origin: String? = nil) throws -> Dataset {
+    /// Windows of `seq` characters, one starting every `stride` characters (default `seq`: the
+    /// windows tile the text; a smaller stride overlaps them, as char-rnn's training windows do).
+    public static func text(_ text: String, seq: Int = 25, stride: Int? = nil, origin: String? = nil) throws -> Dataset {
         try requirePositive("seq", seq, max: 100_000)
-        // Each step keeps a reference to a shared one-hot x_t and a class: two numbers' worth.
-        try Budget.checkDataset(text.count, 2)
+        if let stride, stride < 1 || stride > seq {
+            throw ModelError(.value, "expected stride from 1 to seq (\(seq)), found \(stride)", about: .option("stride"))
+        }
+        // Each step keeps a reference to a shared one-hot x_t and a class: two numbers' worth; overlapping
+        // windows read each character about seq/stride times.
+        try Budget.checkDataset(text.count, 2, stride.map { (seq + $0 - 1) / $0 } ?? 1)
         let chars = Array(text)
         guard chars.count >= 2 else { throw ModelError(.value, "expected a text of at least 2 characters, found \(chars.count)") }
         let vocab = Array(Set(chars)).sorted()
@@ -121,9 +127,10 @@ public enum Datasets {
             let end = min(start + seq, chars.count - 1)
             inputs.append(codes[start..<end].map { hot[$0] })
             targets.append(Array(codes[(start + 1)...end]))
-            start = end
+            if end == chars.count - 1 { break }
+            start = stride.map { start + $0 } ?? end
         }
-        let shown = origin ?? "text(\(quoted(String(text.prefix(24))))\(text.count > 24 ? "…" : ""), seq=\(seq))"
+        let shown = origin ?? "text(\(quoted(String(text.prefix(24))))\(text.count > 24 ? "…" : ""), seq=\(seq)\(stride.map { ", stride=\($0)" } ?? ""))"
         var d = Dataset(name: "text", summary: shown, inputs: inputs, targets: .classSequences(targets), inputVocabulary: names, classNames: names)
         d.vocabulary = vocabulary
         return d

@@ -78,7 +78,7 @@ extension Model {
     /// the validation data read as the training data is. Errors name what was expected.
     public func checkValidation(_ validation: Dataset, like training: Dataset, loss: Loss) throws -> Dataset {
         let v = validation.reading(loss: loss, outputWidth: config.outputWidth)
-        func fail(_ kind: ModelError.Kind, _ message: String) -> ModelError { ModelError(kind, message) }
+        func fail(_ kind: ModelError.Kind, _ message: String) -> ModelError { ModelError(kind, message, about: .option("validation")) }
         guard v.count > 0 else { throw fail(.value, "expected a validation set with at least one example, found none") }
         func kind(_ d: Dataset) -> String {
             switch d.targets {

@@ -9,11 +9,29 @@ public struct ModelError: Error, Equatable, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case shape, value }
     public let kind: Kind
     public let message: String
-    public init(_ kind: Kind, _ message: String) {
+    /// The argument of the statement the error concerns, where the language puts its caret.
+    public let argument: ModelArgument
+    public init(_ kind: Kind, _ message: String, about argument: ModelArgument = .data) {
         self.kind = kind
         self.message = message
+        self.argument = argument
     }
     public var description: String { message }
+}
+
+/// What a model error is about, named by the role it plays in a statement (not by its text), so the
+/// language can map it to the source range it came from.
+public enum ModelArgument: Equatable, Sendable {
+    /// The data or sequence the model reads (the default).
+    case data
+    /// The targets: backward's target=, or the targets inside train's data.
+    case target
+    /// A named option (lr, h0, loss, layer, direction, validation, …).
+    case option(String)
+    /// The model itself: its shape or kind does not suit the request.
+    case model
+    /// The run as a whole, e.g. values that diverged on the way.
+    case statement
 }
 
 /// One time step of one layer and direction, everything the step table shows.
@@ -103,9 +121,9 @@ extension Model {
         let H = config.hidden, L = config.layers, D = config.directions
         if let h0 {
             guard h0.count == H * L * D else {
-                throw ModelError(.shape, "expected h0 to have \(H * L * D) values (hidden=\(H)\(L * D > 1 ? " × \(L * D) layers and directions" : "")), found \(h0.count)")
+                throw ModelError(.shape, "expected h0 to have \(H * L * D) values (hidden=\(H)\(L * D > 1 ? " × \(L * D) layers and directions" : "")), found \(h0.count)", about: .option("h0"))
             }
-            if h0.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in h0") }
+            if h0.contains(where: { !$0.isFinite }) { throw ModelError(.value, "expected finite numbers in h0", about: .option("h0")) }
         }
         let T = sequence.count
         // The trace keeps every step of every layer: x_t, h_{t-1}, h_t, c, the gates, and each array's own overhead.

@@ -13,10 +13,10 @@ extension Model {
     /// values: x_{T+1} = y_T, x_{T+2} = y_{T+1}, … (y_t after output_activation, as unroll shows it).
     public func generate(from given: [[Double]], steps: Int) throws -> Generation {
         guard !config.bidirectional else {
-            throw ModelError(.value, "generating needs a one-directional model: a bidirectional one reads the future, which is not written yet")
+            throw ModelError(.value, "generating needs a one-directional model: a bidirectional one reads the future, which is not written yet", about: .model)
         }
         guard config.outputWidth == config.input else {
-            throw ModelError(.shape, "generating feeds y_t back as x_{t+1}, so y_t must be as wide as x_t: the model has input=\(config.input) and y_t of width \(config.outputWidth)\(config.output == nil ? " (no output layer: y_t = h_t)" : "")")
+            throw ModelError(.shape, "generating feeds y_t back as x_{t+1}, so y_t must be as wide as x_t: the model has input=\(config.input) and y_t of width \(config.outputWidth)\(config.output == nil ? " (no output layer: y_t = h_t)" : "")", about: .model)
         }
         guard steps >= 1 else { throw ModelError(.value, "expected steps to be at least 1, found \(steps)") }
         let first = try forward(given)
@@ -27,7 +27,7 @@ extension Model {
         while generated.count < steps {
             let y = generated.last!
             guard y.allSatisfy(\.isFinite) else {
-                throw ModelError(.value, "the generated values became NaN or infinite after \(generated.count) steps")
+                throw ModelError(.value, "the generated values became NaN or infinite after \(generated.count) steps", about: .statement)
             }
             sequence.append(y)
             generated.append(try forward(sequence).outputs.last!)

@@ -41,14 +41,14 @@ extension Model {
     public func jacobians(_ sequence: [[Double]], layer: Int?, direction: Int = 0) throws -> JacobianTrace {
         let L = config.layers
         if let layer, !(0..<L).contains(layer) {
-            throw ModelError(.value, "expected layer to be from 0 to \(L - 1) (the model has \(L) layer\(L == 1 ? "" : "s")), found \(layer)")
+            throw ModelError(.value, "expected layer to be from 0 to \(L - 1) (the model has \(L) layer\(L == 1 ? "" : "s")), found \(layer)", about: .option("layer"))
         }
         if config.bidirectional {
             if layer == nil && L > 1 {
-                throw ModelError(.value, "a stacked bidirectional model has no single recurrence in time: layer 1 reads both directions of layer 0, one from the past and one from the future; pick one with layer=K and direction=forward|reverse")
+                throw ModelError(.value, "a stacked bidirectional model has no single recurrence in time: layer 1 reads both directions of layer 0, one from the past and one from the future; pick one with layer=K and direction=forward|reverse", about: .option("layer"))
             }
         } else if direction != 0 {
-            throw ModelError(.value, "direction=reverse needs a bidirectional model")
+            throw ModelError(.value, "direction=reverse needs a bidirectional model", about: .option("direction"))
         }
         let trace = try forward(sequence)
         let H = config.hidden

@@ -166,14 +166,14 @@ extension Model {
             }
         }
         if let r = data.raggedTargetStep {
-            throw ModelError(.shape, "expected every step of the target sequences to have \(r.expected) value\(r.expected == 1 ? "" : "s") (as example 1's first step has), found \(r.width) in example \(r.example + 1) at t=\(r.step + 1)")
+            throw ModelError(.shape, "expected every step of the target sequences to have \(r.expected) value\(r.expected == 1 ? "" : "s") (as example 1's first step has), found \(r.width) in example \(r.example + 1) at t=\(r.step + 1)", about: .target)
         }
         let O = config.outputWidth
         let noOutputLayer = config.output == nil ? " (no output layer: y_t = h_t)" : ""
         if data.isClassification {
             // The classes are y_t's logits: a dataset that happens to hold fewer labels is fine.
             if let names = data.classNames, names.count > O {
-                throw ModelError(.shape, "the model's y_t has width \(O)\(noOutputLayer), but the data has \(names.count) classes; use output=\(names.count)")
+                throw ModelError(.shape, "the model's y_t has width \(O)\(noOutputLayer), but the data has \(names.count) classes; use output=\(names.count)", about: .target)
             }
             let labels: [Int]
             switch data.targets {
@@ -182,38 +182,38 @@ extension Model {
             default: labels = []
             }
             if let bad = labels.first(where: { $0 < 0 || $0 >= O }) {
-                throw ModelError(.value, "class \(bad) is out of range: the model's y_t has width \(O)\(noOutputLayer), so the classes are 0 to \(O - 1); use output=\(max(bad + 1, O))")
+                throw ModelError(.value, "class \(bad) is out of range: the model's y_t has width \(O)\(noOutputLayer), so the classes are 0 to \(O - 1); use output=\(max(bad + 1, O))", about: .target)
             }
         } else {
             let need = data.targetWidth
             guard O == need else {
-                throw ModelError(.shape, "the model's y_t has width \(O)\(noOutputLayer), but the data has targets of width \(need); use output=\(need)")
+                throw ModelError(.shape, "the model's y_t has width \(O)\(noOutputLayer), but the data has targets of width \(need); use output=\(need)", about: .target)
             }
             if case let .vectors(v) = data.targets, let e = v.firstIndex(where: { $0.count != need }) {
-                throw ModelError(.shape, "expected every target vector to have \(need) values, found \(v[e].count) in example \(e + 1)")
+                throw ModelError(.shape, "expected every target vector to have \(need) values, found \(v[e].count) in example \(e + 1)", about: .target)
             }
         }
         if loss == .xent && !data.isClassification {
-            throw ModelError(.value, "loss=xent needs class targets, but the data's targets are numbers; use loss=mse")
+            throw ModelError(.value, "loss=xent needs class targets, but the data's targets are numbers; use loss=mse", about: .option("loss"))
         }
         if loss == .mse && data.isClassification {
-            throw ModelError(.value, "loss=mse needs numeric targets, but the data's targets are classes; use loss=xent")
+            throw ModelError(.value, "loss=mse needs numeric targets, but the data's targets are classes; use loss=xent", about: .option("loss"))
         }
         switch data.targets {
         case let .vectorSequences(v):
             for (e, seq) in v.enumerated() where seq.count != data.inputs[e].count {
-                throw ModelError(.shape, "example \(e + 1) has \(data.inputs[e].count) steps but \(seq.count) targets")
+                throw ModelError(.shape, "example \(e + 1) has \(data.inputs[e].count) steps but \(seq.count) targets", about: .target)
             }
             if v.contains(where: { $0.contains(where: { $0.contains(where: { !$0.isFinite }) }) }) {
-                throw ModelError(.value, "expected finite numbers in the targets, found NaN or infinity")
+                throw ModelError(.value, "expected finite numbers in the targets, found NaN or infinity", about: .target)
             }
         case let .classSequences(c):
             for (e, seq) in c.enumerated() where seq.count != data.inputs[e].count {
-                throw ModelError(.shape, "example \(e + 1) has \(data.inputs[e].count) steps but \(seq.count) targets")
+                throw ModelError(.shape, "example \(e + 1) has \(data.inputs[e].count) steps but \(seq.count) targets", about: .target)
             }
         case let .vectors(v):
             if v.contains(where: { $0.contains(where: { !$0.isFinite }) }) {
-                throw ModelError(.value, "expected finite numbers in the targets, found NaN or infinity")
+                throw ModelError(.value, "expected finite numbers in the targets, found NaN or infinity", about: .target)
             }
         case .classes: break
         }
@@ -222,7 +222,7 @@ extension Model {
     /// Refuses to differentiate a loss that no weight can move: cross-entropy over one logit.
     func checkLossCanChange(_ loss: Loss) throws {
         if loss == .xent && config.outputWidth == 1 {
-            throw ModelError(.value, "cross-entropy over y_t of width 1 is 0 whatever the weights (the softmax of one logit is always 1), so there is nothing to learn: give the model one output per class (output=2 for two classes), or use loss=mse")
+            throw ModelError(.value, "cross-entropy over y_t of width 1 is 0 whatever the weights (the softmax of one logit is always 1), so there is nothing to learn: give the model one output per class (output=2 for two classes), or use loss=mse", about: .option("loss"))
         }
     }
 
@@ -258,8 +258,8 @@ extension Model {
         try checkLossCanChange(loss)
         let heldOut = try validation.map { try checkValidation($0, like: data, loss: loss) }
         var validations: [EpochValidation] = []
-        guard options.epochs >= 1, options.batch >= 1 else { throw ModelError(.value, "expected epochs and batch of at least 1") }
-        guard options.lr.isFinite, options.lr > 0 else { throw ModelError(.value, "expected lr to be a positive number, found \(formatValue(options.lr))") }
+        guard options.epochs >= 1, options.batch >= 1 else { throw ModelError(.value, "expected epochs and batch of at least 1", about: .statement) }
+        guard options.lr.isFinite, options.lr > 0 else { throw ModelError(.value, "expected lr to be a positive number, found \(formatValue(options.lr))", about: .option("lr")) }
         let engine = Engine(config: config)
         var theta = flatValues
         var g = [Double](repeating: 0, count: theta.count)
@@ -382,10 +382,10 @@ extension Model {
     /// temperature=0 is greedy decoding: the argmax of the logits (the first on a tie), no draw at all.
     public func sample(vocabulary: [String], prime: [Int], length: Int, temperature: Double, seed: UInt64) throws -> [Int] {
         guard !config.bidirectional else {
-            throw ModelError(.value, "sampling needs a one-directional model: a bidirectional one reads the future")
+            throw ModelError(.value, "sampling needs a one-directional model: a bidirectional one reads the future", about: .model)
         }
         guard vocabulary.count == config.input, config.outputWidth == vocabulary.count else {
-            throw ModelError(.shape, "expected a model with input=\(vocabulary.count) and output=\(vocabulary.count) (the vocabulary's size), found input=\(config.input), y_t width \(config.outputWidth)")
+            throw ModelError(.shape, "expected a model with input=\(vocabulary.count) and output=\(vocabulary.count) (the vocabulary's size), found input=\(config.input), y_t width \(config.outputWidth)", about: .model)
         }
         guard temperature >= 0, temperature.isFinite else { throw ModelError(.value, "expected temperature >= 0, found \(formatValue(temperature))") }
         guard !prime.isEmpty else { throw ModelError(.value, "expected a prime of at least one symbol") }

@@ -45,12 +45,10 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         add(context.modelNames, "model")
     } else if words.first == "help" {
         add(Help.topics, "topic")
-    } else if let call = statement.openCall, ["rnn", "lstm", "gru"].contains(call) {
-        add(OptionTable.cell.map { $0.name + "=" }, "option")
-    } else if statement.openCall == "seq2seq" {
-        add(Seq2SeqHelp.cellOptions.map { $0.name + "=" }, "option")
+    } else if let call = statement.openCall, let kind = CellKindSpec.named(call) {
+        add(kind.options.map { $0.name + "=" }, "option")
     } else if words.first == "cell", statement.sawEquals, !statement.insideCall {
-        add(["rnn", "lstm", "gru", "seq2seq"], "cell")
+        add(CellKindSpec.all.map(\.name), "cell")
     } else if let call = statement.openCall, Seq2SeqHelp.datasetNames.contains(call) {
         add(Seq2SeqHelp.options(of: call).map { $0 + "=" }, "option")
         add(context.valueNames, "variable")
@@ -63,36 +61,22 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         add(datasetNames, "dataset")
     } else {
         let first = words.first ?? ""
-        let modelFirst = ["unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "set", "copy", "drop", "save", "runs"]
-        if modelFirst.contains(first) && words.count == 1 {
-            add(context.modelNames, "model")
-        } else if first == "load" && words.count == 1 {
+        let spec = StatementSpec.named(first)
+        if let spec, words.count == 1, spec.syntax.first == .model {
             add(context.modelNames, "model")
         } else if first == "plot" && words.count == 1 {
-            add(["loss", "hidden", "gradients", "jacobian", "generate"], "keyword")
+            add(StatementSpec.plotForms, "keyword")
             add(context.modelNames, "model")
             add(context.valueNames, "variable")
         } else if first == "plot" && words.count >= 2 && words[1] == "loss" {
             add(context.modelNames, "model")
             add(OptionTable.plot.map { $0.name + "=" }, "option")
         } else {
-            let plotsFrom = first == "plot" && words.count >= 2 && words[1] == "generate"
-            if (["unroll", "backward", "jacobian", "train", "predict", "plot"].contains(first) && words.count >= 2 && !words.contains("on") && !plotsFrom) {
-                add(["on"], "keyword")
-            }
-            if (first == "generate" && words.count >= 2 || plotsFrom && words.count >= 3) && !words.contains("from") { add(["from"], "keyword") }
-            if first == "plot" && words.count >= 2 && words.contains("on") || plotsFrom && words.contains("from") {
-                if words[1] == "jacobian" { add(OptionTable.jacobian.filter { $0.name != "matrices" }.map { $0.name + "=" }, "option") }
-                if words[1] == "generate" { add(OptionTable.generate.map { $0.name + "=" }, "option") }
-            }
-            if first == "sample" && words.count >= 2 && !words.contains("from") { add(["from"], "keyword") }
-            if first == "copy" && words.count == 2 { add(["as"], "keyword") }
-            if first == "save" && words.count == 2 { add(["to"], "keyword") }
-            if first == "load" && words.count == 2 { add(["from"], "keyword") }
-            if first == "export" && words.count == 1 { add(["log"], "keyword") }
-            if let specs = OptionTable.forStatement(first), words.contains("on") || ["sample", "print", "plot"].contains(first)
-                || (first == "generate" && words.contains("from")) {
-                add(specs.map { $0.name + "=" }, "option")
+            if first == "plot" {
+                addPlotWords(words, add)
+            } else if let spec {
+                add(nextWords(spec, words), "keyword")
+                if spec.requiredWords.allSatisfy(words.contains) { add(spec.options.map { $0.name + "=" }, "option") }
             }
             add(context.valueNames, "variable")
             add(context.modelNames, "model")
@@ -109,10 +93,40 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
     return Completion(matches: matches.map(\.0), cursorStart: start, cursorEnd: end, types: matches.map { (text: $0.0, type: $0.1) })
 }
 
+/// The words a statement's syntax expects next: each `on`, `from`, `to`… not yet written whose
+/// required words before it are (the first one right after the keyword, the others after a name).
+func nextWords(_ spec: StatementSpec, _ words: [String]) -> [String] {
+    var out: [String] = []
+    var required: [String] = []
+    for (i, part) in spec.syntax.enumerated() {
+        switch part {
+        case let .word(w), let .optionalWord(w):
+            if !words.contains(w), required.allSatisfy(words.contains), i == 0 ? words.count == 1 : words.count >= 2 { out.append(w) }
+            if case .word = part { required.append(w) }
+        default: break
+        }
+    }
+    return out
+}
+
+/// `plot FORM NAME on|from ...`: its words and the options of the form.
+func addPlotWords(_ words: [String], _ add: ([String], String) -> Void) {
+    let form = words.count >= 2 ? words[1] : ""
+    let fromForm = form == "generate"
+    if words.count >= 2 && !words.contains("on") && !fromForm { add(["on"], "keyword") }
+    if fromForm && words.count >= 3 && !words.contains("from") { add(["from"], "keyword") }
+    if words.contains("on") || fromForm && words.contains("from") {
+        if form == "jacobian" { add(OptionTable.jacobian.filter { $0.name != "matrices" }.map { $0.name + "=" }, "option") }
+        if form == "generate" { add(OptionTable.generate.map { $0.name + "=" }, "option") }
+    }
+    add(OptionTable.plot.map { $0.name + "=" }, "option")
+}
+
 func optionSpec(_ key: String, statement: StatementPrefix) -> OptionSpec? {
-    if let call = statement.openCall, ["rnn", "lstm", "gru"].contains(call) { return OptionTable.cell.first { $0.name == key } }
-    if let specs = OptionTable.forStatement(statement.words.first ?? "") { return specs.first { $0.name == key } }
-    return nil
+    if let call = statement.openCall, let kind = CellKindSpec.named(call) { return kind.options.first { $0.name == key } }
+    let specs = (StatementSpec.named(statement.words.first ?? "")?.options ?? [])
+        + (statement.words.first == "plot" ? OptionTable.jacobian + OptionTable.generate : [])
+    return specs.first { $0.name == key }
 }
 
 /// What precedes the cursor in the current statement.

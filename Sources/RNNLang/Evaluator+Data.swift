@@ -59,6 +59,7 @@ extension StatementContext {
                 d = try Datasets.parity(count: int("count"), length: int("length"), seed: seed())
             case "text":
                 let seq = try int("seq", default: 25)
+                let stride = try option("stride").map { try eval($0.value).integer("stride", at: $0.value.range, min: 1) }
                 if let f = option("file") {
                     guard args.isEmpty else { throw Diagnostic(.value, "text(...) takes either a string or file=, not both", at: range) }
                     let path = try eval(f.value).text("file", at: f.value.range)
@@ -66,14 +67,17 @@ extension StatementContext {
                     do { content = try readTextFile(path) } catch let error as FileReadError {
                         throw Diagnostic(.io, "cannot read \(path): \(error)", at: f.value.range)
                     }
-                    d = try Datasets.text(content, seq: seq, origin: "text(file=\(quote(path)), seq=\(seq))")
+                    d = try Datasets.text(content, seq: seq, stride: stride, origin: "text(file=\(quote(path)), seq=\(seq)\(stride.map { ", stride=\($0)" } ?? ""))")
                 } else {
                     guard args.count == 1 else { throw Diagnostic(.value, "text(...) needs one string, or file=\"PATH\"", at: range) }
-                    d = try Datasets.text(try eval(args[0]).text("the text", at: args[0].range), seq: seq)
+                    d = try Datasets.text(try eval(args[0]).text("the text", at: args[0].range), seq: seq, stride: stride)
                 }
             case "tagged" where option("file") != nil:
                 guard args.isEmpty else { throw Diagnostic(.value, "tagged(...) takes either a list of [sentence, tags] pairs or file=, not both", at: range) }
                 let f = option("file")!
+                if let l = option("lower") {
+                    throw Diagnostic(.value, "tagged(file=...) keeps the words as the file writes them; lower= applies to a list of [sentence, tags] pairs", at: l.keyRange)
+                }
                 let path = try eval(f.value).text("file", at: f.value.range)
                 let content: String
                 do { content = try readTextFile(path) } catch let error as FileReadError {
@@ -100,7 +104,7 @@ extension StatementContext {
             }
             return .dataset(d)
         } catch let e as ModelError {
-            throw Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
+            throw modelError(e, ArgumentPlaces(data: range, options: options, statement: range))
         }
     }
 

@@ -195,12 +195,10 @@ extension StatementContext {
 
     /// `watch NAME: STATEMENT`: runs STATEMENT now into an output area, and again whenever slider NAME moves.
     mutating func watch(_ name: Ident, _ inner: StatementNode) throws {
-        switch inner.statement {
-        case .show, .unroll, .backward, .predict, .sample, .plot, .print, .models, .runs, .expression:
-            break
-        default:
+        if let keyword = inner.keyword, StatementSpec.named(keyword)?.watchable != true {
             let word = inner.text.split(separator: " ").first.map(String.init) ?? inner.text
-            throw Diagnostic(.value, "watch re-runs only a statement that shows something (show, unroll, backward, predict, sample, plot, print, models, runs or an expression); '\(word)' changes the session", at: inner.range)
+            let shown = StatementSpec.all.filter(\.watchable).map(\.keyword).joined(separator: ", ")
+            throw Diagnostic(.value, "watch re-runs only a statement that shows something (\(shown) or an expression); '\(word)' changes the session", at: inner.range)
         }
         let innerOptions: [OptionArg]
         switch inner.statement {

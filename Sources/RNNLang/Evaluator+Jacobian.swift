@@ -33,14 +33,14 @@ extension StatementContext {
     }
 
     /// The Jacobians, with errors placed where the user can see them.
-    func jacobianTrace(_ model: Model, _ seq: [[Double]], _ req: JacobianRequest, name: Ident, seqRange: SourceRange) throws -> JacobianTrace {
+    func jacobianTrace(_ model: Model, _ seq: [[Double]], _ req: JacobianRequest, name: Ident, seqRange: SourceRange, options: [OptionArg]) throws -> JacobianTrace {
         let S = (model.config.kind == .lstm ? 2 : 1) * model.config.hidden * (req.layer == nil && !model.config.bidirectional ? model.config.layers : 1)
         guard S <= 256 else {
             throw Diagnostic(.value, "expected a state of at most 256 values for jacobian, found \(S): use a smaller model or layer=K", at: name.range)
         }
         guard seq.count <= 10_000 else { throw Diagnostic(.value, "expected a sequence of at most 10000 steps for jacobian, found \(seq.count)", at: seqRange) }
         do { return try model.jacobians(seq, layer: req.layer, direction: req.direction) } catch let e as ModelError {
-            throw modelError(e, at: e.message.contains("layer") || e.message.contains("direction") ? statementRange : seqRange)
+            throw modelError(e, ArgumentPlaces(model: name.range, data: seqRange, options: options))
         } catch let e as LinalgError {
             throw linalgDiagnostic(e, "the Jacobian's norm", Matrix(zeros: S, S), seqRange)
         }
@@ -60,7 +60,7 @@ extension StatementContext {
         let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
         let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         let req = try jacobianRequest(options, model: entry.model, at: name)
-        let jt = try jacobianTrace(entry.model, seq, req, name: name, seqRange: seqExpr.range)
+        let jt = try jacobianTrace(entry.model, seq, req, name: name, seqRange: seqExpr.range, options: options)
         let c = entry.model.config
         let words = jacobianWords(c, req)
         let S = jt.stateNames.count
@@ -111,7 +111,7 @@ extension StatementContext {
         let seq = try eval(seqExpr).sequence("the sequence", at: seqExpr.range)
         let entry = try modelEntry(name, inputWidth: seq.first?.count ?? 0)
         let req = try jacobianRequest(options.filter { own.contains($0.key) }, model: entry.model, at: name)
-        let jt = try jacobianTrace(entry.model, seq, req, name: name, seqRange: seqExpr.range)
+        let jt = try jacobianTrace(entry.model, seq, req, name: name, seqRange: seqExpr.range, options: options)
         let words = jacobianWords(entry.model.config, req)
         let xs = jt.steps.map { Double($0.t + 1) }
         let series = [Series("‖\(words.P)‖₂", x: xs, y: jt.steps.map(\.productNorm)), Series("‖J_t‖₂", x: xs, y: jt.steps.map(\.norm))]
@@ -132,7 +132,7 @@ extension StatementContext {
             guard steps <= 2000 else { throw Diagnostic(.value, "expected steps of at most 2000, found \(steps)", at: o.value.range) }
         }
         do { return try entry.model.generate(from: seq, steps: steps) } catch let e as ModelError {
-            throw modelError(e, at: e.message.contains("NaN") ? statementRange : e.message.contains("bidirectional") || e.message.contains("wide") ? name.range : seqExpr.range)
+            throw modelError(e, ArgumentPlaces(model: name.range, data: seqExpr.range, options: options))
         }
     }
 

@@ -302,8 +302,7 @@ extension StatementContext {
         if let o = options.first(where: { $0.key == "h0" }) { h0 = try eval(o.value).vector("h0", at: o.value.range) }
         let trace: ForwardTrace
         do { trace = try entry.model.forward(seq, h0: h0) } catch let e as ModelError {
-            let range = e.message.contains("h0") ? options.first { $0.key == "h0" }?.value.range : seqExpr.range
-            throw Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
+            throw modelError(e, ArgumentPlaces(model: name.range, data: seqExpr.range, options: options))
         }
         let wantsWidget = try options.first { $0.key == "interactive" }.map { try evalOption($0.value).boolean("interactive", at: $0.value.range) } ?? false
         if wantsWidget, let session = interactive, let comms = output.comms {

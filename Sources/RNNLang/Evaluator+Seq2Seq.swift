@@ -38,9 +38,6 @@ extension StatementContext {
 
     mutating func executeSeq2Seq(_ statement: Statement) throws -> MimeBundle?? {
         switch statement {
-        case let .cell(name, kind, options) where kind.name == "seq2seq":
-            try defineSeq2Seq(name, options)
-            return .some(nil)
         case let .expression(.name(n, _)) where isSeq2Seq(n):
             return .some(.text(seq2seqSummaryLine(n, state.store[seq2seq: n]!)))
         case let .show(.name(n, _), _) where isSeq2Seq(n):

@@ -5,10 +5,6 @@ import RNN
 import Store
 
 extension StatementContext {
-    func modelError(_ e: ModelError, at range: SourceRange?) -> Diagnostic {
-        Diagnostic(e.kind == .shape ? .shape : .value, e.message, at: range)
-    }
-
     func option(_ options: [OptionArg], _ key: String) -> OptionArg? { options.first { $0.key == key } }
 
     // MARK: - backward
@@ -29,7 +25,7 @@ extension StatementContext {
         let target = try targets(eval(t.value), steps: seq.count, loss: loss, model: entry.model, at: t.value.range)
         let r: (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double])
         do { r = try entry.model.backward(seq, target: target, loss: loss, bptt: bptt) } catch let e as ModelError {
-            throw modelError(e, at: e.message.contains("target") ? t.value.range : seqExpr.range)
+            throw modelError(e, ArgumentPlaces(model: name.range, data: seqExpr.range, target: t.value.range, options: options))
         }
         say("\(name.name): loss (\(entry.model.config.crf ? "CRF NLL" : loss.rawValue)) = \(NumberFormat.short(r.loss, decimals: 6))")
         let rows = zip(entry.model.specs, r.gradients).map { spec, g -> [String] in
@@ -200,10 +196,7 @@ extension StatementContext {
             if let p = undrawn { out.updateDisplay(progressBundle(p), displayID: displayID) }
             if chartBehind { out.updateDisplay(liveChart(), displayID: chartID) }
         } catch let e as ModelError {
-            if e.message.contains("validation"), let v = option(options, "validation") {
-                throw modelError(e, at: v.value.range)
-            }
-            throw modelError(e, at: e.message.contains("lr") || e.message.contains("loss=") ? statementRange : dataExpr.range)
+            throw modelError(e, ArgumentPlaces(model: name.range, data: dataExpr.range, options: options))
         }
         entry.validationHistory += result.validation.map { v in
             var v = v
@@ -421,7 +414,7 @@ extension StatementContext {
         let prime = encoded.ids.map { model.column($0) ?? -1 }
         let drawn: [Int]
         do { drawn = try entry.model.sample(vocabulary: symbolsOut, prime: prime, length: length, temperature: temperature, seed: seed) } catch let e as ModelError {
-            throw modelError(e, at: statementRange)
+            throw modelError(e, ArgumentPlaces(model: name.range, data: primeExpr?.range, options: options))
         }
         let text = wordLevel ? (symbols + drawn.map { symbolsOut[$0] }).joined(separator: " ") : primeText + drawn.map { symbolsOut[$0] }.joined()
         output.display(.text(text), displayID: nil)

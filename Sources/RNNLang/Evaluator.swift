@@ -99,21 +99,20 @@ public final class Evaluator {
 
     /// Adds a log entry for a statement that changed the session (language.md "The experiment log").
     func record(_ node: StatementNode, before: SessionState, after: SessionState, seconds: Double, fileSHA256: String?) -> SessionState {
+        // What the statement's table entry says the log records.
+        let rule = node.keyword.flatMap(StatementSpec.named)?.log ?? .none
         var model: String?
-        switch node.statement {
-        case let .cell(name, _, _), let .setParameter(name, _, _), let .copy(_, name), let .load(name, _), let .train(name, _, _):
-            model = name.name
-        case .assign, .seed, .drop, .slider:
-            model = nil
-        default:
-            return after
+        switch rule {
+        case .none: return after
+        case .session: model = nil
+        case let .model(subject), let .run(subject): model = subject(node.statement)?.name
         }
         var s = after
         var entry = LogEntry(index: s.log.count + 1, statement: node.text, sessionSeed: before.seed, rngState: before.rng.state,
                              model: model, seconds: seconds)
         if let model { entry.weightsSHA256 = s.weightsHash(ofModelNamed: model) }
         entry.fileSHA256 = fileSHA256
-        if case .train = node.statement, let run = s.runs.last, s.runs.count > before.runs.count {
+        if case .run = rule, let run = s.runs.last, s.runs.count > before.runs.count {
             entry.options = run.options
             entry.data = run.data
             entry.dataSHA256 = run.dataFingerprint
@@ -205,79 +204,7 @@ struct StatementContext {
     mutating func execute() throws -> MimeBundle? {
         guard let node else { return nil }
         if let handled = try executeSeq2Seq(node.statement) { return handled }
-        switch node.statement {
-        case let .expression(e):
-            return try bundle(for: eval(e))
-        case let .assign(name, e):
-            try checkAssignable(name)
-            let v = try eval(e)
-            if case .model = v {
-                throw Diagnostic(.value, "expected a number, string, list or dataset after 'let \(name.name) =', found a model; use 'copy \(v.literal) as \(name.name)' to copy a model", at: e.range)
-            }
-            state.values[name.name] = v
-        case let .cell(name, kind, options):
-            try defineCell(name, kind, options)
-        case let .setParameter(model, parameter, value):
-            try setParameter(model, parameter, value)
-        case let .show(target, options):
-            try checkOptions(options, OptionTable.show, statement: "show")
-            try show(target)
-        case let .unroll(model, sequence, options):
-            try unroll(model, sequence, options)
-        case .models:
-            output.display(modelsTable(), displayID: nil)
-        case let .copy(from, to):
-            try checkAssignable(to)
-            let entry = try modelEntry(from)
-            if state.store[to.name] != nil { warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
-            state.store[to.name] = entry
-            say("copied \(from.name) to \(to.name)")
-        case let .drop(name):
-            if state.store[name.name] != nil {
-                state.store[name.name] = nil
-                say("dropped model \(name.name)")
-            } else if state.values[name.name] != nil {
-                state.values[name.name] = nil
-                say("dropped \(name.name)")
-            } else {
-                throw nameError(name)
-            }
-        case let .seed(e):
-            let n = try eval(e).integer("the seed", at: e.range, min: 0)
-            state.seed = UInt64(n)
-            state.rng = SplitMix64(seed: UInt64(n))
-        case let .help(words):
-            let topic = words.map(\.name).joined(separator: " ")
-            let text = try Help.text(for: topic, at: words.first.map { $0.range.joined(words.last!.range) })
-            payloads.append(["source": "page", "data": ["text/plain": .string(text)], "start": 0])
-        case let .print(values, options):
-            try checkOptions(options, OptionTable.print, statement: "print")
-            var stream = StreamName.stdout
-            if let o = options.first(where: { $0.key == "stream" }) {
-                stream = try evalOption(o.value).choice("stream", ["stdout", "stderr"], at: o.value.range) == "stderr" ? .stderr : .stdout
-            }
-            let text = try values.map { try eval($0).printed }.joined(separator: " ")
-            output.stream(stream, text + "\n")
-        case .clear:
-            output.clearOutput(wait: false)
-        case .exit:
-            // What ipykernel's exit sends: jupyter console closes; the kernel is shut down with it.
-            payloads.append(["source": "ask_exit", "keepkernel": false])
-            exitRequested = true
-        case let .jacobian(name, sequence, options):
-            try jacobian(name, sequence, options)
-        case let .generate(name, from, options):
-            try generate(name, from, options)
-        case .translate:
-            throw Diagnostic(.value, "translate works on seq2seq models (cell NAME = seq2seq(...))", at: node.range)
-        case .backward, .train, .predict, .sample, .plot, .save, .load, .runs, .exportLog:
-            try executeExtended(node.statement)
-        case let .slider(name, low, high, step, options):
-            try defineSlider(name, low, high, step, options)
-        case let .watch(name, inner):
-            try watch(name, inner)
-        }
-        return nil
+        return try run(node)
     }
 
     // MARK: - Names

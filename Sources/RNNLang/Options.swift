@@ -14,7 +14,8 @@ public struct OptionSpec: Sendable {
     }
 }
 
-/// Options by statement (and for cells by the `rnn(`/`lstm(`/`gru(` call).
+/// The option lists, by statement (and for cells by the `rnn(`/`lstm(`/`gru(` call); each is given to
+/// its statement's entry in the table of statements (StatementSpec, CellKindSpec) and read from there.
 public enum OptionTable {
     public static let cell: [OptionSpec] = [
         OptionSpec("input", default: "from the first data the model sees", "width of x_t (with embed=: the vocabulary's size V)"),
@@ -99,23 +100,4 @@ public enum OptionTable {
     public static let print: [OptionSpec] = [
         OptionSpec("stream", ["stdout", "stderr"], default: "stdout", "where to write"),
     ]
-
-    /// The options of a statement keyword (cells under "cell").
-    public static func forStatement(_ keyword: String) -> [OptionSpec]? {
-        switch keyword {
-        case "cell", "rnn", "lstm", "gru": return cell
-        case "train": return train
-        case "unroll": return unroll
-        case "backward": return backward
-        case "jacobian": return jacobian
-        case "generate": return generate
-        case "predict": return predict
-        case "sample": return sample
-        case "plot": return plot
-        case "show": return show
-        case "print": return print
-        case "slider": return slider
-        default: return nil
-        }
-    }
 }

@@ -25,7 +25,7 @@ extension Parser {
     /// `net = rnn(...)` → `cell net = rnn(...)`; `model = nn.LSTM(2, 16)` → the same cell in this language.
     private func cellHint(name: String) -> Diagnostic? {
         let here = current.range
-        if case let .name(kind) = peek(2), ["rnn", "lstm", "gru"].contains(kind), peek(3) == .punct("(") {
+        if case let .name(kind) = peek(2), CellKindSpec.named(kind) != nil, peek(3) == .punct("(") {
             return Diagnostic(.syntax, "a model is defined with cell: use cell \(name) = \(kind)(…)", at: here)
         }
         guard peek(2) == .name("nn"), peek(3) == .punct("."), case let .name(torchKind) = peek(4), peek(5) == .punct("(") else { return nil }

@@ -88,149 +88,40 @@ public struct Parser {
             while peek == .newline { p += 1 }
             if peek == .end { return out }
             let startToken = p
-            let s = try statement()
+            let (s, keyword) = try statement()
             guard atStatementEnd else { throw unexpected("the end of the statement") }
             let first = tokens[startToken].range.start
             let last = tokens[max(startToken, p - 1)].range.end
             let text = String(String.UnicodeScalarView(source[first.offset..<max(first.offset, last.offset)]))
-            out.append(StatementNode(statement: s, range: SourceRange(first, last), text: text))
+            out.append(StatementNode(statement: s, range: SourceRange(first, last), text: text, keyword: keyword))
         }
     }
 
-    mutating func statement() throws -> Statement {
-        guard case let .name(word) = peek, statementKeywords.contains(word) else {
-            if let hint = startOfLineHint() { throw hint }
-            return .expression(try expression())
+    /// One statement: a table entry's (StatementSpec.all, by its keyword), or a bare expression.
+    mutating func statement() throws -> (Statement, keyword: String?) {
+        if let parsed = try tableStatement() { return (parsed.0, parsed.keyword) }
+        if let hint = startOfLineHint() { throw hint }
+        return (.expression(try expression()), nil)
+    }
+
+    /// `watch NAME: STATEMENT`, after the keyword.
+    mutating func watchStatement() throws -> Statement {
+        let name = try ident("a slider's name after 'watch'")
+        _ = try expect(":", "':' and a statement after the slider's name (watch NAME: STATEMENT)")
+        if case let .name(w) = peek, ["watch", "slider"].contains(w) {
+            throw Diagnostic(.syntax, "expected a statement to re-run after 'watch \(name.name):', found '\(w)', which cannot be watched", at: current.range)
         }
-        _ = take()
-        switch word {
-        case "cell":
-            let name = try ident("a model name after 'cell'")
-            _ = try expect("=", "'=' after the model name")
-            let kind = try ident("a cell kind (rnn, lstm or gru)")
-            _ = try expect("(", "'(' after '\(kind.name)'")
-            let options = try optionList(until: ")")
-            _ = try expect(")")
-            return .cell(name, kind: kind, options: options)
-        case "let":
-            let name = try ident("a name after 'let'")
-            _ = try expect("=", "'=' after the name")
-            return .assign(name, try expression())
-        case "set":
-            let model = try ident("a model name after 'set'")
-            _ = try expect(".", "'.' and a parameter name (set NAME.PARAM = MATRIX)")
-            let param = try ident("a parameter name")
-            _ = try expect("=", "'=' after the parameter")
-            return .setParameter(model: model, parameter: param, value: try expression())
-        case "show":
-            let target = try expression()
-            return .show(target, options: try trailingOptions())
-        case "generate":
-            let model = try ident("a model name after 'generate'")
-            _ = try keyword("from")
-            let seq = try expression()
-            return .generate(model, from: seq, options: try trailingOptions())
-        case "unroll", "backward", "jacobian", "train", "predict":
-            let model = try ident("a model name after '\(word)'")
-            _ = try keyword("on")
-            let data = try expression()
-            let options = try trailingOptions()
-            switch word {
-            case "unroll": return .unroll(model, sequence: data, options: options)
-            case "backward": return .backward(model, sequence: data, options: options)
-            case "jacobian": return .jacobian(model, sequence: data, options: options)
-            case "train": return .train(model, data: data, options: options)
-            default: return .predict(model, data: data, options: options)
-            }
-        case "sample":
-            let model = try ident("a model name after 'sample'")
-            var prime: Expr?
-            if peek == .name("from") {
-                _ = take()
-                prime = try expression()
-            }
-            return .sample(model, prime: prime, options: try trailingOptions())
-        case "plot":
-            return try plot()
-        case "translate":
-            let model = try ident("a model name after 'translate'")
-            let sentence = try expression()
-            return .translate(model, sentence: sentence, options: try trailingOptions())
-        case "models":
-            return .models
-        case "copy":
-            let from = try ident("a model name after 'copy'")
-            _ = try keyword("as")
-            return .copy(from, as: try ident("a new name after 'as'"))
-        case "drop":
-            return .drop(try ident("a model name after 'drop'"))
-        case "save":
-            let model = try ident("a model name after 'save'")
-            _ = try keyword("to")
-            return .save(model, path: try expression())
-        case "load":
-            let model = try ident("a model name after 'load'")
-            _ = try keyword("from")
-            return .load(model, path: try expression())
-        case "runs":
-            if atStatementEnd { return .runs(nil) }
-            return .runs(try ident("a model name or the end of the line after 'runs'"))
-        case "export":
-            _ = try keyword("log")
-            _ = try keyword("to")
-            return .exportLog(path: try expression())
-        case "seed":
-            return .seed(try expression())
-        case "help":
-            var words: [Ident] = []
-            while !atStatementEnd {
-                guard case let .name(n) = peek else { throw unexpected("a help topic") }
-                words.append(Ident(n, take().range))
-            }
-            return .help(words)
-        case "print":
-            var values: [Expr] = []
-            while !atStatementEnd, !isOptionStart {
-                values.append(try expression())
-                if peek == .punct(",") { _ = take() }
-            }
-            return .print(values, options: try trailingOptions())
-        case "clear":
-            return .clear
-        case "exit", "quit":
-            return .exit
-        case "slider":
-            let name = try ident("a name after 'slider'")
-            _ = try keyword("from")
-            let low = try expression()
-            _ = try keyword("to")
-            let high = try expression()
-            var step: Expr?
-            if peek == .name("step") {
-                _ = take()
-                step = try expression()
-            }
-            return .slider(name, from: low, to: high, step: step, options: try trailingOptions())
-        case "watch":
-            let name = try ident("a slider's name after 'watch'")
-            _ = try expect(":", "':' and a statement after the slider's name (watch NAME: STATEMENT)")
-            if case let .name(w) = peek, ["watch", "slider"].contains(w) {
-                throw Diagnostic(.syntax, "expected a statement to re-run after 'watch \(name.name):', found '\(w)', which cannot be watched", at: current.range)
-            }
-            guard !atStatementEnd else { throw unexpected("a statement after 'watch \(name.name):'") }
-            let startToken = p
-            let inner = try statement()
-            let first = tokens[startToken].range.start
-            let last = tokens[max(startToken, p - 1)].range.end
-            let text = String(String.UnicodeScalarView(source[first.offset..<max(first.offset, last.offset)]))
-            return .watch(name, StatementNode(statement: inner, range: SourceRange(first, last), text: text))
-        default:
-            throw Diagnostic(.syntax, "'\(word)' cannot start a statement here", at: current.range)
-        }
+        guard !atStatementEnd else { throw unexpected("a statement after 'watch \(name.name):'") }
+        let startToken = p
+        let (inner, keyword) = try statement()
+        let first = tokens[startToken].range.start
+        let last = tokens[max(startToken, p - 1)].range.end
+        let text = String(String.UnicodeScalarView(source[first.offset..<max(first.offset, last.offset)]))
+        return .watch(name, StatementNode(statement: inner, range: SourceRange(first, last), text: text, keyword: keyword))
     }
 
     mutating func plot() throws -> Statement {
-        if case let .name(n) = peek, ["loss", "hidden", "gradients", "jacobian", "generate", "attention"].contains(n), peek(1) != .punct(".") {
+        if case let .name(n) = peek, StatementSpec.plotForms.contains(n), peek(1) != .punct(".") {
             _ = take()
             switch n {
             case "loss":

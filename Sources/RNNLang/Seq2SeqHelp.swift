@@ -57,8 +57,8 @@ public enum Seq2SeqHelp {
 
     static func options(of name: String) -> [String] { datasetSpecs.first { $0.name == name }?.options ?? [] }
 
-    static let statements: [Help.Entry] = [
-        Help.Entry(topic: "translate", summary: "translate a sentence with a seq2seq model: translate NAME \"sentence\"", body: """
+    /// The translate statement's help (its entry in the table of statements is StatementSpec.translate).
+    static let translate = Help.Entry(topic: "translate", summary: "translate a sentence with a seq2seq model: translate NAME \"sentence\"", body: """
             translate NAME "sentence" [beam=1] [max_length=20]
 
             Encodes the sentence with the model's source vocabulary (unknown words as <unk>, with a warning), then
@@ -73,8 +73,7 @@ public enum Seq2SeqHelp {
 
             Example:
               translate tr "i am happy" beam=4
-            """),
-    ]
+            """)
 
     static let concepts: [Help.Entry] = [
         Help.Entry(topic: "seq2seq", summary: "an encoder–decoder with attention, for translation", body: """

@@ -143,17 +143,13 @@ public struct StatementNode: Equatable, Sendable {
     public var range: SourceRange
     /// The statement's source text, exactly as written (continuation lines included).
     public var text: String
+    /// The keyword of its entry in the table of statements (StatementSpec.all); nil for a bare expression.
+    public var keyword: String?
 
-    public init(statement: Statement, range: SourceRange, text: String) {
+    public init(statement: Statement, range: SourceRange, text: String, keyword: String? = nil) {
         self.statement = statement
         self.range = range
         self.text = text
+        self.keyword = keyword
     }
 }
-
-/// Words that begin statements; they cannot be used as names.
-public let statementKeywords: [String] = [
-    "cell", "let", "set", "show", "unroll", "backward", "jacobian", "generate", "train", "predict", "sample", "plot", "models", "copy", "drop",
-    "save", "load", "runs", "export", "seed", "help", "print", "clear", "exit", "quit", "slider", "watch",
-    "translate",
-]

@@ -3,13 +3,16 @@ import JSON
 /// One line of the experiment log: a statement that changed the session, with what is needed to
 /// run it again and to check that it did the same thing.
 ///
+/// Which statements are logged, and which model an entry names, is each statement's `LogRule` in the
+/// language's table of statements (RNNLang/Statements.swift).
+///
 /// JSON Lines fields (one object a line):
 /// - `index`: 1, 2, … in the order the statements ran
 /// - `statement`: the statement's text, as written
 /// - `session_seed`: the last `seed N` (0 at the start of a session)
 /// - `rng_state`: the session generator's state before the statement (a decimal string, 64 bits),
 ///   so draws made by statements that name no seed repeat exactly
-/// - `model`: the model the statement defined, changed or trained (absent for `let`, `seed`, `drop`)
+/// - `model`: the model the statement defined, changed or trained (absent for `let`, `seed`, `drop`, `slider`)
 /// - `options`: the statement's options as written (`train` only)
 /// - `data`, `data_sha256`: the dataset's summary and its fingerprint (`train` only)
 /// - `file_sha256`: SHA-256 of the file a `load` read
