@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Jupyter
+import Plot
 @testable import RNN
 @testable import RNNLang
 import Store
@@ -68,6 +69,27 @@ final class BagOfWordsStatementTests: XCTestCase {
         XCTAssertEqual(e.state.store["other"]?.model.config.bow, e.state.store["base"]?.model.config.bow)
         XCTAssertEqual(e.state.store["other"]?.model.parameter("b")?.values, [0, 0, 0])
         XCTAssertTrue(try run(e, "print other.b").contains("[0, 0, 0]"))
+    }
+
+    /// Issue 16's two points on text that is not English: tables give a Chinese character two
+    /// terminal columns, and the help says words are split on whitespace (so Chinese is written with spaces).
+    func testWideCharactersAlignAndTheHelpSaysWordsAreSplitOnWhitespace() throws {
+        let e = Evaluator()
+        _ = try run(e, Self.data + "\ncell base = bow(output=3, seed=1)\ntrain base on d epochs=3")
+        for source in ["predict base on d rows=all", "show base.W", "show base.labels", "show tfidf(d)"] {
+            let tables = try run(e, source).components(separatedBy: "\n").split(whereSeparator: { !$0.hasPrefix("|") && !$0.hasPrefix("+") })
+            XCTAssertFalse(tables.isEmpty, source)
+            XCTAssertTrue(tables.joined().contains { $0.contains("打") || $0.contains("开心") }, source)
+            for table in tables {
+                XCTAssertEqual(Set(table.map { displayWidth($0) }).count, 1, "\(source): \(table.joined(separator: "\n"))")
+            }
+        }
+        for topic in ["sentences", "bow", "vocabulary"] {
+            let text = try Help.text(for: topic)
+            XCTAssertTrue(text.contains("whitespace") && text.contains("Chinese"), "help \(topic)")
+        }
+        XCTAssertTrue(try Help.text(for: "cell").contains("cell base = bow(output=C, features=count|tfidf, ngram=1, style=course|sklearn)"))
+        XCTAssertTrue(try Help.text(for: "features").contains("an option of bow"))
     }
 
     /// The lesson's point: a bag of words has no word order, so "我 打 你" and "你 打 我" get the same
