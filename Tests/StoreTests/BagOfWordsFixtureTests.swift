@@ -62,12 +62,12 @@ final class BagOfWordsFixtureTests: XCTestCase {
             let words = data.vocabulary!.words
             XCTAssertEqual(bow.terms.map { $0.map { words[$0] }.joined(separator: " ") }, c["terms"]!.arrayValue!.map { $0.stringValue! }, name)
             assertClose(bow.idf, numbers(c["idf"]!), "\(name) idf", 1e-12)
-            assertClose(model.bagFeatures(data), numbers(c["phi"]!), "\(name) phi", 1e-12)
+            assertClose(model.bagFeatures(data).dense, numbers(c["phi"]!), "\(name) phi", 1e-12)
             // The same numbers as the bow/ngrams/tfidf values of the language give for these sentences.
             let docs = data.inputs.map { BagOfWords.words($0).map { words[$0!] } }.map { bow.ngram == 1 ? $0 : TextFeatureMath.ngrams($0, n: bow.ngram) }
             let terms = TextFeatureMath.vocabulary(docs)
             let value = bow.features == .count ? TextFeatureMath.bow(docs, terms: terms, binary: false) : TextFeatureMath.tfidf(docs, terms: terms, style: bow.style)
-            assertClose(value.flatMap { $0 }, model.bagFeatures(data), "\(name) as the \(bow.features == .count ? "bow" : "tfidf") value", 1e-15)
+            assertClose(value.flatMap { $0 }, model.bagFeatures(data).dense, "\(name) as the \(bow.features == .count ? "bow" : "tfidf") value", 1e-15)
 
             // Forward, sentence by sentence, as predict reads them.
             let logits = try data.inputs.flatMap { try model.forward($0).logits[0] }
@@ -84,7 +84,7 @@ final class BagOfWordsFixtureTests: XCTestCase {
 
             // Held-out sentences, read with the model's vocabulary: unseen words and n-grams count for nothing.
             let held = try sentences(c["held_out"]!).encoded(with: data.vocabulary!, labels: data.classNames).data
-            assertClose(model.bagFeatures(held), numbers(c["held_out_phi"]!), "\(name) held-out phi", 1e-12)
+            assertClose(model.bagFeatures(held).dense, numbers(c["held_out_phi"]!), "\(name) held-out phi", 1e-12)
             assertClose(try held.inputs.flatMap { try model.forward($0).logits[0] }, numbers(c["held_out_logits"]!), "\(name) held-out logits")
 
             let runs = c["optimizers"]!.objectValue!
