@@ -92,6 +92,17 @@ final class BagOfWordsStatementTests: XCTestCase {
         XCTAssertTrue(try Help.text(for: "features").contains("an option of bow"))
     }
 
+    func testCompletionOffersTheBowCellAndItsOptions() {
+        let state = Evaluator().state
+        func matches(_ code: String) -> [String] { complete(code: code, cursor: code.unicodeScalars.count, context: state).matches }
+        XCTAssertTrue(matches("cell base = b").contains("bow"))
+        XCTAssertEqual(matches("cell base = bow(output=2, feat"), ["features="])
+        XCTAssertEqual(matches("cell base = bow(output=2, features="), ["count", "tfidf"])
+        XCTAssertEqual(matches("cell base = bow(output=2, ng"), ["ngram="])
+        // bow(DATA) the value keeps its own options.
+        XCTAssertEqual(matches("show bow(s, bin"), ["binary="])
+    }
+
     /// The lesson's point: a bag of words has no word order, so "我 打 你" and "你 打 我" get the same
     /// features and the same prediction, one of them necessarily wrong; an RNN reads them in order.
     func testWordOrderIsLostByBowAndKeptByAnRNN() throws {
