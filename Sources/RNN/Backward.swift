@@ -23,6 +23,7 @@ public struct BPTTGradients: Sendable {
 extension Model {
     /// The loss, ∂L/∂θ and ‖∂L/∂h_t‖ for one example: what the `backward` statement shows.
     public func backward(_ sequence: [[Double]], target: Dataset.Targets, loss: Loss, bptt: Int? = nil) throws -> (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double]) {
+        try requireRecurrent("backward")
         try validate(sequence: sequence)
         let data = Dataset(name: "example", summary: "example", inputs: [sequence], targets: target)
         let r = try referenceGradients(data, loss: loss, bptt: bptt)

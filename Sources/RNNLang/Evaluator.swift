@@ -204,6 +204,7 @@ struct StatementContext {
     mutating func execute() throws -> MimeBundle? {
         guard let node else { return nil }
         if let handled = try executeSeq2Seq(node.statement) { return handled }
+        if let handled = try executeBagOfWords(node.statement) { return handled }
         return try run(node)
     }
 

@@ -4,7 +4,7 @@ import RNN
 // The statements that define, change, show, copy, store and drop models and values.
 extension StatementSpec {
     static let cell = StatementSpec(
-        "cell", syntax: [.name, .custom], summary: "define (or redefine) a model: cell NAME = rnn|lstm|gru(...)", options: OptionTable.cell,
+        "cell", syntax: [.name, .custom], summary: "define (or redefine) a model: cell NAME = rnn|lstm|gru|bow(...)", options: OptionTable.cell,
         log: .model { s in if case let .cell(name, _, _) = s { return name } else { return nil } },
         help: """
             cell NAME = rnn(input=I, hidden=H, output=O, ...)
@@ -38,6 +38,11 @@ extension StatementSpec {
             b_xn b_hn), trained separately as nn.RNN/LSTM/GRU train bias_ih and bias_hh, so the parameter
             counts are PyTorch's. The textbook's b_h, b_i, b_r… read as the sum of the two. bias=single keeps
             one bias per gate (Keras's convention; gru keeps b_xn and b_hn); bias=false has none.
+
+            Bag of words, a classifier with no recurrence to set beside them:
+            \(BagOfWordsHelp.body)
+            bow options:
+            \(Help.optionLines(BagOfWordsHelp.cellOptions))
 
             Example:
               cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)

@@ -123,11 +123,12 @@ public struct CellKindSpec: Sendable {
         CellKindSpec(name: "seq2seq", options: Seq2SeqHelp.cellOptions, statementOptions: ["train": Seq2SeqHelp.trainOptions]) { ctx, name, _, options in
             try ctx.defineSeq2Seq(name, options)
         },
+        CellKindSpec(name: "bow", options: BagOfWordsHelp.cellOptions) { ctx, name, kind, options in try ctx.defineBagOfWords(name, kind, options) },
     ]
 
     public static func named(_ name: String) -> CellKindSpec? { all.first { $0.name == name } }
 
-    /// rnn, lstm, gru or seq2seq.
+    /// rnn, lstm, gru, seq2seq or bow.
     static var namesText: String {
         let names = all.map(\.name)
         return names.dropLast().joined(separator: ", ") + " or " + names.last!

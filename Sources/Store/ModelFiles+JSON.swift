@@ -4,6 +4,7 @@ import RNN
 /// The model `.json`: its configuration, parameters at full precision, training count, vocabulary.
 extension ModelFiles {
     public static func configJSON(_ c: CellConfig) -> JSON {
+        if let bow = c.bow { return bagConfigJSON(c, bow) }
         var j: JSON = [
             "kind": .string(c.kind.rawValue), "input": JSON(c.input), "hidden": JSON(c.hidden),
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
@@ -27,6 +28,7 @@ extension ModelFiles {
             return v
         }
         guard case .object = j else { throw ModelFileError("\(file): config must be an object") }
+        if j["kind"]?.stringValue == "bow" { return try bagConfig(from: j, file: file) }
         guard let kind = CellKind(rawValue: try need("kind", { $0.stringValue }, "rnn, lstm or gru")) else {
             throw ModelFileError("\(file): config.kind must be rnn, lstm or gru")
         }
@@ -77,7 +79,7 @@ extension ModelFiles {
             "format": "rnn-kernel model", "version": 2, "config": configJSON(e.model.config),
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
-        for (k, v) in vocabularyFields(e) { out[k] = v }
+        for (k, v) in vocabularyFields(e) + bagFields(e) { out[k] = v }
         return out
     }
 
@@ -91,6 +93,26 @@ extension ModelFiles {
         // bias per gate, what `bias=single` is now, so they load as they were saved.
         if (j["version"]?.intValue ?? 1) < 2 && c.bias { c.singleBias = true }
         guard case let .object(params)? = j["parameters"] else { throw ModelFileError("\(file): missing \"parameters\"") }
+        if c.bow != nil {
+            let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)
+            c = try readBag({ j[$0] }, config: c, vocab: vocab, labels: labels, file: file)
+            let model = try bagModel(c, file: file) { name in
+                guard let p = params.last(where: { $0.key == name })?.value, let items = p.arrayValue else { return nil }
+                if name == "W" {
+                    let rows = try items.map { r -> [Double] in
+                        guard let row = r.arrayValue?.compactMap(\.doubleValue), row.count == r.arrayValue?.count else { throw ModelFileError("\(file): W must be a matrix of numbers") }
+                        return row
+                    }
+                    guard Set(rows.map(\.count)).count <= 1 else { throw ModelFileError("\(file): W has rows of different lengths") }
+                    return ([rows.count, rows.first?.count ?? 0], rows.flatMap { $0 })
+                }
+                let values = items.compactMap(\.doubleValue)
+                guard values.count == items.count else { throw ModelFileError("\(file): b must be a list of numbers") }
+                return ([values.count], values)
+            }
+            if let extra = params.first(where: { $0.key != "W" && $0.key != "b" }) { throw ModelFileError("\(file): unexpected parameter \(extra.key) for a bow model (it has W and b)") }
+            return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocab: vocab, labels: labels)
+        }
         var model = Model(zerosFor: c)
         for (i, spec) in c.parameterSpecs.enumerated() {
             guard let p = params.last(where: { $0.key == spec.name })?.value else {

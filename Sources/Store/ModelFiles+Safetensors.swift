@@ -15,7 +15,7 @@ extension ModelFiles {
         var header: [(key: String, value: JSON)] = []
         var meta: JSON = ["format": "pt", "rnn-kernel": .string(configJSON(e.model.config).serialized()),
                           "trained_steps": .string(String(e.trainedSteps))]
-        for (k, v) in vocabularyFields(e) { meta[k] = .string(v.serialized()) }
+        for (k, v) in vocabularyFields(e) + bagFields(e) { meta[k] = .string(v.serialized()) }
         header.append((key: "__metadata__", value: meta))
         var offset = 0
         for t in tensors {
@@ -124,6 +124,34 @@ extension ModelFiles {
 
     public static func fromSafetensors(_ bytes: [UInt8], file: String, existing: ModelEntry?) throws -> ModelEntry {
         let (tensors, metadata) = try readSafetensors(bytes, file: file)
+        func meta(_ key: String) throws -> JSON? {
+            guard let text = metadata[key] else { return nil }
+            do { return try JSON.parse(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
+        }
+        func tensor(_ name: String) -> (shape: [Int], values: [Double])? { tensors[name].map { ($0.shape, $0.values) } }
+        func onlyLinear() throws {
+            if let extra = tensors.keys.sorted().first(where: { $0 != "fc.weight" && $0 != "fc.bias" }) {
+                throw ModelFileError("\(file): unexpected tensor \(extra) for a bow model (nn.Linear: fc.weight and fc.bias)")
+            }
+        }
+        if let text = metadata["rnn-kernel"], (try? JSON.parse(text))?["kind"]?.stringValue == "bow" {
+            var config = try self.config(from: try meta("rnn-kernel")!, file: file)
+            let (vocab, labels) = try readVocabulary(meta, config: config, file: file)
+            config = try readBag(meta, config: config, vocab: vocab, labels: labels, file: file)
+            try onlyLinear()
+            let model = try bagModel(config, file: file, tensor)
+            return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocab: vocab, labels: labels)
+        }
+        if metadata["rnn-kernel"] == nil, let existing, existing.model.config.bow != nil, existing.pendingInputSeed == nil, tensors["rnn.weight_ih_l0"] == nil {
+            // nn.Linear's state dict that PyTorch wrote: the bow model it replaces keeps its words, terms and labels.
+            try onlyLinear()
+            var entry = existing
+            entry.model = try bagModel(existing.model.config, file: file, tensor)
+            entry.trainedSteps = 0
+            entry.lossHistory = []
+            entry.validationHistory = []
+            return entry
+        }
         var config: CellConfig
         if let text = metadata["rnn-kernel"] {
             let j: JSON

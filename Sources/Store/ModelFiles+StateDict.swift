@@ -10,6 +10,11 @@ extension ModelFiles {
     /// The state dict in PyTorch's layout, float64, in the order PyTorch lists it.
     public static func stateDict(_ model: Model) -> [(name: String, shape: [Int], values: [Double])] {
         let c = model.config
+        if c.bow != nil {
+            // nn.Linear(terms, C)'s state dict, as `self.fc` of the twin.
+            return [(name: "fc.weight", shape: model.parameters[0].shape, values: model.parameters[0].values),
+                    (name: "fc.bias", shape: model.parameters[1].shape, values: model.parameters[1].values)]
+        }
         let H = c.hidden
         var out: [(String, [Int], [Double])] = []
         if let W = model.parameter("W_emb") { out.append(("embedding.weight", W.shape, W.values)) }

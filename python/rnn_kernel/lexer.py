@@ -17,7 +17,7 @@ STATEMENTS = ("cell", "let", "set", "show", "unroll", "backward", "jacobian", "g
 #: `plot loss|hidden|gradients|attention M`.
 CLAUSES = ("on", "from", "as", "to", "step", "log", "loss", "hidden", "gradients", "attention")
 #: The cell constructors.
-CELLS = ("rnn", "lstm", "gru", "seq2seq")
+CELLS = ("rnn", "lstm", "gru", "seq2seq", "bow")
 #: The dataset constructors (Completion.swift's datasetNames).
 DATASETS = ("sine", "adding", "copy", "parity", "text", "sentences", "tagged", "csv", "pairs", "translation", "reverse")
 #: Functions callable in expressions: math (Evaluator+Functions.swift) and text features (FeatureHelp.swift).
@@ -38,12 +38,14 @@ OPTIONS = (
     "binary", "vocab", "lower", "n", "k1", "b",
     # seq2seq, translate
     "embed", "attention", "cell", "teacher_forcing", "beam", "max_length",
+    # bow classifier
+    "features", "ngram",
 )
 #: The words an option takes from a fixed set (after `=`).
 VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform", "xavier", "he", "orthogonal", "normal",
           "zeros", "ones", "sgd", "momentum", "adagrad", "rmsprop", "adam", "norm", "value", "mse", "xent", "ascii",
           "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive",
-          "gru", "lstm")
+          "gru", "lstm", "count", "tfidf")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
 PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions", "vocabulary")
@@ -68,6 +70,9 @@ class RNNLexer(RegexLexer):
             # Numbers as the kernel reads them: 1, 2.5, 1e-3 (a leading '-' is the operator).
             (r"\d+\.\d+([eE][+-]?\d+)?\b|\d+[eE][+-]?\d+\b", Number.Float),
             (r"\d+\b", Number.Integer),
+            # `cell NAME = KIND(`: the kind is a cell even where the word is also a function (`bow`).
+            (r"\b(cell)(\s+)([A-Za-z_]\w*)(\s*)(=)(\s*)(" + "|".join(CELLS) + r")\b",
+             bygroups(Keyword, Whitespace, Name.Variable, Whitespace, Operator, Whitespace, Keyword.Type)),
             # The model or value a definition names.
             (r"\b(cell|let)(\s+)([A-Za-z_]\w*)", bygroups(Keyword, Whitespace, Name.Variable)),
             # key= (before the keywords: `seed=1`, `loss=mse`, `plot=true`), then the value when it is a word of a set.
