@@ -45,7 +45,7 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         add(context.modelNames, "model")
     } else if words.first == "help" {
         add(Help.topics, "topic")
-    } else if let call = statement.openCall, let kind = CellKindSpec.named(call) {
+    } else if words.first == "cell", let call = statement.openCall, let kind = CellKindSpec.named(call) {
         add(kind.options.map { $0.name + "=" }, "option")
     } else if words.first == "cell", statement.sawEquals, !statement.insideCall {
         add(CellKindSpec.all.map(\.name), "cell")
@@ -123,7 +123,7 @@ func addPlotWords(_ words: [String], _ add: ([String], String) -> Void) {
 }
 
 func optionSpec(_ key: String, statement: StatementPrefix) -> OptionSpec? {
-    if let call = statement.openCall, let kind = CellKindSpec.named(call) { return kind.options.first { $0.name == key } }
+    if statement.words.first == "cell", let call = statement.openCall, let kind = CellKindSpec.named(call) { return kind.options.first { $0.name == key } }
     let specs = (StatementSpec.named(statement.words.first ?? "")?.options ?? [])
         + (statement.words.first == "plot" ? OptionTable.jacobian + OptionTable.generate : [])
     return specs.first { $0.name == key }

@@ -186,8 +186,12 @@ final class StatementTableTests: XCTestCase {
             out.append((spec.keyword, spec.options.map(\.name), base(template, own)))
         }
         for kind in CellKindSpec.all {
-            let template = kind.name == "seq2seq" ? "cell z = seq2seq({o})" : "cell z = \(kind.name)(input=#, hidden=#, {o})"
-            out.append((kind.name, kind.options.map(\.name), base(template, ["input", "hidden"])))
+            let (template, own): (String, [String]) = switch kind.name {
+            case "seq2seq": ("cell z = seq2seq({o})", [])
+            case "bow": ("cell z = bow(output=#, {o})", ["output"])
+            default: ("cell z = \(kind.name)(input=#, hidden=#, {o})", ["input", "hidden"])
+            }
+            out.append((kind.name, kind.options.map(\.name), base(template, own)))
         }
         out.append(("train (seq2seq)", Seq2SeqHelp.trainOptions.map(\.name),
                     base("train tr on reverse(count=4, length=3, symbols=3, seed=1) epochs=# {o}", ["epochs"])))
@@ -195,7 +199,7 @@ final class StatementTableTests: XCTestCase {
     }
 
     func ownValue(_ option: String) -> String {
-        ["target": "[1]", "epochs": "1", "length": "3", "input": "1", "hidden": "2", "count": "2", "column": "\"c\""][option]!
+        ["target": "[1]", "output": "2", "epochs": "1", "length": "3", "input": "1", "hidden": "2", "count": "2", "column": "\"c\""][option]!
     }
 
     func callTrials() -> [(owner: String, options: [String], trial: (String) -> String)] {
