@@ -60,11 +60,14 @@ py-test: kernelspec
 	cd tests && ../$(PY) -m pytest -q -p no:cacheprovider --timeout=600 .
 
 ## make bench: kernel costs against ipykernel, then training speed; TORCH=1 adds PyTorch (.venv-bench).
-# RNNKERNEL_ISA=avx2 (or baseline) measures another build of the training kernels than the widest.
+# RNNKERNEL_ISA=avx2 (or baseline) measures another build of the training kernels than the widest;
+# BENCH_ISA=avx2 stands in for an AVX2 machine: both sides of the training comparison kept to AVX2
+# (RNNKERNEL_ISA, ATEN_CPU_CAPABILITY, MKL/oneDNN, numpy's dispatch and OpenBLAS; docs/benchmarks.md).
 BENCH_VENV := .venv-bench
+BENCH_ISA ?=
 bench: kernelspec $(VENV)/.bench-installed $(if $(TORCH),$(BENCH_VENV)/.installed)
 	$(PY) bench/kernel_bench.py || echo "kernel goals missed (see the table above)"
-	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/train_bench.py
+	BENCH_ISA=$(BENCH_ISA) BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/train_bench.py
 	BENCH_TORCH_PYTHON=$(if $(TORCH),$(CURDIR)/$(BENCH_VENV)/bin/python) $(PY) bench/crf_bench.py || echo "ner-crf goal missed (see above)"
 	$(PY) bench/seq2seq_bench.py $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)
 	$(PY) bench/seq2seq_bench.py --cell lstm $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)

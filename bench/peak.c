@@ -2,6 +2,7 @@
 // vectors the processor has (AVX-512, AVX2+FMA, else SSE2 multiply and add), best of several
 // runs. Prints GFLOP/s and the vector width as JSON. Built and run by train_bench.py.
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -43,9 +44,13 @@ static double run128(long n) {
     CHAINS(__m128d, _mm_set1_pd, MULADD)
 }
 
-int main(void) {
+// An argument "avx2" (or "baseline") measures those vectors on a wider machine: the peak of the
+// machine `make bench BENCH_ISA=avx2` stands in for.
+int main(int argc, char **argv) {
     __builtin_cpu_init();
     int lanes = __builtin_cpu_supports("avx512f") ? 8 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 4 : 2;
+    if (argc > 1 && strcmp(argv[1], "avx2") == 0 && lanes > 4) lanes = 4;
+    if (argc > 1 && strcmp(argv[1], "baseline") == 0) lanes = 2;
     // flops an iteration: twelve chains of `lanes` multiply-adds (two flops each; SSE2's are two instructions)
     double flops = 12.0 * lanes * 2, best = 0, sink = 0;
     long n = 20000000;

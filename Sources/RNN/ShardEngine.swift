@@ -75,9 +75,9 @@ final class ShardEngine {
 
     /// Shards of four rows or more run on the blocked kernels (6 or 8, and 4, rows by two vectors), which
     /// read panels two vectors wide (Dense.blockWidth: 8, or 16 with AVX-512); fewer rows go one at
-    /// a time, up to forty columns at once, from panels of forty.
+    /// a time, from panels Dense.rowPanelWidth wide (40, or 104 with AVX-512).
     var blocked: Bool { B >= 4 }
-    var panelWidth: Int { blocked ? Dense.blockWidth : 40 }
+    var panelWidth: Int { blocked ? Dense.blockWidth : Dense.rowPanelWidth }
 
     /// The backward sweep hands its rows to the weight-gradient products every blockSteps steps
     /// (about 128 rows), while they are still in cache. The sums' order depends on the shard's rows

@@ -7,6 +7,10 @@ public enum Dense {
     /// The panel width the blocked kernels of the build in use read best: two vectors (8 or 16).
     public static var blockWidth: Int { ISA.table.blockWidth }
 
+    /// The panel width single-row products of the build in use read best: 40, or 104 with AVX-512
+    /// (their sums run side by side, up to 13 vectors and four columns: a 100-wide row in one loop).
+    public static var rowPanelWidth: Int { ISA.table.rowPanelWidth }
+
     /// C[m, n] += Σ_k A[m·rowStrideA + k·colStrideA] · B[k·ldb + n]  for m < M, n < N, k < K.
     ///
     /// A strided A covers both A (rowStrideA = lda, colStrideA = 1) and Aᵀ (rowStrideA = 1,
@@ -36,7 +40,7 @@ public enum Dense {
     /// each `width` columns K rows of `width` contiguous doubles, then the last N mod width columns
     /// the same way at their width. A panel is then read as one sequential stream, where row-major
     /// B jumps ldb doubles (for a 4H-wide weight, a new page every other k) and defeats the
-    /// prefetcher. `blockWidth` suits the blocked kernels; forty, single rows (up to forty sums at once).
+    /// prefetcher. `blockWidth` suits the blocked kernels; `rowPanelWidth`, single rows.
     public static func packPanels(K: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
                                   width: Int = Dense.blockWidth) {
         packPanels(rows: K, N: N, B: B, ldb: ldb, into: P, panelRows: K, firstRow: 0, width: width)

@@ -14,6 +14,15 @@ enum Dense {
     /// and a 16-row shard is two blocks), six where there are 16 (twelve accumulators).
     static var rowBlock: Int { lanes > 4 ? 8 : 6 }
 
+    /// Vectors of columns a single row sums at once: thirteen where there are 32 vector registers,
+    /// ten where there are 16. Each sum waits on its own multiply-add every k, so the loop takes
+    /// the latency (four cycles) a k whatever their number: the more columns, the fewer loops.
+    static var rowVectors: Int { lanes > 4 ? 13 : 10 }
+
+    /// The panel width single rows read best: `rowVectors` vectors (40, or 104 with AVX-512), so
+    /// that a row of up to 104 columns (hidden 100: 12 vectors and 4) is one panel and one loop.
+    static var rowPanelWidth: Int { rowVectors * lanes }
+
     /// C[m, n] += Σ_k A[m·rowStrideA + k·colStrideA] · B[k·ldb + n]  for m < M, n < N, k < K.
     ///
     /// A strided A covers both A (rowStrideA = lda, colStrideA = 1) and Aᵀ (rowStrideA = 1,
@@ -43,8 +52,8 @@ enum Dense {
     /// each `width` columns K rows of `width` contiguous doubles, then the last N mod width columns
     /// the same way at their width. A panel is then read as one sequential stream, where row-major
     /// B jumps ldb doubles (for a 4H-wide weight, a new page every other k) and defeats the
-    /// prefetcher. `blockWidth` (two vectors) suits the blocked kernels; forty, single rows (up to forty
-    /// sums at once).
+    /// prefetcher. `blockWidth` (two vectors) suits the blocked kernels; `rowPanelWidth`,
+    /// single rows.
     public static func packPanels(K: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
                                   width: Int = 8) {
         packPanels(rows: K, N: N, B: B, ldb: ldb, into: P, panelRows: K, firstRow: 0, width: width)
@@ -215,14 +224,15 @@ enum Dense {
                 let am = a + m * rowStrideA, cm = C + m * ldc, ci = cin + m * ldcin
                 // Rows below M4 already have their first NBF columns.
                 var n = m < M4 ? NBF : 0
-                // Single rows (batch-1 training, leftovers): up to ten vectors of columns at once
-                // (forty columns from panels of forty), so ten independent sums hide the
-                // multiply-add latency.
+                // Single rows (batch-1 training, leftovers): up to `rowVectors` vectors of columns
+                // at once (a panel of `rowPanelWidth`), and with eight lanes a panel's last four
+                // columns in the same loop (alone they would take the loop's latency again).
                 while N - n >= L {
-                    let nv = min(10, B.run(from: n) / L)
+                    let run = B.run(from: n), nv = min(rowVectors, run / L)
+                    let rest = run - nv * L, plus4 = L > 4 && rest >= 4 && rest < L
                     let (b, ldb) = B.at(n, k0)
-                    k1xV(nv, kb, am, colStrideA, b, ldb, cm + n, ci + n)
-                    n += L * nv
+                    if plus4 { k1xV4(nv, kb, am, colStrideA, b, ldb, cm + n, ci + n) } else { k1xV(nv, kb, am, colStrideA, b, ldb, cm + n, ci + n) }
+                    n += L * nv + (plus4 ? 4 : 0)
                 }
                 if L > 4 && N - n >= 4 {
                     let (b, ldb) = B.at(n, k0)
@@ -360,22 +370,46 @@ enum Dense {
         }
     }
 
-    /// One row by nv vectors of columns (nv ≤ 10): nv independent sums, one loop compiled for
-    /// each nv (the switch hands the body a constant, so its `nv > j` tests fold away).
+    /// One row by nv vectors of columns (nv ≤ rowVectors): nv independent sums, one loop compiled
+    /// for each nv (the switch hands the body a constant, so its `nv > j` tests fold away).
     @inline(never)
     static func k1xV(_ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
         switch nv {
-        case 10: k1xWBody(V.self, 10, K, A, cs, B, ldb, C, I)
-        case 9: k1xWBody(V.self, 9, K, A, cs, B, ldb, C, I)
-        case 8: k1xWBody(V.self, 8, K, A, cs, B, ldb, C, I)
-        case 7: k1xWBody(V.self, 7, K, A, cs, B, ldb, C, I)
-        case 6: k1xWBody(V.self, 6, K, A, cs, B, ldb, C, I)
-        case 5: k1xWBody(V.self, 5, K, A, cs, B, ldb, C, I)
-        case 4: k1xWBody(V.self, 4, K, A, cs, B, ldb, C, I)
-        case 3: k1xWBody(V.self, 3, K, A, cs, B, ldb, C, I)
-        case 2: k1xWBody(V.self, 2, K, A, cs, B, ldb, C, I)
-        default: k1xWBody(V.self, 1, K, A, cs, B, ldb, C, I)
+        case 13: k1xWBody(V.self, 13, false, K, A, cs, B, ldb, C, I)
+        case 12: k1xWBody(V.self, 12, false, K, A, cs, B, ldb, C, I)
+        case 11: k1xWBody(V.self, 11, false, K, A, cs, B, ldb, C, I)
+        case 10: k1xWBody(V.self, 10, false, K, A, cs, B, ldb, C, I)
+        case 9: k1xWBody(V.self, 9, false, K, A, cs, B, ldb, C, I)
+        case 8: k1xWBody(V.self, 8, false, K, A, cs, B, ldb, C, I)
+        case 7: k1xWBody(V.self, 7, false, K, A, cs, B, ldb, C, I)
+        case 6: k1xWBody(V.self, 6, false, K, A, cs, B, ldb, C, I)
+        case 5: k1xWBody(V.self, 5, false, K, A, cs, B, ldb, C, I)
+        case 4: k1xWBody(V.self, 4, false, K, A, cs, B, ldb, C, I)
+        case 3: k1xWBody(V.self, 3, false, K, A, cs, B, ldb, C, I)
+        case 2: k1xWBody(V.self, 2, false, K, A, cs, B, ldb, C, I)
+        default: k1xWBody(V.self, 1, false, K, A, cs, B, ldb, C, I)
+        }
+    }
+
+    /// One row by nv vectors and then four columns (eight lanes: a panel's last N mod 8 ≥ 4).
+    @inline(never)
+    static func k1xV4(_ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
+        switch nv {
+        case 13: k1xWBody(V.self, 13, true, K, A, cs, B, ldb, C, I)
+        case 12: k1xWBody(V.self, 12, true, K, A, cs, B, ldb, C, I)
+        case 11: k1xWBody(V.self, 11, true, K, A, cs, B, ldb, C, I)
+        case 10: k1xWBody(V.self, 10, true, K, A, cs, B, ldb, C, I)
+        case 9: k1xWBody(V.self, 9, true, K, A, cs, B, ldb, C, I)
+        case 8: k1xWBody(V.self, 8, true, K, A, cs, B, ldb, C, I)
+        case 7: k1xWBody(V.self, 7, true, K, A, cs, B, ldb, C, I)
+        case 6: k1xWBody(V.self, 6, true, K, A, cs, B, ldb, C, I)
+        case 5: k1xWBody(V.self, 5, true, K, A, cs, B, ldb, C, I)
+        case 4: k1xWBody(V.self, 4, true, K, A, cs, B, ldb, C, I)
+        case 3: k1xWBody(V.self, 3, true, K, A, cs, B, ldb, C, I)
+        case 2: k1xWBody(V.self, 2, true, K, A, cs, B, ldb, C, I)
+        default: k1xWBody(V.self, 1, true, K, A, cs, B, ldb, C, I)
         }
     }
 
@@ -383,21 +417,24 @@ enum Dense {
     @inline(never)
     static func k1x4(_ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
                      _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>) {
-        k1xWBody(SIMD4<Double>.self, 1, K, A, cs, B, ldb, C, I)
+        k1xWBody(SIMD4<Double>.self, 1, false, K, A, cs, B, ldb, C, I)
     }
 
-    /// One row by nv vectors W: transparent, so each caller gets it with a constant nv and a concrete
-    /// W (as a generic the inliner left it a call, testing nv > j in the loop).
+    /// One row by nv vectors W (and, with `plus4`, four more columns as a SIMD4): transparent, so
+    /// each caller gets it with a constant nv and a concrete W (as a generic the inliner left it a
+    /// call, testing nv > j in the loop).
     @_transparent
-    static func k1xWBody<W: SIMD>(_: W.Type, _ nv: Int, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
+    static func k1xWBody<W: SIMD>(_: W.Type, _ nv: Int, _ plus4: Bool, _ K: Int, _ A: UnsafePointer<Double>, _ cs: Int,
                                   _ B: UnsafePointer<Double>, _ ldb: Int, _ C: UnsafeMutablePointer<Double>, _ I: UnsafePointer<Double>)
     where W.Scalar == Double {
-        let z = W(), L = W.scalarCount
+        let z = W(), L = W.scalarCount, f = nv * L
         @inline(__always) func ld(_ p: UnsafePointer<Double>) -> W { loadW(p, W.self) }
         var c0 = ld(I)
         var c1 = nv > 1 ? ld(I + L) : z, c2 = nv > 2 ? ld(I + 2 * L) : z, c3 = nv > 3 ? ld(I + 3 * L) : z
         var c4 = nv > 4 ? ld(I + 4 * L) : z, c5 = nv > 5 ? ld(I + 5 * L) : z, c6 = nv > 6 ? ld(I + 6 * L) : z
         var c7 = nv > 7 ? ld(I + 7 * L) : z, c8 = nv > 8 ? ld(I + 8 * L) : z, c9 = nv > 9 ? ld(I + 9 * L) : z
+        var c10 = nv > 10 ? ld(I + 10 * L) : z, c11 = nv > 11 ? ld(I + 11 * L) : z, c12 = nv > 12 ? ld(I + 12 * L) : z
+        var c4x = plus4 ? load4(I + f) : SIMD4<Double>()
         var a = A, b = B
         for _ in 0..<K {
             let v = W(repeating: a[0])
@@ -411,6 +448,10 @@ enum Dense {
             if nv > 7 { c7 = c7.addingProduct(v, ld(b + 7 * L)) }
             if nv > 8 { c8 = c8.addingProduct(v, ld(b + 8 * L)) }
             if nv > 9 { c9 = c9.addingProduct(v, ld(b + 9 * L)) }
+            if nv > 10 { c10 = c10.addingProduct(v, ld(b + 10 * L)) }
+            if nv > 11 { c11 = c11.addingProduct(v, ld(b + 11 * L)) }
+            if nv > 12 { c12 = c12.addingProduct(v, ld(b + 12 * L)) }
+            if plus4 { c4x = c4x.addingProduct(SIMD4(repeating: a[0]), load4(b + f)) }
             a += cs
             b += ldb
         }
@@ -424,6 +465,10 @@ enum Dense {
         if nv > 7 { storeW(c7, C + 7 * L) }
         if nv > 8 { storeW(c8, C + 8 * L) }
         if nv > 9 { storeW(c9, C + 9 * L) }
+        if nv > 10 { storeW(c10, C + 10 * L) }
+        if nv > 11 { storeW(c11, C + 11 * L) }
+        if nv > 12 { storeW(c12, C + 12 * L) }
+        if plus4 { store4(c4x, C + f) }
     }
 
     /// Sixteen rows of one column, for A stored transposed (rows contiguous): C's column is strided,

@@ -14,6 +14,7 @@ public enum Kernels: KernelSet {
     #endif
     public static var lanes: Int { V.scalarCount }
     public static var blockWidth: Int { Dense.blockWidth }
+    public static var rowPanelWidth: Int { Dense.rowPanelWidth }
 
     public static func gemm(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
                             B: UnsafePointer<Double>, ldb: Int, C: UnsafeMutablePointer<Double>, ldc: Int,

@@ -196,29 +196,32 @@ enum Pointwise {
 
     /// One lstm step for B rows. `a` holds each row's pre-activations [i | f | g | o] (4H), replaced by
     /// the gates; c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) kept for the backward pass, h_t = o ⊙ tanh(c_t).
+    /// Two passes a row: the gates (i and f side by side as one run), two vectors at a time, then the
+    /// cell. In one pass, each vector's cell waited on its four gates' divisions before its own tanh;
+    /// apart, the gates' chains are independent and overlap (the same operations on each value).
     public static func lstmStep(B: Int, H: Int, a: UnsafeMutablePointer<Double>, cPrev: UnsafePointer<Double>,
                                 c: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>,
                                 h: UnsafeMutablePointer<Double>) {
         for b in 0..<B {
-            let r = b * H
-            overRow(H, LSTMUnits(ai: a + b * 4 * H, H: H, cPrev: cPrev + r, c: c + r, tanhC: tanhC + r, h: h + r))
+            let r = b * H, ai = a + b * 4 * H
+            map(ai, 2 * H) { sigmoid($0) }
+            map(ai + 2 * H, H) { tanh($0) }
+            map(ai + 3 * H, H) { sigmoid($0) }
+            overRow(H, LSTMCellUnits(ai: ai, H: H, cPrev: cPrev + r, c: c + r, tanhC: tanhC + r, h: h + r))
         }
     }
 
-    /// The four gates are independent chains the processor overlaps, and the cell's tanh follows
-    /// while they are in registers.
-    struct LSTMUnits: Units {
+    /// The cell from the gates (already in `ai`): c_t, tanh(c_t) and h_t.
+    struct LSTMCellUnits: Units {
         let ai: UnsafeMutablePointer<Double>, H: Int, cPrev: UnsafePointer<Double>
         let c: UnsafeMutablePointer<Double>, tanhC: UnsafeMutablePointer<Double>, h: UnsafeMutablePointer<Double>
 
         @inline(__always)
         func callAsFunction(_ w: Int, _ j: Int) {
             let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
-            let iv = sigmoid(ld(ai, w)), fv = sigmoid(ld(af, w))
-            let gv = tanh(ld(ag, w)), ov = sigmoid(ld(ao, w))
+            let iv = ld(ai, w), fv = ld(af, w), gv = ld(ag, w), ov = ld(ao, w)
             let cv = (iv * gv).addingProduct(fv, ld(cPrev + j, w))
             let tcv = tanh(cv)
-            st(iv, ai, w); st(fv, af, w); st(gv, ag, w); st(ov, ao, w)
             st(cv, c + j, w); st(tcv, tanhC + j, w); st(ov * tcv, h + j, w)
         }
     }

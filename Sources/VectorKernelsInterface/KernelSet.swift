@@ -15,6 +15,8 @@ public protocol KernelSet {
     static var lanes: Int { get }
     /// The panel width the blocked product kernels read best (two vectors).
     static var blockWidth: Int { get }
+    /// The panel width single-row products read best (40, or 104 with AVX-512: one loop for 100 columns).
+    static var rowPanelWidth: Int { get }
 
     static func gemm(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
                      B: UnsafePointer<Double>, ldb: Int, C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?)

@@ -42,7 +42,9 @@ final class VectorKernelsTests: XCTestCase {
         onEveryBuild {
             // Shapes that reach every kernel: 6×8 blocks, leftover rows, 32/8/4/1-column strips, K over one block.
             let shapes = [(1, 1, 1), (1, 100, 100), (32, 256, 64), (7, 13, 5), (6, 8, 3), (13, 45, 300), (32, 64, 256), (5, 33, 2), (64, 1, 1600),
-                          (25, 27, 100), (1, 36, 10), (6, 12, 7), (1, 44, 3), (12, 47, 9), (16, 100, 25)]
+                          (25, 27, 100), (1, 36, 10), (6, 12, 7), (1, 44, 3), (12, 47, 9), (16, 100, 25),
+                          // Single rows past 104 columns (13 vectors and four at once with eight lanes).
+                          (1, 108, 7), (1, 400, 20), (1, 109, 3)]
             for (M, N, K) in shapes {
                 for transposed in [false, true] {
                     let A = values(M * K, seed: UInt64(M * 31 + K))
@@ -66,8 +68,8 @@ final class VectorKernelsTests: XCTestCase {
         onEveryBuild {
             // Panel tails (N mod 8 of 4, 5, 1, 0), rows below four, K over one block, an initial row.
             for (M, N, K) in [(16, 256, 64), (16, 64, 256), (64, 256, 300), (16, 12, 7), (7, 13, 5), (4, 9, 3), (3, 20, 11), (1, 17, 4), (22, 100, 25),
-                              (1, 100, 100), (2, 44, 9), (1, 36, 5), (5, 81, 3)] {
-                for (transposed, width) in [(false, 8), (true, 8), (false, 16), (true, 16), (false, 40), (true, 40)] {
+                              (1, 100, 100), (2, 44, 9), (1, 36, 5), (5, 81, 3), (1, 108, 6), (1, 212, 4)] {
+                for (transposed, width) in [(false, 8), (true, 8), (false, 16), (true, 16), (false, 40), (true, 40), (false, 104), (true, 104)] {
                     let A = values(M * K, seed: UInt64(M * 17 + K)), B = values(K * N, seed: UInt64(N + 3)), bias = values(N, seed: 8)
                     let (rs, cs) = transposed ? (1, M) : (K, 1)
                     var panels = [Double](repeating: .nan, count: K * N)
@@ -145,7 +147,7 @@ final class VectorKernelsTests: XCTestCase {
 
     func testPanelRowEqualsTheProductWithAOneHotRow() {
         onEveryBuild {
-            for (K, N, width) in [(27, 100, 40), (5, 12, 8), (9, 44, 40), (4, 7, 8)] {
+            for (K, N, width) in [(27, 100, 40), (27, 100, 104), (5, 12, 8), (9, 44, 40), (4, 7, 8)] {
                 let B = values(K * N, seed: UInt64(K * N)), bias = values(N, seed: 2)
                 var panels = [Double](repeating: .nan, count: K * N)
                 B.withUnsafeBufferPointer { b in
