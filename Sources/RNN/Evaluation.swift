@@ -123,8 +123,8 @@ extension Model {
     public func evaluate(_ data: Dataset, loss: Loss) throws -> Evaluation {
         let data = data.reading(loss: loss, outputWidth: config.outputWidth)
         try check(data, loss: loss)
-        let engine = Engine(config: config)
-        let l = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: loss, gradient: nil).loss
+        let l = config.bow != nil ? bagLoss(flatValues, phi: bagFeatures(data), data: data, indices: Array(0..<data.count), gradient: nil)
+            : Engine(config: config).run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count)), loss: loss, gradient: nil).loss
         var accuracy: Double?
         if data.isClassification {
             var right = 0, n = 0

@@ -99,6 +99,10 @@ extension Model {
     /// `h0`: the initial state, either H values (a one-layer, one-direction model) or
     /// layers × directions × H values in PyTorch's order; zeros when nil. c_0 is zero.
     public func forward(_ sequence: [[Double]], h0: [Double]? = nil) throws -> ForwardTrace {
+        if let bow = config.bow {
+            if h0 != nil { try requireRecurrent("start from h0") }
+            return try bagForward(sequence, bow)
+        }
         try validate(sequence: sequence)
         let H = config.hidden, L = config.layers, D = config.directions
         if let h0 {

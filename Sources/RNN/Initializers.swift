@@ -22,6 +22,12 @@ extension Model {
     public init(config: CellConfig, rng: inout SplitMix64) {
         self.init(zerosFor: config)
         let specs = config.parameterSpecs
+        if let bow = config.bow {
+            // nn.Linear(terms, C): W and b both U(−1/√terms, 1/√terms).
+            let a = 1 / Double(max(bow.termCount, 1)).squareRoot()
+            for (k, spec) in specs.enumerated() { parameters[k] = Tensor(shape: spec.shape, values: (0..<spec.count).map { _ in rng.uniform(-a, a) }) }
+            return
+        }
         for (k, spec) in specs.enumerated() {
             let isMatrix = spec.shape.count == 2
             let isOutput = spec.name == "W_hy" || spec.name == "b_y"

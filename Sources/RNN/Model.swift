@@ -42,6 +42,9 @@ public struct CellConfig: Equatable, Sendable {
     /// A linear-chain CRF over y_t (the emissions): `transitions`, `start_transitions` and
     /// `end_transitions` follow W_hy, b_y; the loss is its negative log-likelihood, and prediction Viterbi.
     public var crf: Bool = false
+    /// `bow(...)`: no recurrence at all, a linear classifier on the sentence's n-gram features:
+    /// parameters `W` (output × terms) and `b` (output), read by `BagOfWords` instead of the engine.
+    public var bow: BagOfWords? = nil
 
     public init(kind: CellKind, input: Int, hidden: Int, output: Int? = nil, layers: Int = 1,
                 bidirectional: Bool = false, activation: Activation = .tanh,
@@ -99,6 +102,7 @@ public struct CellConfig: Equatable, Sendable {
     /// b_x·, b_h·; single: b_·, gru's n gate b_xn, b_hn); then W_hy, b_y. An embedding model's
     /// W_emb comes first, as `embedding.weight` heads the PyTorch twin's state dict.
     public var parameterSpecs: [ParameterSpec] {
+        if let bow { return [ParameterSpec(name: "W", shape: [outputWidth, bow.termCount]), ParameterSpec(name: "b", shape: [outputWidth])] }
         var specs: [ParameterSpec] = []
         if let embed { specs.append(ParameterSpec(name: "W_emb", shape: [input, embed])) }
         for layer in 0..<layers {
@@ -140,6 +144,7 @@ public struct CellConfig: Equatable, Sendable {
     /// The number of parameters, computed without building the list and without overflow: nil
     /// when it does not fit in an Int. Checked against the budget before anything is allocated.
     public var checkedParameterCount: Int? {
+        if let bow { return Sizes.product(outputWidth, bow.termCount + 1) }
         let G = gates.count, H = hidden, D = directions
         guard input >= 0, H >= 0, layers >= 1, (output ?? 0) >= 0 else { return nil }
         // Two biases: b_x· and b_h· for every gate; single: one a gate, and gru's n gate two (b_xn, b_hn).
@@ -180,6 +185,7 @@ public struct CellConfig: Equatable, Sendable {
     /// Where `name` is in `parameterSpecs`, found from its suffix without building the list (whose
     /// length grows with the layers: a lookup per layer must not cost a pass over all of them).
     public func index(of name: String) -> Int? {
+        if bow != nil { return name == "W" ? 0 : name == "b" ? 1 : nil }
         if name == "W_emb" { return embed == nil ? nil : 0 }
         return blockIndex(of: name).map { $0 + (embed == nil ? 0 : 1) }
     }

@@ -159,6 +159,11 @@ extension Model {
     /// Checks that a dataset fits this model, naming what was expected and found.
     public func check(_ data: Dataset, loss: Loss) throws {
         guard data.count > 0 else { throw ModelError(.value, "expected a dataset with at least one example, found none") }
+        if config.bow != nil {
+            guard case .classes = data.targets, data.inputVocabulary != nil else {
+                throw ModelError(.value, "a bow model reads a sentence and gives it one label: expected sentences(...) data (words and a label each), found \(data.summary)")
+            }
+        }
         try checkCRF(data, loss: loss)
         for (e, seq) in data.inputs.enumerated() {
             guard !seq.isEmpty else { throw ModelError(.shape, "expected every example to have at least one step, found an empty one (example \(e + 1))") }
@@ -236,6 +241,7 @@ extension Model {
     /// The loss, ∂L/∂ every parameter (canonical order and shapes), and ‖∂L/∂h_t‖ per step, for one
     /// example: what the `backward` statement shows.
     public func backward(_ sequence: [[Double]], target: Dataset.Targets, loss: Loss, bptt: Int? = nil) throws -> (loss: Double, gradients: [Tensor], hiddenGradientNorms: [Double]) {
+        try requireRecurrent("backward")
         try validate(sequence: sequence)
         let data = Dataset(name: "example", summary: "example", inputs: [sequence], targets: target).reading(loss: loss, outputWidth: config.outputWidth)
         try check(data, loss: loss)
@@ -280,7 +286,9 @@ extension Model {
         var validations: [EpochValidation] = []
         guard options.epochs >= 1, options.batch >= 1 else { throw ModelError(.value, "expected epochs and batch of at least 1") }
         guard options.lr.isFinite, options.lr > 0 else { throw ModelError(.value, "expected lr to be a positive number, found \(formatValue(options.lr))") }
-        let engine = Engine(config: config)
+        // A bow model's φ rows are computed once; its step is BagOfWords.loss, the rest of the loop is shared.
+        let engine = config.bow == nil ? Engine(config: config) : nil
+        let phi = bagFeatures(data)
         var theta = flatValues
         var g = [Double](repeating: 0, count: theta.count)
         // θ before the step in progress, kept so a step that diverges can be undone.
@@ -302,12 +310,13 @@ extension Model {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 let indices = Array(order[(s * options.batch)..<min(data.count, (s + 1) * options.batch)])
-                let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices, tokens: config.embed != nil)
                 // g holds zeros here: the update below reads the gradient and leaves zeros behind.
-                let r = g.withUnsafeMutableBufferPointer { gp in
-                    engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt)
+                let stepLoss = g.withUnsafeMutableBufferPointer { gp in
+                    guard let engine else { return bagLoss(theta, phi: phi, data: data, indices: indices, gradient: gp.baseAddress!) }
+                    let batch = Batch(inputs: data.inputs, target: data.targets, indices: indices, tokens: config.embed != nil)
+                    return engine.run(theta, batch: batch, loss: loss, gradient: gp.baseAddress!, bptt: options.bptt).loss
                 }
-                guard r.loss.isFinite else {
+                guard stepLoss.isFinite else {
                     return TrainResult(model: with(flat: theta), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 // Clipping by value (and none) happens as the update reads g; clipping by norm needs
@@ -338,7 +347,7 @@ extension Model {
                     return TrainResult(model: with(flat: before), losses: losses, outcome: .diverged(step: step + 1), elapsed: now() - start, loss: loss, validation: validations)
                 }
                 step += 1
-                losses.append(r.loss)
+                losses.append(stepLoss)
                 if let heldOut, s == stepsPerEpoch - 1 {
                     // Scored with the epoch's final weights; an interrupt here keeps every completed step.
                     do {
@@ -347,7 +356,7 @@ extension Model {
                         return TrainResult(model: with(flat: theta), losses: losses, outcome: .interrupted(completedSteps: step), elapsed: now() - start, loss: loss, validation: validations)
                     }
                 }
-                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: r.loss, elapsed: now() - start,
+                progress(Progress(epoch: epoch + 1, epochs: options.epochs, step: step, totalSteps: total, loss: stepLoss, elapsed: now() - start,
                                   validation: validations.last))
             }
         }
@@ -362,8 +371,8 @@ extension Model {
         try Interruption.check()
         let loss: Loss = data.isClassification ? .xent : .mse
         try check(data, loss: loss)
-        let engine = Engine(config: config)
-        let r = engine.run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count), tokens: config.embed != nil), loss: loss, gradient: nil)
+        let meanLoss = config.bow != nil ? bagLoss(flatValues, phi: bagFeatures(data), data: data, indices: Array(0..<data.count), gradient: nil)
+            : Engine(config: config).run(flatValues, batch: Batch(inputs: data.inputs, target: data.targets, indices: Array(0..<data.count), tokens: config.embed != nil), loss: loss, gradient: nil).loss
         var accuracy: Double?
         if config.crf, case let .classSequences(c) = data.targets {
             // Viterbi's paths, not each step's argmax: the CRF scores whole sequences.
@@ -382,12 +391,13 @@ extension Model {
             }
             accuracy = n > 0 ? Double(right) / Double(n) : nil
         }
-        return (outputs, r.loss, accuracy)
+        return (outputs, meanLoss, accuracy)
     }
 
     /// Generates `length` symbols: feeds `prime`, then draws each next symbol from softmax(logits/temperature).
     /// temperature=0 is greedy decoding: the argmax of the logits (the first on a tie), no draw at all.
     public func sample(vocabulary: [String], prime: [Int], length: Int, temperature: Double, seed: UInt64) throws -> [Int] {
+        try requireRecurrent("sample")
         guard !config.bidirectional else {
             throw ModelError(.value, "sampling needs a one-directional model: a bidirectional one reads the future")
         }

@@ -98,6 +98,12 @@ extension StatementContext {
 
     /// The cell as it could be written, with the options that differ from their defaults.
     func describe(_ c: CellConfig) -> String {
+        if let bow = c.bow {
+            var parts = ["output=\(c.outputWidth)", "features=\(bow.features.rawValue)", "ngram=\(bow.ngram)"]
+            if bow.features == .tfidf, bow.style != .course { parts.append("style=\(bow.style.rawValue)") }
+            if let s = c.seed { parts.append("seed=\(s)") }
+            return "bow(\(parts.joined(separator: ", ")))"
+        }
         var parts = (c.input > 0 ? ["input=\(c.input)"] : []) + (c.embed.map { ["embed=\($0)"] } ?? []) + ["hidden=\(c.hidden)"]
         if let o = c.output { parts.append("output=\(o)") }
         if c.layers != 1 { parts.append("layers=\(c.layers)") }
@@ -115,7 +121,8 @@ extension StatementContext {
     /// input=: the weights are drawn then, from the seed kept at definition.
     mutating func modelEntry(_ name: Ident, inputWidth width: Int) throws -> ModelEntry {
         var entry = try modelEntry(name)
-        guard let seed = entry.pendingInputSeed else { return entry }
+        // A bow model's width and terms are fixed with its vocabulary (fixBagOfWords), not by the data's width.
+        guard let seed = entry.pendingInputSeed, entry.model.config.bow == nil else { return entry }
         guard width > 0 else { throw Diagnostic(.shape, "expected data with at least one value per step to fix \(name.name)'s input width", at: name.range) }
         var config = entry.model.config
         config.input = width
@@ -393,6 +400,12 @@ extension StatementContext {
     func modelsTable() -> MimeBundle {
         let rows = state.store.all.map { name, e -> [String] in
             let c = e.model.config
+            if let bow = c.bow {
+                // terms → labels: what W maps.
+                let kind = "bow" + (bow.features == .tfidf ? "+tfidf" : "") + (bow.ngram > 1 ? " \(bow.ngram)-gram" : "")
+                return [name, kind, "\(e.pendingInputSeed == nil ? String(bow.termCount) : "?")→\(c.outputWidth)", String(e.model.parameterCount),
+                        String(e.trainedSteps), e.lastLoss.map { NumberFormat.short($0, decimals: 6) } ?? "-"]
+            }
             var shape = "\(c.input > 0 ? String(c.input) : "?")→\(c.hidden)"
             if c.layers > 1 { shape += "×\(c.layers)" }
             if c.bidirectional { shape += "×2" }

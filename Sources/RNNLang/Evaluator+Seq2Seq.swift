@@ -17,7 +17,7 @@ extension StatementContext {
     func seq2seqEntry(_ name: Ident, for what: String) throws -> Seq2SeqEntry {
         if let e = state.store[seq2seq: name.name] { return e }
         if let c = state.store[name.name] {
-            throw Diagnostic(.value, "'\(name.name)' is a \(c.model.config.kind.rawValue) cell; \(what) works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))", at: name.range)
+            throw Diagnostic(.value, "'\(name.name)' is a \(c.model.config.bow != nil ? "bow model" : c.model.config.kind.rawValue + " cell"); \(what) works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))", at: name.range)
         }
         if state.values[name.name] != nil {
             throw Diagnostic(.value, "expected a seq2seq model, found '\(name.name)', which is \(state.values[name.name]!.kindDescription)", at: name.range)

@@ -99,6 +99,10 @@ extension StatementContext {
         var entry = try modelEntry(name, inputWidth: given.inputWidth)
         // The first text data fixes the model's vocabulary and labels; later data is read with them.
         let data = try readWithVocabulary(given, &entry, name: name.name, fix: true, at: dataExpr.range)
+        if entry.model.config.bow != nil {
+            if entry.pendingInputSeed == nil { warnUnseenTerms(data, entry, name: name.name) }
+            try fixBagOfWords(name, &entry, data, at: dataExpr.range)
+        }
         var o = TrainOptions()
         var shown: [String] = []
         var showPlot = false
@@ -111,7 +115,9 @@ extension StatementContext {
                 guard case let .dataset(d) = v else {
                     throw Diagnostic(.value, "expected a dataset after validation= (held-out examples of the same kind as the training data, e.g. let val = sentences([...])), found \(v.kindDescription)", at: r)
                 }
-                validation = d
+                // Held-out data is read with the model's vocabulary and labels, as predict reads it.
+                validation = try readWithVocabulary(d, &entry, name: name.name, fix: false, at: r)
+                if let validation { warnUnseenTerms(validation, entry, name: name.name) }
                 if case let .name(n, _) = opt.value { shown.append("validation=\(n)") } else { shown.append("validation=\(d.summary)") }
                 continue
             case "epochs": o.epochs = try eval(opt.value).integer("epochs", at: r, min: 1)
@@ -298,6 +304,7 @@ extension StatementContext {
             // step is many-to-many classification.
             let data = try readWithVocabulary(given, &entry, name: name.name, fix: false, at: dataExpr.range)
                 .reading(loss: nil, outputWidth: entry.model.config.outputWidth)
+            warnUnseenTerms(data, entry, name: name.name)
             let r: (outputs: [[[Double]]], loss: Double?, accuracy: Double?)
             do { r = try entry.model.predict(data) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             // A tagger's tags: Viterbi's paths with a CRF, each y_t's argmax without.
@@ -365,6 +372,10 @@ extension StatementContext {
                                                  headers: ["measure", "value", "meaning"], rows: rows, alignments: [.left, .right, .left])), displayID: nil)
             }
         } else if let (seq, tokens) = try stringSequence(v, entry, name: name.name, at: dataExpr.range) {
+            if entry.model.config.bow != nil {
+                if option(options, "rows") != nil { warn("rows= lists the examples of a dataset; a sentence is one example") }
+                return output.display(try bagPredictString(name.name, v, entry, seq: seq, tokens: tokens, at: dataExpr.range), displayID: nil)
+            }
             // A string, read with the model's vocabulary: each token, y_t and the class it points to.
             let trace: ForwardTrace
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }

@@ -205,6 +205,7 @@ struct StatementContext {
     mutating func execute() throws -> MimeBundle? {
         guard let node else { return nil }
         if let handled = try executeSeq2Seq(node.statement) { return handled }
+        if let handled = try executeBagOfWords(node.statement) { return handled }
         switch node.statement {
         case let .expression(e):
             return try bundle(for: eval(e))

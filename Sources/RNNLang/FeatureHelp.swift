@@ -18,7 +18,7 @@ public enum FeatureHelp {
         Spec(name: "bow", signature: "bow(DATA, binary=false, vocab=, lower=true)", summary: "bag of words: how often each word occurs in each document",
              options: ["binary", "vocab", "lower"],
              body: "count(t, d): how many times word t occurs in document d; binary=true gives 1 for present, 0 for absent.\nWord order is lost: \"我 打 你\" and \"你 打 我\" have the same vector.\n\n" + commonBody
-                + "\n\nExample (course article 003):\n  show bow([\"猫 喜欢 鱼\", \"狗 不 喜欢 鱼\"], vocab=[\"猫\", \"狗\", \"喜欢\", \"不\", \"鱼\"])\n  gives [1, 0, 1, 0, 1] and [0, 1, 1, 1, 1]."),
+                + "\n\nExample (course article 003):\n  show bow([\"猫 喜欢 鱼\", \"狗 不 喜欢 鱼\"], vocab=[\"猫\", \"狗\", \"喜欢\", \"不\", \"鱼\"])\n  gives [1, 0, 1, 0, 1] and [0, 1, 1, 1, 1].\n\nThe trainable classifier on these features is a model:\n" + BagOfWordsHelp.body),
         Spec(name: "ngrams", signature: "ngrams(DATA, n=2, binary=false, vocab=, lower=true)", summary: "counts of n consecutive words (n-grams), which keep some word order",
              options: ["n", "binary", "vocab", "lower"],
              body: "The terms are runs of n consecutive words joined by a space (\"猫 喜欢\", \"喜欢 吃\", \"吃 鱼\" for n=2);\neach cell counts how often the n-gram occurs in the document. n=1 is bow.\n\n" + commonBody),

@@ -9,7 +9,7 @@ public enum Help {
     }
 
     public static let statements: [Entry] = [
-        Entry(topic: "cell", summary: "define (or redefine) a model: cell NAME = rnn|lstm|gru(...)", body: """
+        Entry(topic: "cell", summary: "define (or redefine) a model: cell NAME = rnn|lstm|gru|bow(...)", body: """
             cell NAME = rnn(input=I, hidden=H, output=O, ...)
             cell NAME = lstm(...)        cell NAME = gru(...)
 
@@ -41,6 +41,11 @@ public enum Help {
             b_xn b_hn), trained separately as nn.RNN/LSTM/GRU train bias_ih and bias_hh, so the parameter
             counts are PyTorch's. The textbook's b_h, b_i, b_r… read as the sum of the two. bias=single keeps
             one bias per gate (Keras's convention; gru keeps b_xn and b_hn); bias=false has none.
+
+            Bag of words, a classifier with no recurrence to set beside them:
+            \(BagOfWordsHelp.body)
+            bow options:
+            \(optionLines(BagOfWordsHelp.cellOptions))
 
             Example:
               cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)
@@ -513,7 +518,7 @@ public enum Help {
         for (statement, specs) in [("cell", OptionTable.cell), ("train", OptionTable.train), ("sample", OptionTable.sample),
                                    ("plot", OptionTable.plot), ("backward", OptionTable.backward), ("unroll", OptionTable.unroll),
                                    ("print", OptionTable.print), ("jacobian", OptionTable.jacobian), ("generate", OptionTable.generate),
-                                   ("slider", OptionTable.slider), ("seq2seq", Seq2SeqHelp.cellOptions),
+                                   ("slider", OptionTable.slider), ("seq2seq", Seq2SeqHelp.cellOptions), ("bow", BagOfWordsHelp.cellOptions),
                                    ("train", Seq2SeqHelp.trainOptions), ("translate", Seq2SeqHelp.decodeOptions)] {
             for s in specs where seenOptions.insert(s.name).inserted && !out.contains(where: { $0.topic == s.name }) {
                 let values = s.choices.map { "\nValues: " + $0.joined(separator: ", ") } ?? ""
