@@ -74,81 +74,114 @@ public struct BagOfWords: Equatable, Sendable {
 
     /// φ of one sentence, and how many of its n-grams are not terms (unseen, or with an `<unk>` word).
     public func features(of words: [Int?]) -> (phi: [Double], unseen: Int) {
+        let f = sparseFeatures(of: words)
         var phi = [Double](repeating: 0, count: terms.count)
+        for (c, v) in zip(f.columns, f.values) { phi[c] = v }
+        return (phi, f.unseen)
+    }
+
+    /// φ's terms that occur in the sentence, by increasing column, with their values: a sentence
+    /// has a few of the many terms, so training keeps only these.
+    public func sparseFeatures(of words: [Int?]) -> (columns: [Int], values: [Double], unseen: Int) {
         let g = grams(words)
+        var counts: [Int: Double] = [:]
         var unseen = 0
         for gram in g {
-            if let gram, let c = column[gram] { phi[c] += 1 } else { unseen += 1 }
+            if let gram, let c = column[gram] { counts[c, default: 0] += 1 } else { unseen += 1 }
         }
-        guard features == .tfidf else { return (phi, unseen) }
+        let columns = counts.keys.sorted()
+        var values = columns.map { counts[$0]! }
+        guard features == .tfidf else { return (columns, values, unseen) }
         switch style {
         case .course:
             // TF = count / n-grams in the sentence (all of them, unseen ones too), as tfidf(DATA) divides.
             let length = Double(max(g.count, 1))
-            for j in phi.indices { phi[j] = phi[j] / length * idf[j] }
+            for (k, c) in columns.enumerated() { values[k] = values[k] / length * idf[c] }
         case .sklearn:
-            for j in phi.indices { phi[j] *= idf[j] }
-            let norm = phi.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > 0 { for j in phi.indices { phi[j] /= norm } }
+            for (k, c) in columns.enumerated() { values[k] *= idf[c] }
+            let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { for k in values.indices { values[k] /= norm } }
         }
-        return (phi, unseen)
+        return (columns, values, unseen)
+    }
+
+    /// Every sentence's φ in compressed rows: row e's terms are `columns[offsets[e]..<offsets[e+1]]`.
+    public struct Rows: Sendable {
+        public var termCount: Int
+        public var offsets: [Int] = [0]
+        public var columns: [Int] = []
+        public var values: [Double] = []
+
+        /// The rows as a dense examples × terms matrix, row-major.
+        public var dense: [Double] {
+            var out = [Double](repeating: 0, count: (offsets.count - 1) * termCount)
+            for e in 0..<(offsets.count - 1) { for k in offsets[e]..<offsets[e + 1] { out[e * termCount + columns[k]] = values[k] } }
+            return out
+        }
     }
 
     /// The word columns of a sequence of one-hot x_t (an all-zero x_t, `<unk>`, is nil).
     public static func words(_ sequence: [[Double]]) -> [Int?] { sequence.map(Embedding.tokenID) }
 
-    /// The mean cross-entropy of logits W φ_i + b against classes over `indices`, adding its
-    /// gradient (W's C×T, then b's C, the canonical order) into `gradient` when given.
-    /// `phi` holds one row of `T` numbers per example.
-    static func loss(_ theta: UnsafeBufferPointer<Double>, classes C: Int, terms T: Int, phi: [Double], targets: [Int],
+    /// The mean cross-entropy of logits W φ_e + b against classes over `indices`, adding its
+    /// gradient (W's C×T, then b's C, the canonical order) into `gradient` when given. Only φ_e's
+    /// terms are visited, in increasing column order (so the sums are those of the dense product).
+    static func loss(_ theta: UnsafeBufferPointer<Double>, classes C: Int, phi: Rows, targets: [Int],
                      indices: [Int], gradient: UnsafeMutablePointer<Double>?) -> Double {
+        let T = phi.termCount
         let W = theta.baseAddress!, b = W + C * T
         var z = [Double](repeating: 0, count: C)
         var total = 0.0
         let scale = 1 / Double(indices.count)
-        phi.withUnsafeBufferPointer { ph in
+        phi.columns.withUnsafeBufferPointer { col in
+        phi.values.withUnsafeBufferPointer { val in
             for e in indices {
-                let x = ph.baseAddress! + e * T
+                let start = phi.offsets[e], end = phi.offsets[e + 1]
                 for c in 0..<C {
                     var s = b[c]
                     let w = W + c * T
-                    for j in 0..<T { s += w[j] * x[j] }
+                    for k in start..<end { s += w[col[k]] * val[k] }
                     z[c] = s
                 }
                 let m = z.max()!
                 var sum = 0.0
                 for c in 0..<C { sum += exp(z[c] - m) }
                 let logZ = m + log(sum)
-                let k = targets[e]
-                total += logZ - z[k]
+                let y = targets[e]
+                total += logZ - z[y]
                 guard let g = gradient else { continue }
                 for c in 0..<C {
-                    let d = (exp(z[c] - logZ) - (c == k ? 1 : 0)) * scale
+                    let d = (exp(z[c] - logZ) - (c == y ? 1 : 0)) * scale
                     let gw = g + c * T
-                    for j in 0..<T { gw[j] += d * x[j] }
+                    for k in start..<end { gw[col[k]] += d * val[k] }
                     g[C * T + c] += d
                 }
             }
+        }
         }
         return total * scale
     }
 }
 
 extension Model {
-    /// Every example's φ, one row of the model's term count each, for a bow model.
-    func bagFeatures(_ data: Dataset) -> [Double] {
-        guard let bow = config.bow else { return [] }
-        var out: [Double] = []
-        out.reserveCapacity(data.count * bow.termCount)
-        for seq in data.inputs { out += bow.features(of: BagOfWords.words(seq)).phi }
-        return out
+    /// Every example's φ, for a bow model.
+    func bagFeatures(_ data: Dataset) -> BagOfWords.Rows {
+        var rows = BagOfWords.Rows(termCount: config.bow?.termCount ?? 0)
+        guard let bow = config.bow else { return rows }
+        for seq in data.inputs {
+            let f = bow.sparseFeatures(of: BagOfWords.words(seq))
+            rows.columns += f.columns
+            rows.values += f.values
+            rows.offsets.append(rows.columns.count)
+        }
+        return rows
     }
 
     /// A bow model's mean loss over `indices` (and its gradient), read from precomputed φ rows.
-    func bagLoss(_ theta: [Double], phi: [Double], data: Dataset, indices: [Int], gradient: UnsafeMutablePointer<Double>?) -> Double {
-        guard case let .classes(k) = data.targets, let bow = config.bow else { return .nan }
+    func bagLoss(_ theta: [Double], phi: BagOfWords.Rows, data: Dataset, indices: [Int], gradient: UnsafeMutablePointer<Double>?) -> Double {
+        guard case let .classes(k) = data.targets else { return .nan }
         return theta.withUnsafeBufferPointer {
-            BagOfWords.loss($0, classes: config.outputWidth, terms: bow.termCount, phi: phi, targets: k, indices: indices, gradient: gradient)
+            BagOfWords.loss($0, classes: config.outputWidth, phi: phi, targets: k, indices: indices, gradient: gradient)
         }
     }
 

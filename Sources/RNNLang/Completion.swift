@@ -49,8 +49,10 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
         add(OptionTable.cell.map { $0.name + "=" }, "option")
     } else if statement.openCall == "seq2seq" {
         add(Seq2SeqHelp.cellOptions.map { $0.name + "=" }, "option")
+    } else if statement.openCall == "bow", words.first == "cell" {
+        add(BagOfWordsHelp.cellOptions.map { $0.name + "=" }, "option")
     } else if words.first == "cell", statement.sawEquals, !statement.insideCall {
-        add(["rnn", "lstm", "gru", "seq2seq"], "cell")
+        add(["rnn", "lstm", "gru", "seq2seq", "bow"], "cell")
     } else if let call = statement.openCall, Seq2SeqHelp.datasetNames.contains(call) {
         add(Seq2SeqHelp.options(of: call).map { $0 + "=" }, "option")
         add(context.valueNames, "variable")
@@ -111,6 +113,7 @@ public func complete(code: String, cursor: Int, context: CompletionContext) -> C
 
 func optionSpec(_ key: String, statement: StatementPrefix) -> OptionSpec? {
     if let call = statement.openCall, ["rnn", "lstm", "gru"].contains(call) { return OptionTable.cell.first { $0.name == key } }
+    if statement.openCall == "bow", statement.words.first == "cell" { return BagOfWordsHelp.cellOptions.first { $0.name == key } }
     if let specs = OptionTable.forStatement(statement.words.first ?? "") { return specs.first { $0.name == key } }
     return nil
 }

@@ -25,6 +25,8 @@ extension StatementContext {
         case let .plot(.generate(name, _), _) where bow(name.name) != nil: try refuseBagOfWords(name, "plot generate")
         case let .plot(.gradients(names, _), _):
             if let name = names.first(where: { bow($0.name) != nil }) { try refuseBagOfWords(name, "plot gradients") }
+        case let .save(name, _) where bow(name.name) != nil:
+            try requireTerms(name, bow(name.name)!, for: "save it")
         case let .predict(name, _, _) where bow(name.name) != nil:
             try requireTerms(name, bow(name.name)!, for: "predict with it")
         case let .show(.name(n, _), _) where state.values[n] == nil && bow(n) != nil:

@@ -60,6 +60,7 @@ public enum ModelFiles {
     // MARK: - Config as JSON
 
     public static func configJSON(_ c: CellConfig) -> JSON {
+        if let bow = c.bow { return bagConfigJSON(c, bow) }
         var j: JSON = [
             "kind": .string(c.kind.rawValue), "input": JSON(c.input), "hidden": JSON(c.hidden),
             "output": c.output.map { JSON($0) } ?? .null, "layers": JSON(c.layers), "bidirectional": .bool(c.bidirectional),
@@ -83,6 +84,7 @@ public enum ModelFiles {
             return v
         }
         guard case .object = j else { throw ModelFileError("\(file): config must be an object") }
+        if j["kind"]?.stringValue == "bow" { return try bagConfig(from: j, file: file) }
         guard let kind = CellKind(rawValue: try need("kind", { $0.stringValue }, "rnn, lstm or gru")) else {
             throw ModelFileError("\(file): config.kind must be rnn, lstm or gru")
         }
@@ -133,7 +135,7 @@ public enum ModelFiles {
             "format": "rnn-kernel model", "version": 2, "config": configJSON(e.model.config),
             "trained_steps": JSON(e.trainedSteps), "parameters": .object(params),
         ]
-        for (k, v) in vocabularyFields(e) { out[k] = v }
+        for (k, v) in vocabularyFields(e) + bagFields(e) { out[k] = v }
         return out
     }
 
@@ -147,6 +149,26 @@ public enum ModelFiles {
         // bias per gate, what `bias=single` is now, so they load as they were saved.
         if (j["version"]?.intValue ?? 1) < 2 && c.bias { c.singleBias = true }
         guard case let .object(params)? = j["parameters"] else { throw ModelFileError("\(file): missing \"parameters\"") }
+        if c.bow != nil {
+            let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)
+            c = try readBag({ j[$0] }, config: c, vocab: vocab, labels: labels, file: file)
+            let model = try bagModel(c, file: file) { name in
+                guard let p = params.last(where: { $0.key == name })?.value, let items = p.arrayValue else { return nil }
+                if name == "W" {
+                    let rows = try items.map { r -> [Double] in
+                        guard let row = r.arrayValue?.compactMap(\.doubleValue), row.count == r.arrayValue?.count else { throw ModelFileError("\(file): W must be a matrix of numbers") }
+                        return row
+                    }
+                    guard Set(rows.map(\.count)).count <= 1 else { throw ModelFileError("\(file): W has rows of different lengths") }
+                    return ([rows.count, rows.first?.count ?? 0], rows.flatMap { $0 })
+                }
+                let values = items.compactMap(\.doubleValue)
+                guard values.count == items.count else { throw ModelFileError("\(file): b must be a list of numbers") }
+                return ([values.count], values)
+            }
+            if let extra = params.first(where: { $0.key != "W" && $0.key != "b" }) { throw ModelFileError("\(file): unexpected parameter \(extra.key) for a bow model (it has W and b)") }
+            return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocab: vocab, labels: labels)
+        }
         var model = Model(zerosFor: c)
         for (i, spec) in c.parameterSpecs.enumerated() {
             guard let p = params.last(where: { $0.key == spec.name })?.value else {
@@ -188,6 +210,11 @@ public enum ModelFiles {
     /// The state dict in PyTorch's layout, float64, in the order PyTorch lists it.
     public static func stateDict(_ model: Model) -> [(name: String, shape: [Int], values: [Double])] {
         let c = model.config
+        if c.bow != nil {
+            // nn.Linear(terms, C)'s state dict, as `self.fc` of the twin.
+            return [(name: "fc.weight", shape: model.parameters[0].shape, values: model.parameters[0].values),
+                    (name: "fc.bias", shape: model.parameters[1].shape, values: model.parameters[1].values)]
+        }
         let H = c.hidden
         var out: [(String, [Int], [Double])] = []
         if let W = model.parameter("W_emb") { out.append(("embedding.weight", W.shape, W.values)) }
@@ -230,7 +257,7 @@ public enum ModelFiles {
         var header: [(key: String, value: JSON)] = []
         var meta: JSON = ["format": "pt", "rnn-kernel": .string(configJSON(e.model.config).serialized()),
                           "trained_steps": .string(String(e.trainedSteps))]
-        for (k, v) in vocabularyFields(e) { meta[k] = .string(v.serialized()) }
+        for (k, v) in vocabularyFields(e) + bagFields(e) { meta[k] = .string(v.serialized()) }
         header.append((key: "__metadata__", value: meta))
         var offset = 0
         for t in tensors {
@@ -339,6 +366,34 @@ public enum ModelFiles {
 
     public static func fromSafetensors(_ bytes: [UInt8], file: String, existing: ModelEntry?) throws -> ModelEntry {
         let (tensors, metadata) = try readSafetensors(bytes, file: file)
+        func meta(_ key: String) throws -> JSON? {
+            guard let text = metadata[key] else { return nil }
+            do { return try JSON.parse(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
+        }
+        func tensor(_ name: String) -> (shape: [Int], values: [Double])? { tensors[name].map { ($0.shape, $0.values) } }
+        func onlyLinear() throws {
+            if let extra = tensors.keys.sorted().first(where: { $0 != "fc.weight" && $0 != "fc.bias" }) {
+                throw ModelFileError("\(file): unexpected tensor \(extra) for a bow model (nn.Linear: fc.weight and fc.bias)")
+            }
+        }
+        if let text = metadata["rnn-kernel"], (try? JSON.parse(text))?["kind"]?.stringValue == "bow" {
+            var config = try self.config(from: try meta("rnn-kernel")!, file: file)
+            let (vocab, labels) = try readVocabulary(meta, config: config, file: file)
+            config = try readBag(meta, config: config, vocab: vocab, labels: labels, file: file)
+            try onlyLinear()
+            let model = try bagModel(config, file: file, tensor)
+            return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocab: vocab, labels: labels)
+        }
+        if metadata["rnn-kernel"] == nil, let existing, existing.model.config.bow != nil, existing.pendingInputSeed == nil, tensors["rnn.weight_ih_l0"] == nil {
+            // nn.Linear's state dict that PyTorch wrote: the bow model it replaces keeps its words, terms and labels.
+            try onlyLinear()
+            var entry = existing
+            entry.model = try bagModel(existing.model.config, file: file, tensor)
+            entry.trainedSteps = 0
+            entry.lossHistory = []
+            entry.validationHistory = []
+            return entry
+        }
         var config: CellConfig
         if let text = metadata["rnn-kernel"] {
             let j: JSON

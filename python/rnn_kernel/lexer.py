@@ -17,7 +17,7 @@ STATEMENTS = ("cell", "let", "set", "show", "unroll", "backward", "jacobian", "g
 #: `plot loss|hidden|gradients|attention M`.
 CLAUSES = ("on", "from", "as", "to", "step", "log", "loss", "hidden", "gradients", "attention")
 #: The cell constructors.
-CELLS = ("rnn", "lstm", "gru", "seq2seq")
+CELLS = ("rnn", "lstm", "gru", "seq2seq", "bow")
 #: The dataset constructors (Completion.swift's datasetNames).
 DATASETS = ("sine", "adding", "copy", "parity", "text", "sentences", "tagged", "csv", "pairs", "translation", "reverse")
 #: Functions callable in expressions: math (Evaluator+Functions.swift) and text features (FeatureHelp.swift).
@@ -38,11 +38,14 @@ OPTIONS = (
     "binary", "vocab", "lower", "n", "k1", "b",
     # seq2seq, translate
     "embed", "attention", "teacher_forcing", "beam", "max_length",
+    # bow classifier
+    "features", "ngram",
 )
 #: The words an option takes from a fixed set (after `=`).
 VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform", "xavier", "he", "orthogonal", "normal",
           "zeros", "ones", "sgd", "momentum", "adagrad", "rmsprop", "adam", "norm", "value", "mse", "xent", "ascii",
-          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive")
+          "unicode", "stdout", "stderr", "none", "full", "single", "forward", "reverse", "course", "sklearn", "all", "additive",
+          "count", "tfidf")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
 PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions", "vocabulary")
