@@ -27,6 +27,10 @@ extension StatementContext {
             if let name = names.first(where: { bow($0.name) != nil }) { try refuseBagOfWords(name, "plot gradients") }
         case let .save(name, _) where bow(name.name) != nil:
             try requireTerms(name, bow(name.name)!, for: "save it")
+        case let .train(name, _, options) where bow(name.name) != nil && options.contains { $0.key == "bptt" }:
+            warn("bptt= has no effect on a bow model: it has no time steps to backpropagate through")
+        case let .setParameter(name, _, _) where bow(name.name) != nil:
+            try requireTerms(name, bow(name.name)!, for: "set its parameters")
         case let .predict(name, _, _) where bow(name.name) != nil:
             try requireTerms(name, bow(name.name)!, for: "predict with it")
         case let .show(.name(n, _), _) where state.values[n] == nil && bow(n) != nil:

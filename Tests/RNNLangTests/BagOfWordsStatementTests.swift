@@ -188,6 +188,8 @@ final class BagOfWordsStatementTests: XCTestCase {
         _ = try run(e, Self.data + "\ncell base = bow(output=3, seed=1)")
         XCTAssertEqual(diagnostic(e, "predict base on d")?.message, "'base' has no terms yet: the first data it is trained on fixes its vocabulary, labels and terms (and for tfidf the IDF); predict with it after training it, or define it with vocab=DATA")
         XCTAssertTrue(diagnostic(e, "save base to \"/tmp/never.json\"")?.message.hasPrefix("'base' has no terms yet") ?? false)
+        XCTAssertTrue(diagnostic(e, "set base.b = [0, 0, 0]")?.message.hasPrefix("'base' has no terms yet") ?? false)
+        XCTAssertTrue(diagnostic(e, "plot base.W")?.message.hasPrefix("'base' has no terms yet") ?? false)
         _ = try run(e, "train base on d")
         let before = e.state
         for (statement, word) in [("unroll base on \"我 打 你\"", "unroll"), ("backward base on [[1]] target=0", "backward"), ("sample base", "sample"),

@@ -116,6 +116,23 @@ final class BagOfWordsFixtureTests: XCTestCase {
         }
     }
 
+    /// An interrupt between steps keeps the completed steps, as for every model: the loop is shared.
+    func testAnInterruptKeepsTheCompletedSteps() throws {
+        let c = Self.root["cases"]!.arrayValue![0]
+        let data = try sentences(c["sentences"]!)
+        let model = try model(c, data)
+        var o = TrainOptions()
+        o.epochs = 5
+        o.batch = 2
+        var polls = 0
+        var seen: [Int] = []
+        let r = try model.train(on: data, options: o, progress: { seen.append($0.step) }, shouldStop: { polls += 1; return polls > 3 })
+        XCTAssertEqual(r.outcome, .interrupted(completedSteps: 3))
+        XCTAssertEqual(r.losses.count, 3)
+        XCTAssertEqual(seen, [1, 2, 3])
+        XCTAssertNotEqual(r.model.flatValues, model.flatValues)
+    }
+
     /// ∂L/∂W and ∂L/∂b against central differences of the loss, on a mini-batch.
     func testGradientsMatchFiniteDifferences() throws {
         for c in Self.root["cases"]!.arrayValue! {

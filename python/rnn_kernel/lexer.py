@@ -70,6 +70,9 @@ class RNNLexer(RegexLexer):
             # Numbers as the kernel reads them: 1, 2.5, 1e-3 (a leading '-' is the operator).
             (r"\d+\.\d+([eE][+-]?\d+)?\b|\d+[eE][+-]?\d+\b", Number.Float),
             (r"\d+\b", Number.Integer),
+            # `cell NAME = KIND(`: the kind is a cell even where the word is also a function (`bow`).
+            (r"\b(cell)(\s+)([A-Za-z_]\w*)(\s*)(=)(\s*)(" + "|".join(CELLS) + r")\b",
+             bygroups(Keyword, Whitespace, Name.Variable, Whitespace, Operator, Whitespace, Keyword.Type)),
             # The model or value a definition names.
             (r"\b(cell|let)(\s+)([A-Za-z_]\w*)", bygroups(Keyword, Whitespace, Name.Variable)),
             # key= (before the keywords: `seed=1`, `loss=mse`, `plot=true`), then the value when it is a word of a set.
