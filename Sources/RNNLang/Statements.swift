@@ -46,8 +46,9 @@ public struct StatementSpec: Sendable {
     public let syntax: [SyntaxPart]
     /// The line the help index shows.
     public let summary: String
-    /// The help text; `{options}` stands for the option table, drawn from `options`.
-    let bodyTemplate: String
+    /// The help text; `{options}` stands for the option table, drawn from `options`. Made when
+    /// help is asked for, not when the first statement is parsed: it is most of an entry's size.
+    let bodyTemplate: @Sendable () -> String
     public let options: [OptionSpec]
     public let log: LogRule
     /// Whether `watch NAME: …` may re-run it: it only shows something, changing nothing.
@@ -58,7 +59,7 @@ public struct StatementSpec: Sendable {
     let run: @Sendable (inout StatementContext, Statement) throws -> MimeBundle?
 
     init(_ keyword: String, aliases: [String] = [], syntax: [SyntaxPart], summary: String, options: [OptionSpec] = [], log: LogRule = .none,
-         watchable: Bool = false, help: String, parse: @escaping @Sendable (inout Parser) throws -> Statement,
+         watchable: Bool = false, help: @autoclosure @escaping @Sendable () -> String, parse: @escaping @Sendable (inout Parser) throws -> Statement,
          run: @escaping @Sendable (inout StatementContext, Statement) throws -> Void) {
         self.keyword = keyword
         self.aliases = aliases
@@ -77,7 +78,7 @@ public struct StatementSpec: Sendable {
 
     /// The help body, with the option table (and the lists the table keeps) filled in.
     public var help: String {
-        bodyTemplate.replacing("{options}", with: Help.optionLines(options))
+        bodyTemplate().replacing("{options}", with: Help.optionLines(options))
             .replacing("{watchable}", with: Self.all.filter(\.watchable).map(\.keyword).joined(separator: ", "))
             .replacing("{logged}", with: Self.all.filter(\.log.isLogged).map(\.keyword).joined(separator: ", "))
     }
