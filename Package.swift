@@ -9,6 +9,9 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 // and VectorKernels chooses one at run time (docs/kernels.md).
 // -O even in debug builds: SIMD code unoptimised is slower than scalar, and the tests train models.
 let kernelDebug: SwiftSetting = .unsafeFlags(["-O"], .when(configuration: .debug))
+// The modules around the numeric core (protocol, language, store, plots) are built for size in
+// release: they are not where time goes, and a kernel maps less of its binary (idle memory).
+let smallCode: SwiftSetting = .unsafeFlags(["-Osize"], .when(configuration: .release))
 // The manifest runs on the building machine, so this is its architecture: arm64 builds hold
 // one build of the kernels (NEON, which every arm64 processor has), x86-64 builds three.
 #if arch(x86_64)
@@ -38,18 +41,18 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "JSON"),
+        .target(name: "JSON", swiftSettings: [smallCode]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "Jupyter", dependencies: ["ZeroMQ", "JSON", crypto]),
+        .target(name: "Jupyter", dependencies: ["ZeroMQ", "JSON", crypto], swiftSettings: [smallCode]),
         .target(name: "CPUFeatures"),
         .target(name: "VectorKernelsInterface"),
         .target(name: "VectorKernelsBaseline", dependencies: ["VectorKernelsInterface"], swiftSettings: [kernelDebug]),
         .target(name: "VectorKernels",
                 dependencies: ["VectorKernelsInterface", "VectorKernelsBaseline", "CPUFeatures"] + wideKernels.map { .byName(name: $0.name) }),
         .target(name: "RNN", dependencies: ["VectorKernels"]),
-        .target(name: "Plot"),
-        .target(name: "Store", dependencies: ["RNN", "JSON", crypto]),
-        .target(name: "RNNLang", dependencies: ["RNN", "Plot", "Store", "Jupyter", "JSON"]),
+        .target(name: "Plot", swiftSettings: [smallCode]),
+        .target(name: "Store", dependencies: ["RNN", "JSON", crypto], swiftSettings: [smallCode]),
+        .target(name: "RNNLang", dependencies: ["RNN", "Plot", "Store", "Jupyter", "JSON"], swiftSettings: [smallCode]),
         .executableTarget(name: "rnn-kernel",
                           dependencies: ["Jupyter", "RNNLang", "Store", "RNN", "Plot", "JSON", "VectorKernels", argumentParser, crypto]),
 
