@@ -18,12 +18,6 @@ final class BagOfWordsFixtureTests: XCTestCase {
         try Datasets.sentences(j.arrayValue!.map { (text: $0.arrayValue![0].stringValue!, label: $0.arrayValue![1].stringValue!) })
     }
 
-    func stateDict(_ j: JSON) -> [String: (shape: [Int], values: [Double])] {
-        var out: [String: (shape: [Int], values: [Double])] = [:]
-        for (k, v) in j.objectValue! { out[k] = (v["shape"]!.arrayValue!.map { $0.intValue! }, v["values"]!.arrayValue!.map { $0.doubleValue! }) }
-        return out
-    }
-
     func assertClose(_ a: [Double], _ b: [Double], _ what: String, _ tolerance: Double = 1e-9, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, what, file: file, line: line)
         XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 0, tolerance, what, file: file, line: line)
@@ -47,7 +41,7 @@ final class BagOfWordsFixtureTests: XCTestCase {
         var config = CellConfig(kind: .rnn, input: data.vocabulary!.width, hidden: 0, output: data.classNames!.count)
         config.bow = bow
         let sd = stateDict(c["state_dict"]!)
-        return try ModelFiles.bagModel(config, file: "fixture") { sd[$0] }
+        return try ModelFiles.bagModel(config, file: "fixture") { sd[$0].map { ($0.shape, $0.values) } }
     }
 
     func testEveryCaseMatchesTheTwin() throws {

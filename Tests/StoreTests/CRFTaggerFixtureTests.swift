@@ -11,14 +11,6 @@ import RNN
 final class CRFTaggerFixtureTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/crf_tagger_fixtures.json")
 
-    func stateDict(_ j: JSON) -> [String: ModelFiles.RawTensor] {
-        var out: [String: ModelFiles.RawTensor] = [:]
-        for (k, v) in j.objectValue! {
-            out[k] = ModelFiles.RawTensor(shape: v["shape"]!.arrayValue!.map { $0.intValue! }, values: v["values"]!.arrayValue!.map { $0.doubleValue! })
-        }
-        return out
-    }
-
     func assertClose(_ model: Model, _ theirs: [String: ModelFiles.RawTensor], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         let ours = ModelFiles.stateDict(model)
         XCTAssertEqual(Set(ours.map(\.name)), Set(theirs.keys), what, file: file, line: line)

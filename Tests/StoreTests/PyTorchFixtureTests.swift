@@ -10,25 +10,6 @@ import RNN
 final class PyTorchFixtureTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pytorch_fixtures.json")
 
-    func stateDict(_ j: JSON) -> [String: ModelFiles.RawTensor] {
-        var out: [String: ModelFiles.RawTensor] = [:]
-        for (k, v) in j.objectValue! {
-            out[k] = ModelFiles.RawTensor(shape: v["shape"]!.arrayValue!.map { $0.intValue! }, values: v["values"]!.arrayValue!.map { $0.doubleValue! })
-        }
-        return out
-    }
-
-    func assertClose(_ ours: [(name: String, shape: [Int], values: [Double])], _ theirs: [String: ModelFiles.RawTensor], _ what: String,
-                     file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(Set(ours.map(\.name)), Set(theirs.keys), what, file: file, line: line)
-        for t in ours {
-            guard let p = theirs[t.name] else { continue }
-            XCTAssertEqual(t.shape, p.shape, "\(what) \(t.name)", file: file, line: line)
-            let worst = zip(t.values, p.values).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThan(worst, 1e-9, "\(what) \(t.name)", file: file, line: line)
-        }
-    }
-
     func testEveryCaseMatchesPyTorch() throws {
         let root = try JSON.parse(String(contentsOf: Self.fixtures, encoding: .utf8))
         let cases = root["cases"]!.arrayValue!
