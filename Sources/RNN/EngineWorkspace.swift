@@ -129,7 +129,9 @@ final class PackedWeights {
 
     /// Packs from θ (`p`): W_xᵀ and W_hᵀ for the forward products (transposed straight from the
     /// gate matrices), the gate matrices stacked for the backward ones, and the starting biases.
-    func pack(_ p: UnsafePointer<Double>, config: CellConfig, offsets: [LayerOffsets], W_hy: Int?, width: Int) {
+    /// `backwardPanels` false (single rows): the backward products read the stacked W_h as it is, a row
+    /// at a time, and its panels are not made.
+    func pack(_ p: UnsafePointer<Double>, config: CellConfig, offsets: [LayerOffsets], W_hy: Int?, width: Int, backwardPanels: Bool) {
         let H = config.hidden, D = config.directions, G = config.gates.count, GH = G * H
         for ci in 0..<(config.layers * D) {
             let I = config.layerInput(ci / D)
@@ -156,6 +158,7 @@ final class PackedWeights {
             if N1 < GH {
                 Dense.packTransposedPanels(N: GH - N1, K: H, W: stackedH + N1 * H, ldw: H, into: fP + H * N1, width: width)
             }
+            guard backwardPanels else { continue }
             Dense.packPanels(K: N1, N: H, B: stackedH, ldb: H, into: bP, width: width)
             if N1 < GH {
                 Dense.packPanels(K: GH - N1, N: H, B: stackedH + N1 * H, ldb: H, into: bP + N1 * H, width: width)

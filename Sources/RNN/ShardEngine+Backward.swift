@@ -52,7 +52,7 @@ extension ShardEngine {
         /// ∂L/∂h_t and ∂L/∂c_t, and what step t sends to t − 1.
         let dh: UnsafeMutablePointer<Double>, dc: UnsafeMutablePointer<Double>
         let dhPrev: UnsafeMutablePointer<Double>, dcPrev: UnsafeMutablePointer<Double>
-        /// Stacked W_h as panels.
+        /// Stacked W_h as panels (blocked shards), or as it is, row-major (single rows).
         let panels: UnsafePointer<Double>
         /// Blocked shards: this block's dA rows as panels, for the weight-gradient product.
         let dAPanels: UnsafeMutablePointer<Double>?
@@ -72,7 +72,8 @@ extension ShardEngine {
             cs: kind == .lstm ? ws.cs[ci].base : nil, tanhCs: kind == .lstm ? ws.tanhCs[ci].base : nil,
             hns: kind == .gru ? ws.hns[ci].base : nil,
             dh: ws.dh.base, dc: ws.dc.base, dhPrev: ws.dhPrev.base, dcPrev: ws.dcPrev.base,
-            panels: packed.W_hPanels[ci].base, dAPanels: blocked ? ws.dAPanels!.base : nil, hColumns: kind == .gru ? 2 * H : GH)
+            panels: blocked ? UnsafePointer(packed.W_hPanels[ci].base) : packed.W_hStacked[ci].map { UnsafePointer($0.base) } ?? p + off.W_h[0],
+            dAPanels: blocked ? ws.dAPanels!.base : nil, hColumns: kind == .gru ? 2 * H : GH)
         let dhP = sweep.dh, dcP = sweep.dc, dhp = sweep.dhPrev, dcp = sweep.dcPrev, hsP = sweep.hs, dAall = sweep.dA, hnP = sweep.hns
         for i in 0..<BH { dhP[i] = 0; dcP[i] = 0 }
         // ∂L/∂(layer input): into the layer below's outputs, or layer 0's embedded x_t.
@@ -124,9 +125,11 @@ extension ShardEngine {
         /// Single rows: ∂L/∂W_h += dAᵀ h_{t−1} and ∂L/∂W_x += dAᵀ x_t gate by gate, straight into
         /// the gradient's own layout (H × H and H × I), so nothing is transposed afterwards.
         func directWeightGradients(_ r0: Int, _ rows: Int) {
-            for gi in 0..<G {
+            // Step 0's rows meet h_0 = 0, which adds nothing to ∂L/∂W_h.
+            let skip = r0 == 0 ? B : 0
+            for gi in 0..<G where rows > skip {
                 let (A, lda) = hnP != nil && gi == 2 ? (UnsafePointer(hnP! + r0 * H), H) : (UnsafePointer(dAall + r0 * GH + gi * H), GH)
-                Dense.gemm(M: H, N: H, K: rows, A: A, rowStrideA: 1, colStrideA: lda, B: hsP + r0 * H, ldb: H,
+                Dense.gemm(M: H, N: H, K: rows - skip, A: A + skip * lda, rowStrideA: 1, colStrideA: lda, B: hsP + (r0 + skip) * H, ldb: H,
                            C: g + off.W_h[gi], ldc: H)
             }
             if let hot {
@@ -194,8 +197,9 @@ extension ShardEngine {
                 Dense.packPanels(rows: B, N: hColumns, B: dAk, ldb: GH, into: dAP, panelRows: (blockEnd - blockFirst) * B,
                                  firstRow: (k - blockFirst) * B)
             }
-            // ∂L/∂h_{t−1} += dA_h W_h over all gates (gru: n's part from its own slot).
-            recurrentBack(sweep, k)
+            // ∂L/∂h_{t−1} += dA_h W_h over all gates (gru: n's part from its own slot); not at the
+            // first step, whose h_0 = 0 is no parameter's function.
+            if k > 0 { recurrentBack(sweep, k) }
             // Truncated BPTT: the state entering a chunk is detached, as h.detach() would do. Chunks
             // count each sequence's own steps: backwards, a shorter one's first step is its last t.
             if let n = bptt, d == 1, lengths.contains(where: { $0 != T }) {
@@ -272,6 +276,12 @@ extension ShardEngine {
     private func recurrentBack(_ s: BackwardSweep, _ k: Int) {
         let B = s.B, H = s.H, GH = s.GH
         func product(_ A: UnsafePointer<Double>, lda: Int, row: Int, K: Int) {
+            if !blocked {
+                // Single rows read the stacked W_h itself (s.panels is it, row-major).
+                rowProducts(M: B, N: H, K: K, A: A, lda: lda, B: s.panels + row * H, ldb: H, width: s.width, C: s.dhPrev, ldc: H,
+                            descending: k % 2 == 1)
+                return
+            }
             Dense.gemm(M: B, N: H, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: s.panels + row * H, width: s.width, C: s.dhPrev, ldc: H)
         }
         let dAk = s.dA + k * B * GH

@@ -63,7 +63,7 @@ extension ShardEngine {
             let a = sweep.acts + k * BGH
             if !allAtOnce { inputProduct(t, a) }
             switch config.kind {
-            case .rnn: rnnStep(sweep, a: a, hPrev: hPrev, hNew: hNew)
+            case .rnn: rnnStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
             case .lstm: lstmStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
             case .gru: gruStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
             }
@@ -80,15 +80,25 @@ extension ShardEngine {
 
     /// C (B × N, row stride ldc) += h_{t−1} times W_hᵀ's columns from `column` (0, or gru's 2H), from `initialRow` when given.
     private func recurrentProduct(_ s: ForwardSweep, _ hPrev: UnsafePointer<Double>, column: Int, N: Int, _ C: UnsafeMutablePointer<Double>,
-                                  ldc: Int, initialRow: UnsafePointer<Double>? = nil) {
+                                  ldc: Int, initialRow: UnsafePointer<Double>? = nil, step k: Int) {
+        // h_0 = 0: the first step's product adds nothing (x + 0·w is x), so it is not computed.
+        if k == 0 {
+            if let initialRow { for m in 0..<s.B { (C + m * ldc).update(from: initialRow, count: N) } }
+            return
+        }
+        if !blocked {
+            rowProducts(M: s.B, N: N, K: s.H, A: hPrev, lda: s.H, panels: s.panels + column * s.H, width: s.width, C: C, ldc: ldc,
+                        initialRow: initialRow, descending: k % 2 == 1)
+            return
+        }
         Dense.gemm(M: s.B, N: N, K: s.H, A: hPrev, rowStrideA: s.H, colStrideA: 1, panels: s.panels + column * s.H, width: s.width,
                    C: C, ldc: ldc, initialRow: initialRow)
     }
 
     /// rnn: h_t = act(a), a = W_xh x_t + b + W_hh h_{t−1}.
-    private func rnnStep(_ s: ForwardSweep, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>, hNew: UnsafeMutablePointer<Double>) {
+    private func rnnStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>, hNew: UnsafeMutablePointer<Double>) {
         let BH = s.B * s.H
-        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH)
+        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH, step: k)
         switch config.activation {
         case .tanh: Pointwise.tanh(a, count: BH)
         case .relu: for i in 0..<BH { a[i] = a[i] > 0 ? a[i] : 0 }
@@ -101,7 +111,7 @@ extension ShardEngine {
     private func lstmStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>,
                           hNew: UnsafeMutablePointer<Double>) {
         let B = s.B, H = s.H, BH = B * H
-        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH)
+        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH, step: k)
         Pointwise.lstmStep(B: B, H: H, a: a, cPrev: s.cs! + k * BH, c: s.cs! + (k + 1) * BH, tanhC: s.tanhCs! + k * BH, h: hNew)
     }
 
@@ -110,11 +120,11 @@ extension ShardEngine {
                          hNew: UnsafeMutablePointer<Double>) {
         let B = s.B, H = s.H, BH = B * H
         // r and z take h_{t−1} W_h· into their pre-activations; n keeps W_hn h_{t−1} + b_hn apart.
-        recurrentProduct(s, hPrev, column: 0, N: 2 * H, a, ldc: s.GH)
+        recurrentProduct(s, hPrev, column: 0, N: 2 * H, a, ldc: s.GH, step: k)
         let hn = s.hns! + k * BH
         // W_hn h_{t−1} from b_hn (from zero without bias).
         if s.b_hn == nil { hn.update(repeating: 0, count: BH) }
-        recurrentProduct(s, hPrev, column: 2 * H, N: H, hn, ldc: H, initialRow: s.b_hn)
+        recurrentProduct(s, hPrev, column: 2 * H, N: H, hn, ldc: H, initialRow: s.b_hn, step: k)
         Pointwise.gruStep(B: B, H: H, a: a, hn: hn, hPrev: hPrev, h: hNew)
     }
 }

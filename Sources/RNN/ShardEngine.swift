@@ -75,9 +75,36 @@ final class ShardEngine {
 
     /// Shards of four rows or more run on the blocked kernels (6 or 8, and 4, rows by two vectors), which
     /// read panels two vectors wide (Dense.blockWidth: 8, or 16 with AVX-512); fewer rows go one at
-    /// a time, from panels Dense.rowPanelWidth wide (40, or 104 with AVX-512).
+    /// a time, from panels Dense.rowPanelWidth wide (40, or 56 with AVX-512).
     var blocked: Bool { B >= 4 }
     var panelWidth: Int { blocked ? Dense.blockWidth : Dense.rowPanelWidth }
+
+    /// C (M × N, M < 4 single rows) += A Bᵀ-panels one panel at a time, in ascending panel order
+    /// or descending: a step that reads the panels in the order opposite to its predecessor's starts
+    /// on the panel the predecessor read last, still in L1 (a hidden-100 W_h is 80 KB, more than
+    /// L1 holds, read once a step). Each element's sum over k is the same either way.
+    func rowProducts(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, lda: Int, panels: UnsafePointer<Double>, width: Int,
+                     C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?, descending: Bool) {
+        let NF = N - N % width, count = NF / width + (NF < N ? 1 : 0)
+        for q in 0..<count {
+            let j = descending ? count - 1 - q : q
+            let n = j * width, w = min(width, N - n)
+            Dense.gemm(M: M, N: w, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: panels + n * K, width: width, C: C + n, ldc: ldc,
+                       initialRow: initialRow.map { $0 + n })
+        }
+    }
+
+    /// The same for B (K × N) as it is, row-major with leading dimension ldb: its columns in runs of
+    /// `width`, in ascending or descending order.
+    func rowProducts(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, lda: Int, B: UnsafePointer<Double>, ldb: Int, width: Int,
+                     C: UnsafeMutablePointer<Double>, ldc: Int, descending: Bool) {
+        let count = (N + width - 1) / width
+        for q in 0..<count {
+            let j = descending ? count - 1 - q : q
+            let n = j * width, w = min(width, N - n)
+            Dense.gemm(M: M, N: w, K: K, A: A, rowStrideA: lda, colStrideA: 1, B: B + n, ldb: ldb, C: C + n, ldc: ldc)
+        }
+    }
 
     /// The backward sweep hands its rows to the weight-gradient products every blockSteps steps
     /// (about 128 rows), while they are still in cache. The sums' order depends on the shard's rows
@@ -139,7 +166,7 @@ final class ShardEngine {
     private func run(_ p: UnsafePointer<Double>, x: UnsafePointer<Double>?, input0: UnsafePointer<Double>, batch: Batch, lossTerms: Int,
                      gradient: UnsafeMutablePointer<Double>?, bptt: Int?, record: Bool) -> Double {
         findOneHot(batch, x)
-        packed.pack(p, config: config, offsets: offsets, W_hy: W_hy, width: panelWidth)
+        packed.pack(p, config: config, offsets: offsets, W_hy: W_hy, width: panelWidth, backwardPanels: blocked)
         if let tokens = batch.tokens { gather(p, tokens) }
         forward(p, input0: input0, lengths: batch.lengths)
         let manyToMany = batch.isManyToMany

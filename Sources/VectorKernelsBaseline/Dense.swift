@@ -19,9 +19,11 @@ enum Dense {
     /// the latency (four cycles) a k whatever their number: the more columns, the fewer loops.
     static var rowVectors: Int { lanes > 4 ? 13 : 10 }
 
-    /// The panel width single rows read best: `rowVectors` vectors (40, or 104 with AVX-512), so
-    /// that a row of up to 104 columns (hidden 100: 12 vectors and 4) is one panel and one loop.
-    static var rowPanelWidth: Int { rowVectors * lanes }
+    /// The panel width single rows read best: 40 (ten vectors), or 56 with AVX-512 (seven). The
+    /// engine reads a step's panels in the order opposite to the step before's, so the panels read
+    /// last are read again first while they are in L1; a weight larger than L1 (hidden 100: 80 KB)
+    /// read as one panel would leave none of itself there for the next step.
+    static var rowPanelWidth: Int { lanes > 4 ? 56 : 40 }
 
     /// C[m, n] += Σ_k A[m·rowStrideA + k·colStrideA] · B[k·ldb + n]  for m < M, n < N, k < K.
     ///

@@ -25,7 +25,9 @@ final class KernelBuildTests: XCTestCase {
         if builds.count == 1 { print("KernelBuildTests: only \(builds[0]) runs here; nothing to compare it with") }
         let configs = [CellConfig(kind: .lstm, input: 3, hidden: 13, output: 4),
                        CellConfig(kind: .gru, input: 3, hidden: 21, output: 4, layers: 2),
-                       CellConfig(kind: .rnn, input: 3, hidden: 9, output: 4, bidirectional: true)]
+                       CellConfig(kind: .rnn, input: 3, hidden: 9, output: 4, bidirectional: true),
+                       // Wider than one single-row panel on every build (40, or 56 with AVX-512).
+                       CellConfig(kind: .rnn, input: 3, hidden: 61, output: 4)]
         for config in configs {
             for (batch, sequences) in [(1, 3), (20, 20)] {
                 let d = data(sequences: sequences, width: 3, classes: 4)

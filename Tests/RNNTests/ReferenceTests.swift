@@ -126,6 +126,17 @@ final class ReferenceTests: XCTestCase {
         }
     }
 
+    /// Single rows (fewer than four) on states wider than one panel: the products take their panels
+    /// in alternating order step by step, and the backward ones read W_h unpacked, in column runs.
+    func testSingleRowsAcrossSeveralPanels() throws {
+        for kind in CellKind.allCases {
+            for n in [1, 3] {
+                try check(CellConfig(kind: kind, input: 2, hidden: 60, output: 3), set(n, "classSequences", out: 3, spread: 3, minimum: 4), .xent)
+                try check(CellConfig(kind: kind, input: 2, hidden: 61, output: 2, layers: 2, bidirectional: true), set(n, "vectors", out: 2, minimum: 3), .mse)
+            }
+        }
+    }
+
     /// An embedding model with an unseen word (the zero row, `Embedding.unknown`), many-to-one.
     func testEmbeddingWithAnUnknownWord() throws {
         let V = 4
