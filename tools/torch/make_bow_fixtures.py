@@ -26,19 +26,18 @@ Run from the repository root:
     /work/venv-torch/bin/python tools/torch/make_bow_fixtures.py
 writes Tests/StoreTests/Fixtures/bow_fixtures.json and torch_bow.safetensors.
 """
-import json
-import math
 import os
-import struct
 
 import numpy as np
 import torch
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from torch import nn
 
-torch.set_default_dtype(torch.float64)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Tests", "StoreTests", "Fixtures")
+import twin
+from roundtrip import write_safetensors
+
+twin.use_float64()
+FIXTURES = twin.STORE_FIXTURES
 OUT = os.path.join(FIXTURES, "bow_fixtures.json")
 
 TRAIN = [
@@ -116,12 +115,8 @@ class BowClassifier(nn.Module):
         return self.fc(phi)
 
 
-def state(model):
-    return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
-
-
 def case(name, kind, n, style="course", seed=0, held_out=True):
-    torch.manual_seed(seed)
+    twin.seed(seed)
     docs = [words(s) for s, _ in TRAIN]
     labels = []
     for _, l in TRAIN:
@@ -140,43 +135,15 @@ def case(name, kind, n, style="course", seed=0, held_out=True):
     C = len(labels)
 
     net = BowClassifier(len(terms), C)
-    initial = state(net)
+    initial = twin.state(net)
     logits = net(x)
     loss = nn.CrossEntropyLoss()(logits, y)
     net.zero_grad()
     loss.backward()
-    grads = {k: {"shape": list(p.grad.shape), "values": p.grad.reshape(-1).tolist()} for k, p in net.named_parameters()}
-    flat = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
-    clip_norm = round(0.5 * flat.norm().item(), 4)
-    clip_value = round(0.5 * flat.abs().max().item(), 4)
-
-    runs = {}
-    for opt_name in ["sgd", "momentum", "adagrad", "rmsprop", "adam"]:
-        for clip in [("none", 0.0), ("norm", clip_norm), ("value", clip_value)]:
-            model = BowClassifier(len(terms), C)
-            model.load_state_dict(net.state_dict(), strict=True)
-            lr = 0.1
-            params = list(model.parameters())
-            opt = {
-                "sgd": lambda: torch.optim.SGD(params, lr=lr),
-                "momentum": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
-                "adagrad": lambda: torch.optim.Adagrad(params, lr=lr),
-                "rmsprop": lambda: torch.optim.RMSprop(params, lr=lr),
-                "adam": lambda: torch.optim.Adam(params, lr=lr),
-            }[opt_name]()
-            after = []
-            for step in range(3):
-                opt.zero_grad()
-                nn.CrossEntropyLoss()(model(x), y).backward()
-                if clip[0] == "norm":
-                    torch.nn.utils.clip_grad_norm_(params, clip[1])
-                elif clip[0] == "value":
-                    torch.nn.utils.clip_grad_value_(params, clip[1])
-                opt.step()
-                if step in (0, 2):
-                    after.append(state(model))
-            runs[f"{opt_name}/{clip[0]}"] = {"optimizer": opt_name, "lr": lr, "clip": clip[0], "clip_value": clip[1],
-                                             "after_1": after[0], "after_3": after[1]}
+    grads = twin.gradients(net)
+    clip_norm, clip_value = twin.clip_thresholds(net)
+    runs = twin.optimizer_runs(lambda: twin.copy_of(net, lambda: BowClassifier(len(terms), C)),
+                               lambda model: nn.CrossEntropyLoss()(model(x), y), 0.1, clip_norm, clip_value)
     return {
         "name": name,
         "features": kind, "style": style, "ngram": n,
@@ -194,26 +161,12 @@ def case(name, kind, n, style="course", seed=0, held_out=True):
     }
 
 
-def write_safetensors(path, tensors):
-    """The format by hand: u64 header length, JSON header, raw float64 data (as make_fixtures.py)."""
-    header, blobs, offset = {}, [], 0
-    for k, v in tensors.items():
-        b = v.detach().contiguous().to(torch.float64).numpy().astype("<f8").tobytes()
-        header[k] = {"dtype": "F64", "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
 def torch_file():
     """nn.Linear over the count features of ngram=1, saved as PyTorch's state_dict()."""
     docs = [words(s) for s, _ in TRAIN]
     terms = terms_of(docs, 1)
     labels = list(dict.fromkeys(l for _, l in TRAIN))
-    torch.manual_seed(42)
+    twin.seed(42)
     net = BowClassifier(len(terms), len(labels))
     write_safetensors(os.path.join(FIXTURES, "torch_bow.safetensors"), net.state_dict())
     sentence = "我 打 你"
@@ -231,6 +184,5 @@ CASES = [
 ]
 
 if __name__ == "__main__":
-    with open(OUT, "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": CASES, "torch_file": torch_file()}, f, ensure_ascii=False)
+    twin.write_json(OUT, {"torch_version": torch.__version__, "cases": CASES, "torch_file": torch_file()}, ensure_ascii=False)
     print("wrote", OUT, "with", len(CASES), "cases, torch", torch.__version__)

@@ -5,14 +5,15 @@ against the unmodified torchcrf.CRF(K, batch_first=True).
 
 Run with an environment that has torch and pytorch-crf: python tools/torch/make_crf_fixtures.py
 """
-import json
-import pathlib
+import os
 
 import torch
 from torchcrf import CRF
 
-torch.manual_seed(7)
-torch.set_default_dtype(torch.float64)
+import twin
+
+twin.seed(7)
+twin.use_float64()
 
 
 def case(K, lengths, scale):
@@ -53,6 +54,6 @@ out = {
     "made_by": f"tools/torch/make_crf_fixtures.py with torch {torch.__version__} and pytorch-crf",
     "cases": [case(3, [4, 2, 3], 0.1), case(5, [6, 1, 5, 3], 1.0), case(4, [7], 2.0)],
 }
-path = pathlib.Path(__file__).resolve().parents[2] / "Tests/RNNTests/Fixtures/crf_fixtures.json"
-path.write_text(json.dumps(out) + "\n")
+path = os.path.join(twin.RNN_FIXTURES, "crf_fixtures.json")
+twin.write_json(path, out, newline=True)
 print("wrote", path)

@@ -10,26 +10,25 @@ NER model, nn.Embedding + bidirectional nn.LSTM + nn.Linear + CRF (keys embeddin
 Run with the environment that has torch and pytorch-crf:
     /work/venv-torch/bin/python tools/torch/make_crf_tagger_fixtures.py
 """
-import json
-import pathlib
+import os
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torchcrf import CRF
 
-torch.set_default_dtype(torch.float64)
-OUT = pathlib.Path(__file__).resolve().parents[2] / "Tests/StoreTests/Fixtures/crf_tagger_fixtures.json"
+import twin
+
+twin.use_float64()
+OUT = os.path.join(twin.STORE_FIXTURES, "crf_tagger_fixtures.json")
 
 
 class Tagger(nn.Module):
     """With E: course article 004's tagger, nn.Embedding(V, E) first (key embedding.weight), reading token ids."""
     def __init__(self, kind, V, H, K, layers, bidirectional, E=None):
         super().__init__()
-        cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
         self.embedding = nn.Embedding(V, E) if E else None
-        self.rnn = cls(E or V, H, layers, batch_first=True, bidirectional=bidirectional)
+        self.rnn = twin.recurrent(kind, E or V, H, layers, bidirectional)
         self.fc = nn.Linear(H * (2 if bidirectional else 1), K)
         self.crf = CRF(K, batch_first=True)
 
@@ -45,16 +44,10 @@ class Tagger(nn.Module):
         return -self.crf(self.emissions(x, lengths), tags, mask=mask, reduction="mean")
 
 
-def state(model):
-    return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
-
-
 def case(name, kind, layers, bidirectional, lengths, V=6, H=4, K=5, seed=0, E=None):
-    rng = np.random.default_rng(seed)
+    rng = twin.seed(seed)
     net = Tagger(kind, V, H, K, layers, bidirectional, E)
-    with torch.no_grad():  # larger than the defaults, so every part of the model matters
-        for p in net.parameters():
-            p.copy_(torch.tensor(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
+    twin.fill_uniform(net, rng, 0.6)  # larger than the defaults, so every part of the model matters
     B, T = len(lengths), max(lengths)
     words = [rng.integers(0, V, size=n).tolist() for n in lengths]
     gold = [rng.integers(0, K, size=n).tolist() for n in lengths]
@@ -67,29 +60,22 @@ def case(name, kind, layers, bidirectional, lengths, V=6, H=4, K=5, seed=0, E=No
             tags[b, t] = gold[b][t]
             mask[b, t] = True
     lens = torch.tensor(lengths)
-    initial = state(net)
+    initial = twin.state(net)
     e = net.emissions(x, lens)
     loss = net.loss(x, lens, tags, mask)
     net.zero_grad()
     loss.backward()
-    grads = {k: {"shape": list(p.grad.shape), "values": p.grad.reshape(-1).tolist()} for k, p in net.named_parameters()}
+    grads = twin.gradients(net)
     with torch.no_grad():
         log_z = [net.crf._compute_normalizer(e[b:b + 1, :n].transpose(0, 1), mask[b:b + 1, :n].transpose(0, 1)).item()
                  for b, n in enumerate(lengths)]
         paths = net.crf.decode(e, mask=mask)
     steps = {}
     for opt_name, lr in [("sgd", 0.1), ("adam", 0.05)]:
-        model = Tagger(kind, V, H, K, layers, bidirectional, E)
-        model.load_state_dict(net.state_dict(), strict=True)
-        opt = torch.optim.SGD(model.parameters(), lr=lr) if opt_name == "sgd" else torch.optim.Adam(model.parameters(), lr=lr)
-        after = []
-        for step in range(3):
-            opt.zero_grad()
-            model.loss(x, lens, tags, mask).backward()
-            opt.step()
-            if step in (0, 2):
-                after.append(state(model))
-        steps[opt_name] = {"lr": lr, "after_1": after[0], "after_3": after[1]}
+        model = twin.copy_of(net, lambda: Tagger(kind, V, H, K, layers, bidirectional, E))
+        after_1, after_3 = twin.train_steps(model, lambda m: m.loss(x, lens, tags, mask),
+                                            twin.optimizer(opt_name, model.parameters(), lr))
+        steps[opt_name] = {"lr": lr, "after_1": after_1, "after_3": after_3}
     return {
         "name": name,
         "config": {"kind": kind, "input": V, "hidden": H, "output": K, "layers": layers, "bidirectional": bidirectional,
@@ -109,5 +95,6 @@ cases = [
     # language.md's NER model: embed=, bidirectional lstm, crf=true.
     case("embed-bilstm", "lstm", 1, True, [4, 2, 5, 3], seed=5, E=3),
 ]
-OUT.write_text(json.dumps({"made_by": f"tools/torch/make_crf_tagger_fixtures.py, torch {torch.__version__}, pytorch-crf", "cases": cases}) + "\n")
+twin.write_json(OUT, {"made_by": f"tools/torch/make_crf_tagger_fixtures.py, torch {torch.__version__}, pytorch-crf", "cases": cases},
+                newline=True)
 print("wrote", OUT)

@@ -22,49 +22,17 @@ Run from the repository root after `swift build` (or with RNN_KERNEL=path/to/rnn
     /work/venv-torch/bin/python tools/torch/make_embedding_fixtures.py
 writes Tests/StoreTests/Fixtures/embedding_fixtures.json and the .safetensors files above.
 """
-import json
 import os
-import struct
-import subprocess
-import tempfile
 
-import numpy as np
 import torch
 from torch import nn
 
-torch.set_default_dtype(torch.float64)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Tests", "StoreTests", "Fixtures")
+import twin
+from roundtrip import kernel_save, read_safetensors, write_safetensors
+
+twin.use_float64()
+FIXTURES = twin.STORE_FIXTURES
 OUT = os.path.join(FIXTURES, "embedding_fixtures.json")
-KERNEL = os.environ.get("RNN_KERNEL", os.path.join(ROOT, ".build", "debug", "rnn-kernel"))
-
-
-def write_safetensors(path, tensors):
-    """The format by hand: u64 header length, JSON header, raw float64 data (as make_fixtures.py)."""
-    header, blobs, offset = {}, [], 0
-    for k, v in tensors.items():
-        b = v.detach().contiguous().to(torch.float64).numpy().astype("<f8").tobytes()
-        header[k] = {"dtype": "F64", "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for k, info in header.items():
-        if k == "__metadata__":
-            continue
-        assert info["dtype"] == "F64", info
-        a, b = info["data_offsets"]
-        out[k] = torch.tensor(np.frombuffer(data[8 + n + a:8 + n + b], dtype="<f8").reshape(info["shape"]).copy())
-    return out, header.get("__metadata__", {})
 
 
 class RNNClassifier(nn.Module):
@@ -73,8 +41,7 @@ class RNNClassifier(nn.Module):
     def __init__(self, V, E, H, C, kind="rnn", layers=1, bidirectional=False, many_to_many=False):
         super().__init__()
         self.embedding = nn.Embedding(V, E)
-        cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
-        self.rnn = cls(E, H, num_layers=layers, bidirectional=bidirectional, batch_first=True)
+        self.rnn = twin.recurrent(kind, E, H, layers, bidirectional)
         self.fc = nn.Linear(H * (2 if bidirectional else 1), C)
         self.kind, self.bidirectional, self.many_to_many = kind, bidirectional, many_to_many
 
@@ -88,10 +55,6 @@ class RNNClassifier(nn.Module):
         return self.fc(h_n[-1])                         # the top layer's last state
 
 
-def state(model):
-    return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
-
-
 def loss_of(model, x, target):
     logits = model(x)
     C = logits.shape[-1]
@@ -99,8 +62,7 @@ def loss_of(model, x, target):
 
 
 def case(name, kind, layers=1, bidirectional=False, many_to_many=False, seed=0, V=7, E=3, H=4, C=3, steps=5, batch=3):
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    rng = twin.seed(seed)
     args = (V, E, H, C, kind, layers, bidirectional, many_to_many)
     net = RNNClassifier(*args)
     # Tokens repeat within and across sequences, so rows of embedding.weight gather several gradients;
@@ -108,43 +70,14 @@ def case(name, kind, layers=1, bidirectional=False, many_to_many=False, seed=0, 
     x = torch.tensor(rng.integers(0, V - 1, size=(batch, steps)))
     target = torch.tensor(rng.integers(0, C, size=(batch, steps) if many_to_many else (batch,)))
 
-    initial = state(net)
+    initial = twin.state(net)
     logits, l = loss_of(net, x, target)
     net.zero_grad()
     l.backward()
-    grads = {k: {"shape": list(p.grad.shape), "values": p.grad.reshape(-1).tolist()} for k, p in net.named_parameters()}
-    flat = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
-    clip_norm = round(0.5 * flat.norm().item(), 4)
-    clip_value = round(0.5 * flat.abs().max().item(), 4)
-
-    runs = {}
-    for opt_name in ["sgd", "momentum", "adagrad", "rmsprop", "adam"]:
-        for clip in [("none", 0.0), ("norm", clip_norm), ("value", clip_value)]:
-            model = RNNClassifier(*args)
-            model.load_state_dict(net.state_dict(), strict=True)
-            lr = 0.05
-            params = list(model.parameters())
-            opt = {
-                "sgd": lambda: torch.optim.SGD(params, lr=lr),
-                "momentum": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
-                "adagrad": lambda: torch.optim.Adagrad(params, lr=lr),
-                "rmsprop": lambda: torch.optim.RMSprop(params, lr=lr),
-                "adam": lambda: torch.optim.Adam(params, lr=lr),
-            }[opt_name]()
-            after = []
-            for step in range(3):
-                opt.zero_grad()
-                _, ls = loss_of(model, x, target)
-                ls.backward()
-                if clip[0] == "norm":
-                    torch.nn.utils.clip_grad_norm_(params, clip[1])
-                elif clip[0] == "value":
-                    torch.nn.utils.clip_grad_value_(params, clip[1])
-                opt.step()
-                if step in (0, 2):
-                    after.append(state(model))
-            runs[f"{opt_name}/{clip[0]}"] = {"optimizer": opt_name, "lr": lr, "clip": clip[0], "clip_value": clip[1],
-                                             "after_1": after[0], "after_3": after[1]}
+    grads = twin.gradients(net)
+    clip_norm, clip_value = twin.clip_thresholds(net)
+    runs = twin.optimizer_runs(lambda: twin.copy_of(net, lambda: RNNClassifier(*args)),
+                               lambda model: loss_of(model, x, target)[1], 0.05, clip_norm, clip_value)
     return {
         "name": name,
         "config": {"kind": kind, "vocab": V, "embed": E, "hidden": H, "output": C, "layers": layers, "bidirectional": bidirectional},
@@ -185,13 +118,8 @@ def files():
         # Here -> the class: a model rnn-kernel made and saved, loaded with strict=True.
         ours = f"ours_embedding_{kind}.safetensors"
         seed = 60 + k
-        script = (f"cell m = {kind}(input={V}, embed={E}, hidden={H}, output={C}, layers={layers}, "
-                  f"bidirectional={'true' if bi else 'false'}, seed={seed})\n"
-                  f"save m to \"{os.path.join(FIXTURES, ours)}\"\n")
-        with tempfile.NamedTemporaryFile("w", suffix=".rnn", delete=False) as f:
-            f.write(script)
-        subprocess.run([KERNEL, "run", f.name], check=True, stdout=subprocess.DEVNULL)
-        os.unlink(f.name)
+        kernel_save(f"{kind}(input={V}, embed={E}, hidden={H}, output={C}, layers={layers}, "
+                    f"bidirectional={'true' if bi else 'false'}, seed={seed})", os.path.join(FIXTURES, ours))
         tensors, _ = read_safetensors(os.path.join(FIXTURES, ours))
         net = RNNClassifier(V, E, H, C, kind, layers, bi)
         net.load_state_dict(tensors, strict=True)
@@ -213,6 +141,5 @@ CASES = [
 ]
 
 if __name__ == "__main__":
-    with open(OUT, "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": CASES, "files": files()}, f)
+    twin.write_json(OUT, {"torch_version": torch.__version__, "cases": CASES, "files": files()})
     print("wrote", OUT, "with", len(CASES), "cases and", len(FILES), "files each way, torch", torch.__version__)

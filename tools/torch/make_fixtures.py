@@ -20,38 +20,19 @@ Run from the repository root after `swift build` (or with RNN_KERNEL=path/to/rnn
     /work/venv-torch/bin/python tools/torch/make_fixtures.py
 writes Tests/StoreTests/Fixtures/pytorch_fixtures.json, roundtrip.json and the round-trip files.
 """
-import json
 import os
-import struct
-import subprocess
-import tempfile
 
 import numpy as np
 import torch
 from torch import nn
 
-torch.set_default_dtype(torch.float64)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Tests", "StoreTests", "Fixtures")
+import twin
+from roundtrip import kernel_save, read_safetensors, write_safetensors
+from twin import Net
+
+twin.use_float64()
+FIXTURES = twin.STORE_FIXTURES
 OUT = os.path.join(FIXTURES, "pytorch_fixtures.json")
-KERNEL = os.environ.get("RNN_KERNEL", os.path.join(ROOT, ".build", "debug", "rnn-kernel"))
-
-
-class Net(nn.Module):
-    def __init__(self, kind, input, hidden, output, layers=1, bidirectional=False, activation="tanh"):
-        super().__init__()
-        args = dict(input_size=input, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True)
-        if kind == "rnn":
-            self.rnn = nn.RNN(nonlinearity=activation, **args)
-        elif kind == "lstm":
-            self.rnn = nn.LSTM(**args)
-        else:
-            self.rnn = nn.GRU(**args)
-        self.fc = nn.Linear(hidden * (2 if bidirectional else 1), output)
-
-    def forward(self, x):
-        out, _ = self.rnn(x)
-        return self.fc(out)
 
 
 def single_bias_masks(net, kind, hidden):
@@ -67,10 +48,6 @@ def single_bias_masks(net, kind, hidden):
             p.register_hook(lambda g, m=m: g * m)
             masks.append(m)
     return masks
-
-
-def state(model):
-    return {k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in model.state_dict().items()}
 
 
 def make_loss(loss, many_to_many, output, target):
@@ -90,11 +67,9 @@ def make_loss(loss, many_to_many, output, target):
 
 def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse", many_to_many=False, seed=0,
          input=3, hidden=4, output=2, steps=5, batch=2, bias="true"):
-    rng = np.random.default_rng(seed)
+    rng = twin.seed(seed)
     net = Net(kind, input, hidden, output, layers, bidirectional, activation)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(torch.tensor(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
+    twin.fill_uniform(net, rng, 0.6)
     if bias == "single":
         single_bias_masks(net, kind, hidden)
 
@@ -105,46 +80,20 @@ def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse
         target = torch.tensor(rng.integers(0, output, size=(batch, steps) if many_to_many else (batch,)))
     compute = make_loss(loss, many_to_many, output, target)
 
-    initial = state(net)
+    initial = twin.state(net)
     y, l = compute(net, x)
     net.zero_grad()
     l.backward()
-    grads = {k: {"shape": list(p.grad.shape), "values": p.grad.reshape(-1).tolist()} for k, p in net.named_parameters()}
-    # Thresholds that bite at the first step: half the gradient's global norm, half its largest entry.
-    flat = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
-    clip_norm = round(0.5 * flat.norm().item(), 4)
-    clip_value = round(0.5 * flat.abs().max().item(), 4)
+    grads = twin.gradients(net)
+    clip_norm, clip_value = twin.clip_thresholds(net)
 
-    steps_out = {}
-    for opt_name in ["sgd", "momentum", "adagrad", "rmsprop", "adam"]:
-        for clip in [("none", 0.0), ("norm", clip_norm), ("value", clip_value)]:
-            model = Net(kind, input, hidden, output, layers, bidirectional, activation)
-            model.load_state_dict(net.state_dict())
-            if bias == "single":
-                single_bias_masks(model, kind, hidden)
-            lr = 0.05
-            params = list(model.parameters())
-            opt = {
-                "sgd": lambda: torch.optim.SGD(params, lr=lr),
-                "momentum": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
-                "adagrad": lambda: torch.optim.Adagrad(params, lr=lr),
-                "rmsprop": lambda: torch.optim.RMSprop(params, lr=lr),
-                "adam": lambda: torch.optim.Adam(params, lr=lr),
-            }[opt_name]()
-            after = []
-            for step in range(3):
-                opt.zero_grad()
-                _, ls = compute(model, x)
-                ls.backward()
-                if clip[0] == "norm":
-                    torch.nn.utils.clip_grad_norm_(params, clip[1])
-                elif clip[0] == "value":
-                    torch.nn.utils.clip_grad_value_(params, clip[1])
-                opt.step()
-                if step in (0, 2):
-                    after.append(state(model))
-            steps_out[f"{opt_name}/{clip[0]}"] = {"optimizer": opt_name, "lr": lr, "clip": clip[0], "clip_value": clip[1],
-                                                  "after_1": after[0], "after_3": after[1]}
+    def fresh():
+        model = twin.copy_of(net, lambda: Net(kind, input, hidden, output, layers, bidirectional, activation))
+        if bias == "single":
+            single_bias_masks(model, kind, hidden)
+        return model
+
+    steps_out = twin.optimizer_runs(fresh, lambda model: compute(model, x)[1], 0.05, clip_norm, clip_value)
 
     return {
         "name": name,
@@ -162,35 +111,6 @@ def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse
     }
 
 
-# ---- safetensors, written and read by hand (the format: u64 header length, JSON header, raw data)
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for k, v in tensors.items():
-        b = v.detach().contiguous().to(torch.float64).numpy().astype("<f8").tobytes()
-        header[k] = {"dtype": "F64", "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for k, info in header.items():
-        if k == "__metadata__":
-            continue
-        assert info["dtype"] == "F64", info
-        a, b = info["data_offsets"]
-        out[k] = torch.tensor(np.frombuffer(data[8 + n + a:8 + n + b], dtype="<f8").reshape(info["shape"]).copy())
-    return out, header.get("__metadata__", {})
-
-
 # (kind, input, hidden, output, layers, bidirectional, loss, many_to_many)
 ROUNDTRIPS = [
     ("lstm", 2, 3, 2, 1, False, "mse", False),
@@ -201,7 +121,7 @@ ROUNDTRIPS = [
 
 def sgd_step(net, x, target, loss, many_to_many, output, lr):
     compute = make_loss(loss, many_to_many, output, target)
-    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    opt = twin.optimizer("sgd", net.parameters(), lr)
     opt.zero_grad()
     _, l = compute(net, x)
     l.backward()
@@ -227,28 +147,22 @@ def roundtrips():
         write_safetensors(os.path.join(FIXTURES, name), net.state_dict())
         entry["torch_file"] = name
         entry["torch_loss"] = sgd_step(net, x, target, loss, m2m, output, lr)
-        entry["torch_after"] = state(net)
+        entry["torch_after"] = twin.state(net)
 
         # Here -> PyTorch: a model rnn-kernel made and saved, stepped by PyTorch.
         ours = f"ours_roundtrip_{kind}.safetensors"
         seed = 21 + k
-        script = (f"cell m = {kind}(input={input}, hidden={hidden}, output={output}, layers={layers}, "
-                  f"bidirectional={'true' if bi else 'false'}, seed={seed})\n"
-                  f"save m to \"{os.path.join(FIXTURES, ours)}\"\n")
-        with tempfile.NamedTemporaryFile("w", suffix=".rnn", delete=False) as f:
-            f.write(script)
-        subprocess.run([KERNEL, "run", f.name], check=True, stdout=subprocess.DEVNULL)
-        os.unlink(f.name)
-        tensors, meta = read_safetensors(os.path.join(FIXTURES, ours))
+        kernel_save(f"{kind}(input={input}, hidden={hidden}, output={output}, layers={layers}, "
+                    f"bidirectional={'true' if bi else 'false'}, seed={seed})", os.path.join(FIXTURES, ours))
+        tensors, _ = read_safetensors(os.path.join(FIXTURES, ours))
         net = Net(kind, input, hidden, output, layers, bi)
         net.load_state_dict(tensors, strict=True)
         entry["ours_file"] = ours
         entry["ours_seed"] = seed
         entry["ours_loss"] = sgd_step(net, x, target, loss, m2m, output, lr)
-        entry["ours_after"] = state(net)
+        entry["ours_after"] = twin.state(net)
         out.append(entry)
-    with open(os.path.join(FIXTURES, "roundtrip.json"), "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": out}, f)
+    twin.write_json(os.path.join(FIXTURES, "roundtrip.json"), {"torch_version": torch.__version__, "cases": out})
 
 
 CASES = [
@@ -266,8 +180,7 @@ CASES = [
 ]
 
 if __name__ == "__main__":
-    with open(OUT, "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": CASES}, f)
+    twin.write_json(OUT, {"torch_version": torch.__version__, "cases": CASES})
     print("wrote", OUT, "with", len(CASES), "cases, torch", torch.__version__)
     roundtrips()
     print("wrote the round trips of", ", ".join(r[0] for r in ROUNDTRIPS))

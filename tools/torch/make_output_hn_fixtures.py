@@ -10,30 +10,25 @@ Run from the repository root:
     /work/venv-torch/bin/python tools/torch/make_output_hn_fixtures.py
 writes Tests/StoreTests/Fixtures/output_hn.json (the weights as a state dict, x, output, h_n, c_n).
 """
-import json
 import os
 
-import numpy as np
 import torch
-from torch import nn
 
-torch.set_default_dtype(torch.float64)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "Tests", "StoreTests", "Fixtures", "output_hn.json")
+import twin
+
+twin.use_float64()
+OUT = os.path.join(twin.STORE_FIXTURES, "output_hn.json")
 
 
 def case(name, kind, layers, bidirectional, activation="tanh", input=3, hidden=2, steps=4, batch=2, seed=0):
-    rng = np.random.default_rng(seed)
-    args = dict(input_size=input, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True)
-    rnn = nn.RNN(nonlinearity=activation, **args) if kind == "rnn" else nn.LSTM(**args) if kind == "lstm" else nn.GRU(**args)
-    with torch.no_grad():
-        for p in rnn.parameters():
-            p.copy_(torch.tensor(rng.uniform(-0.8, 0.8, size=tuple(p.shape))))
+    rng = twin.seed(seed)
+    rnn = twin.recurrent(kind, input, hidden, layers, bidirectional, activation)
+    twin.fill_uniform(rnn, rng, 0.8)
     x = torch.tensor(rng.uniform(-1, 1, size=(batch, steps, input)))
     output, hidden_state = rnn(x)
     h_n, c_n = hidden_state if kind == "lstm" else (hidden_state, None)
     # The state dict under the file keys of language.md ("rnn." prefix); no output layer (y_t = h_t).
-    sd = {"rnn." + k: {"shape": list(v.shape), "values": v.detach().reshape(-1).tolist()} for k, v in rnn.state_dict().items()}
+    sd = twin.state(rnn, prefix="rnn.")
     return {
         "name": name,
         "config": {"kind": kind, "input": input, "hidden": hidden, "layers": layers, "bidirectional": bidirectional,
@@ -56,6 +51,5 @@ CASES = [
 ]
 
 if __name__ == "__main__":
-    with open(OUT, "w") as f:
-        json.dump({"made_by": f"tools/torch/make_output_hn_fixtures.py with torch {torch.__version__}", "cases": CASES}, f)
+    twin.write_json(OUT, {"made_by": f"tools/torch/make_output_hn_fixtures.py with torch {torch.__version__}", "cases": CASES})
     print(f"wrote {len(CASES)} cases to {OUT}")

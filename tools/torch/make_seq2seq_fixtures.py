@@ -8,24 +8,22 @@ to real source steps, loss over real target tokens only).
 
 Run with an environment that has torch: python tools/torch/make_seq2seq_fixtures.py
 """
-import json
-import pathlib
+import os
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-torch.set_default_dtype(torch.float64)
+import twin
 
-
-CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+twin.use_float64()
 
 
 class Encoder(nn.Module):
     def __init__(s, V, E, H, L, cell):
         super().__init__()
         s.embedding = nn.Embedding(V, E)
-        s.rnn = CELLS[cell](E, H, L, batch_first=True)
+        s.rnn = twin.recurrent(cell, E, H, L)
 
     def forward(s, x, lengths):  # packed, so each source's final state is at its own last step
         packed = pack_padded_sequence(s.embedding(x), lengths, batch_first=True, enforce_sorted=False)
@@ -52,7 +50,7 @@ class Decoder(nn.Module):
         s.embedding = nn.Embedding(V, E)
         if attention:
             s.attention = Additive(H)
-        s.rnn = CELLS[cell](H + E, H, L, batch_first=True)
+        s.rnn = twin.recurrent(cell, H + E, H, L)
         s.fc = nn.Linear(H, V)
         s.use_attention = attention
 
@@ -100,32 +98,26 @@ def pad(seqs):
 
 
 def case(attention, layers, seed, cell="gru"):
-    torch.manual_seed(seed)
+    twin.seed(seed)
     model = Seq2Seq(VS, VT, E, H, layers, attention, cell).double()
-    init = {k: v.flatten().tolist() for k, v in model.state_dict().items()}
+    init = twin.flat_state(model)
     src, src_len = pad([p[0] for p in PAIRS])
     tgt, tgt_len = pad([p[1] for p in PAIRS])
     loss = model.loss(src, src_len, tgt, tgt_len, BOS)
     loss.backward()
-    grads = {k: p.grad.flatten().tolist() for k, p in model.named_parameters()}
+    grads = twin.flat_gradients(model)
     steps = {}
-    for name, make in [("sgd", lambda p: torch.optim.SGD(p, lr=0.1)), ("adam", lambda p: torch.optim.Adam(p, lr=0.01))]:
-        m = Seq2Seq(VS, VT, E, H, layers, attention, cell).double()
-        m.load_state_dict(model.state_dict())
-        opt = make(m.parameters())
-        for k in range(1, 4):
-            opt.zero_grad()
-            m.loss(src, src_len, tgt, tgt_len, BOS).backward()
-            opt.step()
-            if k in (1, 3):
-                steps[f"{name}_{k}"] = {n: v.flatten().tolist() for n, v in m.state_dict().items()}
+    for name, lr in [("sgd", 0.1), ("adam", 0.01)]:
+        m = twin.copy_of(model, lambda: Seq2Seq(VS, VT, E, H, layers, attention, cell).double())
+        after_1, after_3 = twin.train_steps(m, lambda m: m.loss(src, src_len, tgt, tgt_len, BOS),
+                                            twin.optimizer(name, m.parameters(), lr), snapshot=twin.flat_state)
+        steps[f"{name}_1"], steps[f"{name}_3"] = after_1, after_3
     # Scheduled sampling with a fixed mask of which steps are fed the true word.
-    m = Seq2Seq(VS, VT, E, H, layers, attention, cell).double()
-    m.load_state_dict(model.state_dict())
+    m = twin.copy_of(model, lambda: Seq2Seq(VS, VT, E, H, layers, attention, cell).double())
     feed = torch.tensor([[True, False, True, True], [False, False, True, True], [True, True, True, True]])
     free = m.loss(src, src_len, tgt, tgt_len, BOS, feed)
     free.backward()
-    free_grads = {k: p.grad.flatten().tolist() for k, p in m.named_parameters()}
+    free_grads = twin.flat_gradients(m)
     return {"cell": cell, "attention": attention, "layers": layers, "parameters": init, "order": list(init),
             "loss": loss.item(), "gradients": grads, "steps": steps,
             "feed": feed.tolist(), "feed_loss": free.item(), "feed_gradients": free_grads}
@@ -137,6 +129,6 @@ out = {
     "cases": [case(True, 1, 1), case(False, 1, 2), case(True, 2, 3), case(False, 2, 4),
               case(True, 1, 5, "lstm"), case(False, 1, 6, "lstm"), case(True, 2, 7, "lstm"), case(False, 2, 8, "lstm")],
 }
-path = pathlib.Path(__file__).resolve().parents[2] / "Tests/RNNTests/Fixtures/seq2seq_fixtures.json"
-path.write_text(json.dumps(out) + "\n")
+path = os.path.join(twin.RNN_FIXTURES, "seq2seq_fixtures.json")
+twin.write_json(path, out, newline=True)
 print("wrote", path)
