@@ -86,4 +86,63 @@ final class ModelKindTests: XCTestCase {
         }
         XCTAssertEqual(ev.state, before, "a refused statement changes nothing")
     }
+
+    /// One statement of every form that names a model, for the table's declarations.
+    static let forms = [
+        "set m.W_hh = [[1]]", "show m", "show m.W_hh", "unroll m on xs", "backward m on xs target=[1]", "jacobian m on xs",
+        "generate m from xs steps=2", "train m on data", "predict m on data", "sample m", "translate m \"a\"",
+        "plot loss m", "plot hidden m on xs", "plot gradients m on data", "plot jacobian m on xs", "plot generate m from xs steps=2",
+        "plot attention m \"a\"", "plot m.W_hh", "copy m as n", "drop m", "save m to \"f.json\"", "load m from \"f.json\"", "runs m",
+    ]
+
+    func testEveryStatementDeclaresTheKindsItTakesAndEveryRefusalNamesAnAlternative() throws {
+        var declared: [String: ModelKinds] = [:]
+        for spec in StatementSpec.all {
+            for kinds in spec.models {
+                XCTAssertNil(declared[kinds.form], "\(kinds.form) is declared twice")
+                declared[kinds.form] = kinds
+                XCTAssertFalse(kinds.accepted.isEmpty, kinds.form)
+                XCTAssertEqual(Set(kinds.accepted).union(kinds.refused.keys), Set(ModelKind.allCases), "\(kinds.form): every kind is taken or refused")
+                XCTAssertTrue(Set(kinds.accepted).isDisjoint(with: kinds.refused.keys), kinds.form)
+            }
+            // A statement whose syntax names a model declares what it takes; one that names none declares nothing.
+            let namesModel = spec.syntax.contains(.model) || ["show", "plot"].contains(spec.keyword)
+            XCTAssertEqual(spec.models.isEmpty, !namesModel, spec.keyword)
+        }
+        // Every form a statement is parsed into is declared in its own entry, and every declared form is one.
+        var reached = Set<String>()
+        for source in Self.forms + StatementTableTests.examples.values.map(\.statement) {
+            let node = try XCTUnwrap(Parser.parse(source).first, source)
+            let spec = try XCTUnwrap(node.keyword.flatMap(StatementSpec.named), source)
+            guard let (form, names) = node.statement.modelTargets else {
+                XCTAssertTrue(spec.models.isEmpty || spec.keyword == "plot" || spec.keyword == "show", "\(source) names no model, but its entry declares kinds")
+                continue
+            }
+            XCTAssertFalse(names.isEmpty && form != "runs", source)
+            XCTAssertTrue(spec.models.contains { $0.form == form }, "\(source): its form '\(form)' is not declared in the entry for \(spec.keyword)")
+            reached.insert(form)
+        }
+        XCTAssertEqual(reached, Set(declared.keys), "give every declared form an example in ModelKindTests.forms")
+        // Each refusal offers something instead: a kind the statement takes, or statements that take the refused model.
+        let words: [ModelKind: String] = [.cell: "rnn, lstm", .seq2seq: "seq2seq model", .bow: "bow"]
+        var refusals = 0
+        for kinds in declared.values {
+            for (kind, refusal) in kinds.refused {
+                let (useKinds, useStatements) = refusal.instead
+                XCTAssertFalse(useKinds.isEmpty && useStatements.isEmpty, "\(kinds.form) refuses \(kind) and offers nothing instead")
+                let message = refusal.message(kinds.form, name: "m", model: "a model").lowercased()
+                for k in useKinds {
+                    XCTAssertTrue(kinds.accepted.contains(k), "\(kinds.form) offers \(k), which it does not take")
+                    XCTAssertTrue(message.contains(words[k]!), "\(kinds.form), \(kind): \(message)")
+                }
+                for s in useStatements {
+                    let other = try XCTUnwrap(declared[s], "\(kinds.form) offers \(s), which the table does not declare")
+                    XCTAssertTrue(other.accepted.contains(kind), "\(kinds.form) offers \(s) for a \(kind) model, which \(s) refuses")
+                    XCTAssertTrue(message.contains(s.replacingOccurrences(of: "NAME.PARAM", with: "m.")), "\(kinds.form), \(kind): \(s) not in \(message)")
+                }
+                refusals += 1
+            }
+        }
+        XCTAssertGreaterThan(refusals, 15)
+    }
 }
