@@ -145,4 +145,16 @@ final class ModelKindTests: XCTestCase {
         }
         XCTAssertGreaterThan(refusals, 15)
     }
+
+    /// runs takes every kind: a seq2seq model not yet trained has no runs, and is not unknown.
+    func testRunsTakesASeq2SeqModelBeforeItIsTrained() throws {
+        let ev = Evaluator()
+        _ = try ev.run(Self.setup, output: RecordingSink())
+        let sink = RecordingSink()
+        _ = try ev.run("runs tr", output: sink)
+        XCTAssertTrue(sink.text.contains("no training runs yet for tr"), sink.text)
+        XCTAssertThrowsError(try ev.run("runs nosuch", output: RecordingSink())) { error in
+            XCTAssertTrue("\(error)".contains("no model named 'nosuch'"), "\(error)")
+        }
+    }
 }
