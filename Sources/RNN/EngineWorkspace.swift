@@ -50,8 +50,8 @@ final class Workspace {
     let dh: Buffer<Double>, dc: Buffer<Double>, dhPrev: Buffer<Double>, dcPrev: Buffer<Double>
     /// ‖∂L/∂h_t‖² summed over directions, per (t, b).
     let hiddenGradSquares: Buffer<Double>
-    /// Blocked shards: one block's dA rows (the columns meeting h_{t−1}) as panels for the
-    /// weight-gradient product, and ∂L/∂W_xᵀ, ∂L/∂W_hᵀ of all gates (I × GH, H × GH).
+    /// Blocked shards: ∂L/∂W_xᵀ of all gates (I × GH); with `panelGradient`, one block's dA rows (the
+    /// columns meeting h_{t−1}) as panels for the W_h gradient's product, and ∂L/∂W_hᵀ (H × GH).
     let dAPanels: Buffer<Double>?, gW_xT: Buffer<Double>?, gW_hT: Buffer<Double>?
     /// ∂L/∂b per gate row, then gru's ∂L/∂b_hn, summed block by block.
     let gB: Buffer<Double>
@@ -66,7 +66,7 @@ final class Workspace {
     /// A CRF's α and β for one sentence (T × K each).
     let crfAlpha: Buffer<Double>?, crfBeta: Buffer<Double>?
 
-    init(config: CellConfig, T: Int, B: Int, blocked: Bool, blockSteps: Int) {
+    init(config: CellConfig, T: Int, B: Int, blocked: Bool, panelGradient: Bool, blockSteps: Int) {
         self.T = T
         self.B = B
         let H = config.hidden, D = config.directions, n = config.layers * D, GH = config.gates.count * H
@@ -83,8 +83,8 @@ final class Workspace {
         dhPrev = Buffer(B * H)
         dcPrev = Buffer(B * H)
         hiddenGradSquares = Buffer(T * B)
-        dAPanels = blocked ? Buffer(blockSteps * B * GH) : nil
-        gW_hT = blocked ? Buffer(H * GH) : nil
+        dAPanels = panelGradient ? Buffer(blockSteps * B * GH) : nil
+        gW_hT = panelGradient ? Buffer(H * GH) : nil
         gW_xT = blocked ? Buffer(max(config.layerInput(0), config.stateWidth) * GH) : nil
         gB = Buffer(GH + H)
         embedded = config.embed.map { Buffer(T * B * $0) }

@@ -118,13 +118,20 @@ extension Model {
         return v
     }
 
+    /// The mean loss over every example of `data`, already read and checked for `loss`: a bow
+    /// model's is its linear classifier's cross-entropy, a cell's the engine's loss. Nothing is trained.
+    public func meanLoss(_ data: Dataset, loss: Loss) -> Double {
+        let all = Array(0..<data.count)
+        if config.bow != nil { return bagLoss(flatValues, phi: bagFeatures(data), data: data, indices: all, gradient: nil) }
+        return Engine(config: config).run(flatValues, batch: batch(data, all), loss: loss, gradient: nil).loss
+    }
+
     /// The mean loss on `data` (read for `loss`), its accuracy for class targets and perplexity for
     /// language models; the weights are not changed and nothing is trained.
     public func evaluate(_ data: Dataset, loss: Loss) throws -> Evaluation {
         let data = data.reading(loss: loss, outputWidth: config.outputWidth)
         try check(data, loss: loss)
-        let l = config.bow != nil ? bagLoss(flatValues, phi: bagFeatures(data), data: data, indices: Array(0..<data.count), gradient: nil)
-            : Engine(config: config).run(flatValues, batch: batch(data, Array(0..<data.count)), loss: loss, gradient: nil).loss
+        let l = meanLoss(data, loss: loss)
         var accuracy: Double?
         if data.isClassification {
             var right = 0, n = 0

@@ -73,7 +73,7 @@ extension ShardEngine {
             hns: kind == .gru ? ws.hns[ci].base : nil,
             dh: ws.dh.base, dc: ws.dc.base, dhPrev: ws.dhPrev.base, dcPrev: ws.dcPrev.base,
             panels: blocked ? UnsafePointer(packed.W_hPanels[ci].base) : packed.W_hStacked[ci].map { UnsafePointer($0.base) } ?? p + off.W_h[0],
-            dAPanels: blocked ? ws.dAPanels!.base : nil, hColumns: kind == .gru ? 2 * H : GH)
+            dAPanels: ws.dAPanels?.base, hColumns: kind == .gru ? 2 * H : GH)
         let dhP = sweep.dh, dcP = sweep.dc, dhp = sweep.dhPrev, dcp = sweep.dcPrev, hsP = sweep.hs, dAall = sweep.dA, hnP = sweep.hns
         for i in 0..<BH { dhP[i] = 0; dcP[i] = 0 }
         // ∂L/∂(layer input): into the layer below's outputs, or layer 0's embedded x_t.
@@ -85,10 +85,8 @@ extension ShardEngine {
         let W_x = packed.W_xStacked[ci].map { UnsafePointer($0.base) } ?? p + off.W_x[0]
         let gWhT = ws.gW_hT?.base, gWxT = ws.gW_xT?.base, gBias = ws.gB.base
         let hColumns = sweep.hColumns
-        if blocked {
-            gWhT!.update(repeating: 0, count: H * GH)
-            gWxT!.update(repeating: 0, count: I * GH)
-        }
+        gWhT?.update(repeating: 0, count: H * GH)
+        if blocked { gWxT!.update(repeating: 0, count: I * GH) }
         gBias.update(repeating: 0, count: GH + H)
         let blockSteps = self.blockSteps
         let squares = record ? ws.hiddenGradSquares.base : nil
@@ -100,14 +98,25 @@ extension ShardEngine {
             let length = d == 0 ? rows : B
             return (stride(from: r0, to: r0 + rows, by: length), length)
         }
-        /// Blocked shards: ∂L/∂W_hᵀ += h_{t−1}ᵀ dA and ∂L/∂W_xᵀ += x_tᵀ dA over rows r0 ..< r0 + rows
-        /// (processing order), transposed into the gradient at the end.
+        /// Blocked shards: ∂L/∂W_x += dAᵀ x_t, through ∂L/∂W_xᵀ (transposed into the gradient at the
+        /// end); ∂L/∂W_h += dAᵀ h_{t−1} straight into the gradient, or with gates wider than
+        /// `Engine.panelGradientColumns` as ∂L/∂W_hᵀ += h_{t−1}ᵀ dA from dA's panels, transposed at the
+        /// end. Over rows r0 ..< r0 + rows (processing order); either way each element sums the same
+        /// products in the same order from zero.
         func blockedWeightGradients(_ r0: Int, _ rows: Int) {
-            Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: sweep.dAPanels!, C: gWhT!, ldc: GH)
+            guard let dAPanels = sweep.dAPanels else {
+                directW_h(r0, rows)
+                blockedW_x(r0, rows)
+                return
+            }
+            Dense.gemm(M: H, N: hColumns, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, panels: dAPanels, C: gWhT!, ldc: GH)
             if let hnP {
                 Dense.gemm(M: H, N: H, K: rows, A: hsP + r0 * H, rowStrideA: 1, colStrideA: H, B: hnP + r0 * H, ldb: H,
                            C: gWhT! + 2 * H, ldc: GH)
             }
+            blockedW_x(r0, rows)
+        }
+        func blockedW_x(_ r0: Int, _ rows: Int) {
             if let hot {
                 // One-hot x_t: row hot(r) of ∂L/∂W_xᵀ takes dA's row r, rows in order as the product sums them.
                 for r in r0..<(r0 + rows) {
@@ -124,7 +133,8 @@ extension ShardEngine {
         }
         /// Single rows: ∂L/∂W_h += dAᵀ h_{t−1} and ∂L/∂W_x += dAᵀ x_t gate by gate, straight into
         /// the gradient's own layout (H × H and H × I), so nothing is transposed afterwards.
-        func directWeightGradients(_ r0: Int, _ rows: Int) {
+        /// ∂L/∂W_h += dAᵀ h_{t−1} gate by gate, straight into the gradient's own layout (H × H).
+        func directW_h(_ r0: Int, _ rows: Int) {
             // Step 0's rows meet h_0 = 0, which adds nothing to ∂L/∂W_h.
             let skip = r0 == 0 ? B : 0
             for gi in 0..<G where rows > skip {
@@ -132,6 +142,9 @@ extension ShardEngine {
                 Dense.gemm(M: H, N: H, K: rows - skip, A: A + skip * lda, rowStrideA: 1, colStrideA: lda, B: hsP + (r0 + skip) * H, ldb: H,
                            C: g + off.W_h[gi], ldc: H)
             }
+        }
+        func directWeightGradients(_ r0: Int, _ rows: Int) {
+            directW_h(r0, rows)
             if let hot {
                 // One-hot x_t: column hot(r) of each gate's ∂L/∂W_x takes that gate's part of dA's row r.
                 for r in r0..<(r0 + rows) {
@@ -227,7 +240,7 @@ extension ShardEngine {
             for gi in 0..<G {
                 // Columns gi·H ..< (gi+1)·H of ∂L/∂W_xᵀ and ∂L/∂W_hᵀ, added into gate gi's W_x and W_h.
                 Dense.transpose(rows: I, cols: H, gWxT! + gi * H, lds: GH, into: g + off.W_x[gi], ldd: I, adding: true)
-                Dense.transpose(rows: H, cols: H, gWhT! + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true)
+                if let gWhT { Dense.transpose(rows: H, cols: H, gWhT + gi * H, lds: GH, into: g + off.W_h[gi], ldd: H, adding: true) }
             }
         }
         if let b = off.b {

@@ -70,7 +70,7 @@ final class ShardEngine {
             crfOffsets = nil
         }
         packed = PackedWeights(config: config)
-        ws = Workspace(config: config, T: 0, B: 0, blocked: false, blockSteps: 1)
+        ws = Workspace(config: config, T: 0, B: 0, blocked: false, panelGradient: false, blockSteps: 1)
     }
 
     /// Shards of four rows or more run on the blocked kernels (6 or 8, and 4, rows by two vectors), which
@@ -78,6 +78,10 @@ final class ShardEngine {
     /// a time, from panels Dense.rowPanelWidth wide (40, or 56 with AVX-512).
     var blocked: Bool { B >= 4 }
     var panelWidth: Int { blocked ? Dense.blockWidth : Dense.rowPanelWidth }
+
+    /// Whether the W_h gradient goes through dA's panels (∂L/∂W_hᵀ, transposed at the end) rather than
+    /// straight into the gradient: blocked shards whose gates are wider than `Engine.panelGradientColumns`.
+    var weightGradientFromPanels: Bool { blocked && GH > Engine.panelGradientColumns }
 
     /// C (M × N, M < 4 single rows) += A Bᵀ-panels one panel at a time, in ascending panel order
     /// or descending: a step that reads the panels in the order opposite to its predecessor's starts
@@ -116,7 +120,7 @@ final class ShardEngine {
         guard newT != T || newB != B else { return }
         T = newT
         B = newB
-        ws = Workspace(config: config, T: T, B: B, blocked: blocked, blockSteps: blockSteps)
+        ws = Workspace(config: config, T: T, B: B, blocked: blocked, panelGradient: weightGradientFromPanels, blockSteps: blockSteps)
     }
 
     /// The logits the last run's loss saw: B × O (many-to-one) or T × B × O (many-to-many).

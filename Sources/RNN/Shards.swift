@@ -97,6 +97,12 @@ public final class Engine {
     public let config: CellConfig
     /// Sequences per shard: enough rows for the matrix products to run at speed.
     public static let shardSize = 16
+
+    /// Gate columns (G·H) up to which a blocked shard's W_h gradient is summed straight into the
+    /// gradient, reading dA's rows as they are; wider, dA's rows lie so far apart (over 4 KB) that
+    /// packing them into panels and transposing the sum once pays (lstm-large against lstm-adding).
+    /// Either way gives the same bits.
+    static let panelGradientColumns = 512
     private var shards: [ShardEngine] = []
     /// Each shard's own ∂L/∂θ, added in shard order once all have run.
     private var shardGradients: [Buffer<Double>] = []

@@ -359,8 +359,7 @@ extension Model {
         try Interruption.check()
         let loss: Loss = data.isClassification ? .xent : .mse
         try check(data, loss: loss)
-        let meanLoss = config.bow != nil ? bagLoss(flatValues, phi: bagFeatures(data), data: data, indices: Array(0..<data.count), gradient: nil)
-            : Engine(config: config).run(flatValues, batch: batch(data, Array(0..<data.count)), loss: loss, gradient: nil).loss
+        let meanLoss = self.meanLoss(data, loss: loss)
         var accuracy: Double?
         if crf != nil, case let .classSequences(c) = data.targets {
             // Viterbi's paths, not each step's argmax: the CRF scores whole sequences.

@@ -6,59 +6,42 @@ import Store
 /// `cell base = bow(output=C, features=count|tfidf, ngram=N)`: the linear classifier on the classic
 /// text features. It is a `Model` in the store like a cell, so train, predict, copy, save and the
 /// experiment log treat it as one; this file holds what differs: its definition, its terms, and
-/// the statements that need time steps, which it refuses.
+/// what show and plot draw for it. The statements that need time steps refuse it from the table
+/// (StatementSpec.models, ModelKinds.swift).
 extension StatementContext {
-    /// The statements a bow model handles differently; nil for every other statement.
-    mutating func executeBagOfWords(_ statement: Statement) throws -> MimeBundle?? {
-        func bow(_ name: String) -> ModelEntry? { state.store[name].flatMap { $0.model.config.bow != nil ? $0 : nil } }
-        switch statement {
-        case let .unroll(name, _, _) where bow(name.name) != nil: try refuseBagOfWords(name, "unroll")
-        case let .backward(name, _, _) where bow(name.name) != nil: try refuseBagOfWords(name, "backward")
-        case let .sample(name, _, _) where bow(name.name) != nil: try refuseBagOfWords(name, "sample")
-        case let .jacobian(name, _, _) where bow(name.name) != nil: try refuseBagOfWords(name, "jacobian")
-        case let .generate(name, _, _) where bow(name.name) != nil: try refuseBagOfWords(name, "generate")
-        case let .plot(.hidden(name, _), _) where bow(name.name) != nil: try refuseBagOfWords(name, "plot hidden")
-        case let .plot(.jacobian(name, _), _) where bow(name.name) != nil: try refuseBagOfWords(name, "plot jacobian")
-        case let .plot(.generate(name, _), _) where bow(name.name) != nil: try refuseBagOfWords(name, "plot generate")
-        case let .plot(.gradients(names, _), _):
-            if let name = names.first(where: { bow($0.name) != nil }) { try refuseBagOfWords(name, "plot gradients") }
-        case let .save(name, _) where bow(name.name) != nil:
-            try requireTerms(name, bow(name.name)!, for: "save it")
-        case let .train(name, _, options) where bow(name.name) != nil && options.contains { $0.key == "bptt" }:
-            warn("bptt= has no effect on a bow model: it has no time steps to backpropagate through")
-        case let .setParameter(name, _, _) where bow(name.name) != nil:
-            try requireTerms(name, bow(name.name)!, for: "set its parameters")
-        case let .predict(name, _, _) where bow(name.name) != nil:
-            try requireTerms(name, bow(name.name)!, for: "predict with it")
-        case let .show(.name(n, _), _) where state.values[n] == nil && bow(n) != nil:
-            output.display(bagSummaryTable(n, bow(n)!), displayID: nil)
-            return .some(nil)
-        case let .show(.member(m, p, r), _) where state.values[m] == nil && bow(m) != nil && (p == "W" || p == "b"):
-            let e = bow(m)!
+    /// A bow model's entry under a name; nil for any other name.
+    func bowEntry(_ name: String) -> ModelEntry? { state.store[name].flatMap { $0.model.config.bow != nil ? $0 : nil } }
+
+    /// `show NAME` (its parameters under nn.Linear's names) and `show NAME.W`, `show NAME.b` (labels
+    /// and terms named) of a bow model; false for anything else.
+    func showBagOfWords(_ target: Expr) throws -> Bool {
+        switch target {
+        case let .name(n, _) where state.values[n] == nil:
+            guard let e = bowEntry(n) else { return false }
+            output.display(bagSummaryTable(n, e), displayID: nil)
+        case let .member(m, p, r) where state.values[m] == nil && (p == "W" || p == "b"):
+            guard let e = bowEntry(m) else { return false }
             try requireTerms(Ident(m, r), e, for: "show its weights")
             output.display(bagParameterTable(m, p, e), displayID: nil)
-            return .some(nil)
-        case let .plot(.value(.member(m, p, r)), options) where bow(m) != nil && (p == "W" || p == "b"):
-            let e = bow(m)!
-            try requireTerms(Ident(m, r), e, for: "plot its weights")
-            let o = try plotOptions(options)
-            let t = e.model.parameter(p)!
-            let labels = (0..<e.model.config.outputWidth).map { className($0, e) }
-            let map = p == "W"
-                ? Heatmap(rows: t.rows, cols: t.cols, values: t.values, rowLabels: labels, colLabels: bagTermNames(e), scaleLabel: "\(m).W")
-                : Heatmap(rows: 1, cols: t.count, values: t.values, rowLabels: ["b"], colLabels: labels, scaleLabel: "\(m).b")
-            let chart = Chart(title: o.title ?? (p == "W" ? "\(m).W (\(t.shapeText)): each label's weight on each term" : "\(m).b (\(t.shapeText))"),
-                              xLabel: p == "W" ? "term" : "label", yLabel: p == "W" ? "label" : "", kind: .heatmap(map))
-            output.display(chartBundle(chart, o), displayID: nil)
-            return .some(nil)
         default:
-            break
+            return false
         }
-        return nil
+        return true
     }
 
-    func refuseBagOfWords(_ name: Ident, _ what: String) throws {
-        throw Diagnostic(.value, "'\(name.name)' is a bow model: it has no time steps, hidden state or gradients through time to \(what); it counts a sentence's terms and classifies them (logits = W φ + b). Train, predict, show and plot it (plot loss, plot \(name.name).W), or use an rnn, lstm or gru cell for \(what)", at: name.range)
+    /// `plot NAME.W` and `plot NAME.b` of a bow model, labels and terms named; false for anything else.
+    func plotBagOfWords(_ m: String, _ p: String, _ r: SourceRange, _ o: PlotOptions) throws -> Bool {
+        guard p == "W" || p == "b", let e = bowEntry(m) else { return false }
+        try requireTerms(Ident(m, r), e, for: "plot its weights")
+        let t = e.model.parameter(p)!
+        let labels = (0..<e.model.config.outputWidth).map { className($0, e) }
+        let map = p == "W"
+            ? Heatmap(rows: t.rows, cols: t.cols, values: t.values, rowLabels: labels, colLabels: bagTermNames(e), scaleLabel: "\(m).W")
+            : Heatmap(rows: 1, cols: t.count, values: t.values, rowLabels: ["b"], colLabels: labels, scaleLabel: "\(m).b")
+        let chart = Chart(title: o.title ?? (p == "W" ? "\(m).W (\(t.shapeText)): each label's weight on each term" : "\(m).b (\(t.shapeText))"),
+                          xLabel: p == "W" ? "term" : "label", yLabel: p == "W" ? "label" : "", kind: .heatmap(map))
+        output.display(chartBundle(chart, o), displayID: nil)
+        return true
     }
 
     func requireTerms(_ name: Ident, _ entry: ModelEntry, for what: String) throws {

@@ -138,6 +138,8 @@ extension StatementContext {
 
     /// Statements that need the model's shapes refuse one whose input width is not known yet.
     func requireInput(_ name: Ident, _ entry: ModelEntry, for what: String) throws {
+        // A bow model waits for its terms, not its input width.
+        if entry.model.config.bow != nil { return try requireTerms(name, entry, for: what) }
         if entry.pendingInputSeed != nil {
             throw Diagnostic(.value, "'\(name.name)' has no input width yet (it was defined without input=): \(what) after it has seen data, or define it with input=N", at: name.range)
         }
@@ -186,6 +188,7 @@ extension StatementContext {
     // MARK: - show
 
     mutating func show(_ target: Expr) throws {
+        if try showSeq2Seq(target) || showBagOfWords(target) { return }
         if case let .name(n, r) = target, state.values[n] == nil, let entry = state.store[n] {
             _ = r
             output.display(summaryTable(n, entry.model), displayID: nil)
@@ -281,6 +284,7 @@ extension StatementContext {
     // MARK: - unroll
 
     mutating func unroll(_ name: Ident, _ seqExpr: Expr, _ options: [OptionArg]) throws {
+        if isSeq2Seq(name.name) { return try unrollSeq2Seq(name, seqExpr, options) }
         try checkOptions(options, OptionTable.unroll, statement: "unroll")
         let value = try eval(seqExpr)
         if case let .dataset(d) = value {

@@ -66,6 +66,7 @@ extension StatementContext {
     }
 
     mutating func plot(_ target: PlotTarget, _ options: [OptionArg]) throws {
+        if case let .attention(name, sentence) = target { return try plotAttention(name, sentence, options) }
         if case let .jacobian(name, seq) = target { return try plotJacobian(name, seq, options) }
         if case let .generate(name, seq) = target { return try plotGenerate(name, seq, options) }
         let o = try plotOptions(options)
@@ -75,8 +76,9 @@ extension StatementContext {
         }
         switch target {
         case .jacobian, .generate, .attention:
-            return  // drawn above (attention: Evaluator+Seq2Seq.swift), with their own options
+            return  // drawn above, with their own options
         case let .loss(names):
+            if names.contains(where: { isSeq2Seq($0.name) }) { return try plotSeq2SeqLoss(names, o) }
             var curves: [(name: String, losses: [Double])] = []
             var validation: [String: [EpochValidation]] = [:]
             for n in names {
@@ -131,6 +133,7 @@ extension StatementContext {
             output.display(chartBundle(chart, o), displayID: nil)
         case let .value(expr):
             if case let .member(m, p, r) = expr {
+                if try plotBagOfWords(m, p, r, o) { return }
                 let e = try modelEntry(Ident(m, r))
                 try requireInput(Ident(m, r), e, for: "plot its weights")
                 guard let t = e.model.readable(p) else {

@@ -4,20 +4,21 @@ import Plot
 import RNN
 import Store
 
-/// The seq2seq model kind (language.md "Translation: seq2seq"): its statements, run before the
-/// cells' dispatch so that cell code need not know it. Returns nil for statements it leaves to the cells.
+/// The seq2seq model kind (language.md "Translation: seq2seq"): its definition, its data, and what
+/// the statements that take it do with it; their handlers call here. Which statements take it is
+/// the table's (StatementSpec.models, ModelKinds.swift).
 extension StatementContext {
     /// The error for a cell-only statement given a seq2seq model.
+    /// (The table refuses such statements first; this is for a model read in an expression, tr.W.)
     func seq2seqMisuse(_ name: Ident, _ e: Seq2SeqEntry) -> Diagnostic {
-        Diagnostic(.value, "'\(name.name)' is a seq2seq model (\(e.definition)) and this statement works on rnn, lstm and gru cells; "
-                   + "a seq2seq model takes train, translate, predict, unroll, plot attention, plot loss, show, copy, drop, save and load", at: name.range)
+        Diagnostic(.value, Refusal.cellsOnly.message("", name: name.name, model: "a seq2seq model (\(e.definition))"), at: name.range)
     }
 
     /// The seq2seq model under a name, or an error saying what the name is instead.
     func seq2seqEntry(_ name: Ident, for what: String) throws -> Seq2SeqEntry {
         if let e = state.store[seq2seq: name.name] { return e }
-        if let c = state.store[name.name] {
-            throw Diagnostic(.value, "'\(name.name)' is a \(c.model.config.bow != nil ? "bow model" : c.model.config.kind.rawValue + " cell"); \(what) works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))", at: name.range)
+        if state.store[name.name] != nil {
+            throw Diagnostic(.value, Refusal.seq2seqOnly.message(what, name: name.name, model: modelDescription(name.name)), at: name.range)
         }
         if state.values[name.name] != nil {
             throw Diagnostic(.value, "expected a seq2seq model, found '\(name.name)', which is \(state.values[name.name]!.kindDescription)", at: name.range)
@@ -36,75 +37,68 @@ extension StatementContext {
 
     func isSeq2Seq(_ n: String) -> Bool { state.store[seq2seq: n] != nil }
 
-    mutating func executeSeq2Seq(_ statement: Statement) throws -> MimeBundle?? {
-        switch statement {
-        case let .expression(.name(n, _)) where isSeq2Seq(n):
-            return .some(.text(seq2seqSummaryLine(n, state.store[seq2seq: n]!)))
-        case let .show(.name(n, _), _) where isSeq2Seq(n):
+    // MARK: - What the shared statements do with a seq2seq model (their handlers ask here)
+
+    /// `show NAME` and `show NAME.PARAM` of a seq2seq model; false for anything else.
+    mutating func showSeq2Seq(_ target: Expr) throws -> Bool {
+        switch target {
+        case let .name(n, _) where isSeq2Seq(n):
             output.display(seq2seqSummaryTable(n, state.store[seq2seq: n]!), displayID: nil)
-            return .some(nil)
-        case let .show(.member(n, p, r), _) where isSeq2Seq(n):
+        case let .member(n, p, r) where isSeq2Seq(n):
             try showSeq2SeqMember(Ident(n, r), p)
-            return .some(nil)
-        case let .copy(from, to) where isSeq2Seq(from.name):
-            try checkAssignable(to)
-            if state.store[to.name] != nil || isSeq2Seq(to.name) { warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
-            state.store[seq2seq: to.name] = state.store[seq2seq: from.name]
-            say("copied \(from.name) to \(to.name)")
-            return .some(nil)
-        case let .drop(name) where isSeq2Seq(name.name):
-            state.store[seq2seq: name.name] = nil
-            say("dropped model \(name.name)")
-            return .some(nil)
-        case let .save(name, pathExpr) where isSeq2Seq(name.name):
-            let path = try eval(pathExpr).text("the file name", at: pathExpr.range)
-            do { try Seq2SeqFiles.save(state.store[seq2seq: name.name]!, to: path) } catch let e as ModelFileError {
-                throw Diagnostic(.io, e.description, at: pathExpr.range)
-            }
-            say("saved \(name.name) to \(path)")
-            return .some(nil)
-        case let .load(name, pathExpr):
-            guard case let .string(path) = try eval(pathExpr), Seq2SeqFiles.holdsSeq2Seq(path) else { return nil }
-            try checkAssignable(name)
-            let entry: Seq2SeqEntry
-            do { entry = try Seq2SeqFiles.load(from: path) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
-            state.values[name.name] = nil
-            state.store[seq2seq: name.name] = entry
-            say("loaded \(name.name) from \(path): \(seq2seqSummaryLine(name.name, entry))")
-            return .some(nil)
-        case let .train(name, dataExpr, options) where isSeq2Seq(name.name):
-            try trainSeq2Seq(name, dataExpr, options)
-            return .some(nil)
-        case let .predict(name, dataExpr, options) where isSeq2Seq(name.name):
-            try predictSeq2Seq(name, dataExpr, options)
-            return .some(nil)
-        case let .unroll(name, sentence, options) where isSeq2Seq(name.name):
-            try unrollSeq2Seq(name, sentence, options)
-            return .some(nil)
-        case let .translate(name, sentence, options):
-            try translateStatement(name, sentence, options)
-            return .some(nil)
-        case let .plot(.attention(name, sentence), options):
-            try plotAttention(name, sentence, options)
-            return .some(nil)
-        case let .plot(.loss(names), options) where names.contains(where: { isSeq2Seq($0.name) }):
-            let o = try plotOptions(options)
-            var curves: [(name: String, losses: [Double])] = []
-            for n in names {
-                let losses = isSeq2Seq(n.name) ? state.store[seq2seq: n.name]!.lossHistory : try modelEntry(n).lossHistory
-                guard !losses.isEmpty else { throw Diagnostic(.value, "'\(n.name)' has not been trained yet, so it has no loss curve; train it first", at: n.range) }
-                curves.append((n.name, losses))
-            }
-            output.display(chartBundle(lossChart(curves, o, title: "training loss of " + names.map(\.name).joined(separator: ", ")), o), displayID: nil)
-            return .some(nil)
-        case let .train(name, dataExpr, _), let .predict(name, dataExpr, _):
-            // Sentence pairs given to a cell: say which kind of model they are for.
-            if state.store[name.name] != nil, case let .name(d, r) = dataExpr, case .translation? = state.values[d] {
-                throw Diagnostic(.value, "'\(d)' holds sentence pairs, which train and test seq2seq models (cell NAME = seq2seq(...)); '\(name.name)' is a cell", at: r)
-            }
-            return nil
         default:
-            return nil
+            return false
+        }
+        return true
+    }
+
+    mutating func copySeq2Seq(_ from: Ident, as to: Ident) throws {
+        try checkAssignable(to)
+        if state.store[to.name] != nil || isSeq2Seq(to.name) { warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
+        state.store[seq2seq: to.name] = state.store[seq2seq: from.name]
+        say("copied \(from.name) to \(to.name)")
+    }
+
+    mutating func dropSeq2Seq(_ name: Ident) {
+        state.store[seq2seq: name.name] = nil
+        say("dropped model \(name.name)")
+    }
+
+    mutating func saveSeq2Seq(_ name: Ident, _ pathExpr: Expr) throws {
+        let path = try eval(pathExpr).text("the file name", at: pathExpr.range)
+        do { try Seq2SeqFiles.save(state.store[seq2seq: name.name]!, to: path) } catch let e as ModelFileError {
+            throw Diagnostic(.io, e.description, at: pathExpr.range)
+        }
+        say("saved \(name.name) to \(path)")
+    }
+
+    /// `load NAME from FILE` when the file holds a seq2seq model; false when it does not.
+    mutating func loadSeq2Seq(_ name: Ident, _ pathExpr: Expr) throws -> Bool {
+        guard case let .string(path) = try eval(pathExpr), Seq2SeqFiles.holdsSeq2Seq(path) else { return false }
+        try checkAssignable(name)
+        let entry: Seq2SeqEntry
+        do { entry = try Seq2SeqFiles.load(from: path) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
+        state.values[name.name] = nil
+        state.store[seq2seq: name.name] = entry
+        say("loaded \(name.name) from \(path): \(seq2seqSummaryLine(name.name, entry))")
+        return true
+    }
+
+    /// `plot loss` when one of the models is a seq2seq model.
+    func plotSeq2SeqLoss(_ names: [Ident], _ o: PlotOptions) throws {
+        var curves: [(name: String, losses: [Double])] = []
+        for n in names {
+            let losses = isSeq2Seq(n.name) ? state.store[seq2seq: n.name]!.lossHistory : try modelEntry(n).lossHistory
+            guard !losses.isEmpty else { throw Diagnostic(.value, "'\(n.name)' has not been trained yet, so it has no loss curve; train it first", at: n.range) }
+            curves.append((n.name, losses))
+        }
+        output.display(chartBundle(lossChart(curves, o, title: "training loss of " + names.map(\.name).joined(separator: ", ")), o), displayID: nil)
+    }
+
+    /// Sentence pairs given to a cell's train or predict: say which kind of model they are for.
+    func refuseSentencePairs(_ name: Ident, _ dataExpr: Expr) throws {
+        if state.store[name.name] != nil, case let .name(d, r) = dataExpr, case .translation? = state.values[d] {
+            throw Diagnostic(.value, "'\(d)' holds sentence pairs, which train and test seq2seq models (cell NAME = seq2seq(...)); '\(name.name)' is a cell", at: r)
         }
     }
 

@@ -14,6 +14,7 @@ extension StatementContext {
     }
 
     mutating func save(_ name: Ident, _ pathExpr: Expr) throws {
+        if isSeq2Seq(name.name) { return try saveSeq2Seq(name, pathExpr) }
         let entry = try modelEntry(name)
         try requireInput(name, entry, for: "save it")
         let p = try path(pathExpr)
@@ -22,6 +23,7 @@ extension StatementContext {
     }
 
     mutating func load(_ name: Ident, _ pathExpr: Expr) throws {
+        if try loadSeq2Seq(name, pathExpr) { return }
         try checkAssignable(name)
         let p = try path(pathExpr)
         let bytes: [UInt8]
@@ -37,8 +39,8 @@ extension StatementContext {
     }
 
     func runsTable(_ model: Ident?) throws -> MimeBundle {
-        if let model, state.store[model.name] == nil, !state.runs.contains(where: { $0.model == model.name }) {
-            throw Diagnostic(.name, "no model named '\(model.name)'\(didYouMean(model.name, state.store.names))", at: model.range)
+        if let model, state.store[model.name] == nil, !isSeq2Seq(model.name), !state.runs.contains(where: { $0.model == model.name }) {
+            throw Diagnostic(.name, "no model named '\(model.name)'\(didYouMean(model.name, state.store.names + state.store.seq2seqNames))", at: model.range)
         }
         let runs = state.runs.filter { model == nil || $0.model == model!.name }
         // A validation column only when some run was given validation=: its last epoch's loss (and accuracy).

@@ -86,6 +86,11 @@ extension StatementContext {
 
     mutating func train(_ statement: Statement) throws {
         guard case let .train(name, dataExpr, options) = statement else { return }
+        if isSeq2Seq(name.name) { return try trainSeq2Seq(name, dataExpr, options) }
+        try refuseSentencePairs(name, dataExpr)
+        if bowEntry(name.name) != nil, options.contains(where: { $0.key == "bptt" }) {
+            warn("bptt= has no effect on a bow model: it has no time steps to backpropagate through")
+        }
         try checkOptions(options, OptionTable.train, statement: "train")
         _ = try modelEntry(name)
         let dataValue = try eval(dataExpr)
@@ -278,6 +283,9 @@ extension StatementContext {
 
     mutating func predict(_ statement: Statement) throws {
         guard case let .predict(name, dataExpr, options) = statement else { return }
+        if isSeq2Seq(name.name) { return try predictSeq2Seq(name, dataExpr, options) }
+        try refuseSentencePairs(name, dataExpr)
+        if let e = bowEntry(name.name) { try requireTerms(name, e, for: "predict with it") }
         try checkOptions(options, OptionTable.predict, statement: "predict")
         _ = try modelEntry(name)
         let v = try eval(dataExpr)

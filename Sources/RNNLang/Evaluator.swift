@@ -203,8 +203,6 @@ struct StatementContext {
     /// Runs the statement; returns a bundle when it is a bare expression (the cell's result).
     mutating func execute() throws -> MimeBundle? {
         guard let node else { return nil }
-        if let handled = try executeSeq2Seq(node.statement) { return handled }
-        if let handled = try executeBagOfWords(node.statement) { return handled }
         return try run(node)
     }
 
@@ -304,6 +302,12 @@ struct StatementContext {
     }
 
     // MARK: - Results
+
+    /// A bare expression's value; a seq2seq model's name gives its summary line.
+    mutating func expressionBundle(_ e: Expr) throws -> MimeBundle {
+        if case let .name(n, _) = e, let s = state.store[seq2seq: n] { return .text(seq2seqSummaryLine(n, s)) }
+        return try bundle(for: eval(e))
+    }
 
     mutating func bundle(for v: Value) throws -> MimeBundle {
         switch v {

@@ -6,6 +6,7 @@ extension StatementSpec {
     static let cell = StatementSpec(
         "cell", syntax: [.name, .custom], summary: "define (or redefine) a model: cell NAME = rnn|lstm|gru|bow(...)", options: OptionTable.cell,
         log: .model { s in if case let .cell(name, _, _) = s { return name } else { return nil } },
+        models: [],
         help: """
             cell NAME = rnn(input=I, hidden=H, output=O, ...)
             cell NAME = lstm(...)        cell NAME = gru(...)
@@ -67,6 +68,7 @@ extension StatementSpec {
     static let assign = StatementSpec(
         "let", syntax: [.name, .value], summary: "bind a value to a name: let NAME = EXPR",
         log: .session,
+        models: [],
         help: """
             let NAME = EXPR
 
@@ -100,6 +102,7 @@ extension StatementSpec {
     static let set = StatementSpec(
         "set", syntax: [.model, .custom], summary: "set one parameter: set NAME.PARAM = MATRIX",
         log: .model { s in if case let .setParameter(name, _, _) = s { return name } else { return nil } },
+        models: [ModelKinds(form: "set", accepted: [.cell, .bow], refused: [.seq2seq: .cellsOnly])],
         help: """
             set NAME.PARAM = MATRIX
 
@@ -125,6 +128,7 @@ extension StatementSpec {
 
     static let show = StatementSpec(
         "show", syntax: [.value, .options], summary: "a model's summary table, a parameter's matrix, or a dataset's preview", options: OptionTable.show, watchable: true,
+        models: [.any("show")],
         help: """
             show NAME          parameter · shape · count, and the total
             show NAME.PARAM    the matrix, with row and column indices (b_h, b_i, b_r…: the sum of the
@@ -150,6 +154,7 @@ extension StatementSpec {
 
     static let models = StatementSpec(
         "models", syntax: [], summary: "table of the store: name, kind, shape, parameters, trained steps, last loss", watchable: true,
+        models: [],
         help: """
             models
 
@@ -165,6 +170,7 @@ extension StatementSpec {
     static let copy = StatementSpec(
         "copy", syntax: [.model, .word("as"), .name], summary: "copy a model under a new name: copy NAME as NEW",
         log: .model { s in if case let .copy(_, name) = s { return name } else { return nil } },
+        models: [.any("copy")],
         help: """
             copy NAME as NEW
 
@@ -178,6 +184,7 @@ extension StatementSpec {
         },
         run: { ctx, s in
             guard case let .copy(from, to) = s else { return }
+            if ctx.isSeq2Seq(from.name) { return try ctx.copySeq2Seq(from, as: to) }
             try ctx.checkAssignable(to)
             let entry = try ctx.modelEntry(from)
             if ctx.state.store[to.name] != nil { ctx.warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
@@ -188,6 +195,7 @@ extension StatementSpec {
     static let drop = StatementSpec(
         "drop", syntax: [.model], summary: "remove a model or value: drop NAME",
         log: .session,
+        models: [.any("drop")],
         help: """
             drop NAME
 
@@ -199,7 +207,9 @@ extension StatementSpec {
         },
         run: { ctx, s in
             guard case let .drop(name) = s else { return }
-            if ctx.state.store[name.name] != nil {
+            if ctx.isSeq2Seq(name.name) {
+                ctx.dropSeq2Seq(name)
+            } else if ctx.state.store[name.name] != nil {
                 ctx.state.store[name.name] = nil
                 ctx.say("dropped model \(name.name)")
             } else if ctx.state.values[name.name] != nil {
@@ -212,6 +222,7 @@ extension StatementSpec {
 
     static let save = StatementSpec(
         "save", syntax: [.model, .word("to"), .value], summary: "save a model to .json or .safetensors: save NAME to \"FILE\"",
+        models: [.any("save")],
         help: """
             save NAME to "FILE.json"          readable, full precision
             save NAME to "FILE.safetensors"   the state dict of the equivalent PyTorch model, float64
@@ -240,6 +251,7 @@ extension StatementSpec {
     static let load = StatementSpec(
         "load", syntax: [.model, .word("from"), .value], summary: "load a model from .json or .safetensors: load NAME from \"FILE\"",
         log: .model { s in if case let .load(name, _) = s { return name } else { return nil } },
+        models: [.any("load")],
         help: """
             load NAME from "FILE"
 

@@ -5,6 +5,7 @@ import RNN
 extension StatementSpec {
     static let unroll = StatementSpec(
         "unroll", syntax: [.model, .word("on"), .value, .options], summary: "run a model over a sequence and show every step", options: OptionTable.unroll, watchable: true,
+        models: [ModelKinds(form: "unroll", accepted: [.cell, .seq2seq], refused: [.bow: .noTimeSteps])],
         help: """
             unroll NAME on SEQ [h0=VECTOR] [interactive=true]
 
@@ -54,6 +55,7 @@ extension StatementSpec {
 
     static let backward = StatementSpec(
         "backward", syntax: [.model, .word("on"), .value, .options], summary: "BPTT written out: the loss, every gradient, and ‖∂L/∂h_t‖ per step", options: OptionTable.backward, watchable: true,
+        models: [.cells("backward")],
         help: """
             backward NAME on SEQ target=TARGET [loss=mse|xent] [bptt=N]
 
@@ -85,6 +87,7 @@ extension StatementSpec {
 
     static let jacobian = StatementSpec(
         "jacobian", syntax: [.model, .word("on"), .value, .options], summary: "∂h_t/∂h_{t-1} at every step, its largest singular value, and their running product", options: OptionTable.jacobian,
+        models: [.cells("jacobian")],
         help: """
             jacobian NAME on SEQ [layer=K] [direction=forward|reverse] [matrices=true]
 
@@ -130,6 +133,7 @@ extension StatementSpec {
 
     static let generate = StatementSpec(
         "generate", syntax: [.model, .word("from"), .value, .options], summary: "one-to-many: continue a sequence, feeding each y_t back as x_{t+1}", options: OptionTable.generate,
+        models: [.cells("generate")],
         help: """
             generate NAME from SEQ [steps=N]
 
@@ -163,6 +167,7 @@ extension StatementSpec {
     static let train = StatementSpec(
         "train", syntax: [.model, .word("on"), .value, .options], summary: "train a model with BPTT on a dataset", options: OptionTable.train,
         log: .run { s in if case let .train(name, _, _) = s { return name } else { return nil } },
+        models: [.any("train")],
         help: """
             train NAME on DATA [options]
 
@@ -209,6 +214,7 @@ extension StatementSpec {
 
     static let predict = StatementSpec(
         "predict", syntax: [.model, .word("on"), .value, .options], summary: "a model's outputs on a sequence or dataset, with MSE or accuracy", options: OptionTable.predict, watchable: true,
+        models: [.any("predict")],
         help: """
             predict NAME on SEQ|DATA [rows=N|all]
 
@@ -248,6 +254,7 @@ extension StatementSpec {
 
     static let sample = StatementSpec(
         "sample", syntax: [.model, .optionalWord("from"), .value, .options], summary: "generate text from a model trained on text", options: OptionTable.sample, watchable: true,
+        models: [.cells("sample")],
         help: """
             sample NAME [from "prime"] [length=200 temperature=1.0 seed=N]
 
@@ -282,6 +289,10 @@ extension StatementSpec {
 
     static let plot = StatementSpec(
         "plot", syntax: [.custom, .options], summary: "charts: loss curves, hidden states, gradient norms, weights, sequences", options: OptionTable.plot, watchable: true,
+        models: [
+            .any("plot loss"), .cells("plot hidden"), .cells("plot gradients"), .cells("plot jacobian"), .cells("plot generate"),
+            .seq2seq("plot attention"), ModelKinds(form: "plot NAME.PARAM", accepted: [.cell, .bow], refused: [.seq2seq: .cellsOnly]),
+        ],
         help: """
             plot loss NAME [NAME ...]       training loss curves, one series a model; a model trained with
                                             validation= adds its validation loss after every epoch (legend:

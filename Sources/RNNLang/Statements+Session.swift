@@ -5,6 +5,7 @@ import RNN
 extension StatementSpec {
     static let runs = StatementSpec(
         "runs", syntax: [.model], summary: "table of training runs", watchable: true,
+        models: [.any("runs")],
         help: """
             runs [NAME]
 
@@ -22,6 +23,7 @@ extension StatementSpec {
 
     static let export = StatementSpec(
         "export", syntax: [.word("log"), .word("to"), .value], summary: "write the session's experiment log: export log to \"FILE\"",
+        models: [],
         help: """
             export log to "FILE.jsonl"
 
@@ -43,6 +45,7 @@ extension StatementSpec {
     static let seed = StatementSpec(
         "seed", syntax: [.value], summary: "set the session seed: seed N",
         log: .session,
+        models: [],
         help: """
             seed N
 
@@ -62,6 +65,7 @@ extension StatementSpec {
 
     static let help = StatementSpec(
         "help", syntax: [.custom], summary: "help for a statement, option or dataset",
+        models: [],
         help: """
             help [TOPIC]
 
@@ -85,6 +89,7 @@ extension StatementSpec {
 
     static let print = StatementSpec(
         "print", syntax: [.value, .options], summary: "write values to stdout or stderr", options: OptionTable.print, watchable: true,
+        models: [],
         help: """
             print EXPR [EXPR ...] [stream=stderr]
 
@@ -115,6 +120,7 @@ extension StatementSpec {
 
     static let exit = StatementSpec(
         "exit", aliases: ["quit"], syntax: [], summary: "leave: closes jupyter console, ends a script",
+        models: [],
         help: """
             exit        (or quit)
 
@@ -132,6 +138,7 @@ extension StatementSpec {
 
     static let clear = StatementSpec(
         "clear", syntax: [], summary: "clear the cell's output",
+        models: [],
         help: """
             clear
 
@@ -147,6 +154,7 @@ extension StatementSpec {
     static let slider = StatementSpec(
         "slider", syntax: [.name, .word("from"), .value, .word("to"), .value, .optionalWord("step"), .value, .options], summary: "a value with a slider: slider NAME from A to B [step S]", options: OptionTable.slider,
         log: .session,
+        models: [],
         help: """
             slider NAME from A to B [step S] [value=V]
 
@@ -186,6 +194,8 @@ extension StatementSpec {
 
     static let watch = StatementSpec(
         "watch", syntax: [.name, .custom], summary: "re-run a statement when a slider moves: watch NAME: STATEMENT",
+        // Its statement is checked when it runs.
+        models: [],
         help: """
             watch NAME: STATEMENT
 
@@ -210,17 +220,19 @@ extension StatementSpec {
 }
 
 extension StatementSpec {
-    /// `translate NAME "sentence"`: its help lives with the seq2seq model's (Seq2SeqHelp.swift); the
-    /// seq2seq statements run in Evaluator+Seq2Seq.swift, which answers every other model here.
+    /// `translate NAME "sentence"`: its help lives with the seq2seq model's (Seq2SeqHelp.swift), its
+    /// code in Evaluator+Seq2Seq.swift; the table refuses every other kind of model.
     static let translate = StatementSpec(
         "translate", syntax: [.model, .value, .options], summary: Seq2SeqHelp.translate.summary, options: Seq2SeqHelp.decodeOptions,
+        models: [.seq2seq("translate")],
         help: Seq2SeqHelp.translate.body,
         parse: { p in
             let model = try p.ident("a model name after 'translate'")
             let sentence = try p.expression()
             return .translate(model, sentence: sentence, options: try p.trailingOptions())
         },
-        run: { ctx, _ in
-            throw Diagnostic(.value, "translate works on seq2seq models (cell NAME = seq2seq(...))", at: ctx.statementRange)
+        run: { ctx, s in
+            guard case let .translate(name, sentence, options) = s else { return }
+            try ctx.translateStatement(name, sentence, options)
         })
 }

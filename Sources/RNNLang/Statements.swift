@@ -53,13 +53,16 @@ public struct StatementSpec: Sendable {
     public let log: LogRule
     /// Whether `watch NAME: …` may re-run it: it only shows something, changing nothing.
     public let watchable: Bool
+    /// The kinds of model it takes, for each form of it that names one (plot has several); empty
+    /// when it names none. A model of another kind is refused from here before `run`.
+    public let models: [ModelKinds]
     /// Parses what follows the keyword (already taken).
     let parse: @Sendable (inout Parser) throws -> Statement
     /// Runs the parsed statement; returns a bundle only for a bare expression's value.
     let run: @Sendable (inout StatementContext, Statement) throws -> MimeBundle?
 
     init(_ keyword: String, aliases: [String] = [], syntax: [SyntaxPart], summary: String, options: [OptionSpec] = [], log: LogRule = .none,
-         watchable: Bool = false, help: @autoclosure @escaping @Sendable () -> String, parse: @escaping @Sendable (inout Parser) throws -> Statement,
+         watchable: Bool = false, models: [ModelKinds], help: @autoclosure @escaping @Sendable () -> String, parse: @escaping @Sendable (inout Parser) throws -> Statement,
          run: @escaping @Sendable (inout StatementContext, Statement) throws -> Void) {
         self.keyword = keyword
         self.aliases = aliases
@@ -69,6 +72,7 @@ public struct StatementSpec: Sendable {
         self.options = options
         self.log = log
         self.watchable = watchable
+        self.models = models
         self.parse = parse
         self.run = { ctx, s in
             try run(&ctx, s)
@@ -146,12 +150,14 @@ extension Parser {
 }
 
 extension StatementContext {
-    /// Runs a statement through its table entry (a bare expression has none).
+    /// Runs a statement through its table entry (a bare expression has none), once its model is
+    /// of a kind the entry takes.
     mutating func run(_ node: StatementNode) throws -> MimeBundle? {
-        if case let .expression(e) = node.statement { return try bundle(for: eval(e)) }
+        if case let .expression(e) = node.statement { return try expressionBundle(e) }
         guard let keyword = node.keyword, let spec = StatementSpec.named(keyword) else {
             throw Diagnostic(.syntax, "this statement has no entry in the table of statements", at: node.range)
         }
+        try checkModelKinds(spec, node.statement)
         return try spec.run(&self, node.statement)
     }
 }
