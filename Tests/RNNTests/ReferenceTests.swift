@@ -166,6 +166,12 @@ final class ReferenceTests: XCTestCase {
             try check(CellConfig(kind: kind, input: 2, hidden: 3, output: 3), set(1, "classSequences", out: 3, minimum: 130), .xent)
         }
         try check(CellConfig(kind: .lstm, input: 2, hidden: 2, output: 2, layers: 2, bidirectional: true), set(18, "vectorSequences", out: 2, spread: 5), .mse)
+        // Gates wider than Engine.panelGradientColumns: the W_h gradient from dA's panels, transposed.
+        for kind in CellKind.allCases {
+            let gates = CellConfig(kind: kind, input: 2, hidden: 1).gates.count
+            try check(CellConfig(kind: kind, input: 2, hidden: Engine.panelGradientColumns / gates + 3, output: 2),
+                      set(5, "vectors", out: 2, spread: 3, minimum: 2), .mse)
+        }
     }
 
     /// The `backward` statement's numbers are the reference's, and checked against the engine on one example.
