@@ -72,8 +72,11 @@ extension ShardEngine {
                 (hNew + bb * H).update(from: hPrev + bb * H, count: H)
                 if let cs = sweep.cs { (cs + (k + 1) * BH + bb * H).update(from: cs + k * BH + bb * H, count: H) }
             }
-            for bb in 0..<B {
-                (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H)
+            // One direction: the step's B rows are one contiguous block of the layer's output.
+            if D == 1 {
+                (outP + t * B * SW).update(from: hNew, count: BH)
+            } else {
+                for bb in 0..<B { (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H) }
             }
         }
     }
