@@ -84,25 +84,19 @@ final class BagOfWordsFixtureTests: XCTestCase {
             let runs = c["optimizers"]!.objectValue!
             XCTAssertEqual(runs.count, 15, name)
             for (optName, spec) in runs {
-                let kind = OptimizerKind(rawValue: spec["optimizer"]!.stringValue!)!, lr = spec["lr"]!.doubleValue!
-                let clipValue = spec["clip_value"]!.doubleValue!
-                let clipping: Clipping = spec["clip"]!.stringValue! == "norm" ? .norm(clipValue) : spec["clip"]!.stringValue! == "value" ? .value(clipValue) : .none
-                var theta = model.flatValues
-                var opt = Optimizer(kind, lr: lr, count: theta.count)
-                for step in 1...3 {
-                    var grad = [Double](repeating: 0, count: theta.count)
+                let run = TwinOptimizerRun(spec)
+                run.threeSteps(from: model.flatValues, gradient: { grad, theta in
                     _ = grad.withUnsafeMutableBufferPointer { model.bagLoss(theta, phi: phi, data: data, indices: all, gradient: $0.baseAddress!) }
-                    clip(&grad, clipping)
-                    opt.step(&theta, grad)
-                    if step == 1 || step == 3 { assertState(model.with(flat: theta), spec["after_\(step)"]!, "\(name) \(optName) after \(step)") }
-                }
+                }, after: { step, theta in
+                    assertState(model.with(flat: theta), spec["after_\(step)"]!, "\(name) \(optName) after \(step)")
+                })
                 // The same three steps through `train`, the loop every model shares: one batch of all sentences an epoch.
                 var o = TrainOptions()
-                o.optimizer = kind
-                o.lr = lr
+                o.optimizer = run.kind
+                o.lr = run.lr
                 o.batch = data.count
                 o.epochs = 3
-                o.clipping = clipping
+                o.clipping = run.clipping
                 let trained = try model.train(on: data, options: o)
                 XCTAssertEqual(trained.outcome, .completed)
                 assertState(trained.model, spec["after_3"]!, "\(name) \(optName) train, after 3")

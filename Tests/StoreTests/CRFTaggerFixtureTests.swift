@@ -11,15 +11,9 @@ import RNN
 final class CRFTaggerFixtureTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/crf_tagger_fixtures.json")
 
+    /// The model's state dict against the twin's (TwinFixtures.swift's comparison).
     func assertClose(_ model: Model, _ theirs: [String: ModelFiles.RawTensor], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        let ours = ModelFiles.stateDict(model)
-        XCTAssertEqual(Set(ours.map(\.name)), Set(theirs.keys), what, file: file, line: line)
-        for t in ours {
-            guard let p = theirs[t.name] else { continue }
-            XCTAssertEqual(t.shape, p.shape, "\(what) \(t.name)", file: file, line: line)
-            let worst = zip(t.values, p.values).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThan(worst, 1e-9, "\(what) \(t.name)", file: file, line: line)
-        }
+        assertClose(ModelFiles.stateDict(model), theirs, what, file: file, line: line)
     }
 
     func testEveryCaseMatchesTheTwin() throws {

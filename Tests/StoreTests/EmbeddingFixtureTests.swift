@@ -56,27 +56,19 @@ final class EmbeddingFixtureTests: XCTestCase {
             let runs = c["optimizers"]!.objectValue!
             XCTAssertEqual(runs.count, 15, name)
             for (optName, spec) in runs {
-                let kind = OptimizerKind(rawValue: spec["optimizer"]!.stringValue!)!, lr = spec["lr"]!.doubleValue!
-                let clipValue = spec["clip_value"]!.doubleValue!
-                let clipping: Clipping = spec["clip"]!.stringValue! == "norm" ? .norm(clipValue) : spec["clip"]!.stringValue! == "value" ? .value(clipValue) : .none
-                var theta = model.flatValues
-                var opt = Optimizer(kind, lr: lr, count: theta.count)
-                for step in 1...3 {
-                    var grad = [Double](repeating: 0, count: theta.count)
+                let run = TwinOptimizerRun(spec)
+                run.threeSteps(from: model.flatValues, gradient: { grad, theta in
                     _ = grad.withUnsafeMutableBufferPointer { engine.run(theta, batch: batch, loss: .xent, gradient: $0.baseAddress!) }
-                    clip(&grad, clipping)
-                    opt.step(&theta, grad)
-                    if step == 1 || step == 3 {
-                        assertClose(ModelFiles.stateDict(model.with(flat: theta)), stateDict(spec["after_\(step)"]!), "\(name) \(optName) after \(step)")
-                    }
-                }
+                }, after: { step, theta in
+                    assertClose(ModelFiles.stateDict(model.with(flat: theta)), stateDict(spec["after_\(step)"]!), "\(name) \(optName) after \(step)")
+                })
                 // The same three steps through `train` on the one-hot dataset, one batch of all examples an epoch.
                 var o = TrainOptions()
-                o.optimizer = kind
-                o.lr = lr
+                o.optimizer = run.kind
+                o.lr = run.lr
                 o.batch = xs.count
                 o.epochs = 3
-                o.clipping = clipping
+                o.clipping = run.clipping
                 let trained = try model.train(on: Dataset(name: "words", summary: "words", inputs: xs, targets: targets), options: o)
                 assertClose(ModelFiles.stateDict(trained.model), stateDict(spec["after_3"]!), "\(name) \(optName) train, after 3")
             }
