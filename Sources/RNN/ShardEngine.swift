@@ -83,29 +83,32 @@ final class ShardEngine {
     /// straight into the gradient: blocked shards whose gates are wider than `Engine.panelGradientColumns`.
     var weightGradientFromPanels: Bool { blocked && GH > Engine.panelGradientColumns }
 
-    /// C (M × N, M < 4 single rows) += A Bᵀ-panels one panel at a time, in ascending panel order
-    /// or descending: a step that reads the panels in the order opposite to its predecessor's starts
-    /// on the panel the predecessor read last, still in L1 (a hidden-100 W_h is 80 KB, more than
+    /// Single rows' products (M < 4) go one run of `width` columns at a time (the last run shorter),
+    /// ascending or descending: a step that reads the runs in the order opposite to its predecessor's
+    /// starts on the run the predecessor read last, still in L1 (a hidden-100 W_h is 80 KB, more than
     /// L1 holds, read once a step). Each element's sum over k is the same either way.
+    @inline(__always)
+    func forEachColumnRun(N: Int, width: Int, descending: Bool, _ body: (_ n: Int, _ w: Int) -> Void) {
+        let count = (N + width - 1) / width
+        for q in 0..<count {
+            let n = (descending ? count - 1 - q : q) * width
+            body(n, min(width, N - n))
+        }
+    }
+
+    /// C (M × N) += A·B for single rows, B (K × N) in panels `width` wide: a product per panel.
     func rowProducts(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, lda: Int, panels: UnsafePointer<Double>, width: Int,
                      C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?, descending: Bool) {
-        let NF = N - N % width, count = NF / width + (NF < N ? 1 : 0)
-        for q in 0..<count {
-            let j = descending ? count - 1 - q : q
-            let n = j * width, w = min(width, N - n)
+        forEachColumnRun(N: N, width: width, descending: descending) { n, w in
             Dense.gemm(M: M, N: w, K: K, A: A, rowStrideA: lda, colStrideA: 1, panels: panels + n * K, width: width, C: C + n, ldc: ldc,
                        initialRow: initialRow.map { $0 + n })
         }
     }
 
-    /// The same for B (K × N) as it is, row-major with leading dimension ldb: its columns in runs of
-    /// `width`, in ascending or descending order.
+    /// The same for B (K × N) as it is, row-major with leading dimension ldb, in the same column runs.
     func rowProducts(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, lda: Int, B: UnsafePointer<Double>, ldb: Int, width: Int,
                      C: UnsafeMutablePointer<Double>, ldc: Int, descending: Bool) {
-        let count = (N + width - 1) / width
-        for q in 0..<count {
-            let j = descending ? count - 1 - q : q
-            let n = j * width, w = min(width, N - n)
+        forEachColumnRun(N: N, width: width, descending: descending) { n, w in
             Dense.gemm(M: M, N: w, K: K, A: A, rowStrideA: lda, colStrideA: 1, B: B + n, ldb: ldb, C: C + n, ldc: ldc)
         }
     }
