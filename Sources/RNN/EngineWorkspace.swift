@@ -44,8 +44,10 @@ final class Workspace {
     let cs: [Buffer<Double>], tanhCs: [Buffer<Double>]
     /// gru: W_hn h_{t−1} + b_hn per step (T × B × H); backwards, the ∂ that reaches W_hn.
     let hns: [Buffer<Double>]
-    /// Per layer: its output T × B × (H·D), time-major, and ∂L/∂ of it.
+    /// Per layer with two directions: its output T × B × 2H, time-major (read it through `output`).
+    /// Per layer: ∂L/∂ of its output.
     let layerOut: [Buffer<Double>], dY: [Buffer<Double>]
+    let H: Int, D: Int
     /// B × H each: ∂L/∂h_t and ∂L/∂c_t carried back, and what the step sends to t − 1.
     let dh: Buffer<Double>, dc: Buffer<Double>, dhPrev: Buffer<Double>, dcPrev: Buffer<Double>
     /// ‖∂L/∂h_t‖² summed over directions, per (t, b).
@@ -76,7 +78,10 @@ final class Workspace {
         cs = config.kind == .lstm ? each((T + 1) * B * H) : []
         tanhCs = config.kind == .lstm ? each(T * B * H) : []
         hns = config.kind == .gru ? each(T * B * H) : []
-        layerOut = (0..<config.layers).map { _ in Buffer(T * B * H * D) }
+        self.H = H
+        self.D = D
+        // One direction's output is its states h_1 … h_T, already in hs: no copy of its own.
+        layerOut = D == 1 ? [] : (0..<config.layers).map { _ in Buffer(T * B * H * D) }
         dY = (0..<config.layers).map { _ in Buffer(T * B * H * D) }
         dh = Buffer(B * H)
         dc = Buffer(B * H)
@@ -98,6 +103,10 @@ final class Workspace {
         crfAlpha = config.crf ? Buffer(T * O) : nil
         crfBeta = config.crf ? Buffer(T * O) : nil
     }
+
+    /// Layer l's output, T × B × (H·D), time-major: with one direction, hs past h_0 (processing
+    /// step k is time step k, and k + 1 holds h_t); with two, the layer's own buffer.
+    func output(_ l: Int) -> UnsafeMutablePointer<Double> { D == 1 ? hs[l].base + B * H : layerOut[l].base }
 }
 
 /// Each layer-direction's weights as the products read them, repacked from θ every pass.

@@ -29,7 +29,7 @@ extension ShardEngine {
         }
         ws.dEmbedded?.fill(0)
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let input = l == 0 ? input0 : UnsafePointer(ws.layerOut[l - 1].base)
+            let input = l == 0 ? input0 : UnsafePointer(ws.output(l - 1))
             for d in 0..<D {
                 backwardSweep(layer: l, direction: d, p: p, g: g, input: input, lengths: batch.lengths, bptt: bptt,
                               record: record && l == L - 1, embedding: batch.tokens != nil)

@@ -6,7 +6,7 @@ import VectorKernels
 extension ShardEngine {
     func forward(_ p: UnsafePointer<Double>, input0: UnsafePointer<Double>, lengths: [Int]) {
         for l in 0..<L {
-            let input = l == 0 ? input0 : UnsafePointer(ws.layerOut[l - 1].base)
+            let input = l == 0 ? input0 : UnsafePointer(ws.output(l - 1))
             for d in 0..<D { forwardSweep(layer: l, direction: d, p: p, input: input, lengths: lengths) }
         }
     }
@@ -34,7 +34,7 @@ extension ShardEngine {
                                  cs: ws.cs.isEmpty ? nil : ws.cs[ci].base, tanhCs: ws.tanhCs.isEmpty ? nil : ws.tanhCs[ci].base,
                                  hns: ws.hns.isEmpty ? nil : ws.hns[ci].base, panels: packed.W_hTPanels[ci].base,
                                  b_hn: offsets[ci].b_hn.map { p + $0 })
-        let outP = ws.layerOut[l].base, xPanels = UnsafePointer(packed.W_xTPanels[ci].base), bx = UnsafePointer(packed.b_x[ci].base)
+        let outP = ws.output(l), xPanels = UnsafePointer(packed.W_xTPanels[ci].base), bx = UnsafePointer(packed.b_x[ci].base)
         /// a = x_t W_xᵀ + b for step t's rows, which the recurrent product then adds to while they are in cache.
         /// A one-hot x_t picks its row of W_xᵀ: b + 1·w rounds as the product's b + 0·w... + 1·w does.
         func inputProduct(_ t: Int, _ a: UnsafeMutablePointer<Double>) {
@@ -72,10 +72,8 @@ extension ShardEngine {
                 (hNew + bb * H).update(from: hPrev + bb * H, count: H)
                 if let cs = sweep.cs { (cs + (k + 1) * BH + bb * H).update(from: cs + k * BH + bb * H, count: H) }
             }
-            // One direction: the step's B rows are one contiguous block of the layer's output.
-            if D == 1 {
-                (outP + t * B * SW).update(from: hNew, count: BH)
-            } else {
+            // One direction: hs is the layer's output (Workspace.output); two: each row's half of it.
+            if D == 2 {
                 for bb in 0..<B { (outP + (t * B + bb) * SW + d * H).update(from: hNew + bb * H, count: H) }
             }
         }

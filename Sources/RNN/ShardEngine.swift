@@ -181,7 +181,7 @@ final class ShardEngine {
         let rows = manyToMany ? T * B : B
         logitRows = rows
         // The top states the loss reads: every step, or each sequence's last one.
-        let out = ws.layerOut[L - 1].base, tp = ws.top.base
+        let out = ws.output(L - 1), tp = ws.top.base
         if manyToMany {
             tp.update(from: out, count: rows * SW)
         } else {
