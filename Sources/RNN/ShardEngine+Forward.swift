@@ -24,6 +24,11 @@ extension ShardEngine {
         let b_hn: UnsafePointer<Double>?
     }
 
+    /// A step's input side, x_t W_xᵀ + b, for the recurrent product to take in the same pass.
+    struct InputSide {
+        let x: UnsafePointer<Double>, I: Int, panels: UnsafePointer<Double>, bias: UnsafePointer<Double>
+    }
+
     private func forwardSweep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, input: UnsafePointer<Double>, lengths: [Int]) {
         let H = self.H, B = self.B, T = self.T, GH = self.GH, SW = H * D, I = config.layerInput(l)
         let ci = l * D + d
@@ -54,6 +59,9 @@ extension ShardEngine {
             Dense.gemm(M: T * B, N: GH, K: I, A: input, rowStrideA: I, colStrideA: 1, panels: xPanels, width: width, C: sweep.acts, ldc: GH,
                        initialRow: bx)
         }
+        // Blocked rnn and lstm steps after the first take the input and recurrent products in one
+        // pass over the step's gate rows (the same sums). gru's n gate keeps its h side apart.
+        let bothAtOnce = blocked && hot == nil && I > 0 && config.kind != .gru
         // h_0 = 0 (c_0 = 0)
         sweep.hs.update(repeating: 0, count: BH)
         sweep.cs?.update(repeating: 0, count: BH)
@@ -61,10 +69,12 @@ extension ShardEngine {
             let t = d == 0 ? k : T - 1 - k
             let hPrev = UnsafePointer(sweep.hs + k * BH), hNew = sweep.hs + (k + 1) * BH
             let a = sweep.acts + k * BGH
-            if !allAtOnce { inputProduct(t, a) }
+            let both = bothAtOnce && k > 0
+            if !allAtOnce && !both { inputProduct(t, a) }
+            let x = both ? InputSide(x: input + t * B * I, I: I, panels: xPanels, bias: bx) : nil
             switch config.kind {
-            case .rnn: rnnStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
-            case .lstm: lstmStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
+            case .rnn: rnnStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew, input: x)
+            case .lstm: lstmStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew, input: x)
             case .gru: gruStep(sweep, k, a: a, hPrev: hPrev, hNew: hNew)
             }
             // Steps past a sequence's end leave its state as it was.
@@ -79,9 +89,16 @@ extension ShardEngine {
         }
     }
 
-    /// C (B × N, row stride ldc) += h_{t−1} times W_hᵀ's columns from `column` (0, or gru's 2H), from `initialRow` when given.
+    /// C (B × N, row stride ldc) += h_{t−1} times W_hᵀ's columns from `column` (0, or gru's 2H), from `initialRow` when given;
+    /// with `input`, C = x_t W_xᵀ + b + h_{t−1} W_hᵀ in one pass.
     private func recurrentProduct(_ s: ForwardSweep, _ hPrev: UnsafePointer<Double>, column: Int, N: Int, _ C: UnsafeMutablePointer<Double>,
-                                  ldc: Int, initialRow: UnsafePointer<Double>? = nil, step k: Int) {
+                                  ldc: Int, initialRow: UnsafePointer<Double>? = nil, step k: Int, input: InputSide? = nil) {
+        if let input {
+            Dense.gemm(M: s.B, N: N, K1: input.I, A1: input.x, lda1: input.I, panels1: input.panels,
+                       K2: s.H, A2: hPrev, lda2: s.H, panels2: s.panels + column * s.H, width: s.width, C: C, ldc: ldc,
+                       initialRow: input.bias)
+            return
+        }
         // h_0 = 0: the first step's product adds nothing (x + 0·w is x), so it is not computed.
         if k == 0 {
             if let initialRow { for m in 0..<s.B { (C + m * ldc).update(from: initialRow, count: N) } }
@@ -97,9 +114,10 @@ extension ShardEngine {
     }
 
     /// rnn: h_t = act(a), a = W_xh x_t + b + W_hh h_{t−1}.
-    private func rnnStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>, hNew: UnsafeMutablePointer<Double>) {
+    private func rnnStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>, hNew: UnsafeMutablePointer<Double>,
+                         input: InputSide?) {
         let BH = s.B * s.H
-        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH, step: k)
+        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH, step: k, input: input)
         switch config.activation {
         case .tanh: Pointwise.tanh(a, count: BH)
         case .relu: for i in 0..<BH { a[i] = a[i] > 0 ? a[i] : 0 }
@@ -110,9 +128,9 @@ extension ShardEngine {
 
     /// lstm: i, f, o = σ(a_·), g = tanh(a_g), c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
     private func lstmStep(_ s: ForwardSweep, _ k: Int, a: UnsafeMutablePointer<Double>, hPrev: UnsafePointer<Double>,
-                          hNew: UnsafeMutablePointer<Double>) {
+                          hNew: UnsafeMutablePointer<Double>, input: InputSide?) {
         let B = s.B, H = s.H, BH = B * H
-        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH, step: k)
+        recurrentProduct(s, hPrev, column: 0, N: s.GH, a, ldc: s.GH, step: k, input: input)
         Pointwise.lstmStep(B: B, H: H, a: a, cPrev: s.cs! + k * BH, c: s.cs! + (k + 1) * BH, tanhC: s.tanhCs! + k * BH, h: hNew)
     }
 

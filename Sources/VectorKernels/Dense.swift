@@ -36,6 +36,17 @@ public enum Dense {
                        C: C, ldc: ldc, initialRow: initialRow)
     }
 
+    /// C = initialRow + A₁B₁ + A₂B₂ (C + ... without initialRow), A₁ and A₂ row-major, B₁ and B₂ in
+    /// panels `width` wide: bit for bit the two products one after the other into C, computed a
+    /// tile of C at a time, so C is written once (a forward step's input and recurrent products).
+    public static func gemm(M: Int, N: Int, K1: Int, A1: UnsafePointer<Double>, lda1: Int, panels1: UnsafePointer<Double>,
+                            K2: Int, A2: UnsafePointer<Double>, lda2: Int, panels2: UnsafePointer<Double>,
+                            width: Int = Dense.blockWidth, C: UnsafeMutablePointer<Double>, ldc: Int,
+                            initialRow: UnsafePointer<Double>? = nil) {
+        ISA.table.gemm(M: M, N: N, K1: K1, A1: A1, lda1: lda1, panels1: panels1, K2: K2, A2: A2, lda2: lda2, panels2: panels2,
+                       width: width, C: C, ldc: ldc, initialRow: initialRow)
+    }
+
     /// Copies B (K × N, row-major with leading dimension ldb) into P (K·N doubles) as column panels:
     /// each `width` columns K rows of `width` contiguous doubles, then the last N mod width columns
     /// the same way at their width. A panel is then read as one sequential stream, where row-major

@@ -50,6 +50,56 @@ enum Dense {
                 B: BLayout(base: panels, ldb: width, K: K, N: N, packed: true), C: C, ldc: ldc, initialRow: initialRow)
     }
 
+    /// C = initialRow + A₁B₁ + A₂B₂ (C + A₁B₁ + A₂B₂ without initialRow), A₁ and A₂ row-major, B₁
+    /// (K₁ × N) and B₂ (K₂ × N) in panels `width` wide: bit for bit what the product of A₁B₁ and then
+    /// that of A₂B₂ into the same C give (each element sums the first's k in order, then the
+    /// second's), but a tile at a time, so each tile of C is written once and is still in L1 when the
+    /// second product adds to it. A forward step's x_t W_xᵀ + b and h_{t−1} W_hᵀ go into gate rows
+    /// that are in no cache: one pass over them instead of two. Shapes the blocked tiles do not cover
+    /// exactly run as the two products.
+    public static func gemm(M: Int, N: Int, K1: Int, A1: UnsafePointer<Double>, lda1: Int, panels1: UnsafePointer<Double>,
+                            K2: Int, A2: UnsafePointer<Double>, lda2: Int, panels2: UnsafePointer<Double>, width: Int,
+                            C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?) {
+        precondition(width > 0 && width % 8 == 0, "panel width must be a multiple of 8")
+        let L = lanes, NB = 2 * L, R = rowBlock, M6 = M - M % R
+        guard M > 0, N > 0, N % NB == 0, M == M6 || M - M6 == 4, K1 > 0, K2 > 0 else {
+            gemm(M: M, N: N, K: K1, A: A1, rowStrideA: lda1, colStrideA: 1, panels: panels1, width: width, C: C, ldc: ldc,
+                 initialRow: initialRow)
+            gemm(M: M, N: N, K: K2, A: A2, rowStrideA: lda2, colStrideA: 1, panels: panels2, width: width, C: C, ldc: ldc)
+            return
+        }
+        let B1 = BLayout(base: panels1, ldb: width, K: K1, N: N, packed: true)
+        let B2 = BLayout(base: panels2, ldb: width, K: K2, N: N, packed: true)
+        let kc = 256
+        /// One block of rows (R, or the last 4) by one block of columns from n, over one product's k
+        /// in blocks, each block starting from what the one before stored (the first, from the
+        /// initial row when there is one).
+        @inline(__always)
+        func segment(_ rows: Int, _ m: Int, _ n: Int, _ K: Int, _ A: UnsafePointer<Double>, _ lda: Int, _ B: BLayout, first: Bool) {
+            var k0 = 0
+            while k0 < K {
+                let kb = min(kc, K - k0)
+                let (b0, ld0) = B.at(n, k0), (b1, ld1) = B.at(n + L, k0)
+                let c = C + m * ldc + n, a = A + m * lda + k0
+                let (cin, ldcin): (UnsafePointer<Double>, Int) = first && k0 == 0 && initialRow != nil ? (initialRow! + n, 0) : (UnsafePointer(c), ldc)
+                if rows == R { kRxB(kb, a, lda, 1, b0, ld0, b1, ld1, c, ldc, cin, ldcin) } else { k4xB(kb, a, lda, 1, b0, ld0, b1, ld1, c, ldc, cin, ldcin) }
+                k0 += kb
+            }
+        }
+        @inline(__always)
+        func tile(_ rows: Int, _ m: Int, _ n: Int) {
+            segment(rows, m, n, K1, A1, lda1, B1, first: true)
+            segment(rows, m, n, K2, A2, lda2, B2, first: false)
+        }
+        var n = 0
+        while n < N {
+            var m = 0
+            while m < M6 { tile(R, m, n); m += R }
+            if M > M6 { tile(4, M6, n) }
+            n += NB
+        }
+    }
+
     /// Copies B (K × N, row-major with leading dimension ldb) into P (K·N doubles) as column panels:
     /// each `width` columns K rows of `width` contiguous doubles, then the last N mod width columns
     /// the same way at their width. A panel is then read as one sequential stream, where row-major

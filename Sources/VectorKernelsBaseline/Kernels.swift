@@ -30,6 +30,13 @@ public enum Kernels: KernelSet {
                    C: C, ldc: ldc, initialRow: initialRow)
     }
 
+    public static func gemm(M: Int, N: Int, K1: Int, A1: UnsafePointer<Double>, lda1: Int, panels1: UnsafePointer<Double>,
+                            K2: Int, A2: UnsafePointer<Double>, lda2: Int, panels2: UnsafePointer<Double>, width: Int,
+                            C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?) {
+        Dense.gemm(M: M, N: N, K1: K1, A1: A1, lda1: lda1, panels1: panels1, K2: K2, A2: A2, lda2: lda2, panels2: panels2,
+                   width: width, C: C, ldc: ldc, initialRow: initialRow)
+    }
+
     public static func packPanels(rows: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
                                   panelRows: Int, firstRow: Int, width: Int) {
         Dense.packPanels(rows: rows, N: N, B: B, ldb: ldb, into: P, panelRows: panelRows, firstRow: firstRow, width: width)

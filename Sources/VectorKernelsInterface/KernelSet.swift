@@ -22,6 +22,9 @@ public protocol KernelSet {
                      B: UnsafePointer<Double>, ldb: Int, C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?)
     static func gemm(M: Int, N: Int, K: Int, A: UnsafePointer<Double>, rowStrideA: Int, colStrideA: Int,
                      panels: UnsafePointer<Double>, width: Int, C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?)
+    static func gemm(M: Int, N: Int, K1: Int, A1: UnsafePointer<Double>, lda1: Int, panels1: UnsafePointer<Double>,
+                     K2: Int, A2: UnsafePointer<Double>, lda2: Int, panels2: UnsafePointer<Double>, width: Int,
+                     C: UnsafeMutablePointer<Double>, ldc: Int, initialRow: UnsafePointer<Double>?)
     static func packPanels(rows: Int, N: Int, B: UnsafePointer<Double>, ldb: Int, into P: UnsafeMutablePointer<Double>,
                            panelRows: Int, firstRow: Int, width: Int)
     static func packTransposedPanels(N: Int, K: Int, W: UnsafePointer<Double>, ldw: Int, into P: UnsafeMutablePointer<Double>, width: Int)
