@@ -102,6 +102,51 @@ final class VectorKernelsTests: XCTestCase {
         }
     }
 
+    func testTwoProductsInOnePassGiveTheBitsOfOneAfterTheOther() {
+        onEveryBuild {
+            // Shapes the tiles cover (rows a multiple of the row block, or four past one) and shapes
+            // that fall back to two products: odd rows, columns not a multiple of two vectors, K over one block.
+            for (M, N, K1, K2) in [(32, 256, 2, 64), (16, 64, 3, 16), (12, 48, 1, 9), (20, 32, 5, 7), (8, 16, 1, 300), (7, 16, 2, 4),
+                                   (32, 40, 2, 8), (4, 16, 300, 3), (1, 32, 2, 2), (3, 100, 4, 5)] {
+                for width in [8, 16] {
+                    let A1 = values(M * K1, seed: UInt64(M + K1)), A2 = values(M * K2, seed: UInt64(M * 3 + K2))
+                    let B1 = values(K1 * N, seed: UInt64(N + 1)), B2 = values(K2 * N, seed: UInt64(N + 2)), bias = values(N, seed: 4)
+                    var P1 = [Double](repeating: .nan, count: K1 * N), P2 = [Double](repeating: .nan, count: K2 * N)
+                    B1.withUnsafeBufferPointer { b in P1.withUnsafeMutableBufferPointer { Dense.packPanels(K: K1, N: N, B: b.baseAddress!, ldb: N, into: $0.baseAddress!, width: width) } }
+                    B2.withUnsafeBufferPointer { b in P2.withUnsafeMutableBufferPointer { Dense.packPanels(K: K2, N: N, B: b.baseAddress!, ldb: N, into: $0.baseAddress!, width: width) } }
+                    for withBias in [true, false] {
+                        let start = values(M * N, seed: 6)
+                        var apart = start, together = start
+                        A1.withUnsafeBufferPointer { a1 in A2.withUnsafeBufferPointer { a2 in P1.withUnsafeBufferPointer { p1 in P2.withUnsafeBufferPointer { p2 in
+                            bias.withUnsafeBufferPointer { r in
+                                let row = withBias ? r.baseAddress! : nil
+                                apart.withUnsafeMutableBufferPointer {
+                                    Dense.gemm(M: M, N: N, K: K1, A: a1.baseAddress!, rowStrideA: K1, colStrideA: 1, panels: p1.baseAddress!, width: width,
+                                               C: $0.baseAddress!, ldc: N, initialRow: row)
+                                    Dense.gemm(M: M, N: N, K: K2, A: a2.baseAddress!, rowStrideA: K2, colStrideA: 1, panels: p2.baseAddress!, width: width,
+                                               C: $0.baseAddress!, ldc: N)
+                                }
+                                together.withUnsafeMutableBufferPointer {
+                                    Dense.gemm(M: M, N: N, K1: K1, A1: a1.baseAddress!, lda1: K1, panels1: p1.baseAddress!,
+                                               K2: K2, A2: a2.baseAddress!, lda2: K2, panels2: p2.baseAddress!, width: width,
+                                               C: $0.baseAddress!, ldc: N, initialRow: row)
+                                }
+                            }
+                        } } } }
+                        // The reference sums, to be sure both are the products and not merely equal.
+                        var expected = start
+                        if withBias { for m in 0..<M { for n in 0..<N { expected[m * N + n] = bias[n] } } }
+                        reference(M: M, N: N, K: K1, A: A1, rs: K1, cs: 1, B: B1, ldb: N, C: &expected, ldc: N)
+                        reference(M: M, N: N, K: K2, A: A2, rs: K2, cs: 1, B: B2, ldb: N, C: &expected, ldc: N)
+                        let shape = "M=\(M) N=\(N) K1=\(K1) K2=\(K2) width=\(width) bias=\(withBias)"
+                        XCTAssertEqual(apart, expected, shape)
+                        XCTAssertEqual(together.map(\.bitPattern), apart.map(\.bitPattern), shape)
+                    }
+                }
+            }
+        }
+    }
+
     func testPanelsPackedPieceByPieceEqualPanelsPackedAtOnce() {
         onEveryBuild {
             // The backward sweep packs a block's rows a step at a time, last step first.
