@@ -6,8 +6,24 @@ cross-entropy, many-to-one and many-to-many.
 
 The PyTorch model is the one language.md describes: nn.RNN/LSTM/GRU(batch_first=True) then
 nn.Linear, UNMODIFIED: bias_ih and bias_hh are both trained, as our `bias=true` cells train
-b_x· and b_h·. Two extra cases ("bias": "single") are the twin of `bias=single` cells: bias_hh held
-at zero (its gradient masked), except gru's n-part, which is their b_hn.
+b_x· and b_h·. Three extra cases ("bias": "single": rnn, lstm and gru) are the twins of
+`bias=single` cells, one bias per gate, also built from unmodified modules with nothing frozen,
+masked or hooked (twin.py):
+- rnn and lstm (twin.OneBiasNet): one single-layer nn.RNN/nn.LSTM(bias=False) a layer, stacked,
+  each fed its input with a constant 1 appended as one more feature (layer 2: both directions'
+  outputs, then the 1), so the extra column of weight_ih is the gate's bias, trained as an
+  ordinary weight; every optimizer and both clippings act elementwise or on the total norm, so
+  it trains exactly as a separate bias would.
+- gru (twin.OneBiasGRUNet): b_hn sits inside r * (W_hn h + b_hn), which no constant input
+  reaches, so an unmodified nn.GRU(bias=True) is called through torch.func.functional_call with
+  its bias_hh replaced by cat(zeros(2H), b_hn): the zeros a constant, b_hn a leaf parameter of
+  its own; weight_ih, weight_hh and bias_ih (b_r, b_z, b_xn) are the twin's parameters, passed in
+  the same call. The nn.GRU is built on the meta device and holds no numbers, so no parameter is
+  left unused (its own bias_hh would otherwise be one, never trained).
+Their weights, gradients and optimizer results are written in nn.RNN/LSTM/GRU's keys and shapes,
+as rnn-kernel saves a bias=single cell: bias_ih the one bias, bias_hh zeros (gru: b_hn in its
+n-part), gradients likewise. They start from the same draws as a bias=true case, the draws for
+bias_hh (except gru's n-part) dropped.
 
 It also writes the save -> load round trips (language.md "Files that PyTorch reads"), both ways:
 - torch_roundtrip_<kind>.safetensors: a model PyTorch initialised and saved; the test loads it
@@ -35,19 +51,13 @@ FIXTURES = twin.STORE_FIXTURES
 OUT = os.path.join(FIXTURES, "pytorch_fixtures.json")
 
 
-def single_bias_masks(net, kind, hidden):
-    """The bias=single twin: bias_hh is zero and stays zero, except gru's n-part (b_hn)."""
-    masks = []
-    for pname, p in net.named_parameters():
-        if pname.startswith("rnn.bias_hh"):
-            m = torch.zeros_like(p)
-            if kind == "gru":
-                m[2 * hidden:] = 1
-            with torch.no_grad():
-                p.mul_(m)
-            p.register_hook(lambda g, m=m: g * m)
-            masks.append(m)
-    return masks
+def single_bias_start(net, kind, hidden):
+    """`net`'s state dict as a bias=single cell starts: bias_hh zero, except gru's n-part (b_hn)."""
+    def start(k, v):
+        if not k.startswith("rnn.bias_hh"):
+            return v
+        return torch.cat([torch.zeros(2 * hidden), v[2 * hidden:]]) if kind == "gru" else torch.zeros_like(v)
+    return {k: start(k, v) for k, v in net.state_dict().items()}
 
 
 def make_loss(loss, many_to_many, output, target):
@@ -68,10 +78,16 @@ def make_loss(loss, many_to_many, output, target):
 def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse", many_to_many=False, seed=0,
          input=3, hidden=4, output=2, steps=5, batch=2, bias="true"):
     rng = twin.seed(seed)
+
+    def make():
+        if bias == "single":
+            return twin.one_bias_net(kind, input, hidden, output, layers, bidirectional, activation)
+        return Net(kind, input, hidden, output, layers, bidirectional, activation)
+
     net = Net(kind, input, hidden, output, layers, bidirectional, activation)
     twin.fill_uniform(net, rng, 0.6)
     if bias == "single":
-        single_bias_masks(net, kind, hidden)
+        net = make().load_standard(single_bias_start(net, kind, hidden))
 
     x = torch.tensor(rng.uniform(-1, 1, size=(batch, steps, input)))
     if loss == "mse":
@@ -87,13 +103,8 @@ def case(name, kind, activation="tanh", layers=1, bidirectional=False, loss="mse
     grads = twin.gradients(net)
     clip_norm, clip_value = twin.clip_thresholds(net)
 
-    def fresh():
-        model = twin.copy_of(net, lambda: Net(kind, input, hidden, output, layers, bidirectional, activation))
-        if bias == "single":
-            single_bias_masks(model, kind, hidden)
-        return model
-
-    steps_out = twin.optimizer_runs(fresh, lambda model: compute(model, x)[1], 0.05, clip_norm, clip_value)
+    steps_out = twin.optimizer_runs(lambda: twin.copy_of(net, make), lambda model: compute(model, x)[1], 0.05,
+                                    clip_norm, clip_value)
 
     return {
         "name": name,
@@ -177,6 +188,7 @@ CASES = [
     case("gru-m2o-mse", "gru", seed=9),
     case("lstm-single-2layer-m2o-mse", "lstm", layers=2, seed=10, bias="single"),
     case("gru-single-bi-m2m-xent", "gru", bidirectional=True, loss="xent", many_to_many=True, output=3, seed=11, bias="single"),
+    case("rnn-single-bi-m2m-mse", "rnn", bidirectional=True, many_to_many=True, seed=12, bias="single"),
 ]
 
 if __name__ == "__main__":
