@@ -71,32 +71,76 @@ enum Dense {
         let B1 = BLayout(base: panels1, ldb: width, K: K1, N: N, packed: true)
         let B2 = BLayout(base: panels2, ldb: width, K: K2, N: N, packed: true)
         let kc = 256
-        /// One block of rows (R, or the last 4) by one block of columns from n, over one product's k
-        /// in blocks, each block starting from what the one before stored (the first, from the
-        /// initial row when there is one).
+        /// Rows from m (a block of R, or the last four across every column) by the columns from n
+        /// (one block, or all of them), over one product's k in blocks, each block starting from what
+        /// the one before stored (the first, from the initial row when there is one).
         @inline(__always)
-        func segment(_ rows: Int, _ m: Int, _ n: Int, _ K: Int, _ A: UnsafePointer<Double>, _ lda: Int, _ B: BLayout, first: Bool) {
+        func segment(_ rows: Int, _ m: Int, _ n: Int, _ K: Int, _ A: UnsafePointer<Double>, _ lda: Int, _ B: BLayout, first: Bool,
+                     wide: Bool = false) {
             var k0 = 0
             while k0 < K {
                 let kb = min(kc, K - k0)
-                let (b0, ld0) = B.at(n, k0), (b1, ld1) = B.at(n + L, k0)
                 let c = C + m * ldc + n, a = A + m * lda + k0
                 let (cin, ldcin): (UnsafePointer<Double>, Int) = first && k0 == 0 && initialRow != nil ? (initialRow! + n, 0) : (UnsafePointer(c), ldc)
-                if rows == R { kRxB(kb, a, lda, 1, b0, ld0, b1, ld1, c, ldc, cin, ldcin) } else { k4xB(kb, a, lda, 1, b0, ld0, b1, ld1, c, ldc, cin, ldcin) }
+                if rows == R {
+                    let (b0, ld0) = B.at(n, k0), (b1, ld1) = B.at(n + L, k0)
+                    kRxB(kb, a, lda, 1, b0, ld0, b1, ld1, c, ldc, cin, ldcin)
+                } else {
+                    fourRows(kb, a, lda, 1, B, k0, n, wide, c, ldc, cin, ldcin)
+                }
                 k0 += kb
             }
-        }
-        @inline(__always)
-        func tile(_ rows: Int, _ m: Int, _ n: Int) {
-            segment(rows, m, n, K1, A1, lda1, B1, first: true)
-            segment(rows, m, n, K2, A2, lda2, B2, first: false)
         }
         var n = 0
         while n < N {
             var m = 0
-            while m < M6 { tile(R, m, n); m += R }
-            if M > M6 { tile(4, M6, n) }
+            while m < M6 {
+                segment(R, m, n, K1, A1, lda1, B1, first: true)
+                segment(R, m, n, K2, A2, lda2, B2, first: false)
+                m += R
+            }
             n += NB
+            // The last four rows take the columns the row blocks have just read (fourRowsDue).
+            if M > M6, let (from, wide) = fourRowsDue(after: n, N: N) {
+                segment(4, M6, from, K1, A1, lda1, B1, first: true, wide: wide)
+                segment(4, M6, from, K2, A2, lda2, B2, first: false, wide: wide)
+            }
+        }
+    }
+
+    /// Where a block of four rows catches up once the row blocks have done the columns below n (of
+    /// N, a multiple of two vectors), and whether it takes 24 columns: nil if not yet. With four
+    /// lanes it takes three vectors of columns at a time (`fourRows`), so it goes in steps of 24
+    /// columns and then a block at a time; with eight, a block at a time. Each catch-up reads B's
+    /// columns while the row blocks have just left them in L1.
+    @inline(__always)
+    static func fourRowsDue(after n: Int, N: Int) -> (from: Int, wide: Bool)? {
+        let NB = 2 * lanes
+        guard lanes == 4 else { return (n - NB, false) }
+        let group = 6 * lanes, grouped = N - N % group
+        if n <= grouped { return n % group == 0 ? (n - group, true) : nil }
+        return (n - NB, false)
+    }
+
+    /// Four rows (from A, into C and from I at their first row) by the columns from n that
+    /// `fourRowsDue` hands over: 24 (three vectors at a time, twice) with four lanes where the
+    /// columns come in groups of 24, else one block of two vectors. With four lanes (16
+    /// registers) three vectors make twelve sums, as the six-row blocks have, where four rows by two
+    /// vectors kept eight and took twice the six-row blocks' time a row.
+    @inline(__always)
+    static func fourRows(_ kb: Int, _ a: UnsafePointer<Double>, _ rs: Int, _ cs: Int, _ B: BLayout, _ k0: Int, _ n: Int, _ wide: Bool,
+                         _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ cin: UnsafePointer<Double>, _ ldcin: Int) {
+        let L = lanes
+        if wide {
+            @inline(__always) func third(_ j: Int) {
+                let (b0, ld0) = B.at(n + j, k0), (b1, ld1) = B.at(n + j + L, k0), (b2, ld2) = B.at(n + j + 2 * L, k0)
+                k4x3V(kb, a, rs, cs, b0, ld0, b1, ld1, b2, ld2, C + j, ldc, cin + j, ldcin)
+            }
+            third(0)
+            third(3 * L)
+        } else {
+            let (b0, ld0) = B.at(n, k0), (b1, ld1) = B.at(n + L, k0)
+            k4xB(kb, a, rs, cs, b0, ld0, b1, ld1, C, ldc, cin, ldcin)
         }
     }
 
@@ -230,10 +274,12 @@ enum Dense {
                     kRxB(kb, a + m * rowStrideA, rowStrideA, colStrideA, b0, ld0, b1, ld1, C + m * ldc + n, ldc, cin + m * ldcin + n, ldcin)
                     m += R
                 }
-                if M4 > M6 {
-                    k4xB(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, b0, ld0, b1, ld1, C + M6 * ldc + n, ldc, cin + M6 * ldcin + n, ldcin)
-                }
                 n += NB
+                // The four rows past the row blocks take the columns those have just read (fourRowsDue).
+                if M4 > M6, let (from, wide) = fourRowsDue(after: n, N: NBF) {
+                    fourRows(kb, a + M6 * rowStrideA, rowStrideA, colStrideA, B, k0, from, wide, C + M6 * ldc + from, ldc,
+                             cin + M6 * ldcin + from, ldcin)
+                }
             }
             // Aᵀ with few columns (dW_x for a narrow input): run down the rows four lanes wide
             // instead, each lane still summing its own k in order.
@@ -356,6 +402,39 @@ enum Dense {
                      _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
                      _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
         kRowsxB(4, K, A, rs, cs, B0, ld0, B1, ld1, C, ldc, I, ldi)
+    }
+
+    /// Four rows by three vectors of columns (four-lane builds: twelve sums, three B loads and four
+    /// broadcasts a k).
+    @inline(never)
+    static func k4x3V(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
+                      _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
+                      _ B2: UnsafePointer<Double>, _ ld2: Int,
+                      _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
+        let L = lanes
+        var c00 = loadV(I), c01 = loadV(I + L), c02 = loadV(I + 2 * L)
+        var c10 = loadV(I + ldi), c11 = loadV(I + ldi + L), c12 = loadV(I + ldi + 2 * L)
+        var c20 = loadV(I + 2 * ldi), c21 = loadV(I + 2 * ldi + L), c22 = loadV(I + 2 * ldi + 2 * L)
+        var c30 = loadV(I + 3 * ldi), c31 = loadV(I + 3 * ldi + L), c32 = loadV(I + 3 * ldi + 2 * L)
+        var a0 = A, a1 = A + rs, a2 = A + 2 * rs, a3 = A + 3 * rs
+        var b0 = B0, b1 = B1, b2 = B2
+        for _ in 0..<K {
+            let v0 = loadV(b0), v1 = loadV(b1), v2 = loadV(b2)
+            var v = V(repeating: a0[0])
+            c00 = c00.addingProduct(v, v0); c01 = c01.addingProduct(v, v1); c02 = c02.addingProduct(v, v2)
+            v = V(repeating: a1[0])
+            c10 = c10.addingProduct(v, v0); c11 = c11.addingProduct(v, v1); c12 = c12.addingProduct(v, v2)
+            v = V(repeating: a2[0])
+            c20 = c20.addingProduct(v, v0); c21 = c21.addingProduct(v, v1); c22 = c22.addingProduct(v, v2)
+            v = V(repeating: a3[0])
+            c30 = c30.addingProduct(v, v0); c31 = c31.addingProduct(v, v1); c32 = c32.addingProduct(v, v2)
+            a0 += cs; a1 += cs; a2 += cs; a3 += cs
+            b0 += ld0; b1 += ld1; b2 += ld2
+        }
+        storeV(c00, C); storeV(c01, C + L); storeV(c02, C + 2 * L)
+        storeV(c10, C + ldc); storeV(c11, C + ldc + L); storeV(c12, C + ldc + 2 * L)
+        storeV(c20, C + 2 * ldc); storeV(c21, C + 2 * ldc + L); storeV(c22, C + 2 * ldc + 2 * L)
+        storeV(c30, C + 3 * ldc); storeV(c31, C + 3 * ldc + L); storeV(c32, C + 3 * ldc + 2 * L)
     }
 
     /// `rows` (4, 6 or 8) rows by two vectors of columns, the first from B0 and the second from B1.
