@@ -23,6 +23,9 @@ $(STAMPS)/deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzmq3-dev pkg-config; \
 	fi
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (6.0 or later)"; exit 1; }
+	@# The kernel links with the toolchain's lld (packed relocations, Package.swift); swift.org's toolchains ship it.
+	@[ -x "$$(dirname "$$(readlink -f "$$(command -v swift)")")/ld.lld" ] || command -v ld.lld >/dev/null || \
+		{ echo "no ld.lld beside swift or on PATH: install a Swift toolchain from swift.org (6.0 or later), which includes it"; exit 1; }
 	@mkdir -p $(STAMPS) && touch $@
 
 venv: $(VENV)/.installed
