@@ -47,6 +47,7 @@ final class Workspace {
     /// Per layer with two directions: its output T × B × 2H, time-major (read it through `output`).
     /// Per layer: ∂L/∂ of its output.
     let layerOut: [Buffer<Double>], dY: [Buffer<Double>]
+    /// Hidden width and directions, for `output` to find a layer's output.
     let H: Int, D: Int
     /// B × H each: ∂L/∂h_t and ∂L/∂c_t carried back, and what the step sends to t − 1.
     let dh: Buffer<Double>, dc: Buffer<Double>, dhPrev: Buffer<Double>, dcPrev: Buffer<Double>
