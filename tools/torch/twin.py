@@ -101,33 +101,35 @@ class OneBiasNet(nn.Module):
             x, _ = layer(with_one(x))
         return self.fc(x)
 
+    def suffix_pairs(self):
+        """(this module's key prefix, its suffix, Net's suffix) per layer and direction, such as
+        ("rnn.1.", "l0_reverse", "l1_reverse"): each stacked single-layer module names its own l0."""
+        return [(f"rnn.{l}.", d, d.replace("l0", f"l{l}", 1))
+                for l in range(len(self.rnn)) for d in suffixes(1, self.bidirectional)]
+
     def standard(self, tensors):
         """`tensors` (values or gradients, keyed as this module's state dict) in Net's keys and shapes:
         weight_ih without the last column, that column as bias_ih, and zeros as bias_hh."""
         out = {}
-        for l in range(len(self.rnn)):
-            for d in suffixes(1, self.bidirectional):
-                W = tensors[f"rnn.{l}.weight_ih_{d}"]
-                t = d.replace("l0", f"l{l}", 1)
-                out[f"rnn.weight_ih_{t}"] = W[:, :-1]
-                out[f"rnn.weight_hh_{t}"] = tensors[f"rnn.{l}.weight_hh_{d}"]
-                out[f"rnn.bias_ih_{t}"] = W[:, -1]
-                out[f"rnn.bias_hh_{t}"] = torch.zeros(W.shape[0])
+        for own, d, t in self.suffix_pairs():
+            W = tensors[f"{own}weight_ih_{d}"]
+            out[f"rnn.weight_ih_{t}"] = W[:, :-1]
+            out[f"rnn.weight_hh_{t}"] = tensors[f"{own}weight_hh_{d}"]
+            out[f"rnn.bias_ih_{t}"] = W[:, -1]
+            out[f"rnn.bias_hh_{t}"] = torch.zeros(W.shape[0])
         out["fc.weight"], out["fc.bias"] = tensors["fc.weight"], tensors["fc.bias"]
         return out
 
     def load_standard(self, state):
         """Takes Net's state dict, each gate's bias_ih + bias_hh as its one bias (as rnn-kernel loads
         a PyTorch file into a bias=single cell)."""
-        own = {}
-        for l in range(len(self.rnn)):
-            for d in suffixes(1, self.bidirectional):
-                t = d.replace("l0", f"l{l}", 1)
-                b = state[f"rnn.bias_ih_{t}"] + state[f"rnn.bias_hh_{t}"]
-                own[f"rnn.{l}.weight_ih_{d}"] = torch.cat([state[f"rnn.weight_ih_{t}"], b[:, None]], dim=1)
-                own[f"rnn.{l}.weight_hh_{d}"] = state[f"rnn.weight_hh_{t}"]
-        own["fc.weight"], own["fc.bias"] = state["fc.weight"], state["fc.bias"]
-        self.load_state_dict(own, strict=True)
+        mine = {}
+        for own, d, t in self.suffix_pairs():
+            b = state[f"rnn.bias_ih_{t}"] + state[f"rnn.bias_hh_{t}"]
+            mine[f"{own}weight_ih_{d}"] = torch.cat([state[f"rnn.weight_ih_{t}"], b[:, None]], dim=1)
+            mine[f"{own}weight_hh_{d}"] = state[f"rnn.weight_hh_{t}"]
+        mine["fc.weight"], mine["fc.bias"] = state["fc.weight"], state["fc.bias"]
+        self.load_state_dict(mine, strict=True)
         return self
 
 
