@@ -56,6 +56,10 @@ final class Workspace {
     /// Blocked shards: ∂L/∂W_xᵀ of all gates (I × GH); with `panelGradient`, one block's dA rows (the
     /// columns meeting h_{t−1}) as panels for the W_h gradient's product, and ∂L/∂W_hᵀ (H × GH).
     let dAPanels: Buffer<Double>?, gW_xT: Buffer<Double>?, gW_hT: Buffer<Double>?
+    /// Blocked shards without `panelGradient`: one block's h_{t−1} rows as panels, the B of the
+    /// W_h gradient's product ∂L/∂W_h += dAᵀ h_{t−1}. Read as they lie, rows H·8 bytes apart (512
+    /// for hidden 64) fall into a few of L1's sets and evict one another between the row blocks.
+    let hsPanels: Buffer<Double>?
     /// ∂L/∂b per gate row, then gru's ∂L/∂b_hn, summed block by block.
     let gB: Buffer<Double>
     /// An embedding model's layer-0 input, x_t = W_emb[token_t] per row (T × B × E, zeros on
@@ -91,6 +95,7 @@ final class Workspace {
         hiddenGradSquares = Buffer(T * B)
         dAPanels = panelGradient ? Buffer(blockSteps * B * GH) : nil
         gW_hT = panelGradient ? Buffer(H * GH) : nil
+        hsPanels = blocked && !panelGradient ? Buffer(blockSteps * B * H) : nil
         gW_xT = blocked ? Buffer(max(config.layerInput(0), config.stateWidth) * GH) : nil
         gB = Buffer(GH + H)
         embedded = config.embed.map { Buffer(T * B * $0) }

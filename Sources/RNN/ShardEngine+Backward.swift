@@ -9,7 +9,8 @@ extension ShardEngine {
                   gradient g: UnsafeMutablePointer<Double>, bptt: Int?, record: Bool) {
         let O = config.outputWidth, SW = H * D
         let rows = manyToMany ? T * B : B
-        for l in 0..<L { ws.dY[l].fill(0) }
+        // The top layer reads ∂L/∂(its outputs) from dTop itself (below); the others' dY are sums.
+        for l in 0..<(L - 1) { ws.dY[l].fill(0) }
         if record { ws.hiddenGradSquares.fill(0) }
         // Output layer: dW_hy += dLogitsᵀ top, db_y += Σ dLogits, dTop = dLogits W_hy.
         let dl = UnsafePointer(ws.dLogits.base), s = UnsafePointer(ws.top.base), dt = ws.dTop.base
@@ -21,18 +22,14 @@ extension ShardEngine {
         } else {
             for i in 0..<(rows * SW) { dt[i] = dl[i] }
         }
-        let dy = ws.dY[L - 1].base
-        if manyToMany {
-            dy.update(from: dt, count: rows * SW)
-        } else {
-            for b in 0..<B { (dy + batch.lastStepRow(b) * SW).update(from: dt + b * SW, count: SW) }
-        }
         ws.dEmbedded?.fill(0)
         for l in stride(from: L - 1, through: 0, by: -1) {
             let input = l == 0 ? input0 : UnsafePointer(ws.output(l - 1))
+            // Many to one: dTop's row b belongs to step lengths[b] − 1 alone.
+            let dOut = l == L - 1 ? UnsafePointer(dt) : UnsafePointer(ws.dY[l].base)
             for d in 0..<D {
-                backwardSweep(layer: l, direction: d, p: p, g: g, input: input, lengths: batch.lengths, bptt: bptt,
-                              record: record && l == L - 1, embedding: batch.tokens != nil)
+                backwardSweep(layer: l, direction: d, p: p, g: g, input: input, dOut: dOut, lastStepOnly: l == L - 1 && !manyToMany,
+                              lengths: batch.lengths, bptt: bptt, record: record && l == L - 1, embedding: batch.tokens != nil)
             }
         }
         if let tokens = batch.tokens { scatter(g, tokens) }
@@ -56,12 +53,15 @@ extension ShardEngine {
         let panels: UnsafePointer<Double>
         /// Blocked shards: this block's dA rows as panels, for the weight-gradient product.
         let dAPanels: UnsafeMutablePointer<Double>?
+        /// Blocked shards without dAPanels: this block's h_{t−1} rows as panels, for the same product.
+        let hsPanels: UnsafeMutablePointer<Double>?
         /// dA's columns that meet h_{t−1}ᵀ in ∂L/∂W_hᵀ (gru: r and z; n's are in hns).
         let hColumns: Int
     }
 
     private func backwardSweep(layer l: Int, direction d: Int, p: UnsafePointer<Double>, g: UnsafeMutablePointer<Double>,
-                               input: UnsafePointer<Double>, lengths: [Int], bptt: Int?, record: Bool, embedding: Bool) {
+                               input: UnsafePointer<Double>, dOut: UnsafePointer<Double>, lastStepOnly: Bool,
+                               lengths: [Int], bptt: Int?, record: Bool, embedding: Bool) {
         let H = self.H, B = self.B, T = self.T, G = self.G, GH = self.GH, SW = H * D, I = config.layerInput(l)
         let BH = B * H, BGH = B * GH
         let ci = l * D + d
@@ -73,12 +73,11 @@ extension ShardEngine {
             hns: kind == .gru ? ws.hns[ci].base : nil,
             dh: ws.dh.base, dc: ws.dc.base, dhPrev: ws.dhPrev.base, dcPrev: ws.dcPrev.base,
             panels: blocked ? UnsafePointer(packed.W_hPanels[ci].base) : packed.W_hStacked[ci].map { UnsafePointer($0.base) } ?? p + off.W_h[0],
-            dAPanels: ws.dAPanels?.base, hColumns: kind == .gru ? 2 * H : GH)
+            dAPanels: ws.dAPanels?.base, hsPanels: ws.hsPanels?.base, hColumns: kind == .gru ? 2 * H : GH)
         let dhP = sweep.dh, dcP = sweep.dc, dhp = sweep.dhPrev, dcp = sweep.dcPrev, hsP = sweep.hs, dAall = sweep.dA, hnP = sweep.hns
         for i in 0..<BH { dhP[i] = 0; dcP[i] = 0 }
         // ∂L/∂(layer input): into the layer below's outputs, or layer 0's embedded x_t.
         let dBelow: UnsafeMutablePointer<Double>? = l > 0 ? ws.dY[l - 1].base : embedding ? ws.dEmbedded!.base : nil
-        let dOut = UnsafePointer(ws.dY[l].base)
         let blocked = self.blocked
         let hot = hotColumns(layer: l)
         // One gate (rnn): the stacked W_x is θ's own matrix, read in place.
@@ -137,10 +136,18 @@ extension ShardEngine {
         func directW_h(_ r0: Int, _ rows: Int) {
             // Step 0's rows meet h_0 = 0, which adds nothing to ∂L/∂W_h.
             let skip = r0 == 0 ? B : 0
-            for gi in 0..<G where rows > skip {
+            guard rows > skip else { return }
+            let hs = hsP + (r0 + skip) * H
+            if let hsPanels = sweep.hsPanels { Dense.packPanels(K: rows - skip, N: H, B: hs, ldb: H, into: hsPanels) }
+            for gi in 0..<G {
                 let (A, lda) = hnP != nil && gi == 2 ? (UnsafePointer(hnP! + r0 * H), H) : (UnsafePointer(dAall + r0 * GH + gi * H), GH)
-                Dense.gemm(M: H, N: H, K: rows - skip, A: A + skip * lda, rowStrideA: 1, colStrideA: lda, B: hsP + (r0 + skip) * H, ldb: H,
-                           C: g + off.W_h[gi], ldc: H)
+                if let hsPanels = sweep.hsPanels {
+                    Dense.gemm(M: H, N: H, K: rows - skip, A: A + skip * lda, rowStrideA: 1, colStrideA: lda, panels: hsPanels,
+                               C: g + off.W_h[gi], ldc: H)
+                } else {
+                    Dense.gemm(M: H, N: H, K: rows - skip, A: A + skip * lda, rowStrideA: 1, colStrideA: lda, B: hs, ldb: H,
+                               C: g + off.W_h[gi], ldc: H)
+                }
             }
         }
         func directWeightGradients(_ r0: Int, _ rows: Int) {
@@ -185,7 +192,12 @@ extension ShardEngine {
             let blockFirst = k - k % blockSteps, blockEnd = min(blockFirst + blockSteps, T)
             let t = d == 0 ? k : T - 1 - k
             // ∂L/∂h_t: what later steps sent back plus what the outputs at t send.
-            for bb in 0..<B { Pointwise.add(dOut + (t * B + bb) * SW + d * H, into: dhP + bb * H, count: H) }
+            // (Many to one: a row's other steps would add zeros, which change no sum: ∂L/∂h_t is never −0.)
+            if lastStepOnly {
+                for bb in 0..<B where lengths[bb] - 1 == t { Pointwise.add(dOut + bb * SW + d * H, into: dhP + bb * H, count: H) }
+            } else {
+                for bb in 0..<B { Pointwise.add(dOut + (t * B + bb) * SW + d * H, into: dhP + bb * H, count: H) }
+            }
             if let squares {
                 for bb in 0..<B {
                     var sq = 0.0
