@@ -91,9 +91,22 @@ enum Dense {
                 k0 += kb
             }
         }
+        // Both products within one k block: each R-row tile sums both in registers (kRxB2) and
+        // stores once, its operands found once per column block.
+        let oneBlock = K1 <= kc && K2 <= kc
         var n = 0
         while n < N {
             var m = 0
+            if oneBlock {
+                let (b10, l10) = B1.at(n, 0), (b11, l11) = B1.at(n + L, 0), (b20, l20) = B2.at(n, 0), (b21, l21) = B2.at(n + L, 0)
+                while m < M6 {
+                    let c = C + m * ldc + n
+                    let (cin, ldcin): (UnsafePointer<Double>, Int) = initialRow.map { ($0 + n, 0) } ?? (UnsafePointer(c), ldc)
+                    kRxB2(BlockOperands(K: K1, A: A1 + m * lda1, rs: lda1, cs: 1, B0: b10, ld0: l10, B1: b11, ld1: l11),
+                          BlockOperands(K: K2, A: A2 + m * lda2, rs: lda2, cs: 1, B0: b20, ld0: l20, B1: b21, ld1: l21), c, ldc, cin, ldcin)
+                    m += R
+                }
+            }
             while m < M6 {
                 segment(R, m, n, K1, A1, lda1, B1, first: true)
                 segment(R, m, n, K2, A2, lda2, B2, first: false)
@@ -393,7 +406,15 @@ enum Dense {
     static func kRxB(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
                      _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
-        kRowsxB(rowBlock, K, A, rs, cs, B0, ld0, B1, ld1, C, ldc, I, ldi)
+        kRowsxB(rowBlock, BlockOperands(K: K, A: A, rs: rs, cs: cs, B0: B0, ld0: ld0, B1: B1, ld1: ld1), nil, C, ldc, I, ldi)
+    }
+
+    /// The same block over two products, one after the other, in the same sums: what kRxB of the
+    /// first and then kRxB of the second into the same C give, with no store and load between.
+    @inline(never)
+    static func kRxB2(_ first: BlockOperands, _ second: BlockOperands,
+                      _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
+        kRowsxB(rowBlock, first, second, C, ldc, I, ldi)
     }
 
     /// Four rows by two vectors: the rows a 6-row blocking leaves (16 = 6 + 6 + 4).
@@ -401,7 +422,7 @@ enum Dense {
     static func k4xB(_ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
                      _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
                      _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
-        kRowsxB(4, K, A, rs, cs, B0, ld0, B1, ld1, C, ldc, I, ldi)
+        kRowsxB(4, BlockOperands(K: K, A: A, rs: rs, cs: cs, B0: B0, ld0: ld0, B1: B1, ld1: ld1), nil, C, ldc, I, ldi)
     }
 
     /// Four rows by three vectors of columns (four-lane builds: twelve sums, three B loads and four
@@ -437,12 +458,20 @@ enum Dense {
         storeV(c30, C + 3 * ldc); storeV(c31, C + 3 * ldc + L); storeV(c32, C + 3 * ldc + 2 * L)
     }
 
-    /// `rows` (4, 6 or 8) rows by two vectors of columns, the first from B0 and the second from B1.
-    /// Always inlined with a constant `rows`, so the `rows > 4` and `rows > 6` tests fold away and
-    /// each caller gets its own straight loop.
+    /// One product's operands for a block of rows by two vectors of columns: K values of k, the
+    /// rows of A from A (rs apart, cs from one k to the next), and the block's two vectors of B's
+    /// columns from B0 and B1 (ld0 and ld1 from one k to the next).
+    struct BlockOperands {
+        let K: Int, A: UnsafePointer<Double>, rs: Int, cs: Int
+        let B0: UnsafePointer<Double>, ld0: Int, B1: UnsafePointer<Double>, ld1: Int
+    }
+
+    /// `rows` (4, 6 or 8) rows by two vectors of columns, over `first`'s k and then `second`'s (if
+    /// any) in the same sums. Always inlined with a constant `rows` and a literal nil or not, so the
+    /// `rows > 4` and `rows > 6` tests and the second product's test fold away and each caller gets
+    /// its own straight loops.
     @inline(__always)
-    static func kRowsxB(_ rows: Int, _ K: Int, _ A: UnsafePointer<Double>, _ rs: Int, _ cs: Int,
-                        _ B0: UnsafePointer<Double>, _ ld0: Int, _ B1: UnsafePointer<Double>, _ ld1: Int,
+    static func kRowsxB(_ rows: Int, _ first: BlockOperands, _ second: BlockOperands?,
                         _ C: UnsafeMutablePointer<Double>, _ ldc: Int, _ I: UnsafePointer<Double>, _ ldi: Int) {
         let z = V(), L = lanes
         let six = rows > 4, eight = rows > 6
@@ -454,39 +483,44 @@ enum Dense {
         var c50 = six ? loadV(I + 5 * ldi) : z, c51 = six ? loadV(I + 5 * ldi + L) : z
         var c60 = eight ? loadV(I + 6 * ldi) : z, c61 = eight ? loadV(I + 6 * ldi + L) : z
         var c70 = eight ? loadV(I + 7 * ldi) : z, c71 = eight ? loadV(I + 7 * ldi + L) : z
-        // One pointer a row, each stepped on its own: computed from one another (a + rs, + rs, ...),
-        // they would chain R dependent additions through every iteration.
-        var a0 = A, a1 = A + rs, a2 = A + 2 * rs, a3 = A + 3 * rs
-        var a4 = six ? A + 4 * rs : A, a5 = six ? A + 5 * rs : A, a6 = eight ? A + 6 * rs : A, a7 = eight ? A + 7 * rs : A
-        var b0 = B0, b1 = B1
-        for _ in 0..<K {
-            let v0 = loadV(b0), v1 = loadV(b1)
-            var v = V(repeating: a0[0])
-            c00 = c00.addingProduct(v, v0); c01 = c01.addingProduct(v, v1)
-            v = V(repeating: a1[0])
-            c10 = c10.addingProduct(v, v0); c11 = c11.addingProduct(v, v1)
-            v = V(repeating: a2[0])
-            c20 = c20.addingProduct(v, v0); c21 = c21.addingProduct(v, v1)
-            v = V(repeating: a3[0])
-            c30 = c30.addingProduct(v, v0); c31 = c31.addingProduct(v, v1)
-            if six {
-                v = V(repeating: a4[0])
-                c40 = c40.addingProduct(v, v0); c41 = c41.addingProduct(v, v1)
-                v = V(repeating: a5[0])
-                c50 = c50.addingProduct(v, v0); c51 = c51.addingProduct(v, v1)
+        @inline(__always) func accumulate(_ o: BlockOperands) {
+            let A = o.A, rs = o.rs, cs = o.cs, ld0 = o.ld0, ld1 = o.ld1
+            // One pointer a row, each stepped on its own: computed from one another (a + rs, + rs, ...),
+            // they would chain R dependent additions through every iteration.
+            var a0 = A, a1 = A + rs, a2 = A + 2 * rs, a3 = A + 3 * rs
+            var a4 = six ? A + 4 * rs : A, a5 = six ? A + 5 * rs : A, a6 = eight ? A + 6 * rs : A, a7 = eight ? A + 7 * rs : A
+            var b0 = o.B0, b1 = o.B1
+            for _ in 0..<o.K {
+                let v0 = loadV(b0), v1 = loadV(b1)
+                var v = V(repeating: a0[0])
+                c00 = c00.addingProduct(v, v0); c01 = c01.addingProduct(v, v1)
+                v = V(repeating: a1[0])
+                c10 = c10.addingProduct(v, v0); c11 = c11.addingProduct(v, v1)
+                v = V(repeating: a2[0])
+                c20 = c20.addingProduct(v, v0); c21 = c21.addingProduct(v, v1)
+                v = V(repeating: a3[0])
+                c30 = c30.addingProduct(v, v0); c31 = c31.addingProduct(v, v1)
+                if six {
+                    v = V(repeating: a4[0])
+                    c40 = c40.addingProduct(v, v0); c41 = c41.addingProduct(v, v1)
+                    v = V(repeating: a5[0])
+                    c50 = c50.addingProduct(v, v0); c51 = c51.addingProduct(v, v1)
+                }
+                if eight {
+                    v = V(repeating: a6[0])
+                    c60 = c60.addingProduct(v, v0); c61 = c61.addingProduct(v, v1)
+                    v = V(repeating: a7[0])
+                    c70 = c70.addingProduct(v, v0); c71 = c71.addingProduct(v, v1)
+                }
+                a0 += cs; a1 += cs; a2 += cs; a3 += cs
+                if six { a4 += cs; a5 += cs }
+                if eight { a6 += cs; a7 += cs }
+                b0 += ld0
+                b1 += ld1
             }
-            if eight {
-                v = V(repeating: a6[0])
-                c60 = c60.addingProduct(v, v0); c61 = c61.addingProduct(v, v1)
-                v = V(repeating: a7[0])
-                c70 = c70.addingProduct(v, v0); c71 = c71.addingProduct(v, v1)
-            }
-            a0 += cs; a1 += cs; a2 += cs; a3 += cs
-            if six { a4 += cs; a5 += cs }
-            if eight { a6 += cs; a7 += cs }
-            b0 += ld0
-            b1 += ld1
         }
+        accumulate(first)
+        if let second { accumulate(second) }
         storeV(c00, C); storeV(c01, C + L)
         storeV(c10, C + ldc); storeV(c11, C + ldc + L)
         storeV(c20, C + 2 * ldc); storeV(c21, C + 2 * ldc + L)
