@@ -17,7 +17,7 @@ public struct Setting: Sendable {
     public let defaultValue: Int
     /// How the default comes about, when it is not a constant ("every active processor").
     public let defaultNote: String?
-    /// What the number bounds, for messages and docs.
+    /// What the number bounds (a reader of `Settings.all` sees what each variable is for).
     public let what: String
 
     public init(_ name: String, _ kind: Kind, _ range: ClosedRange<Int>, default defaultValue: Int, note: String? = nil, what: String) {
