@@ -39,7 +39,8 @@ def free_ports(n):
 class RawKernel:
     """Starts `rnn-kernel kernel --connection-file F` and talks to it over raw zmq sockets."""
 
-    def __init__(self):
+    def __init__(self, env=None):
+        """env: variables added to this process's environment for the kernel."""
         self.key = uuid.uuid4().hex.encode()
         self.session = uuid.uuid4().hex
         self.dir = tempfile.mkdtemp(prefix="rnn-probe-")
@@ -51,7 +52,8 @@ class RawKernel:
         with open(self.conn_file, "w") as f:
             json.dump(conn, f)
         self.proc = subprocess.Popen([kernel_binary(), "kernel", "--connection-file", self.conn_file],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=dict(os.environ, **env) if env else None)
         self.ctx = zmq.Context()
         self.shell = self._connect(zmq.DEALER, shell)
         self.control = self._connect(zmq.DEALER, control)

@@ -26,14 +26,12 @@ public struct History: Sendable {
     /// Characters of one stored output beyond which it is cut (a cell can print megabytes).
     public static let maxOutputCharacters = 10_000
 
-    public init(capacity: Int = History.capacityFromEnvironment()) {
-        self.capacity = max(1, capacity)
-    }
+    /// The capacity a new History gets: the command line sets it from RNNKERNEL_HISTORY_SIZE
+    /// (RNN's Settings parses every variable) before the kernel starts.
+    public nonisolated(unsafe) static var configuredCapacity = defaultCapacity
 
-    /// RNNKERNEL_HISTORY_SIZE when it is a positive whole number, else the default.
-    public static func capacityFromEnvironment() -> Int {
-        guard let raw = getenv("RNNKERNEL_HISTORY_SIZE"), let n = Int(String(cString: raw)), n > 0 else { return defaultCapacity }
-        return n
+    public init(capacity: Int = History.configuredCapacity) {
+        self.capacity = max(1, capacity)
     }
 
     public mutating func append(line: Int, input: String, output: String?) {

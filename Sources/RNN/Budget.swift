@@ -60,29 +60,23 @@ public struct Budget: Equatable, Sendable {
         self.maxSuggestionLength = maxSuggestionLength
     }
 
+    /// Each limit as an environment variable: a size (suffixes allowed), positive.
+    public static var settings: [Setting] {
+        variables.map { Setting($0.name, .size, 1...Int.max, default: $0.defaultValue, what: $0.what) }
+    }
+
     /// The defaults with any limit the environment sets. A value that is not a positive whole number
-    /// (suffixes K, M, G allowed) is ignored, with the default kept.
-    public static func fromEnvironment(_ get: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Budget {
+    /// (suffixes K, M, G, Ki, Mi, Gi allowed) keeps the default; `Settings.problems` says so.
+    public static func fromEnvironment(_ get: (String) -> String? = Settings.environment) -> Budget {
         var b = defaults
-        for v in variables {
-            if let text = get(v.name), let n = parseSize(text) { b[keyPath: v.keyPath] = n }
-        }
+        for (v, setting) in zip(variables, settings) { b[keyPath: v.keyPath] = setting.read(get(v.name)).value }
         return b
     }
 
     /// `1000`, `10M`, `1G` (powers of 1000; `Ki`, `Mi`, `Gi` for powers of 1024); nil unless positive.
     public static func parseSize(_ text: String) -> Int? {
-        var s = Substring(text.trimmingSpaces)
-        var scale = 1
-        for (suffix, factor) in [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("K", 1_000), ("M", 1_000_000), ("G", 1_000_000_000)]
-        where s.hasSuffix(suffix) {
-            scale = factor
-            s = s.dropLast(suffix.count)
-            break
-        }
-        guard let n = Int(s), n > 0 else { return nil }
-        let (product, overflow) = n.multipliedReportingOverflow(by: scale)
-        return overflow ? nil : product
+        guard case .success(let n)? = Setting("size", .size, 1...Int.max, default: 1, what: "").parse(text) else { return nil }
+        return n
     }
 
     /// The budget this process runs under.

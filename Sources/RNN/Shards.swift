@@ -109,10 +109,7 @@ public final class Engine {
     private let parameterTotal: Int
 
     /// Cores to use: RNNKERNEL_THREADS if set, else every active processor.
-    static let threads: Int = {
-        if let s = getenv("RNNKERNEL_THREADS"), let n = Int(String(cString: s)), n >= 1 { return n }
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    }()
+    static let threads = Settings.threads.read(Settings.environment(Settings.threads.name)).value
 
     /// Cores this engine may use (tests vary it to show it does not change a bit).
     var threadLimit = Engine.threads

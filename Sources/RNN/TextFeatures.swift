@@ -112,14 +112,24 @@ public enum TextFeatureMath {
     /// IDF(t) · TF(t,d)·(k1 + 1) / (TF(t,d) + k1·(1 − b + b·|d| / avgdl)), TF a raw count.
     /// A document's score is its row's sum. `query` holds distinct terms.
     public static func bm25(_ documents: [[String]], query: [String], k1: Double, b: Double) -> [[Double]] {
-        let c = counts(documents, terms: query)
-        let df = documentFrequencies(c, termCount: query.count)
+        bm25(documents, query: query, terms: query, k1: k1, b: b)
+    }
+
+    /// BM25 with fixed columns `terms` (a vocabulary): a column's number is its term's contribution when
+    /// the query has the term, else 0, so a row's sum is the score of the query's words that are in
+    /// `terms`. DF, |d| and avgdl count every word of the documents, as `tfidf`'s TF does, so a column's
+    /// numbers do not depend on which other terms are columns.
+    public static func bm25(_ documents: [[String]], query: [String], terms: [String], k1: Double, b: Double) -> [[Double]] {
+        let c = counts(documents, terms: terms)
+        let df = documentFrequencies(c, termCount: terms.count)
+        let asked = Set(query)
+        let inQuery = terms.map { asked.contains($0) }
         let n = Double(documents.count)
         let avgdl = Double(documents.reduce(0) { $0 + $1.count }) / max(n, 1)
         return zip(c, documents).map { row, d in
             let lengthNorm = avgdl > 0 ? 1 - b + b * Double(d.count) / avgdl : 1
             return row.enumerated().map { j, tf in
-                tf == 0 ? 0 : bm25IDF(documentFrequency: df[j], documents: n) * tf * (k1 + 1) / (tf + k1 * lengthNorm)
+                tf == 0 || !inQuery[j] ? 0 : bm25IDF(documentFrequency: df[j], documents: n) * tf * (k1 + 1) / (tf + k1 * lengthNorm)
             }
         }
     }

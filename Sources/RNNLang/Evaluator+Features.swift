@@ -53,9 +53,14 @@ extension StatementContext {
             }
             let k1 = try positive("k1", default: 1.5), b = try positive("b", default: 0.75)
             guard b <= 1 else { throw Diagnostic(.value, "expected b to be between 0 and 1, found \(formatNumber(b))", at: option("b")?.value.range ?? range) }
-            let values = TextFeatureMath.bm25(words, query: queryTerms, k1: k1, b: b)
-            let summary = "bm25(\(count), \(quote(query)), k1=\(formatNumber(k1)), b=\(formatNumber(b)))"
-            return .features(TextFeatures(kind: .bm25, summary: summary, documents: words, terms: queryTerms, values: values))
+            // vocab= fixes the columns as for tfidf; query words outside it are not counted.
+            let columns = option("vocab") == nil ? queryTerms : vocabulary
+            if option("vocab") != nil, !queryTerms.contains(where: columns.contains) {
+                warn("none of the query's words (\(queryTerms.joined(separator: ", "))) is in vocab: every score is 0")
+            }
+            let values = TextFeatureMath.bm25(words, query: queryTerms, terms: columns, k1: k1, b: b)
+            let summary = "bm25(\(count), \(quote(query)), k1=\(formatNumber(k1)), b=\(formatNumber(b))\(option("vocab") == nil ? "" : ", \(columns.count) vocab words"))"
+            return .features(TextFeatures(kind: .bm25, summary: summary, documents: words, terms: columns, values: values))
         }
     }
 

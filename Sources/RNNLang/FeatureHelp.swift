@@ -36,8 +36,8 @@ public enum FeatureHelp {
                 n=2 weighs bigrams instead of words.
 
                 """ + commonBody),
-        Spec(name: "bm25", signature: "bm25(DATA, \"query\", k1=1.5, b=0.75, lower=true)", summary: "BM25: how well each document matches a query",
-             options: ["k1", "b", "lower"],
+        Spec(name: "bm25", signature: "bm25(DATA, \"query\", k1=1.5, b=0.75, vocab=, lower=true)", summary: "BM25: how well each document matches a query",
+             options: ["k1", "b", "vocab", "lower"],
              body: """
                 For each document d and each distinct word t of the query, the course's formula:
                   IDF(t) · TF(t,d)·(k1 + 1) / (TF(t,d) + k1·(1 − b + b·|d| / avgdl))
@@ -45,6 +45,9 @@ public enum FeatureHelp {
                 TF is the raw count, |d| the document's length in words, avgdl the mean length. k1 limits how much
                 repeating a word helps; b how much long documents are penalised. The table has one column a query
                 word and a last column, score, their sum: the document's BM25 score.
+                With vocab=[...] the columns are those words instead: a query word outside vocab is not counted,
+                and a vocab word the query lacks has a column of zeros. DF, |d| and avgdl still count every word
+                of the documents, so each column's numbers are the same as without vocab.
 
                 """ + commonBody),
     ]

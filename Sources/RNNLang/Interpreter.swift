@@ -6,6 +6,9 @@ import RNN
 /// The RNN language as a Jupyter interpreter: one session per kernel.
 public final class RNNInterpreter: Interpreter {
     public let evaluator = Evaluator()
+    /// Messages about the environment (a bad RNNKERNEL_* value) the user sees once, as warnings
+    /// on stderr with the first cell that is not silent: a notebook shows no start-up log.
+    public var startupWarnings: [String] = []
 
     public init() {}
 
@@ -31,6 +34,10 @@ public final class RNNInterpreter: Interpreter {
 
     public func execute(_ request: ExecuteRequest, output: OutputSink) -> ExecuteOutcome {
         evaluator.interrupt.clear()
+        if !request.silent, !startupWarnings.isEmpty {
+            for w in startupWarnings { output.stream(.stderr, "warning: " + w + "\n") }
+            startupWarnings = []
+        }
         do {
             let r = try evaluator.run(request.code, output: output)
             return .ok(result: r.result, payloads: r.payloads)

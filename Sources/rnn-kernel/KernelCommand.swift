@@ -28,7 +28,9 @@ struct KernelCommand: ParsableCommand {
             throw ValidationError("\(connectionFile): \(error)")
         }
         let kernel: Kernel
-        do { kernel = try Kernel(connection: info, interpreter: RNNInterpreter()) } catch let e as BindError {
+        let interpreter = RNNInterpreter()
+        interpreter.startupWarnings = Settings.problems()
+        do { kernel = try Kernel(connection: info, interpreter: interpreter) } catch let e as BindError {
             // The front end waits for a kernel that will never answer: say why and stop at once.
             logLine("\(e); is another kernel using that port, or is the ip not an address of this machine?")
             throw ExitCode(1)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Jupyter
+import RNN
 import VectorKernels
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +26,10 @@ struct RNNKernel: ParsableCommand {
             fputs("rnn-kernel: \(error)\n", stderr)
             Glibc.exit(2)
         }
+        // The other variables are never fatal (a notebook would only see "kernel died"): each bad
+        // value is said here, on the log, and the default is used (KernelCommand also shows it in the notebook).
+        for problem in Settings.problems() { fputs("rnn-kernel: \(problem)\n", stderr) }
+        History.configuredCapacity = Settings.historySize.read(Settings.environment(Settings.historySize.name)).value
         main(nil)
     }
 }

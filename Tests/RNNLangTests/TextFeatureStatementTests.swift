@@ -52,6 +52,22 @@ final class TextFeatureStatementTests: XCTestCase {
         XCTAssertTrue(cased.contains("| Apple | pie | apple |"), cased)
     }
 
+    func testBM25VocabFixesTheColumns() throws {
+        let bm = try run("show bm25([\"猫 喜欢 鱼\", \"狗 不 喜欢 鱼\", \"猫 猫 睡觉\", \"狗 跑\", \"鸟 飞\"], \"猫 鱼\", vocab=[\"鱼\", \"狗\", \"猫\"])")
+        XCTAssertTrue(bm.hasPrefix("bm25(5 documents, \"猫 鱼\", k1=1.5, b=0.75, 3 vocab words)"), bm)
+        XCTAssertTrue(bm.contains("| d | document      |     鱼 | 狗 |     猫 |  score |"), bm)
+        XCTAssertTrue(bm.contains("| 1 | 猫 喜欢 鱼    |  0.326 |  0 |  0.326 |  0.652 |"), bm)
+        // The review's example: the query's one word is outside vocab, so it is not counted, with a warning.
+        let outside = try run("show bm25([\"a b\", \"b c\"], \"b\", vocab=[\"a\"])")
+        XCTAssertTrue(outside.hasPrefix("stderr: warning: none of the query's words (b) is in vocab: every score is 0\n"), outside)
+        XCTAssertTrue(outside.contains("| 1 | a b      | 0 |     0 |"), outside)
+        XCTAssertEqual(error("show bm25([\"a\"], \"a\", vocab=\"a\")")?.message, "expected vocab to be a list of strings, found a string")
+        XCTAssertEqual(error("show bm25([\"a\"], \"a\", vocab=[])")?.message, "expected vocab to be a list of strings, found an empty list")
+        XCTAssertEqual(error("show bm25([\"a\"], \"a\", vocab=[\"a\", 1])")?.message, "expected vocab to be a list of non-empty strings, found the number 1 at position 2")
+        XCTAssertEqual(error("show bm25([\"a\"], \"a\", vocab=[\"a\", \"a\"])")?.message, "vocab lists 'a' twice")
+        XCTAssertTrue(try Help.text(for: "bm25").contains("bm25(DATA, \"query\", k1=1.5, b=0.75, vocab=, lower=true)"))
+    }
+
     func testMistakesGetClearErrors() {
         XCTAssertEqual(error("show bow(42)")?.message, "expected a dataset of sentences or a list of strings (one a document), found the number 42")
         XCTAssertEqual(error("show bm25([\"a\"])")?.message, "bm25(...) needs a dataset or list of strings, then the query string: bm25(DATA, \"query\")")

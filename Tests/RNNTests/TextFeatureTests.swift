@@ -81,4 +81,19 @@ final class TextFeatureTests: XCTestCase {
         XCTAssertLessThan(TextFeatureMath.bm25IDF(documentFrequency: 4, documents: 5), 0)
         XCTAssertEqual(TextFeatureMath.bm25IDF(documentFrequency: 1, documents: 5), log(4.5 / 1.5), accuracy: 1e-15)
     }
+
+    func testBM25WithFixedColumns() {
+        let docs = [["猫", "喜欢", "鱼"], ["狗", "不", "喜欢", "鱼"], ["猫", "猫", "睡觉"], ["狗", "跑"], ["鸟", "飞"]]
+        let plain = TextFeatureMath.bm25(docs, query: ["猫", "鱼"], k1: 1.5, b: 0.75)
+        // Columns in vocab order; 狗 is not in the query (zeros), 猫 and 鱼 as without vocab, bit for bit:
+        // DF, |d| and avgdl count every word, also those outside the columns.
+        let v = TextFeatureMath.bm25(docs, query: ["猫", "鱼"], terms: ["鱼", "狗", "猫"], k1: 1.5, b: 0.75)
+        for (row, p) in zip(v, plain) { XCTAssertEqual(row, [p[1], 0, p[0]]) }
+        // By hand, document 1's 鱼: ln(1.4) · 1·2.5 / (1 + 1.5·(0.25 + 0.75·3/2.8)) = 0.841187 / 2.580357.
+        XCTAssertEqual(v[0][0], 0.3259940, accuracy: 1e-6)
+        // A query word outside the columns is not counted: the row sums are the score of 猫 alone.
+        let cat = TextFeatureMath.bm25(docs, query: ["猫", "鱼"], terms: ["猫"], k1: 1.5, b: 0.75)
+        XCTAssertEqual(cat.map { $0.reduce(0, +) }, plain.map { $0[0] })
+        XCTAssertEqual(TextFeatureMath.bm25(docs, query: ["猫"], terms: ["狗"], k1: 1.5, b: 0.75), [[0], [0], [0], [0], [0]])
+    }
 }
