@@ -300,6 +300,10 @@ final class WordLabelTests: XCTestCase {
         try assertGolden(TextRenderer.render(Self.enZh), "ascii-attention-zh")
         try assertGolden(TextRenderer.render(Self.enZh, style: .unicode), "unicode-attention-zh")
         try assertGolden(TextRenderer.render(Self.zhEn, width: 40), "ascii-attention-zh-narrow")
+        let numbered = Chart(title: "attention", xLabel: "source", yLabel: "output", kind: .heatmap(Heatmap(
+            Self.weights, rowLabels: ["跨学科合作是非常有意义的事情", "有", "意义", "的", "<eos>"],
+            colLabels: ["interdisciplinary", "collaboration", "一个很长很长的中文词语", "is", "rewarding"], scaleLabel: "attention")))
+        try assertGolden(TextRenderer.render(numbered, width: 50), "ascii-attention-numbered")
     }
 
     func testWordsTooManyToFitAcrossAreNumberedWithALegend() {
@@ -325,6 +329,21 @@ final class WordLabelTests: XCTestCase {
         let text = TextRenderer.render(one, width: 30)
         XCTAssertTrue(text.split(separator: "\n").allSatisfy { displayWidth(String($0)) <= 30 }, text)
         XCTAssertEqual(text.filter { $0 == "长" }.count, 40, text)
+    }
+
+    func testWordChartsFitEveryWidth() {
+        let long = Chart(xLabel: "source", yLabel: "output", kind: .heatmap(Heatmap(
+            Self.weights, rowLabels: ["跨学科合作是非常有意义的事情", "有", "é", "a", "<eos>"], colLabels: ["我", "的", "一个很长很长的中文词语", "是", "teacher"])))
+        for chart in [Self.enZh, Self.zhEn, long] {
+            for style in [ChartStyle.ascii, .unicode] {
+                for width in [1, 5, 10, 17, 24, 33, 40, 59, 80, 120] {
+                    let text = TextRenderer.render(chart, width: width, height: 6, style: style)
+                    for line in text.split(separator: "\n") {
+                        XCTAssertLessThanOrEqual(displayWidth(String(line)), width, "\(style) width \(width): \(line)")
+                    }
+                }
+            }
+        }
     }
 
     func testNumericAxesKeepTheirTicks() {
