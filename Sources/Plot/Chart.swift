@@ -99,7 +99,8 @@ public struct Chart: Equatable, Sendable {
 
 /// Character set of the text renderer.
 public enum ChartStyle: String, Equatable, Sendable {
-    /// 7-bit ASCII only: safe in any terminal and file.
+    /// 7-bit ASCII glyphs (frames, shades, markers, math symbols spelled out): safe in any terminal and file.
+    /// The user's words (labels, names) are drawn as written, Chinese included.
     case ascii
     /// Braille dots (2×4 per cell) for lines, block shades for heatmaps, box-drawing frames.
     case unicode

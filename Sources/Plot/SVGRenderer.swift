@@ -136,7 +136,8 @@ public enum SVGRenderer {
     static func heatmap(_ chart: Chart, _ map: Heatmap, _ w: Double, _ h: Double, id: String) -> String {
         let scale = ValueScale(map.values)
         let ramp = scale.diverging ? diverging : sequential
-        let rowLabelChars = (0..<map.rows).map { map.rowLabel($0).count }.max() ?? 1
+        // Label room in display columns (a CJK character takes two), as in the text form.
+        let rowLabelChars = (0..<map.rows).map { displayWidth(map.rowLabel($0)) }.max() ?? 1
         let minLabel = NumberFormat.short(scale.lo), maxLabel = NumberFormat.short(scale.hi)
         let left = 10 + (chart.yLabel == nil ? 0 : 18) + Double(min(rowLabelChars, 16)) * charWidth + 6
         let right = 16 + 14 + 6 + Double(max(minLabel.count, maxLabel.count, 1)) * charWidth + 8.0
@@ -167,9 +168,12 @@ public enum SVGRenderer {
         let rowEvery = max(1, Int((14 / ch).rounded(.up)))
         for r in stride(from: 0, to: shownRows, by: rowEvery) {
             let label = map.rowLabel(Heatmap.slice(r, of: shownRows, count: map.rows).lowerBound)
-            out += "<text x=\"\(n(left - 5))\" y=\"\(n(top + (Double(r) + 0.5) * ch + 4))\" text-anchor=\"end\">\(escapeHTML(String(label.prefix(16))))</text>"
+            // A label cut to the margin keeps its whole word in a tooltip.
+            let shown = displayWidth(label) > 16 ? TextRenderer.clip(label, 15) + "…" : label
+            let tip = shown == label ? "" : "<title>\(escapeHTML(label))</title>"
+            out += "<text x=\"\(n(left - 5))\" y=\"\(n(top + (Double(r) + 0.5) * ch + 4))\" text-anchor=\"end\">\(tip)\(escapeHTML(shown))</text>"
         }
-        let widest = Double((0..<map.cols).map { map.colLabel($0).count }.max() ?? 1) * charWidth + 6
+        let widest = Double((0..<map.cols).map { displayWidth(map.colLabel($0)) }.max() ?? 1) * charWidth + 6
         let colEvery = max(1, Int((widest / cw).rounded(.up)))
         for c in stride(from: 0, to: shownCols, by: colEvery) {
             let label = map.colLabel(Heatmap.slice(c, of: shownCols, count: map.cols).lowerBound)

@@ -128,12 +128,37 @@ public enum TextRenderer {
         }
         // Several matrix rows (or columns) share a text row (column) when there are more than fit.
         let shownRows = min(map.rows, height)
-        let rowLabels = (0..<shownRows).map { map.rowLabel($0 * map.rows / shownRows) }
-        let labelWidth = min(max(1, width / 3), rowLabels.map(displayWidth).max() ?? 1)
+        let rowWords = (0..<shownRows).map { map.rowLabel($0 * map.rows / shownRows) }
+        let labelCap = max(1, width / 3)
+        // Given labels are words (data): each is shown whole. A word too long for the margin numbers
+        // the rows instead, with the words listed beneath the chart.
+        let numberRows = shownRows == map.rows && !map.rowLabels.isEmpty && (rowWords.map(displayWidth).max() ?? 0) > labelCap
+        let rowLabels = numberRows ? (1...shownRows).map(String.init) : rowWords
+        let labelWidth = min(labelCap, rowLabels.map(displayWidth).max() ?? 1)
         let inner = max(1, width - labelWidth - 3)
         let shownCols = min(map.cols, inner)
         let cellWidth = shownCols == map.cols ? max(1, min(3, inner / map.cols)) : 1
-        let plotWidth = shownCols * cellWidth
+        let colWords = (0..<shownCols).map { map.colLabel($0 * map.cols / shownCols) }
+        var colLabels = colWords
+        var cellWidths = [Int](repeating: cellWidth, count: shownCols)
+        var numberCols = false, widened = false
+        if shownCols == map.cols, !map.colLabels.isEmpty, !ticksFit(colLabels, cellWidth: cellWidth) {
+            // A column as wide as its word and a space, so that every word fits across; when even that does
+            // not fit, the columns are numbered.
+            let wide = colLabels.map { max(cellWidth, displayWidth($0) + 1) }
+            if wide.reduce(0, +) <= inner {
+                cellWidths = wide
+                widened = true
+            } else {
+                numberCols = true
+                colLabels = (1...shownCols).map(String.init)
+                let numbered = String(shownCols).count + 1
+                if !ticksFit(colLabels, cellWidth: cellWidth), numbered * shownCols <= inner {
+                    cellWidths = [Int](repeating: numbered, count: shownCols)
+                }
+            }
+        }
+        let plotWidth = cellWidths.reduce(0, +)
 
         lines.append(String(repeating: " ", count: labelWidth + 1) + box.topLeft + String(repeating: box.horizontal, count: plotWidth) + box.topRight)
         for r in 0..<shownRows {
@@ -142,28 +167,45 @@ public enum TextRenderer {
             for c in 0..<shownCols {
                 let v = map.blockMean(rows: rowRange, cols: Heatmap.slice(c, of: shownCols, count: map.cols))
                 let ch: Character = v.isNaN ? "?" : ramp[min(ramp.count - 1, Int(scale.fraction(v) * Double(ramp.count)))]
-                row += String(repeating: ch, count: cellWidth)
+                row += String(repeating: ch, count: cellWidths[c])
             }
             let label = clip(rowLabels[r], labelWidth)
             lines.append(String(repeating: " ", count: labelWidth - displayWidth(label)) + label + " " + box.vertical + row + box.vertical)
         }
         lines.append(String(repeating: " ", count: labelWidth + 1) + box.bottomLeft + String(repeating: box.horizontal, count: plotWidth) + box.bottomRight)
         let left = labelWidth + 2
-        lines.append(tickLine((0..<shownCols).map { c in
-            (left + c * cellWidth + (cellWidth - 1) / 2, map.colLabel(c * map.cols / shownCols))
+        var cellStart = left
+        lines.append(tickLine(colLabels.enumerated().map { c, label in
+            let w = cellWidths[c], l = displayWidth(label)
+            // Equal cells centre their labels; a cell sized to its word leaves the space after it.
+            let col = !widened ? cellStart + (w - 1) / 2 : cellStart + (w - l) / 2 + (l - 1) / 2
+            cellStart += w
+            return (col, label)
         }, width: left + plotWidth + 1))
         if let xLabel = chart.xLabel { lines.append(String(repeating: " ", count: left) + center(xLabel, plotWidth)) }
-        var legend = NumberFormat.short(scale.lo) + " [" + String(ramp) + "] " + NumberFormat.short(scale.hi)
-        if let label = map.scaleLabel { legend += "  " + label }
-        if scale.diverging { legend += "  (blank = 0)" }
-        if map.values.contains(where: { !$0.isFinite }) { legend += "  ? = no value" }
-        lines.append(String(repeating: " ", count: left) + legend)
+        if numberCols { lines += wordList(chart.xLabel ?? "columns", colWords, width: width, indent: 2) }
+        if numberRows { lines += wordList(chart.yLabel ?? "rows", rowWords, width: width, indent: 2) }
+        var legend = [NumberFormat.short(scale.lo) + " [" + String(ramp) + "] " + NumberFormat.short(scale.hi)]
+        if let label = map.scaleLabel { legend.append(label) }
+        if scale.diverging { legend.append("(blank = 0)") }
+        if map.values.contains(where: { !$0.isFinite }) { legend.append("? = no value") }
+        // The scale on one line when it fits; its notes continue on the next ones otherwise.
+        var line = String(repeating: " ", count: left) + legend[0]
+        for part in legend.dropFirst() {
+            if displayWidth(line) + 2 + displayWidth(part) > width {
+                lines.append(line)
+                line = String(repeating: " ", count: left) + part
+            } else {
+                line += "  " + part
+            }
+        }
+        lines.append(line)
         return lines
     }
 
     // MARK: Pieces
 
-    /// Spellings of common math symbols in 7-bit ASCII; anything else outside ASCII becomes "?".
+    /// Spellings of common math symbols in 7-bit ASCII.
     static let asciiSpellings: [Character: String] = [
         "‖": "||", "∂": "d", "×": "x", "·": ".", "—": "-", "–": "-", "−": "-", "…": "...", "→": "->", "←": "<-",
         "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "±": "+-", "∑": "sum", "√": "sqrt", "∞": "inf", "’": "'", "‘": "'",
@@ -171,37 +213,65 @@ public enum TextRenderer {
         "⋯": "...", "ρ": "rho", "⊙": "*", "₀": "0", "₁": "1", "₂": "2",
     ]
 
-    /// `s` in 7-bit ASCII so that the default text form stays plain in any terminal or file.
+    /// `s` with the math symbols of titles and legends spelled in ASCII. The ASCII style limits the glyphs
+    /// the chart draws; anything else (a word in Chinese, a name with accents) is the user's text and is kept.
     static func asciiSafe(_ s: String) -> String {
         guard !s.unicodeScalars.allSatisfy({ $0.value < 128 }) else { return s }
         var out = ""
         for ch in s {
-            if ch.unicodeScalars.allSatisfy({ $0.value < 128 }) {
-                out.append(ch)
-            } else if let spelled = asciiSpellings[ch] {
-                out += spelled
-            } else if let base = ch.unicodeScalars.first, base.value < 128 {
-                out.unicodeScalars.append(base)  // a letter with combining marks keeps its letter
-            } else {
-                out += "?"
-            }
+            if let spelled = asciiSpellings[ch] { out += spelled } else { out.append(ch) }
         }
         return out
     }
 
+    /// Where each label starts when centred on its column, counted in display columns (a CJK character takes
+    /// two); nil for a label dropped because it would touch the one before or does not fit.
+    static func tickStarts(_ ticks: [(col: Int, label: String)], width: Int) -> [Int?] {
+        var free = 0
+        return ticks.map { col, label in
+            let w = displayWidth(label)
+            let start = min(max(0, col - (w - 1) / 2), width - w)
+            guard start >= free, start >= 0 else { return nil }
+            free = start + w + 1
+            return start
+        }
+    }
+
     /// Labels centred on their columns, left to right, each dropped if it would touch the one before.
     static func tickLine(_ ticks: [(col: Int, label: String)], width: Int) -> String {
-        var line = [Character](repeating: " ", count: width)
-        var free = 0
-        for (col, label) in ticks {
-            let text = Array(label)
-            var start = col - (text.count - 1) / 2
-            start = min(max(0, start), width - text.count)
-            guard start >= free, start >= 0 else { continue }
-            for (i, ch) in text.enumerated() { line[start + i] = ch }
-            free = start + text.count + 1
+        var line = "", used = 0
+        for ((_, label), start) in zip(ticks, tickStarts(ticks, width: width)) {
+            guard let start else { continue }
+            line += String(repeating: " ", count: start - used) + label
+            used = start + displayWidth(label)
         }
-        return String(line)
+        return line + String(repeating: " ", count: max(0, width - used))
+    }
+
+    /// Whether every label of a row of cells `cellWidth` wide fits under its cell, none dropped.
+    static func ticksFit(_ labels: [String], cellWidth: Int) -> Bool {
+        let ticks = labels.enumerated().map { ($0.offset * cellWidth + (cellWidth - 1) / 2, $0.element) }
+        return !tickStarts(ticks, width: labels.count * cellWidth + 2).contains(nil)
+    }
+
+    /// `name: 1 word   2 word …` wrapped to `width`: the words of numbered rows or columns, each in full
+    /// (a word wider than a line continues on the next).
+    static func wordList(_ name: String, _ words: [String], width: Int, indent: Int) -> [String] {
+        let room = max(1, width - indent)
+        var numbered = words.enumerated().map { "\($0.offset + 1) \($0.element)" }
+        if !numbered.isEmpty { numbered[0] = name + ": " + numbered[0] }
+        var items: [String] = []
+        for item in numbered {
+            var rest = item
+            while displayWidth(rest) > room {
+                let head = clip(rest, room)
+                guard !head.isEmpty else { break }
+                items.append(head)
+                rest = String(rest.dropFirst(head.count))
+            }
+            items.append(rest)
+        }
+        return wrap(items, width: width, indent: indent)
     }
 
     static func wrap(_ items: [String], width: Int, indent: Int) -> [String] {
@@ -262,14 +332,18 @@ extension Chart {
         case let .lines(series):
             copy.kind = .lines(series.map { var s = $0; s.name = f(s.name); return s })
         case var .heatmap(map):
-            map.rowLabels = map.rowLabels.map(f)
-            map.colLabels = map.colLabels.map(f)
+            // Row and column labels are data (words, tokens): drawn as given, one line each.
+            map.rowLabels = map.rowLabels.map(oneLine)
+            map.colLabels = map.colLabels.map(oneLine)
             map.scaleLabel = label(map.scaleLabel)
             copy.kind = .heatmap(map)
         }
         return copy
     }
 }
+
+/// A label on one line: a newline or tab in it would break the rows of a text chart.
+private func oneLine(_ s: String) -> String { s.replacingNewlines() }
 
 /// Frame characters of a style.
 struct Box {

@@ -414,7 +414,7 @@ extension StatementContext {
         }
         let plotOnly = options.filter { !["beam", "max_length"].contains($0.key) }
         let decodeOnly = options.filter { ["beam", "max_length"].contains($0.key) }
-        let o = try plotOptions(plotOnly)
+        var o = try plotOptions(plotOnly)
         let (words, ids) = try sourceIDs(sentence, v)
         let (beam, maxLength) = try decodeOptions(decodeOnly)
         let t = model.translate(ids, beam: beam, maxLength: maxLength)
@@ -422,6 +422,8 @@ extension StatementContext {
         let trace = model.trace(source: ids, target: t.tokens + (t.finished ? [Seq2SeqVocabulary.eos] : []))
         let rows = trace.weights
         let labels = (t.tokens + (t.finished ? [Seq2SeqVocabulary.eos] : [])).map { v.target[$0] }
+        // One text row per output word, so that none is averaged away, unless height= says otherwise.
+        if !plotOnly.contains(where: { $0.key == "height" }) { o.height = max(o.height, min(200, rows.count)) }
         let map = Heatmap(rows, rowLabels: labels, colLabels: words, scaleLabel: "attention")
         let chart = Chart(title: o.title ?? "attention of \(name.name): output words (down) × source words (across)", xLabel: "source", yLabel: "output", kind: .heatmap(map))
         output.display(chartBundle(chart, o), displayID: nil)

@@ -87,7 +87,7 @@ public enum OptionTable {
         OptionSpec("height", default: "20", "rows of the text chart"),
         OptionSpec("title", default: "automatic", "the chart's title"),
         OptionSpec("log", ["true", "false"], default: "depends", "logarithmic y axis"),
-        OptionSpec("style", ["ascii", "unicode"], default: "ascii", "7-bit ASCII, or braille and block characters"),
+        OptionSpec("style", ["ascii", "unicode"], default: "ascii", "7-bit ASCII glyphs, or braille and block characters (words as written in both)"),
         OptionSpec("interactive", ["true", "false"], default: "false", "plot gradients only: a slider for the scale of W_hh (Jupyter widgets)"),
     ]
 

@@ -309,9 +309,13 @@ extension StatementSpec {
                                             help generate)
             plot NAME.PARAM                 heatmap of a weight matrix (a crf=true tagger's transitions: tag
                                             names on both axes)
+            plot attention NAME "sentence"  a seq2seq model's attention weights: a row per output word (every
+                                            one unless height= is given), a column per source word (help seq2seq)
             plot SEQ                        line chart of a sequence (a list of sequences: several series)
 
-            Text charts are 7-bit ASCII by default; rich front ends also get SVG.
+            Text charts are 7-bit ASCII by default; rich front ends also get SVG. Words (columns of plot
+            hidden, plot attention's source and output words) are shown whole and as written, Chinese
+            included, in either style; words too wide to fit across are numbered and listed beneath.
 
             Options:
             {options}

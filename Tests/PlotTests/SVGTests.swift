@@ -99,6 +99,21 @@ final class SVGTests: XCTestCase {
         XCTAssertTrue(SVGCollector.parse(SVGRenderer.render(map)).texts.contains("<r>"))
     }
 
+    func testHeatmapLabelsAreMeasuredInDisplayColumns() {
+        func axesX(_ rows: [String]) -> Double {
+            let chart = Chart(yLabel: "output", kind: .heatmap(Heatmap([[1, 2], [3, 4]], rowLabels: rows, colLabels: ["a", "b"])))
+            return Double(SVGCollector.parse(SVGRenderer.render(chart)).named("rect", class: "axes")[0].attributes["x"]!)!
+        }
+        // "老师" takes four columns, as "abcd" does, not two as "ab".
+        XCTAssertEqual(axesX(["老师", "我"]), axesX(["abcd", "e"]))
+        XCTAssertGreaterThan(axesX(["老师", "我"]), axesX(["ab", "e"]))
+        // A label too long for the margin is cut with an ellipsis and keeps the whole word as a tooltip.
+        let long = "跨学科合作是非常有意义的事情"
+        let doc = SVGCollector.parse(SVGRenderer.render(Chart(kind: .heatmap(Heatmap([[1], [2]], rowLabels: [long, "有"])))))
+        XCTAssertTrue(doc.named("title").map(\.text).contains(long))
+        XCTAssertTrue(doc.texts.contains("跨学科合作是非…"), "\(doc.texts)")
+    }
+
     func testNumbersAreShort() {
         let svg = SVGRenderer.render(Samples.loss)
         let long = svg.split(whereSeparator: { !"0123456789.".contains($0) }).filter { $0.split(separator: ".").last.map { $0.count > 3 } ?? false && $0.contains(".") }

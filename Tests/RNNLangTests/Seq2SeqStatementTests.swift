@@ -55,6 +55,28 @@ final class Seq2SeqStatementTests: XCTestCase {
         XCTAssertTrue(try run("show tr.source_vocab", e).contains("|  4 | i "))
     }
 
+    /// The course's direction, English to Chinese: the default ASCII chart shows the Chinese output words and
+    /// every source word whole, and a long output gets a row per word rather than averaged rows.
+    func testAttentionChartShowsChineseAndLongWordsInFull() throws {
+        let e = Evaluator()
+        let zh = #"let zh = translation([["my mother is a teacher", "我 妈妈 是 老师"], ["my father is a doctor", "我 爸爸 是 医生"]])"#
+        _ = try run("cell tr = seq2seq(embed=8, hidden=16, seed=3)\n" + zh + "\ntrain tr on zh epochs=40 batch=2 lr=0.05 seed=1", e)
+        for style in ["", " style=unicode"] {
+            let text = try run(#"plot attention tr "my mother is a teacher""# + style, e)
+            XCTAssertFalse(text.contains("?"), text)
+            XCTAssertTrue(text.contains("妈妈 ") && text.contains("老师 "), text)
+            XCTAssertTrue(text.contains("my mother is  a teacher"), "every source word under its column\n" + text)
+        }
+        // Barely trained, the decoder runs to max_length (20 words): the chart keeps a row for each, more than
+        // the default height of 16; height= still sets the number of rows.
+        let raw = Evaluator()
+        _ = try run("cell tr = seq2seq(embed=8, hidden=16, seed=3)\n" + zh + "\ntrain tr on zh epochs=1 batch=2 lr=0.0001 seed=1", raw)
+        let plot = try run(#"plot attention tr "my mother is a teacher""#, raw)
+        let rows = plot.split(separator: "\n").filter { $0.hasSuffix("|") }
+        XCTAssertEqual(rows.count, 20, "max_length=20 words, no <eos>: one row each, none averaged\n" + plot)
+        XCTAssertEqual(try run(#"plot attention tr "my mother is a teacher" height=5"#, raw).split(separator: "\n").filter { $0.hasSuffix("|") }.count, 5)
+    }
+
     func testFilesRoundTripWithTheTwinsKeysAndVocabularies() throws {
         let e = Evaluator()
         let dir = NSTemporaryDirectory() + "s2s-\(UUID().uuidString)"
