@@ -84,7 +84,7 @@ public enum OptionTable {
 
     public static let plot: [OptionSpec] = [
         OptionSpec("width", default: "80", "columns of the text chart"),
-        OptionSpec("height", default: "20", "rows of the text chart"),
+        OptionSpec("height", default: "16", "rows of the text chart"),
         OptionSpec("title", default: "automatic", "the chart's title"),
         OptionSpec("log", ["true", "false"], default: "depends", "logarithmic y axis"),
         OptionSpec("style", ["ascii", "unicode"], default: "ascii", "7-bit ASCII glyphs, or braille and block characters (words as written in both)"),
