@@ -1,3 +1,5 @@
+import RNN
+
 /// Help text for every statement, option and dataset, shown by `help TOPIC` in the front end's
 /// pager and by inspection (Shift-Tab). docs/reference.md is generated from these entries.
 public enum Help {
@@ -206,11 +208,17 @@ extension String {
 }
 
 extension Help {
+    /// A summary as the sentence under its heading in docs/reference.md: a capital only on a prose
+    /// word ("Train a model…"); a formula or a name keeps its case (σ(x) = …, tanh(x) = …, crf=true: …).
+    static func referenceSentence(_ summary: String) -> String {
+        Wording.capitalizingProse(summary, keeping: Set(MathFunctions.names + FeatureHelp.names + CellKindSpec.all.map(\.name)))
+    }
+
     /// docs/reference.md: every help entry, as the pager shows it, under headings.
     public static func referenceMarkdown() -> String {
         func section(_ title: String, _ entries: [Entry]) -> String {
             "## \(title)\n\n" + entries.map { e in
-                "### \(e.topic)\n\n\(e.summary.prefix(1).uppercased() + e.summary.dropFirst()).\n\n```\n\(e.body)\n```\n"
+                "### \(e.topic)\n\n\(referenceSentence(e.summary)).\n\n```\n\(e.body)\n```\n"
             }.joined(separator: "\n")
         }
         let optionEntries = all.filter { e in !statements.contains { $0.topic == e.topic } && !concepts.contains { $0.topic == e.topic }
