@@ -10,8 +10,39 @@ public enum Help {
         public let body: String
     }
 
-    /// One entry per statement, from the table of statements (Statements.swift).
-    public static var statements: [Entry] { StatementSpec.all.map { Entry(topic: $0.keyword, summary: $0.summary, body: $0.help) } }
+    /// One entry per statement, from the table of statements (Statements.swift), and the bare
+    /// expression after let.
+    public static var statements: [Entry] {
+        var out = StatementSpec.all.map { Entry(topic: $0.keyword, summary: $0.summary, body: $0.help) }
+        out.insert(expression, at: (out.firstIndex { $0.topic == "let" } ?? out.count - 1) + 1)
+        return out
+    }
+
+    /// A line that is only an expression: a statement with no keyword, so with no entry in the table.
+    static let expression = Entry(topic: "expression", summary: "a line that is just an expression shows its value: EXPR", body: """
+        EXPR
+
+        A line that is an expression alone, with no statement word before it, shows the expression's value.
+        It binds no name and is not in the experiment log (let NAME = EXPR keeps the value). It shows
+          a number, list or boolean   as it is written: [2, 4, 6], 0.5, true
+          a string                    in quotes: "hello"
+          a model's name              its one-line summary, as cell prints it
+          NAME.PARAM, M.T, A @ B      the matrix as a list of rows: [[0.5, 0], [0, 0.5]]
+          a dataset                   its preview, as show DATA: the summary line and the first examples
+                                      as a table (text, and HTML in a notebook)
+        As the last line of a cell it is the cell's result, as Python's last expression is: Out[n] in
+        jupyter console, an execute_result with the cell's execution count in a notebook. On an earlier
+        line it is shown where it comes (display_data) and the cell goes on. rnn-kernel run prints each
+        value on stdout. watch NAME: EXPR shows it again each time the slider moves.
+        A line that starts with a statement's word is that statement, so the dataset copy(...) is written
+        let d = copy(...) or show copy(...). A dataset with no seed= draws one from the session's generator,
+        here as anywhere.
+
+        Example:
+          let xs = [1, 2, 3]
+          xs * 2                      # shown: [2, 4, 6]
+          tanh(0.5)                   # the cell's result: 0.46211715726000974
+        """)
 
     public static let concepts: [Entry] = [
         Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).\nSee: help cell, help biases"),
@@ -95,7 +126,7 @@ public enum Help {
             names of the tagged data the model was trained on. See: help crf
             """),
         Entry(topic: "options", summary: "how options are written", body: "Options are key=value after a statement's positional parts, separated by spaces or commas:\n  train net on data epochs=5, lr=0.01\nInside rnn(...), lstm(...), gru(...) they are separated the same way."),
-        Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line. A statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
+        Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line; a line that is just an expression shows its value (help expression).\nA statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
         Entry(topic: "errors", summary: "the kinds of error", body: "SyntaxError, NameError, ShapeError, ValueError, DivergedError, KeyboardInterrupt, IOError,\nMemoryError (a size past the kernel's budget: the message names the RNNKERNEL_* variable\nthat raises it; see the README, Limits).\nA failing statement changes nothing; the error shows the line with a caret under the place\nand suggests the nearest name when one is close."),
     ] + Seq2SeqHelp.concepts
 
@@ -176,8 +207,8 @@ public enum Help {
     }
 
     public static func entry(_ topic: String) -> Entry? {
-        // A statement's other words (quit) and its full form (export log) find its entry.
-        let t = topic == "export log" ? "export" : StatementSpec.named(topic)?.keyword ?? topic
+        // A statement's other words (quit), its full form (export log) and the form EXPR find its entry.
+        let t = topic == "export log" ? "export" : topic == "EXPR" ? "expression" : StatementSpec.named(topic)?.keyword ?? topic
         return all.first { $0.topic == t }
     }
 

@@ -1,5 +1,6 @@
 import XCTest
 import RNN
+import Jupyter
 @testable import RNNLang
 
 /// The help's wording as docs/reference.md prints it, and the English of the messages built around
@@ -45,5 +46,37 @@ final class HelpTextTests: XCTestCase {
         XCTAssertEqual(Wording.capitalizingProse("one-to-many: x"), "One-to-many: x")
         XCTAssertEqual(Wording.capitalizingProse("a model's outputs"), "A model's outputs")
         XCTAssertEqual(Wording.capitalizingProse("lstm cell", keeping: ["lstm"]), "lstm cell")
+    }
+
+    func testTheBareExpressionHasATopicAmongTheStatements() throws {
+        let body = try Help.text(for: "expression")
+        XCTAssertEqual(try Help.text(for: "EXPR"), body)
+        for word in ["EXPR", "execute_result", "Out[n]", "display_data", "let NAME = EXPR"] { XCTAssertTrue(body.contains(word), word) }
+        // Listed with the statements, right after let, in the index and in docs/reference.md.
+        let index = try Help.text(for: "")
+        let statements = try XCTUnwrap(index.range(of: "Statements:")), concepts = try XCTUnwrap(index.range(of: "Cells and concepts:"))
+        let block = index[statements.upperBound..<concepts.lowerBound]
+        XCTAssertTrue(block.contains("\n  expression "), block.description)
+        XCTAssertEqual(Help.statements.map(\.topic).firstIndex(of: "expression"), Help.statements.map(\.topic).firstIndex(of: "let").map { $0 + 1 })
+        let reference = Help.referenceMarkdown()
+        let section = try XCTUnwrap(reference.range(of: "## Statements")), next = try XCTUnwrap(reference.range(of: "## Cells and concepts"))
+        XCTAssertTrue(reference[section.upperBound..<next.lowerBound].contains("### expression\n\nA line that is just an expression shows its value: EXPR.\n"))
+        XCTAssertTrue(complete(code: "help expr", cursor: 9, context: SessionState()).matches.contains("expression"))
+    }
+
+    /// What the expression topic says is what the kernel does: a value on an earlier line is displayed,
+    /// the last line's is the cell's result, and nothing is bound or logged.
+    func testTheBareExpressionBehavesAsItsHelpSays() throws {
+        let e = Evaluator()
+        let sink = RecordingSink()
+        let r = try e.run("let xs = [1, 2, 3]\nxs * 2\ntanh(0.5)", output: sink)
+        XCTAssertEqual(sink.events, ["[2, 4, 6]"])
+        XCTAssertEqual(r.result?["text/plain"], "0.46211715726000974")
+        XCTAssertEqual(e.state.log.count, 1)  // the let only
+        XCTAssertEqual(Set(e.state.values.keys), ["xs"])
+        XCTAssertEqual(try e.run("\"hello\"", output: sink).result?["text/plain"], "\"hello\"")
+        XCTAssertEqual(try e.run("[[0.5, 0], [0, 0.5]]", output: sink).result?["text/plain"], "[[0.5, 0], [0, 0.5]]")
+        XCTAssertThrowsError(try e.run("copy(count=1, length=2, seed=1)", output: sink))
+        XCTAssertNotNil(try e.run("let d = copy(count=1, length=2, seed=1)\nd", output: sink).result?["text/html"])
     }
 }
