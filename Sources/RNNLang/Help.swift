@@ -45,9 +45,45 @@ public enum Help {
         """)
 
     public static let concepts: [Entry] = [
-        Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).\nSee: help cell, help biases"),
-        Entry(topic: "lstm", summary: "the long short-term memory cell", body: "lstm(input=I, hidden=H, ...)\n\ni,f,o = σ(W_x· x_t + W_h· h_{t-1} + b_·), g = tanh(W_xg x_t + W_hg h_{t-1} + b_g)\nc_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).\nThe cell state c_t carries information across many steps; the forget gate f decides what stays.\nSee: help cell"),
-        Entry(topic: "gru", summary: "the gated recurrent unit", body: "gru(input=I, hidden=H, ...)\n\nr,z = σ(W_x· x_t + W_h· h_{t-1} + b_·)\nn = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}.\nSee: help cell"),
+        Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: """
+            rnn(input=I, hidden=H, ...)
+
+            h_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.
+            Parameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).
+            \(cellParameterNotes("W_hh"))
+            See: help cell, help biases
+            """),
+        Entry(topic: "lstm", summary: "the long short-term memory cell", body: """
+            lstm(input=I, hidden=H, ...)
+
+            i = σ(W_xi x_t + W_hi h_{t-1} + b_i)       input gate
+            f = σ(W_xf x_t + W_hf h_{t-1} + b_f)       forget gate
+            g = tanh(W_xg x_t + W_hg h_{t-1} + b_g)    candidate
+            o = σ(W_xo x_t + W_ho h_{t-1} + b_o)       output gate
+            c_t = f ⊙ c_{t-1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)
+            The cell state c_t carries information across many steps; the forget gate f decides what stays.
+            Parameters, gate by gate in PyTorch's order i, f, g, o, as show NAME lists them:
+              W_xi W_hi b_xi b_hi   W_xf W_hf b_xf b_hf   W_xg W_hg b_xg b_hg   W_xo W_ho b_xo b_ho
+              W_x· H×I, W_h· H×H, b_x· and b_h· H each; b_i, b_f, b_g, b_o read as the sums b_x· + b_h·.
+              bias=single: b_i, b_f, b_g, b_o (H each) in their place; bias=false: no biases.
+            \(cellParameterNotes("W_xi"))
+            See: help cell, help biases
+            """),
+        Entry(topic: "gru", summary: "the gated recurrent unit", body: """
+            gru(input=I, hidden=H, ...)
+
+            r = σ(W_xr x_t + W_hr h_{t-1} + b_r)       reset gate
+            z = σ(W_xz x_t + W_hz h_{t-1} + b_z)       update gate
+            n = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn))
+            h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+            Parameters, gate by gate in PyTorch's order r, z, n, as show NAME lists them:
+              W_xr W_hr b_xr b_hr   W_xz W_hz b_xz b_hz   W_xn W_hn b_xn b_hn
+              W_x· H×I, W_h· H×H, b_x· and b_h· H each; b_r and b_z read as the sums b_x· + b_h· (n has no
+              sum: b_hn is inside r ⊙ (…)).
+              bias=single: b_r, b_z, b_xn, b_hn (H each); bias=false: no biases.
+            \(cellParameterNotes("W_xr"))
+            See: help cell, help biases
+            """),
         Entry(topic: "vocabulary", summary: "a model owns its words and labels: <unk>, vocab=DATA, show NAME.vocab", body: """
             The first text data a model is trained on (sentences, tagged or text) fixes its vocabulary and its
             labels; cell NAME = rnn(..., vocab=DATA) fixes them when it is defined (input= is then the number
@@ -129,6 +165,16 @@ public enum Help {
         Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line; a line that is just an expression shows its value (help expression).\nA statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
         Entry(topic: "errors", summary: "the kinds of error", body: "SyntaxError, NameError, ShapeError, ValueError, DivergedError, KeyboardInterrupt, IOError,\nMemoryError (a size past the kernel's budget: the message names the RNNKERNEL_* variable\nthat raises it; see the README, Limits).\nA failing statement changes nothing; the error shows the line with a caret under the place\nand suggests the nearest name when one is close."),
     ] + Seq2SeqHelp.concepts
+
+    /// What the rnn, lstm and gru topics say alike of their parameters' names and shapes.
+    static func cellParameterNotes(_ p: String) -> String {
+        """
+        With embed=E, W_emb (V×E) comes first and W_x· is H×E. output=O adds W_hy (O×H; O×2H bidirectional)
+        and b_y (O). The layers after the first add _l1, _l2… to the names (their W_x· is H×H; H×2H
+        bidirectional), the reverse direction _reverse.
+        NAME.\(p), show NAME.\(p), set NAME.\(p) = M, plot NAME.\(p) and backward's gradients use these names.
+        """
+    }
 
     static func optionLines(_ specs: [OptionSpec]) -> String {
         let width = (specs.map(\.name.count).max() ?? 0) + 2

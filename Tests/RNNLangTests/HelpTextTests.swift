@@ -80,3 +80,42 @@ final class HelpTextTests: XCTestCase {
         XCTAssertNotNil(try e.run("let d = copy(count=1, length=2, seed=1)\nd", output: sink).result?["text/html"])
     }
 }
+
+/// help rnn, help lstm and help gru name every parameter a cell of that kind has, with its shape.
+final class CellHelpTests: XCTestCase {
+    func parameterNames(_ definition: String) throws -> [String] {
+        let e = Evaluator()
+        _ = try e.run("cell m = " + definition, output: RecordingSink())
+        return try XCTUnwrap(e.model(named: "m")).model.parameterNames
+    }
+
+    func testEachKindListsItsParametersByTheirRealNames() throws {
+        for kind in ["rnn", "lstm", "gru"] {
+            let body = try Help.text(for: kind)
+            for bias in ["true", "single"] {
+                for name in try parameterNames("\(kind)(input=3, hidden=2, bias=\(bias))") {
+                    XCTAssertTrue(body.range(of: "\\b\(name)\\b", options: .regularExpression) != nil, "help \(kind) does not name \(name) (bias=\(bias))")
+                }
+            }
+            for name in try parameterNames("\(kind)(input=3, hidden=2, output=1, embed=4, layers=2, bidirectional=true)") {
+                let base = name.replacingOccurrences(of: "_l1", with: "").replacingOccurrences(of: "_reverse", with: "")
+                XCTAssertTrue(body.contains(base), "help \(kind): \(name)")
+            }
+            for shape in ["H×I", "H×H", "H each", "O×H", "V×E", "_l1", "_reverse"] { XCTAssertTrue(body.contains(shape), "help \(kind): \(shape)") }
+        }
+        let lstm = try Help.text(for: "lstm")
+        XCTAssertTrue(lstm.contains("W_xi W_hi b_xi b_hi   W_xf W_hf b_xf b_hf   W_xg W_hg b_xg b_hg   W_xo W_ho b_xo b_ho"))
+        XCTAssertEqual(try parameterNames("lstm(input=3, hidden=2)"),
+                       "W_xi W_hi b_xi b_hi W_xf W_hf b_xf b_hf W_xg W_hg b_xg b_hg W_xo W_ho b_xo b_ho".split(separator: " ").map(String.init))
+        let gru = try Help.text(for: "gru")
+        XCTAssertTrue(gru.contains("W_xr W_hr b_xr b_hr   W_xz W_hz b_xz b_hz   W_xn W_hn b_xn b_hn"))
+        XCTAssertTrue(gru.contains("bias=single: b_r, b_z, b_xn, b_hn"))
+        XCTAssertEqual(try parameterNames("gru(input=3, hidden=2, bias=single)"), ["W_xr", "W_hr", "b_r", "W_xz", "W_hz", "b_z", "W_xn", "W_hn", "b_xn", "b_hn"])
+        // The textbook biases the help says read as sums are names show and set accept.
+        let e = Evaluator()
+        _ = try e.run("cell m = lstm(input=3, hidden=2)\ncell g = gru(input=3, hidden=2)", output: RecordingSink())
+        for p in ["b_i", "b_f", "b_g", "b_o"] { XCTAssertNotNil(e.model(named: "m")?.model.readable(p), p) }
+        for p in ["b_r", "b_z"] { XCTAssertNotNil(e.model(named: "g")?.model.readable(p), p) }
+        XCTAssertNil(e.model(named: "g")?.model.readable("b_n"))
+    }
+}
