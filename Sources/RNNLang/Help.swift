@@ -304,9 +304,10 @@ extension Help {
         return """
             # The RNN language: reference
 
-            Generated from the kernel's own help (`Sources/RNNLang/Help.swift`); `help TOPIC` in a notebook
-            shows the same text. The design of the language is in language.md; this page documents every
-            statement, cell, dataset and option as the kernel implements them.
+            Generated from the kernel's own help (`Sources/RNNLang/Help.swift`): `help TOPIC` in a notebook
+            shows the same text, and `help` alone lists the topics. This page documents every statement, cell,
+            dataset and option as the kernel implements them; the README introduces the language with the
+            lessons in `notebooks/`, and `docs/architecture.md` describes how the kernel is built.
 
             \(section("Statements", statements))
             \(section("Cells and concepts", concepts))

@@ -119,3 +119,23 @@ final class CellHelpTests: XCTestCase {
         XCTAssertNil(e.model(named: "g")?.model.readable("b_n"))
     }
 }
+
+/// The help points at what a reader has, and help cell names every kind the cell statement takes.
+final class HelpPointerTests: XCTestCase {
+    func testNoHelpTextPointsAtAMissingDesignDocument() {
+        XCTAssertFalse(Help.referenceMarkdown().contains("language.md"))
+        for e in Help.all { XCTAssertFalse(e.body.contains("language.md") || e.summary.contains("language.md"), e.topic) }
+    }
+
+    func testHelpCellListsEveryCellKind() throws {
+        let summary = try XCTUnwrap(Help.entry("cell")).summary
+        XCTAssertEqual(summary, "define (or redefine) a model: cell NAME = rnn|lstm|gru|seq2seq|bow(...)")
+        let body = try Help.text(for: "cell")
+        for kind in CellKindSpec.all.map(\.name) {
+            XCTAssertTrue(summary.contains(kind), kind)
+            XCTAssertTrue(body.contains("cell NAME = \(kind)("), kind)
+            // Each kind the summary lists is one the statement accepts.
+            XCTAssertNoThrow(try Parser.parse("cell m = \(kind)(hidden=2)"), kind)
+        }
+    }
+}
