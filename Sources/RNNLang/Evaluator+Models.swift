@@ -10,7 +10,7 @@ extension StatementContext {
     mutating func defineCell(_ name: Ident, _ kindIdent: Ident, _ options: [OptionArg]) throws {
         try checkAssignable(name)
         guard let kind = CellKind(rawValue: kindIdent.name) else {
-            throw Diagnostic(.value, "unknown cell kind '\(kindIdent.name)': expected rnn, lstm or gru\(didYouMean(kindIdent.name, CellKind.allCases.map(\.rawValue)))", at: kindIdent.range)
+            throw Diagnostic(.value, withSuggestion("unknown cell kind '\(kindIdent.name)'", kindIdent.name, CellKind.allCases.map(\.rawValue), separator: ": ", then: "expected rnn, lstm or gru"), at: kindIdent.range)
         }
         try checkOptions(options, OptionTable.cell, statement: kind.rawValue + "(...)")
         func option(_ key: String) -> OptionArg? { options.first { $0.key == key } }
@@ -151,7 +151,7 @@ extension StatementContext {
         var entry = try modelEntry(modelName)
         try requireInput(modelName, entry, for: "set its parameters")
         guard let shape = entry.model.readableShape(parameter.name) else {
-            throw Diagnostic(.name, "model '\(modelName.name)' has no parameter '\(parameter.name)'\(didYouMean(parameter.name, entry.model.readableNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: parameter.range)
+            throw Diagnostic(.name, withSuggestion("model '\(modelName.name)' has no parameter '\(parameter.name)'", parameter.name, entry.model.readableNames, then: "it has \(entry.model.parameterNames.joined(separator: ", "))"), at: parameter.range)
         }
         let spec = ParameterSpec(name: parameter.name, shape: shape)
         let value = try eval(valueExpr)

@@ -249,7 +249,7 @@ public enum Help {
             guard isStatement, let d = datasetEntries.first(where: { $0.topic == e.topic }) else { return e.body }
             return e.body + "\n\n" + "The dataset \(d.topic)(...), \(d.summary):\n" + d.body
         }
-        throw Diagnostic(.name, "no help for '\(t)'\(didYouMean(t, topics)); 'help' lists the topics", at: range)
+        throw Diagnostic(.name, withSuggestion("no help for '\(t)'", t, topics, then: "'help' lists the topics"), at: range)
     }
 
     public static func entry(_ topic: String) -> Entry? {

@@ -63,7 +63,7 @@ extension StatementSpec {
         run: { ctx, s in
             guard case let .cell(name, kind, options) = s else { return }
             guard let k = CellKindSpec.named(kind.name) else {
-                throw Diagnostic(.value, "unknown cell kind '\(kind.name)': expected \(CellKindSpec.namesText)\(didYouMean(kind.name, CellKindSpec.all.map(\.name)))", at: kind.range)
+                throw Diagnostic(.value, withSuggestion("unknown cell kind '\(kind.name)'", kind.name, CellKindSpec.all.map(\.name), separator: ": ", then: "expected \(CellKindSpec.namesText)"), at: kind.range)
             }
             try k.define(&ctx, name, kind, options)
         })

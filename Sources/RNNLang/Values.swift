@@ -122,7 +122,7 @@ extension Value {
         default: throw Diagnostic(.value, "expected \(what) to be one of \(allowed.joined(separator: ", ")), found \(kindDescription)", at: range)
         }
         guard allowed.contains(word) else {
-            throw Diagnostic(.value, "unknown \(what) '\(word)': expected one of \(allowed.joined(separator: ", "))\(didYouMean(word, allowed))", at: range)
+            throw Diagnostic(.value, withSuggestion("unknown \(what) '\(word)'", word, allowed, separator: ": ", then: "expected one of \(allowed.joined(separator: ", "))"), at: range)
         }
         return word
     }
