@@ -51,7 +51,7 @@ extension StatementContext {
         config.layers = try positive("layers") ?? 1
         config.bidirectional = try flag("bidirectional") ?? false
         if let a = try choice("activation") {
-            if kind != .rnn { warn("activation= has no effect on a \(kind.rawValue) cell (its gates fix their activations)") }
+            if kind != .rnn { warn("activation= has no effect on \(Wording.withArticle(kind.rawValue)) cell (its gates fix their activations)") }
             config.activation = Activation(rawValue: a)!
         }
         if let a = try choice("output_activation") {
@@ -159,7 +159,7 @@ extension StatementContext {
         var found: [Int]
         if spec.shape.count == 2 {
             if case .number = value {
-                throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) matrix, found a number", at: valueExpr.range)
+                throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected \(Wording.withArticle(Tensor.shapeText(spec.shape))) matrix, found a number", at: valueExpr.range)
             }
             let m = try value.matrix("\(modelName.name).\(parameter.name)", at: valueExpr.range)
             found = [m.count, m.first?.count ?? 0]
@@ -173,7 +173,7 @@ extension StatementContext {
             values = v
         }
         guard found == spec.shape else {
-            throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) value, found \(Tensor.shapeText(found))", at: valueExpr.range)
+            throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected \(Wording.withArticle(Tensor.shapeText(spec.shape))) value, found \(Tensor.shapeText(found))", at: valueExpr.range)
         }
         entry.model.setReadable(parameter.name, Tensor(shape: spec.shape, values: values))
         state.store[modelName.name] = entry

@@ -139,3 +139,85 @@ final class HelpPointerTests: XCTestCase {
         }
     }
 }
+
+/// Messages that put a did-you-mean before a list read as two sentences; counts agree with their
+/// nouns; "a" and "an" follow the sound of the word after them.
+final class MessageWordingTests: XCTestCase {
+    func message(_ source: String, setup: String = "") -> String? {
+        let e = Evaluator()
+        do {
+            if !setup.isEmpty { _ = try e.run(setup, output: RecordingSink()) }
+            _ = try e.run(source, output: RecordingSink())
+        } catch let d as Diagnostic { return d.message } catch { return "\(error)" }
+        return nil
+    }
+
+    func testTheSuggestionEndsItsSentenceAndTheListStartsTheNext() throws {
+        let options = OptionTable.cell.map(\.name).joined(separator: ", ")
+        XCTAssertEqual(message("cell x = lstm(input=2, hiden=3)"), "unknown option 'hiden' for lstm(...); did you mean 'hidden'? Expected one of \(options)")
+        XCTAssertEqual(message("cell x = lstm(input=2, zzz=3)"), "unknown option 'zzz' for lstm(...); expected one of \(options)")
+        XCTAssertEqual(message("train m on sine(count=2, length=3, seed=1) epoch=1", setup: "cell m = rnn(input=1, hidden=2, output=1)")?.hasPrefix("unknown option 'epoch' for train; did you mean 'epochs'? Expected one of epochs, "), true)
+        XCTAssertEqual(message("let d = sine(count=2, lenght=3)")?.hasPrefix("unknown option 'lenght' for sine(...); did you mean 'length'? Expected one of "), true)
+        XCTAssertEqual(message("show bow([\"a\"], binar=true)"), "unknown option 'binar' for bow(...); did you mean 'binary'? Expected one of binary, vocab, lower")
+        XCTAssertEqual(message("cell t = seq2seq(hiden=4)")?.hasPrefix("unknown option 'hiden' for seq2seq(...); did you mean 'hidden'? Expected one of embed, "), true)
+        XCTAssertEqual(message("cell x = lsmt(hidden=2)"), "unknown cell kind 'lsmt'; did you mean 'lstm'? Expected rnn, lstm, gru, seq2seq or bow")
+        XCTAssertEqual(message("cell x = zzz(hidden=2)"), "unknown cell kind 'zzz': expected rnn, lstm, gru, seq2seq or bow")
+        XCTAssertEqual(message("cell x = rnn(input=1, hidden=2, activation=tanhh)"), "unknown activation 'tanhh'; did you mean 'tanh'? Expected one of tanh, relu, linear")
+        XCTAssertEqual(message("show tfidf([\"a b\"], style=keras)"), "unknown style 'keras': expected one of course, sklearn")
+        XCTAssertEqual(message("print tahn(1)")?.hasPrefix("unknown function 'tahn'; did you mean 'tanh'? The functions are tanh, "), true)
+        XCTAssertEqual(message("set m.W_hhh = [[1]]", setup: "cell m = rnn(input=1, hidden=1)"), "model 'm' has no parameter 'W_hhh'; did you mean 'W_hh'? It has W_xh, W_hh, b_xh, b_hh")
+        XCTAssertEqual(message("print m.W_hhh", setup: "cell m = rnn(input=1, hidden=1)"), "model 'm' has no parameter 'W_hhh'; did you mean 'W_hh'? It has W_xh, W_hh, b_xh, b_hh")
+        XCTAssertEqual(message("help trian"), "no help for 'trian'; did you mean 'train'? 'help' lists the topics")
+        XCTAssertEqual(message("help zzzzzz"), "no help for 'zzzzzz'; 'help' lists the topics")
+        // No message anywhere joins the hint and its list with "?;".
+        for m in [message("cell x = rnn(input=2, hiden=3)"), message("help trian"), message("print tahn(1)")] {
+            XCTAssertFalse(m?.contains("?;") ?? true, m ?? "")
+        }
+    }
+
+    func testDatasetSummariesCountInTheSingular() throws {
+        let e = Evaluator()
+        _ = try e.run("""
+            let one = sentences([["hello", "pos"]])
+            let two = sentences([["hello you", "pos"], ["bye", "neg"]])
+            let tg = tagged([["hello", "X"]])
+            let tr = translation([["hello", "你好"]])
+            """, output: RecordingSink())
+        func summary(_ name: String) -> String? {
+            switch e.state.values[name] {
+            case let .dataset(d)?: return d.summary
+            case let .translation(d)?: return d.summary
+            default: return nil
+            }
+        }
+        XCTAssertEqual(summary("one"), "sentences(1 sentence, 1 word, label pos)")
+        XCTAssertEqual(summary("two"), "sentences(2 sentences, 3 words, labels pos/neg)")
+        XCTAssertEqual(summary("tg"), "tagged(1 sentence, 1 word, 1 tag)")
+        XCTAssertEqual(summary("tr"), "translation(1 pair, 2 words)")
+        let sink = RecordingSink()
+        _ = try e.run("show bow([\"a\"])\nshow ngrams([\"a b\"], n=2)\nshow tfidf([\"a\", \"a b\"])", output: sink)
+        XCTAssertTrue(sink.text.contains("bow(1 document, 1 word)"), sink.text)
+        XCTAssertTrue(sink.text.contains("ngrams(1 document, 1 2-gram)"), sink.text)
+        XCTAssertTrue(sink.text.contains("tfidf(2 documents, 2 words, style=course)"), sink.text)
+    }
+
+    func testArticlesFollowTheSound() throws {
+        let e = Evaluator()
+        let sink = RecordingSink()
+        _ = try e.run("cell a = lstm(input=1, hidden=2, activation=relu)\ncell b = gru(input=1, hidden=2, activation=relu)", output: sink)
+        XCTAssertTrue(sink.events.contains("stderr: warning: activation= has no effect on an lstm cell (its gates fix their activations)\n"), sink.text)
+        XCTAssertTrue(sink.events.contains("stderr: warning: activation= has no effect on a gru cell (its gates fix their activations)\n"), sink.text)
+        XCTAssertEqual(message("set m.W_hh = [[1, 2]]", setup: "cell m = rnn(input=1, hidden=8)"), "m.W_hh is 8×8; expected an 8×8 value, found 1×2")
+        XCTAssertEqual(message("set m.W_hh = 1", setup: "cell m = rnn(input=1, hidden=11)"), "m.W_hh is 11×11; expected an 11×11 matrix, found a number")
+        XCTAssertEqual(message("set m.W_hh = 1", setup: "cell m = rnn(input=1, hidden=2)"), "m.W_hh is 2×2; expected a 2×2 matrix, found a number")
+        for (phrase, expected) in [("rnn cell", "an rnn cell"), ("lstm cell", "an lstm cell"), ("gru cell", "a gru cell"), ("bow model", "a bow model"),
+                                   ("seq2seq model", "a seq2seq model"), ("ngrams table", "an ngrams table"), ("tfidf table", "a tfidf table"),
+                                   ("8×3 matrix", "an 8×3 matrix"), ("18 value", "an 18 value"), ("110×2 matrix", "a 110×2 matrix"),
+                                   ("11000", "an 11000"), ("1×8 matrix", "a 1×8 matrix"), ("example", "an example")] {
+            XCTAssertEqual(Wording.withArticle(phrase), expected)
+        }
+        XCTAssertEqual(Wording.counted(1, "pair"), "1 pair")
+        XCTAssertEqual(Wording.counted(0, "pair"), "0 pairs")
+        XCTAssertEqual(Wording.counted(2, "2-gram"), "2 2-grams")
+    }
+}
