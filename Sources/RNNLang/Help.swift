@@ -30,6 +30,7 @@ public enum Help {
           NAME.PARAM, M.T, A @ B      the matrix as a list of rows: [[0.5, 0], [0, 0.5]]
           a dataset                   its preview, as show DATA: the summary line and the first examples
                                       as a table (text, and HTML in a notebook)
+          bow(...), tfidf(...), …     the values as a list of rows; show names the terms and documents
         As the last line of a cell it is the cell's result, as Python's last expression is: Out[n] in
         jupyter console, an execute_result with the cell's execution count in a notebook. On an earlier
         line it is shown where it comes (display_data) and the cell goes on. rnn-kernel run prints each

@@ -78,6 +78,8 @@ final class HelpTextTests: XCTestCase {
         XCTAssertEqual(try e.run("[[0.5, 0], [0, 0.5]]", output: sink).result?["text/plain"], "[[0.5, 0], [0, 0.5]]")
         XCTAssertThrowsError(try e.run("copy(count=1, length=2, seed=1)", output: sink))
         XCTAssertNotNil(try e.run("let d = copy(count=1, length=2, seed=1)\nd", output: sink).result?["text/html"])
+        XCTAssertEqual(try e.run("bow([\"a b\", \"b\"])", output: sink).result?["text/plain"], "[[1, 1], [0, 1]]")
+        XCTAssertEqual(try e.run("cell m = rnn(input=1, hidden=2)\nm", output: sink).result?["text/plain"], "m = rnn(input=1, hidden=2) · 10 parameters")
     }
 }
 
