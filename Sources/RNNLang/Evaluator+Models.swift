@@ -88,7 +88,8 @@ extension StatementContext {
         if state.values[name.name] != nil { state.values[name.name] = nil }
         state.store[name.name] = entry
         say(input == 0 ? "\(name.name) = \(describe(config)) · input= and the weights come from the first data it sees" : summaryLine(name.name, entry.model)
-            + (owned.map { " · vocabulary of \($0.vocab.width) \($0.vocab.unitName) and <unk>\($0.labels.map { ", \($0.count) labels" } ?? "")" } ?? ""))
+            + (owned.map { " · vocabulary of \(Wording.counted($0.vocab.width, $0.vocab.level == .word ? "word" : "character")) and <unk>"
+                + ($0.labels.map { ", " + Wording.counted($0.count, "label") } ?? "") } ?? ""))
     }
 
     /// `demo = rnn(input=2, hidden=2, output=2, activation=linear) · 12 parameters`

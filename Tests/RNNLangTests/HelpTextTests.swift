@@ -203,6 +203,20 @@ final class MessageWordingTests: XCTestCase {
         XCTAssertTrue(sink.text.contains("tfidf(2 documents, 2 words, style=course)"), sink.text)
     }
 
+    func testModelSummariesCountInTheSingular() throws {
+        let e = Evaluator()
+        let sink = RecordingSink()
+        _ = try e.run("""
+            cell c = rnn(hidden=2, output=1, vocab=sentences([["hello", "pos"]]))
+            cell n = bow(output=2, ngram=2)
+            train n on sentences([["a b", "x"], ["a b", "y"]]) epochs=1
+            show n
+            """, output: sink)
+        XCTAssertTrue(sink.text.contains("· vocabulary of 1 word and <unk>, 1 label"), sink.text)
+        XCTAssertTrue(sink.text.contains("n: 1 2-gram from the data"), sink.text)
+        XCTAssertTrue(sink.text.contains("· 1 2-gram as terms, 2 labels ·"), sink.text)
+    }
+
     func testArticlesFollowTheSound() throws {
         let e = Evaluator()
         let sink = RecordingSink()
