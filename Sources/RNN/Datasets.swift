@@ -156,7 +156,8 @@ public enum Datasets {
         for e in examples where !labels.contains(e.label) { labels.append(e.label) }
         let inputs = tokenised.map { $0.map { vocabulary.oneHot(vocabulary.id(of: $0) ?? 0) } }
         let classes = examples.map { e in labels.firstIndex(of: e.label)! }
-        var d = Dataset(name: "sentences", summary: "sentences(\(examples.count) sentences, \(vocabulary.width) words, labels \(labels.joined(separator: "/"))\(lower ? "" : ", lower=false"))",
+        var d = Dataset(name: "sentences", summary: "sentences(\(Wording.counted(examples.count, "sentence")), \(Wording.counted(vocabulary.width, "word")), "
+                            + "\(labels.count == 1 ? "label" : "labels") \(labels.joined(separator: "/"))\(lower ? "" : ", lower=false"))",
                         inputs: inputs, targets: .classes(classes), inputVocabulary: vocabulary.words, classNames: labels)
         d.vocabulary = vocabulary
         return d
@@ -174,7 +175,7 @@ public enum Datasets {
         let vocabulary = Vocabulary(building: tokenised, level: .word, lower: lower)
         var tags: [String] = []
         for t in tagLists.flatMap({ $0 }) where !tags.contains(t) { tags.append(t) }
-        let counts = "\(examples.count) sentences, \(vocabulary.width) words, \(tags.count) tags"
+        let counts = "\(Wording.counted(examples.count, "sentence")), \(Wording.counted(vocabulary.width, "word")), \(Wording.counted(tags.count, "tag"))"
         var d = Dataset(name: "tagged", summary: origin.map { "\($0) · \(counts)" } ?? "tagged(\(counts)\(lower ? "" : ", lower=false"))",
                         inputs: tokenised.map { $0.map { vocabulary.oneHot(vocabulary.id(of: $0) ?? 0) } },
                         targets: .classSequences(tagLists.map { $0.map { tags.firstIndex(of: $0)! } }),

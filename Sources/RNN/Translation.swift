@@ -33,7 +33,7 @@ public struct TranslationData: Equatable, Sendable {
             pairs.append(p)
         }
         let words = Set(pairs.flatMap { $0.source + $0.target })
-        return TranslationData(summary: summary ?? "translation(\(pairs.count) pairs, \(words.count) words)", pairs: pairs)
+        return TranslationData(summary: summary ?? "translation(\(Wording.counted(pairs.count, "pair")), \(Wording.counted(words.count, "word")))", pairs: pairs)
     }
 
     /// One `source<TAB>target` a line; blank lines and lines starting with `#` are skipped.
@@ -49,7 +49,7 @@ public struct TranslationData: Equatable, Sendable {
             texts.append((String(parts[0]), String(parts[1])))
         }
         guard !texts.isEmpty else { throw ModelError(.value, "\(file) holds no 'source<TAB>target' lines") }
-        return try from(texts, lower: lower, summary: "translation(file=\"\(file)\": \(texts.count) pairs)")
+        return try from(texts, lower: lower, summary: "translation(file=\"\(file)\": \(Wording.counted(texts.count, "pair")))")
     }
 
     /// The classic test: each source is `length` random symbols (words "0", "1", …), its target

@@ -87,7 +87,16 @@ public func nearest(_ word: String, in candidates: [String]) -> String? {
     return best?.0
 }
 
-/// "; did you mean 'x'?" when a close candidate exists, else "".
+/// "; did you mean 'x'?" when a close candidate exists, else "": for a message that ends there.
 public func didYouMean(_ word: String, _ candidates: [String]) -> String {
     nearest(word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+}
+
+/// `message` about `word`, then `rest` (what was expected), with the did-you-mean between them when a
+/// candidate is close, the rest then a sentence of its own:
+///   unknown option 'hiden' for lstm(...); did you mean 'hidden'? Expected one of input, embed, …
+/// With none close: `message + separator + rest` ("…; expected one of …").
+public func withSuggestion(_ message: String, _ word: String, _ candidates: [String], separator: String = "; ", then rest: String) -> String {
+    guard let near = nearest(word, in: candidates) else { return message + separator + rest }
+    return message + "; did you mean '\(near)'? " + Wording.capitalizingProse(rest)
 }

@@ -89,7 +89,7 @@ extension StatementContext {
         if state.values[name.name] != nil { state.values[name.name] = nil }
         state.store[name.name] = entry
         say(entry.pendingInputSeed != nil ? "\(name.name) = \(describe(config)) · its vocabulary, labels and terms come from the first data it is trained on"
-            : summaryLine(name.name, entry.model) + " · vocabulary of \(entry.vocab!.width) words and <unk>, \(entry.labels?.count ?? 0) labels")
+            : summaryLine(name.name, entry.model) + " · vocabulary of \(Wording.counted(entry.vocab!.width, "word")) and <unk>, \(Wording.counted(entry.labels?.count ?? 0, "label"))")
     }
 
     /// Fixes a bow model's terms (and IDF) from `data`, read with its vocabulary, and draws its
@@ -114,10 +114,11 @@ extension StatementContext {
         entry.model = Model(config: config, rng: &rng)
         entry.pendingInputSeed = nil
         state.store[name.name] = entry
-        if announce { say("\(name.name): \(fitted.termCount) \(termUnit(fitted)) from the data\(fitted.features == .tfidf ? " (IDF fitted on it)" : "") · \(entry.model.parameterCount) parameters") }
+        if announce { say("\(name.name): \(terms(fitted.termCount, fitted)) from the data\(fitted.features == .tfidf ? " (IDF fitted on it)" : "") · \(entry.model.parameterCount) parameters") }
     }
 
-    func termUnit(_ bow: BagOfWords) -> String { bow.ngram == 1 ? "words" : "\(bow.ngram)-grams" }
+    /// "12 words", "1 2-gram": a count of the model's terms.
+    func terms(_ n: Int, _ bow: BagOfWords) -> String { Wording.counted(n, bow.ngram == 1 ? "word" : "\(bow.ngram)-gram") }
 
     /// The terms as words: W's column heads.
     func bagTermNames(_ entry: ModelEntry) -> [String] {
@@ -147,7 +148,7 @@ extension StatementContext {
         if entry.pendingInputSeed != nil {
             title = "\(name) = \(describe(m.config)) · no terms yet: the first data it is trained on fixes them (W grows to \(m.config.outputWidth)×terms)"
         } else if let bow = m.config.bow {
-            title += " · \(bow.termCount) \(termUnit(bow)) as terms, \(entry.labels?.count ?? m.config.outputWidth) labels · logits = W φ + b"
+            title += " · \(terms(bow.termCount, bow)) as terms, \(Wording.counted(entry.labels?.count ?? m.config.outputWidth, "label")) · logits = W φ + b"
         }
         let t = Table(title: title, headers: ["parameter", "PyTorch (nn.Linear)", "shape", "count"], rows: rows,
                       footer: ["total", "", "", String(m.parameterCount)], alignments: [.left, .left, .left, .right])

@@ -9,14 +9,14 @@ extension StatementContext {
         if let v = try callMath(name, args, options, range) { return v }
         guard datasetNames.contains(name) else {
             let functions = MathFunctions.names + FeatureHelp.names
-            throw Diagnostic(.name, "unknown function '\(name)'\(didYouMean(name, datasetNames + functions)); the functions are \(functions.joined(separator: ", ")) and the datasets \(datasetNames.joined(separator: ", "))", at: range)
+            throw Diagnostic(.name, withSuggestion("unknown function '\(name)'", name, datasetNames + functions, then: "the functions are \(functions.joined(separator: ", ")) and the datasets \(datasetNames.joined(separator: ", "))"), at: range)
         }
         let allowed = DatasetHelp.options(of: name)
         var seen = Set<String>()
         for o in options {
             guard allowed.contains(o.key) else {
                 let list = allowed.isEmpty ? "\(name)(...) takes no options" : "expected one of \(allowed.joined(separator: ", "))"
-                throw Diagnostic(.value, "unknown option '\(o.key)' for \(name)(...)\(didYouMean(o.key, allowed)); \(list)", at: o.keyRange)
+                throw Diagnostic(.value, withSuggestion("unknown option '\(o.key)' for \(name)(...)", o.key, allowed, then: list), at: o.keyRange)
             }
             guard seen.insert(o.key).inserted else { throw Diagnostic(.value, "option '\(o.key)' is given twice", at: o.keyRange) }
         }

@@ -9,7 +9,7 @@ extension StatementContext {
         var seen = Set<String>()
         for o in options {
             guard allowed.contains(o.key) else {
-                throw Diagnostic(.value, "unknown option '\(o.key)' for \(name)(...)\(didYouMean(o.key, allowed)); expected one of \(allowed.joined(separator: ", "))", at: o.keyRange)
+                throw Diagnostic(.value, withSuggestion("unknown option '\(o.key)' for \(name)(...)", o.key, allowed, then: "expected one of \(allowed.joined(separator: ", "))"), at: o.keyRange)
             }
             guard seen.insert(o.key).inserted else { throw Diagnostic(.value, "option '\(o.key)' is given twice", at: o.keyRange) }
         }
@@ -29,17 +29,17 @@ extension StatementContext {
             vocabulary = try vocabList(eval(v.value), at: v.value.range)
         }
         let binary = try option("binary").map { try evalOption($0.value).boolean("binary", at: $0.value.range) } ?? false
-        let count = "\(words.count) document\(words.count == 1 ? "" : "s")"
+        let count = Wording.counted(words.count, "document")
         switch name {
         case "bow", "ngrams":
             let values = TextFeatureMath.bow(terms, terms: vocabulary, binary: binary)
             let kind: TextFeatures.Kind = name == "bow" ? .bow : .ngrams
-            let summary = "\(name)(\(count), \(vocabulary.count) \(name == "bow" ? "words" : "\(n)-grams")\(binary ? ", binary" : ""))"
+            let summary = "\(name)(\(count), \(Wording.counted(vocabulary.count, name == "bow" ? "word" : "\(n)-gram"))\(binary ? ", binary" : ""))"
             return .features(TextFeatures(kind: kind, summary: summary, documents: words, terms: vocabulary, values: values))
         case "tfidf":
             let style = try option("style").map { TFIDFStyle(rawValue: try evalOption($0.value).choice("style", TFIDFStyle.allCases.map(\.rawValue), at: $0.value.range))! } ?? .course
             let values = TextFeatureMath.tfidf(terms, terms: vocabulary, style: style)
-            let summary = "tfidf(\(count), \(vocabulary.count) \(n == 1 ? "words" : "\(n)-grams"), style=\(style.rawValue))"
+            let summary = "tfidf(\(count), \(Wording.counted(vocabulary.count, n == 1 ? "word" : "\(n)-gram")), style=\(style.rawValue))"
             return .features(TextFeatures(kind: .tfidf, summary: summary, documents: words, terms: vocabulary, values: values))
         default:  // bm25
             let query = try eval(args[1]).text("the query", at: args[1].range)

@@ -10,7 +10,7 @@ extension StatementContext {
     mutating func defineCell(_ name: Ident, _ kindIdent: Ident, _ options: [OptionArg]) throws {
         try checkAssignable(name)
         guard let kind = CellKind(rawValue: kindIdent.name) else {
-            throw Diagnostic(.value, "unknown cell kind '\(kindIdent.name)': expected rnn, lstm or gru\(didYouMean(kindIdent.name, CellKind.allCases.map(\.rawValue)))", at: kindIdent.range)
+            throw Diagnostic(.value, withSuggestion("unknown cell kind '\(kindIdent.name)'", kindIdent.name, CellKind.allCases.map(\.rawValue), separator: ": ", then: "expected rnn, lstm or gru"), at: kindIdent.range)
         }
         try checkOptions(options, OptionTable.cell, statement: kind.rawValue + "(...)")
         func option(_ key: String) -> OptionArg? { options.first { $0.key == key } }
@@ -51,7 +51,7 @@ extension StatementContext {
         config.layers = try positive("layers") ?? 1
         config.bidirectional = try flag("bidirectional") ?? false
         if let a = try choice("activation") {
-            if kind != .rnn { warn("activation= has no effect on a \(kind.rawValue) cell (its gates fix their activations)") }
+            if kind != .rnn { warn("activation= has no effect on \(Wording.withArticle(kind.rawValue)) cell (its gates fix their activations)") }
             config.activation = Activation(rawValue: a)!
         }
         if let a = try choice("output_activation") {
@@ -88,7 +88,8 @@ extension StatementContext {
         if state.values[name.name] != nil { state.values[name.name] = nil }
         state.store[name.name] = entry
         say(input == 0 ? "\(name.name) = \(describe(config)) · input= and the weights come from the first data it sees" : summaryLine(name.name, entry.model)
-            + (owned.map { " · vocabulary of \($0.vocab.width) \($0.vocab.unitName) and <unk>\($0.labels.map { ", \($0.count) labels" } ?? "")" } ?? ""))
+            + (owned.map { " · vocabulary of \(Wording.counted($0.vocab.width, $0.vocab.level == .word ? "word" : "character")) and <unk>"
+                + ($0.labels.map { ", " + Wording.counted($0.count, "label") } ?? "") } ?? ""))
     }
 
     /// `demo = rnn(input=2, hidden=2, output=2, activation=linear) · 12 parameters`
@@ -151,7 +152,7 @@ extension StatementContext {
         var entry = try modelEntry(modelName)
         try requireInput(modelName, entry, for: "set its parameters")
         guard let shape = entry.model.readableShape(parameter.name) else {
-            throw Diagnostic(.name, "model '\(modelName.name)' has no parameter '\(parameter.name)'\(didYouMean(parameter.name, entry.model.readableNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: parameter.range)
+            throw Diagnostic(.name, withSuggestion("model '\(modelName.name)' has no parameter '\(parameter.name)'", parameter.name, entry.model.readableNames, then: "it has \(entry.model.parameterNames.joined(separator: ", "))"), at: parameter.range)
         }
         let spec = ParameterSpec(name: parameter.name, shape: shape)
         let value = try eval(valueExpr)
@@ -159,7 +160,7 @@ extension StatementContext {
         var found: [Int]
         if spec.shape.count == 2 {
             if case .number = value {
-                throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) matrix, found a number", at: valueExpr.range)
+                throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected \(Wording.withArticle(Tensor.shapeText(spec.shape))) matrix, found a number", at: valueExpr.range)
             }
             let m = try value.matrix("\(modelName.name).\(parameter.name)", at: valueExpr.range)
             found = [m.count, m.first?.count ?? 0]
@@ -173,7 +174,7 @@ extension StatementContext {
             values = v
         }
         guard found == spec.shape else {
-            throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected a \(Tensor.shapeText(spec.shape)) value, found \(Tensor.shapeText(found))", at: valueExpr.range)
+            throw Diagnostic(.shape, "\(modelName.name).\(parameter.name) is \(Tensor.shapeText(spec.shape)); expected \(Wording.withArticle(Tensor.shapeText(spec.shape))) value, found \(Tensor.shapeText(found))", at: valueExpr.range)
         }
         entry.model.setReadable(parameter.name, Tensor(shape: spec.shape, values: values))
         state.store[modelName.name] = entry

@@ -191,7 +191,7 @@ extension StatementContext {
         var seen = Set<String>()
         for o in options {
             guard allowed.contains(o.key) else {
-                throw Diagnostic(.value, "unknown option '\(o.key)' for \(name)(...)\(didYouMean(o.key, allowed)); expected one of \(allowed.joined(separator: ", "))", at: o.keyRange)
+                throw Diagnostic(.value, withSuggestion("unknown option '\(o.key)' for \(name)(...)", o.key, allowed, then: "expected one of \(allowed.joined(separator: ", "))"), at: o.keyRange)
             }
             guard seen.insert(o.key).inserted else { throw Diagnostic(.value, "option '\(o.key)' is given twice", at: o.keyRange) }
         }

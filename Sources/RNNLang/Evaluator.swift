@@ -257,7 +257,7 @@ struct StatementContext {
             if p == "T", state.store[m] == nil { throw nameError(Ident(m, r)) }
             let entry = try modelEntry(Ident(m, r))
             guard let t = entry.model.readable(p) else {
-                throw Diagnostic(.name, "model '\(m)' has no parameter '\(p)'\(didYouMean(p, entry.model.readableNames)); it has \(entry.model.parameterNames.joined(separator: ", "))", at: r)
+                throw Diagnostic(.name, withSuggestion("model '\(m)' has no parameter '\(p)'", p, entry.model.readableNames, then: "it has \(entry.model.parameterNames.joined(separator: ", "))"), at: r)
             }
             return .from(t)
         case let .call(f, args, options, r):
@@ -332,7 +332,7 @@ struct StatementContext {
         for o in options {
             guard specs.contains(where: { $0.name == o.key }) else {
                 let list = specs.isEmpty ? "it takes no options" : "expected one of \(specs.map(\.name).joined(separator: ", "))"
-                throw Diagnostic(.value, "unknown option '\(o.key)' for \(statement)\(didYouMean(o.key, specs.map(\.name))); \(list)", at: o.keyRange)
+                throw Diagnostic(.value, withSuggestion("unknown option '\(o.key)' for \(statement)", o.key, specs.map(\.name), then: list), at: o.keyRange)
             }
             guard seen.insert(o.key).inserted else {
                 throw Diagnostic(.value, "option '\(o.key)' is given twice", at: o.keyRange)

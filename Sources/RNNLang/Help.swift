@@ -1,3 +1,5 @@
+import RNN
+
 /// Help text for every statement, option and dataset, shown by `help TOPIC` in the front end's
 /// pager and by inspection (Shift-Tab). docs/reference.md is generated from these entries.
 public enum Help {
@@ -8,13 +10,81 @@ public enum Help {
         public let body: String
     }
 
-    /// One entry per statement, from the table of statements (Statements.swift).
-    public static var statements: [Entry] { StatementSpec.all.map { Entry(topic: $0.keyword, summary: $0.summary, body: $0.help) } }
+    /// One entry per statement, from the table of statements (Statements.swift), and the bare
+    /// expression after let.
+    public static var statements: [Entry] {
+        var out = StatementSpec.all.map { Entry(topic: $0.keyword, summary: $0.summary, body: $0.help) }
+        out.insert(expression, at: (out.firstIndex { $0.topic == "let" } ?? out.count - 1) + 1)
+        return out
+    }
+
+    /// A line that is only an expression: a statement with no keyword, so with no entry in the table.
+    static let expression = Entry(topic: "expression", summary: "a line that is just an expression shows its value: EXPR", body: """
+        EXPR
+
+        A line that is an expression alone, with no statement word before it, shows the expression's value.
+        It binds no name and is not in the experiment log (let NAME = EXPR keeps the value). It shows
+          a number, list or boolean   as it is written: [2, 4, 6], 0.5, true
+          a string                    in quotes: "hello"
+          a model's name              its one-line summary, as cell prints it
+          NAME.PARAM, M.T, A @ B      the matrix as a list of rows: [[0.5, 0], [0, 0.5]]
+          a dataset                   its preview, as show DATA: the summary line and the first examples
+                                      as a table (text, and HTML in a notebook)
+          bow(...), tfidf(...), …     the values as a list of rows; show names the terms and documents
+        As the last line of a cell it is the cell's result, as Python's last expression is: Out[n] in
+        jupyter console, an execute_result with the cell's execution count in a notebook. On an earlier
+        line it is shown where it comes (display_data) and the cell goes on. rnn-kernel run prints each
+        value on stdout. watch NAME: EXPR shows it again each time the slider moves.
+        A line that starts with a statement's word is that statement, so the dataset copy(...) is written
+        let d = copy(...) or show copy(...). A dataset with no seed= draws one from the session's generator,
+        here as anywhere.
+
+        Example:
+          let xs = [1, 2, 3]
+          xs * 2                      # shown: [2, 4, 6]
+          tanh(0.5)                   # the cell's result: 0.46211715726000974
+        """)
 
     public static let concepts: [Entry] = [
-        Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: "rnn(input=I, hidden=H, ...)\n\nh_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.\nParameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).\nSee: help cell, help biases"),
-        Entry(topic: "lstm", summary: "the long short-term memory cell", body: "lstm(input=I, hidden=H, ...)\n\ni,f,o = σ(W_x· x_t + W_h· h_{t-1} + b_·), g = tanh(W_xg x_t + W_hg h_{t-1} + b_g)\nc_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).\nThe cell state c_t carries information across many steps; the forget gate f decides what stays.\nSee: help cell"),
-        Entry(topic: "gru", summary: "the gated recurrent unit", body: "gru(input=I, hidden=H, ...)\n\nr,z = σ(W_x· x_t + W_h· h_{t-1} + b_·)\nn = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}.\nSee: help cell"),
+        Entry(topic: "rnn", summary: "the vanilla recurrent cell", body: """
+            rnn(input=I, hidden=H, ...)
+
+            h_t = act(W_xh x_t + W_hh h_{t-1} + b_h), act = tanh, relu or linear.
+            Parameters: W_xh (H×I), W_hh (H×H), b_xh and b_hh (H each; b_h reads as their sum; bias=single: b_h alone).
+            \(cellParameterNotes("W_hh"))
+            See: help cell, help biases
+            """),
+        Entry(topic: "lstm", summary: "the long short-term memory cell", body: """
+            lstm(input=I, hidden=H, ...)
+
+            i = σ(W_xi x_t + W_hi h_{t-1} + b_i)       input gate
+            f = σ(W_xf x_t + W_hf h_{t-1} + b_f)       forget gate
+            g = tanh(W_xg x_t + W_hg h_{t-1} + b_g)    candidate
+            o = σ(W_xo x_t + W_ho h_{t-1} + b_o)       output gate
+            c_t = f ⊙ c_{t-1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)
+            The cell state c_t carries information across many steps; the forget gate f decides what stays.
+            Parameters, gate by gate in PyTorch's order i, f, g, o, as show NAME lists them:
+              W_xi W_hi b_xi b_hi   W_xf W_hf b_xf b_hf   W_xg W_hg b_xg b_hg   W_xo W_ho b_xo b_ho
+              W_x· H×I, W_h· H×H, b_x· and b_h· H each; b_i, b_f, b_g, b_o read as the sums b_x· + b_h·.
+              bias=single: b_i, b_f, b_g, b_o (H each) in their place; bias=false: no biases.
+            \(cellParameterNotes("W_xi"))
+            See: help cell, help biases
+            """),
+        Entry(topic: "gru", summary: "the gated recurrent unit", body: """
+            gru(input=I, hidden=H, ...)
+
+            r = σ(W_xr x_t + W_hr h_{t-1} + b_r)       reset gate
+            z = σ(W_xz x_t + W_hz h_{t-1} + b_z)       update gate
+            n = tanh(W_xn x_t + b_xn + r ⊙ (W_hn h_{t-1} + b_hn))
+            h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+            Parameters, gate by gate in PyTorch's order r, z, n, as show NAME lists them:
+              W_xr W_hr b_xr b_hr   W_xz W_hz b_xz b_hz   W_xn W_hn b_xn b_hn
+              W_x· H×I, W_h· H×H, b_x· and b_h· H each; b_r and b_z read as the sums b_x· + b_h· (n has no
+              sum: b_hn is inside r ⊙ (…)).
+              bias=single: b_r, b_z, b_xn, b_hn (H each); bias=false: no biases.
+            \(cellParameterNotes("W_xr"))
+            See: help cell, help biases
+            """),
         Entry(topic: "vocabulary", summary: "a model owns its words and labels: <unk>, vocab=DATA, show NAME.vocab", body: """
             The first text data a model is trained on (sentences, tagged or text) fixes its vocabulary and its
             labels; cell NAME = rnn(..., vocab=DATA) fixes them when it is defined (input= is then the number
@@ -93,9 +163,19 @@ public enum Help {
             names of the tagged data the model was trained on. See: help crf
             """),
         Entry(topic: "options", summary: "how options are written", body: "Options are key=value after a statement's positional parts, separated by spaces or commas:\n  train net on data epochs=5, lr=0.01\nInside rnn(...), lstm(...), gru(...) they are separated the same way."),
-        Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line. A statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
+        Entry(topic: "syntax", summary: "lexical rules", body: "One statement per line; a line that is just an expression shows its value (help expression).\nA statement continues while ( or [ is open, or when a line ends with \\.\n# starts a comment. Names: [A-Za-z_][A-Za-z0-9_]*. Numbers: 1, -2.5, 1e-3.\nStrings: \"...\" with \\\", \\\\, \\n. Booleans: true, false. Lists: [1, 2].\nA sequence is a list of time steps, each a vector or a number."),
         Entry(topic: "errors", summary: "the kinds of error", body: "SyntaxError, NameError, ShapeError, ValueError, DivergedError, KeyboardInterrupt, IOError,\nMemoryError (a size past the kernel's budget: the message names the RNNKERNEL_* variable\nthat raises it; see the README, Limits).\nA failing statement changes nothing; the error shows the line with a caret under the place\nand suggests the nearest name when one is close."),
     ] + Seq2SeqHelp.concepts
+
+    /// What the rnn, lstm and gru topics say alike of their parameters' names and shapes.
+    static func cellParameterNotes(_ p: String) -> String {
+        """
+        With embed=E, W_emb (V×E) comes first and W_x· is H×E. output=O adds W_hy (O×H; O×2H bidirectional)
+        and b_y (O). The layers after the first add _l1, _l2… to the names (their W_x· is H×H; H×2H
+        bidirectional), the reverse direction _reverse.
+        NAME.\(p), show NAME.\(p), set NAME.\(p) = M, plot NAME.\(p) and backward's gradients use these names.
+        """
+    }
 
     static func optionLines(_ specs: [OptionSpec]) -> String {
         let width = (specs.map(\.name.count).max() ?? 0) + 2
@@ -170,12 +250,12 @@ public enum Help {
             guard isStatement, let d = datasetEntries.first(where: { $0.topic == e.topic }) else { return e.body }
             return e.body + "\n\n" + "The dataset \(d.topic)(...), \(d.summary):\n" + d.body
         }
-        throw Diagnostic(.name, "no help for '\(t)'\(didYouMean(t, topics)); 'help' lists the topics", at: range)
+        throw Diagnostic(.name, withSuggestion("no help for '\(t)'", t, topics, then: "'help' lists the topics"), at: range)
     }
 
     public static func entry(_ topic: String) -> Entry? {
-        // A statement's other words (quit) and its full form (export log) find its entry.
-        let t = topic == "export log" ? "export" : StatementSpec.named(topic)?.keyword ?? topic
+        // A statement's other words (quit), its full form (export log) and the form EXPR find its entry.
+        let t = topic == "export log" ? "export" : topic == "EXPR" ? "expression" : StatementSpec.named(topic)?.keyword ?? topic
         return all.first { $0.topic == t }
     }
 
@@ -206,11 +286,17 @@ extension String {
 }
 
 extension Help {
+    /// A summary as the sentence under its heading in docs/reference.md: a capital only on a prose
+    /// word ("Train a model…"); a formula or a name keeps its case (σ(x) = …, tanh(x) = …, crf=true: …).
+    static func referenceSentence(_ summary: String) -> String {
+        Wording.capitalizingProse(summary, keeping: Set(MathFunctions.names + FeatureHelp.names + CellKindSpec.all.map(\.name)))
+    }
+
     /// docs/reference.md: every help entry, as the pager shows it, under headings.
     public static func referenceMarkdown() -> String {
         func section(_ title: String, _ entries: [Entry]) -> String {
             "## \(title)\n\n" + entries.map { e in
-                "### \(e.topic)\n\n\(e.summary.prefix(1).uppercased() + e.summary.dropFirst()).\n\n```\n\(e.body)\n```\n"
+                "### \(e.topic)\n\n\(referenceSentence(e.summary)).\n\n```\n\(e.body)\n```\n"
             }.joined(separator: "\n")
         }
         let optionEntries = all.filter { e in !statements.contains { $0.topic == e.topic } && !concepts.contains { $0.topic == e.topic }
@@ -219,9 +305,10 @@ extension Help {
         return """
             # The RNN language: reference
 
-            Generated from the kernel's own help (`Sources/RNNLang/Help.swift`); `help TOPIC` in a notebook
-            shows the same text. The design of the language is in language.md; this page documents every
-            statement, cell, dataset and option as the kernel implements them.
+            Generated from the kernel's own help (`Sources/RNNLang/Help.swift`): `help TOPIC` in a notebook
+            shows the same text, and `help` alone lists the topics. This page documents every statement, cell,
+            dataset and option as the kernel implements them; the README introduces the language with the
+            lessons in `notebooks/`, and `docs/architecture.md` describes how the kernel is built.
 
             \(section("Statements", statements))
             \(section("Cells and concepts", concepts))

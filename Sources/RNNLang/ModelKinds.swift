@@ -1,3 +1,4 @@
+import RNN
 import Store
 
 /// The kinds of model a statement may name: what `cell NAME = KIND(...)` defined.
@@ -29,7 +30,7 @@ public enum Refusal: Sendable {
         }
     }
 
-    /// The error's text: `name` holds `model` ("a rnn cell", "a bow model", "a seq2seq model (…)"),
+    /// The error's text: `name` holds `model` ("an rnn cell", "a bow model", "a seq2seq model (…)"),
     /// given to `form` ("unroll", "plot hidden").
     func message(_ form: String, name: String, model: String) -> String {
         switch self {
@@ -103,9 +104,9 @@ extension StatementContext {
         return state.store[seq2seq: name] != nil ? .seq2seq : nil
     }
 
-    /// A model as a refusal describes it: "a rnn cell", "a bow model", "a seq2seq model (seq2seq(…))".
+    /// A model as a refusal describes it: "an rnn cell", "a bow model", "a seq2seq model (seq2seq(…))".
     func modelDescription(_ name: String) -> String {
-        if let e = state.store[name] { return e.model.config.bow != nil ? "a bow model" : "a \(e.model.config.kind.rawValue) cell" }
+        if let e = state.store[name] { return e.model.config.bow != nil ? "a bow model" : Wording.withArticle(e.model.config.kind.rawValue) + " cell" }
         if let e = state.store[seq2seq: name] { return "a seq2seq model (\(e.definition))" }
         return "not a model"
     }

@@ -85,7 +85,8 @@ public enum Seq2SeqHelp {
               e_j = w_v · tanh(W_q s_{t-1} + W_k h_j),  a = softmax(e) over the source,  c_t = Σ_j a_j h_j
               s_t = GRU([c_t ; embed(y_{t-1})], s_{t-1}) (or LSTM),  p(y_t) = softmax(fc(s_t))
             With attention=none, c_t is the encoder's last output at every step.
-            Parameters, named as the PyTorch twin's state dict (language.md): encoder.embedding.weight,
+            Parameters, named as the PyTorch twin's state dict (class Seq2Seq in tools/torch/make_seq2seq_fixtures.py;
+            show NAME lists them with their shapes once it is trained): encoder.embedding.weight,
             encoder.rnn.weight_ih_l0 …, decoder.embedding.weight, decoder.attention.W_q.weight, .W_k.weight,
             .w_v.weight, decoder.rnn.*, decoder.fc.weight, decoder.fc.bias (an LSTM's weight_ih_l0 has 4H rows
             [i | f | g | o], a GRU's 3H [r | z | n]). The first data it is trained on (or

@@ -4,12 +4,14 @@ import RNN
 // The statements that define, change, show, copy, store and drop models and values.
 extension StatementSpec {
     static let cell = StatementSpec(
-        "cell", syntax: [.name, .custom], summary: "define (or redefine) a model: cell NAME = rnn|lstm|gru|bow(...)", options: OptionTable.cell,
+        "cell", syntax: [.name, .custom], summary: "define (or redefine) a model: cell NAME = " + CellKindSpec.all.map(\.name).joined(separator: "|") + "(...)", options: OptionTable.cell,
         log: .model { s in if case let .cell(name, _, _) = s { return name } else { return nil } },
         models: [],
         help: """
             cell NAME = rnn(input=I, hidden=H, output=O, ...)
             cell NAME = lstm(...)        cell NAME = gru(...)
+            cell NAME = seq2seq(...)     an encoder–decoder for translation: see help seq2seq
+            cell NAME = bow(...)         a bag-of-words classifier: below
 
             Defines a model in the store and prints its one-line summary and parameter count.
             Without output=, there is no output layer and y_t = h_t.
@@ -25,6 +27,7 @@ extension StatementSpec {
                     h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
               y_t = output_activation(W_hy h_t + b_y)
             Layer k > 0 adds _l1, _l2… to parameter names; the reverse direction adds _reverse.
+            help rnn, help lstm and help gru list each kind's parameters by name, with their shapes.
 
             Embeddings: with embed=E, x_t is row token_t of W_emb (V×E; V is the vocabulary's size, which
             is then input=, so input= may be left to the data), drawn N(0, 1) as nn.Embedding draws it,
@@ -60,7 +63,7 @@ extension StatementSpec {
         run: { ctx, s in
             guard case let .cell(name, kind, options) = s else { return }
             guard let k = CellKindSpec.named(kind.name) else {
-                throw Diagnostic(.value, "unknown cell kind '\(kind.name)': expected \(CellKindSpec.namesText)\(didYouMean(kind.name, CellKindSpec.all.map(\.name)))", at: kind.range)
+                throw Diagnostic(.value, withSuggestion("unknown cell kind '\(kind.name)'", kind.name, CellKindSpec.all.map(\.name), separator: ": ", then: "expected \(CellKindSpec.namesText)"), at: kind.range)
             }
             try k.define(&ctx, name, kind, options)
         })

@@ -31,7 +31,7 @@ public indirect enum Value: Equatable, Sendable {
         case let .translation(d): return "a translation dataset of \(d.count) pairs"
         case let .model(n): return "the model '\(n)'"
         case let .symbol(s): return "the word '\(s)'"
-        case let .features(f): return "a \(f.kind.rawValue) table of \(f.values.count)×\(f.terms.count) features"
+        case let .features(f): return Wording.withArticle(f.kind.rawValue) + " table of \(f.values.count)×\(f.terms.count) features"
         case let .complex(re, im): return "the complex number \(formatComplex(re, im))"
         }
     }
@@ -122,7 +122,7 @@ extension Value {
         default: throw Diagnostic(.value, "expected \(what) to be one of \(allowed.joined(separator: ", ")), found \(kindDescription)", at: range)
         }
         guard allowed.contains(word) else {
-            throw Diagnostic(.value, "unknown \(what) '\(word)': expected one of \(allowed.joined(separator: ", "))\(didYouMean(word, allowed))", at: range)
+            throw Diagnostic(.value, withSuggestion("unknown \(what) '\(word)'", word, allowed, separator: ": ", then: "expected one of \(allowed.joined(separator: ", "))"), at: range)
         }
         return word
     }

@@ -170,7 +170,7 @@ extension ModelFiles {
                 let same = e.kind == config.kind && e.input == config.input && e.embed == config.embed && e.hidden == config.hidden && e.layers == config.layers
                     && e.bidirectional == config.bidirectional && e.output == config.output && e.bias == config.bias && e.crf == config.crf
                 guard same else {
-                    throw ModelFileError("\(file) holds a \(config.kind.rawValue)(input=\(config.input)\(config.embed.map { ", embed=\($0)" } ?? ""), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")\(config.crf ? ", crf=true" : "")), which does not match the existing model's shape")
+                    throw ModelFileError("\(file) holds \(Wording.withArticle(config.kind.rawValue))(input=\(config.input)\(config.embed.map { ", embed=\($0)" } ?? ""), hidden=\(config.hidden), layers=\(config.layers)\(config.bidirectional ? ", bidirectional" : "")\(config.output.map { ", output=\($0)" } ?? "")\(config.bias ? "" : ", bias=false")\(config.crf ? ", crf=true" : "")), which does not match the existing model's shape")
                 }
             }
         }

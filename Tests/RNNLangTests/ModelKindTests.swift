@@ -63,9 +63,9 @@ final class ModelKindTests: XCTestCase {
         ("plot tr.W_hh", "tr.W_hh",
          "'tr' is a seq2seq model (seq2seq(embed=2, hidden=4, layers=1, attention=additive, cell=gru)) and this statement works on rnn, lstm and gru cells; a seq2seq model takes train, translate, predict, unroll, plot attention, plot loss, show, copy, drop, save and load"),
         ("translate net \"i am\"", "net",
-         "'net' is a rnn cell; translate works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))"),
+         "'net' is an rnn cell; translate works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))"),
         ("plot attention net \"i am\"", "net",
-         "'net' is a rnn cell; plot attention works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))"),
+         "'net' is an rnn cell; plot attention works on seq2seq models (cell NAME = seq2seq(embed=32, hidden=64))"),
     ]
 
     func testABowASeq2SeqAndACellGetTheRefusalsTheyAlwaysGot() throws {

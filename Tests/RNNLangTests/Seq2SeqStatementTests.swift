@@ -169,7 +169,7 @@ final class Seq2SeqStatementTests: XCTestCase {
             XCTAssertTrue(d?.message.contains("'tr' is a seq2seq model") ?? false, s + ": \(d?.message ?? "no error")")
         }
         for s in [#"translate net "i am""#, #"plot attention net "i am""#] {
-            XCTAssertTrue(error(s, e)?.message.contains("'net' is a rnn cell") ?? false, s)
+            XCTAssertTrue(error(s, e)?.message.contains("'net' is an rnn cell") ?? false, s)
         }
         XCTAssertTrue(error("train net on pairs", e)?.message.contains("train and test seq2seq models") ?? false)
         XCTAssertTrue(error(#"translate tr "i am""#, e)?.message.contains("train it first") ?? false)

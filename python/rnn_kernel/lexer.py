@@ -48,7 +48,7 @@ VALUES = ("tanh", "relu", "linear", "identity", "softmax", "sigmoid", "uniform",
           "gru", "lstm", "count", "tfidf")
 LITERALS = ("true", "false")
 #: Help topics that are prose about the language, not words of it.
-PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions", "vocabulary")
+PROSE_TOPICS = ("options", "syntax", "errors", "biases", "transitions", "vocabulary", "expression")
 
 
 class RNNLexer(RegexLexer):
