@@ -64,6 +64,9 @@ public struct Setting: Sendable {
         return kind == .count ? bounds : bounds + ", optionally with a suffix K, M, G (powers of 1000) or Ki, Mi, Gi (powers of 1024), such as 10M"
     }
 
+    /// The value this process's environment gives (the default when it is unset or refused).
+    public var value: Int { read(Settings.environment(name)).value }
+
     /// The value to use, and the message when the environment's value was refused.
     public func read(_ text: String?) -> (value: Int, problem: String?) {
         switch parse(text) {

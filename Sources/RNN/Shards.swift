@@ -109,7 +109,7 @@ public final class Engine {
     private let parameterTotal: Int
 
     /// Cores to use: RNNKERNEL_THREADS if set, else every active processor.
-    static let threads = Settings.threads.read(Settings.environment(Settings.threads.name)).value
+    static let threads = Settings.threads.value
 
     /// Cores this engine may use (tests vary it to show it does not change a bit).
     var threadLimit = Engine.threads

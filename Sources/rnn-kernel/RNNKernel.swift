@@ -29,7 +29,7 @@ struct RNNKernel: ParsableCommand {
         // The other variables are never fatal (a notebook would only see "kernel died"): each bad
         // value is said here, on the log, and the default is used (KernelCommand also shows it in the notebook).
         for problem in Settings.problems() { fputs("rnn-kernel: \(problem)\n", stderr) }
-        History.configuredCapacity = Settings.historySize.read(Settings.environment(Settings.historySize.name)).value
+        History.configuredCapacity = Settings.historySize.value
         main(nil)
     }
 }
