@@ -39,8 +39,9 @@ def free_ports(n):
 class RawKernel:
     """Starts `rnn-kernel kernel --connection-file F` and talks to it over raw zmq sockets."""
 
-    def __init__(self, env=None):
-        """env: variables added to this process's environment for the kernel."""
+    def __init__(self, env=None, subscribe=True):
+        """env: variables added to this process's environment for the kernel. subscribe=False leaves
+        IOPub unconnected and sends nothing, until `subscribe()`."""
         self.key = uuid.uuid4().hex.encode()
         self.session = uuid.uuid4().hex
         self.dir = tempfile.mkdtemp(prefix="rnn-probe-")
@@ -57,10 +58,15 @@ class RawKernel:
         self.ctx = zmq.Context()
         self.shell = self._connect(zmq.DEALER, shell)
         self.control = self._connect(zmq.DEALER, control)
-        self.iopub = self._connect(zmq.SUB, iopub)
-        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
         self.hb = self._connect(zmq.REQ, hb)
-        self._wait_ready()
+        self.iopub = None
+        if subscribe:
+            self.subscribe()
+            self._wait_ready()
+
+    def subscribe(self):
+        self.iopub = self._connect(zmq.SUB, self.ports["iopub_port"])
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
 
     def _connect(self, kind, port):
         s = self.ctx.socket(kind)
@@ -176,6 +182,7 @@ class RawKernel:
             self.proc.kill()
             self.proc.wait(10)
         for s in (self.shell, self.control, self.iopub, self.hb):
-            s.close(0)
+            if s is not None:
+                s.close(0)
         self.ctx.term()
         shutil.rmtree(self.dir, ignore_errors=True)

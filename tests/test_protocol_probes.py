@@ -211,3 +211,32 @@ def test_iopub_order(k):
     assert kinds[-1] == "status" and pub[-1]["content"]["execution_state"] == "idle"
     assert kinds[2:-1] == ["stream", "display_data", "execute_result"]
     assert pub[-2]["content"]["execution_count"] == reply["content"]["execution_count"]
+
+
+def test_outputs_published_before_the_first_subscription_are_kept():
+    """A front end may send its first request before its SUB socket has subscribed (jupyter console 6
+    does not wait for iopub_welcome): the kernel holds what it publishes meanwhile for the first
+    subscriber, so that request's busy, output and idle are not lost and the front end does not wait
+    for an idle that never comes. Here the SUB socket connects only after the reply has arrived."""
+    k = RawKernel(subscribe=False)
+    try:
+        mid = k.send(k.shell, "execute_request",
+                     {"code": "print 6 * 7", "silent": False, "store_history": True,
+                      "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        reply = k.reply_to(k.shell, mid, timeout=30)
+        assert reply["content"]["status"] == "ok"
+        k.subscribe()
+        first = k.recv(k.iopub, timeout=10)
+        assert first is not None and first["msg_type"] == "iopub_welcome"
+        starting = k.recv(k.iopub, timeout=10)
+        assert starting is not None and starting["msg_type"] == "status" and starting["content"]["execution_state"] == "starting"
+        pub = k.iopub_for(mid, timeout=10)
+        assert [m["msg_type"] for m in pub] == ["status", "execute_input", "stream", "status"]
+        assert pub[0]["content"]["execution_state"] == "busy" and pub[-1]["content"]["execution_state"] == "idle"
+        assert pub[2]["content"]["text"] == "42\n"
+        # Once someone has subscribed, publications go out as they are made.
+        reply, pub = k.execute("print 1 + 1")
+        assert [m["msg_type"] for m in pub] == ["status", "execute_input", "stream", "status"]
+        assert_alive(k)
+    finally:
+        k.close()

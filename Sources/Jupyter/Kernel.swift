@@ -35,6 +35,11 @@ public final class Kernel: @unchecked Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     /// Opened by the iopub thread once it has passed on the last publication and closed its sockets.
     private let iopubDone = Latch()
+    /// Opened by the iopub thread when the first front end subscribes (or by a shutdown).
+    private let firstSubscription = Latch()
+    /// The longest the first shell request waits for a subscriber, so that its outputs reach one
+    /// the usual way: a front end's SUB socket subscribes a moment after its shell connects.
+    static let firstSubscriptionWait = 2000
 
     /// Binds every socket; throws if a port cannot be bound.
     public init(connection: ConnectionInfo, interpreter: Interpreter) throws {
@@ -103,8 +108,8 @@ public final class Kernel: @unchecked Sendable {
         let wakePull = try Socket(context, .pull)
         try wakePull.bind(Kernel.wakeEndpoint)
 
-        spawn { [iopub, codec, iopubDone] in
-            Kernel.iopubLoop(iopub: iopub, relay: relayPull, codec: codec)
+        spawn { [iopub, codec, iopubDone, firstSubscription] in
+            Kernel.iopubLoop(iopub: iopub, relay: relayPull, codec: codec, subscribed: firstSubscription)
             iopubDone.open()
         }
         spawn { [heartbeat] in
@@ -165,6 +170,7 @@ public final class Kernel: @unchecked Sendable {
     // MARK: - Shell and control
 
     private func shellLoop(outbox: Outbox, wake: Socket) {
+        var waitedForSubscriber = false
         while !isShuttingDown {
             let ready: [Int]
             do { ready = try poll([shell, wake], timeoutMilliseconds: -1) } catch {
@@ -174,6 +180,14 @@ public final class Kernel: @unchecked Sendable {
             if ready.contains(1) { _ = try? wake.receive(dontWait: true); continue }
             guard let frames = receive(shell) else { continue }
             guard let request = decode(frames, channel: "shell") else { continue }
+            if !waitedForSubscriber {
+                // Once only: later requests never wait. A client that never subscribes loses nothing
+                // by it either, as what is published meanwhile is held for the first subscriber.
+                waitedForSubscriber = true
+                if !firstSubscription.wait(milliseconds: Kernel.firstSubscriptionWait) {
+                    logLine("no front end has subscribed to iopub yet: its messages are held for the first one")
+                }
+            }
             core.handle(request, on: .shell, outbox: outbox)
         }
     }
@@ -228,6 +242,7 @@ public final class Kernel: @unchecked Sendable {
     func beginShutdown() {
         guard !shuttingDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         interpreter.interrupt()
+        firstSubscription.open()
         if let wake = try? Socket(context, .push) {
             try? wake.setOption(SocketOption.sendTimeout, Kernel.relaySendTimeout)
             try? wake.connect(Kernel.wakeEndpoint)
@@ -238,11 +253,14 @@ public final class Kernel: @unchecked Sendable {
 
     /// Forwards publications to subscribers and greets each new subscriber (JEP 65), until the
     /// flush marker arrives; then passes on whatever is still queued and closes both sockets.
-    static func iopubLoop(iopub: Socket, relay: Socket, codec: WireCodec) {
+    /// Until the first subscription, publications are held (`EarlyPublications`) and go to that
+    /// subscriber after its welcome; `subscribed` opens then.
+    static func iopubLoop(iopub: Socket, relay: Socket, codec: WireCodec, subscribed: Latch) {
         defer {
             relay.close()
             iopub.close()
         }
+        var early: EarlyPublications? = EarlyPublications()
         while true {
             let ready: [Int]
             do { ready = try poll([iopub, relay], timeoutMilliseconds: -1) } catch { return }
@@ -255,12 +273,24 @@ public final class Kernel: @unchecked Sendable {
                     // Sent under the subscriber's own topic, so that it reaches a subscriber of only that topic.
                     if !topic.isEmpty { welcome.identities = [Array(topic.utf8)] }
                     try? iopub.send(codec.encode(welcome))
+                    if var held = early {
+                        if held.dropped > 0 { logLine("\(held.dropped) iopub messages published before any subscriber were dropped") }
+                        for frames in held.take() { try? iopub.send(frames) }
+                        early = nil
+                        subscribed.open()
+                    }
                 }
             }
             if ready.contains(1) {
                 var flushing = false
                 while let frames = try? relay.receive(dontWait: true) {
-                    if isFlushMarker(frames) { flushing = true } else { try? iopub.send(frames) }
+                    if isFlushMarker(frames) {
+                        flushing = true
+                    } else if early != nil {
+                        early!.hold(frames)
+                    } else {
+                        try? iopub.send(frames)
+                    }
                 }
                 // Publications from other threads that were sent before the marker are queued by now.
                 if flushing { return }
