@@ -51,3 +51,31 @@ def test_run_says_so_on_stderr_and_runs():
     assert p.stdout == "42\n"
     assert "rnn-kernel: " + MESSAGES[0] + "\n" in p.stderr, p.stderr
     assert "rnn-kernel: RNNKERNEL_THREADS=0 is out of range: expected a whole number from 1 to 1024" in p.stderr, p.stderr
+
+
+def test_kernel_with_a_bad_isa_runs_the_widest_build_and_says_so():
+    """A Jupyter kernel that exited would be only "kernel died" in the notebook: a bad RNNKERNEL_ISA
+    makes the kernel use the widest build the processor runs, and the notebook is told once."""
+    k = RawKernel(env={"RNNKERNEL_ISA": "avx9000"})
+    try:
+        reply, pub = k.execute("print 1 + 1", timeout=30)
+        assert reply["content"]["status"] == "ok"
+        warnings = "".join(m["content"]["text"] for m in pub if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+        assert "warning: RNNKERNEL_ISA=avx9000 names no kernel build: expected one of baseline, avx2, avx512" in warnings, warnings
+        assert "; using the widest it runs, " in warnings, warnings
+        reply, pub = k.execute("print 3", timeout=30)
+        assert [m["content"] for m in pub if m["msg_type"] == "stream"] == [{"name": "stdout", "text": "3\n"}]
+    finally:
+        k.close()
+    log = k.proc.stderr.read().decode()
+    assert log.count("rnn-kernel: RNNKERNEL_ISA=avx9000 names no kernel build") == 1, log
+
+
+def test_a_command_line_refuses_a_bad_isa():
+    """`run`, `--version` and the benchmarks ask for a build on purpose: a bad one stops them, naming the choices."""
+    for args in (["--version"], ["run", "/nonexistent.rnn"]):
+        p = subprocess.run([kernel_binary()] + args, capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, RNNKERNEL_ISA="avx9000"))
+        assert p.returncode == 2, (args, p.returncode, p.stderr)
+        assert p.stderr.startswith("rnn-kernel: RNNKERNEL_ISA=avx9000 names no kernel build: expected one of "), p.stderr
+        assert "(this processor runs baseline" in p.stderr, p.stderr

@@ -49,12 +49,12 @@ public enum ISA: String, CaseIterable, Sendable, CustomStringConvertible {
         return .success(isa)
     }
 
-    /// The build in use: RNNKERNEL_ISA's at start-up, else the widest. A command line checks
-    /// `requested` first so that a bad value is reported rather than fatal here.
+    /// The build in use: RNNKERNEL_ISA's at start-up, else the widest (also when the value is bad:
+    /// the command line checks `requested` first, and refuses it or says what it falls back to).
     public private(set) static var current: ISA = {
         switch requested(getenv("RNNKERNEL_ISA").map { String(cString: $0) }) {
         case .success(let isa): return isa
-        case .failure(let error): fatalError(error.description)
+        case .failure: return available.last!
         }
     }()
 

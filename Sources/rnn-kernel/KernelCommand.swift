@@ -29,7 +29,7 @@ struct KernelCommand: ParsableCommand {
         }
         let kernel: Kernel
         let interpreter = RNNInterpreter()
-        interpreter.startupWarnings = Settings.problems()
+        interpreter.startupWarnings = RNNKernel.startupProblems
         do { kernel = try Kernel(connection: info, interpreter: interpreter) } catch let e as BindError {
             // The front end waits for a kernel that will never answer: say why and stop at once.
             logLine("\(e); is another kernel using that port, or is the ip not an address of this machine?")

@@ -18,17 +18,28 @@ struct RNNKernel: ParsableCommand {
         subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, ReplayCommand.self]
     )
 
+    /// What start-up found wrong in the environment, each already said on stderr; `kernel` also
+    /// shows them in the notebook with the first cell's output.
+    nonisolated(unsafe) static var startupProblems: [String] = []
+
     static func main() {
-        // RNNKERNEL_ISA is checked before any kernel runs, so a bad value is an error message, not a crash.
+        // RNNKERNEL_ISA is checked before any kernel runs, so a bad value is a message, not a crash.
         switch ISA.requested(getenv("RNNKERNEL_ISA").map { String(cString: $0) }) {
         case .success(let isa): ISA.use(isa)
         case .failure(let error):
-            fputs("rnn-kernel: \(error)\n", stderr)
-            Glibc.exit(2)
+            guard CommandLine.arguments.dropFirst().first == KernelCommand.configuration.commandName else {
+                // A command line (run, replay, --version, a benchmark) asked for that build: refuse.
+                fputs("rnn-kernel: \(error)\n", stderr)
+                Glibc.exit(2)
+            }
+            // A Jupyter kernel that exits is only "kernel died" in the notebook: run the widest build and say so.
+            let widest = ISA.available.last!
+            ISA.use(widest)
+            startupProblems.append("\(error); using the widest it runs, \(widest)")
         }
-        // The other variables are never fatal (a notebook would only see "kernel died"): each bad
-        // value is said here, on the log, and the default is used (KernelCommand also shows it in the notebook).
-        for problem in Settings.problems() { fputs("rnn-kernel: \(problem)\n", stderr) }
+        // The other variables are never fatal: each bad value is said, and the default is used.
+        startupProblems += Settings.problems()
+        for problem in startupProblems { fputs("rnn-kernel: \(problem)\n", stderr) }
         History.configuredCapacity = Settings.historySize.value
         main(nil)
     }
