@@ -41,6 +41,14 @@ struct RNNKernel: ParsableCommand {
         startupProblems += Settings.problems()
         for problem in startupProblems { fputs("rnn-kernel: \(problem)\n", stderr) }
         History.configuredCapacity = Settings.historySize.value
+        // `run FILE` is what scripts, tests and benchmarks start again and again: taken here, it skips
+        // the argument parser's start-up (it reflects over every command: about 3 ms of a 5 ms start).
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.count == 2, arguments.first == RunCommand.configuration.commandName,
+           let file = arguments.last, file == "-" || !file.hasPrefix("-") {
+            do { try RunCommand.run(file) } catch { RunCommand.exit(withError: error) }
+            Glibc.exit(0)
+        }
         main(nil)
     }
 }

@@ -17,7 +17,10 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The script to run ('-' reads standard input).")
     var file: String
 
-    func run() throws {
+    func run() throws { try RunCommand.run(file) }
+
+    /// Runs the script at `file` (`-`: standard input); RNNKernel.main calls it without the parser too.
+    static func run(_ file: String) throws {
         let source: String
         do { source = file == "-" ? try readStandardInput() : try readTextFile(file) } catch {
             writeStderr("rnn-kernel: cannot read \(file): \(error)\n")
