@@ -12,21 +12,22 @@ def run(args, stdin=None):
     return subprocess.run([kernel_binary()] + args, input=stdin, capture_output=True, text=True, timeout=60)
 
 
-def test_a_script_prints_and_exits_zero():
+def run_script(source):
+    """`rnn-kernel run PATH` on a file holding `source`; the result and the path it had."""
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "ok.rnn")
+        path = os.path.join(d, "script.rnn")
         with open(path, "w") as f:
-            f.write("let x = 6\nprint x * 7\n")
-        p = run(["run", path])
+            f.write(source)
+        return run(["run", path]), path
+
+
+def test_a_script_prints_and_exits_zero():
+    p, _ = run_script("let x = 6\nprint x * 7\n")
     assert (p.returncode, p.stdout, p.stderr) == (0, "42\n", "")
 
 
 def test_the_first_error_is_file_line_col_and_exit_one():
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "bad.rnn")
-        with open(path, "w") as f:
-            f.write("print 2\nprint nope\nprint 3\n")
-        p = run(["run", path])
+    p, path = run_script("print 2\nprint nope\nprint 3\n")
     assert p.returncode == 1
     assert p.stdout == "2\n"
     assert p.stderr.startswith(f"{path}:2:7: NameError: name 'nope' is not defined"), p.stderr

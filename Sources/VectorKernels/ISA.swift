@@ -49,14 +49,14 @@ public enum ISA: String, CaseIterable, Sendable, CustomStringConvertible {
         return .success(isa)
     }
 
+    /// What this process's RNNKERNEL_ISA asks for (`requested` of its value).
+    public static var requestedByEnvironment: Result<ISA, ISAError> {
+        requested(getenv("RNNKERNEL_ISA").map { String(cString: $0) })
+    }
+
     /// The build in use: RNNKERNEL_ISA's at start-up, else the widest (also when the value is bad:
-    /// the command line checks `requested` first, and refuses it or says what it falls back to).
-    public private(set) static var current: ISA = {
-        switch requested(getenv("RNNKERNEL_ISA").map { String(cString: $0) }) {
-        case .success(let isa): return isa
-        case .failure: return available.last!
-        }
-    }()
+    /// the command line checks `requestedByEnvironment` first, and refuses it or says so).
+    public private(set) static var current: ISA = (try? requestedByEnvironment.get()) ?? available.last!
 
     /// Switches every later kernel call to `isa`, which must be available. Not while kernels run:
     /// a command line calls it at start-up, tests between their runs.

@@ -24,7 +24,7 @@ struct RNNKernel: ParsableCommand {
 
     static func main() {
         // RNNKERNEL_ISA is checked before any kernel runs, so a bad value is a message, not a crash.
-        switch ISA.requested(getenv("RNNKERNEL_ISA").map { String(cString: $0) }) {
+        switch ISA.requestedByEnvironment {
         case .success(let isa): ISA.use(isa)
         case .failure(let error):
             guard CommandLine.arguments.dropFirst().first == KernelCommand.configuration.commandName else {
@@ -32,10 +32,9 @@ struct RNNKernel: ParsableCommand {
                 fputs("rnn-kernel: \(error)\n", stderr)
                 Glibc.exit(2)
             }
-            // A Jupyter kernel that exits is only "kernel died" in the notebook: run the widest build and say so.
-            let widest = ISA.available.last!
-            ISA.use(widest)
-            startupProblems.append("\(error); using the widest it runs, \(widest)")
+            // A Jupyter kernel that exits is only "kernel died" in the notebook: ISA.current is
+            // then the widest build; say so.
+            startupProblems.append("\(error); using the widest it runs, \(ISA.current)")
         }
         // The other variables are never fatal: each bad value is said, and the default is used.
         startupProblems += Settings.problems()
