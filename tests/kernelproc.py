@@ -52,9 +52,12 @@ class RawKernel:
         self.conn_file = os.path.join(self.dir, "kernel.json")
         with open(self.conn_file, "w") as f:
             json.dump(conn, f)
-        self.proc = subprocess.Popen([kernel_binary(), "kernel", "--connection-file", self.conn_file],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=dict(os.environ, **env) if env else None)
+        # Output to files, not pipes: an unread pipe fills and then blocks the kernel's next log line.
+        self.log_path = os.path.join(self.dir, "kernel.log")
+        self._final_log = None
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([kernel_binary(), "kernel", "--connection-file", self.conn_file],
+                                         stdout=log, stderr=log, env=dict(os.environ, **env) if env else None)
         self.ctx = zmq.Context()
         self.shell = self._connect(zmq.DEALER, shell)
         self.control = self._connect(zmq.DEALER, control)
@@ -90,7 +93,15 @@ class RawKernel:
         raise AssertionError("kernel did not answer kernel_info within 30 s: " + self.stderr_text())
 
     def stderr_text(self):
-        return "(kernel exited %s)" % self.proc.returncode if self.proc.poll() is not None else "(running)"
+        state = "(kernel exited %s)" % self.proc.returncode if self.proc.poll() is not None else "(running)"
+        return state + " " + self.log_text()[-2000:]
+
+    def log_text(self):
+        """What the kernel has written to stdout and stderr so far (all of it, after close())."""
+        if self._final_log is not None:
+            return self._final_log
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
 
     # -- messages ------------------------------------------------------------------------------------
     def sign(self, parts):
@@ -185,4 +196,5 @@ class RawKernel:
             if s is not None:
                 s.close(0)
         self.ctx.term()
+        self._final_log = self.log_text()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -35,7 +35,7 @@ def test_kernel_with_bad_values_runs_and_tells_the_notebook_once():
         assert k.heartbeat()
     finally:
         k.close()
-    log = k.proc.stderr.read().decode()
+    log = k.log_text()
     for message in MESSAGES:
         assert "rnn-kernel: " + message in log, log
 
@@ -67,7 +67,7 @@ def test_kernel_with_a_bad_isa_runs_the_widest_build_and_says_so():
         assert [m["content"] for m in pub if m["msg_type"] == "stream"] == [{"name": "stdout", "text": "3\n"}]
     finally:
         k.close()
-    log = k.proc.stderr.read().decode()
+    log = k.log_text()
     assert log.count("rnn-kernel: RNNKERNEL_ISA=avx9000 names no kernel build") == 1, log
 
 

@@ -240,3 +240,114 @@ def test_outputs_published_before_the_first_subscription_are_kept():
         assert_alive(k)
     finally:
         k.close()
+
+
+@pytest.mark.parametrize("ping", [
+    [b"one", b"two"],           # a REQ message of two frames
+    [b"a", b"b", b"c"],         # and of three
+    [b""],                      # an empty frame
+])
+def test_heartbeat_survives_multipart_pings(k, ping):
+    """The heartbeat echoes what it gets, frame for frame, and keeps echoing: one odd ping once
+    stopped it for good (a REP socket's loop ended on it) while shell kept answering."""
+    k.hb.send_multipart(ping)
+    assert k.hb.poll(5000), "no echo"
+    assert k.hb.recv_multipart() == ping
+    assert k.heartbeat() and k.heartbeat()
+
+
+def test_heartbeat_survives_a_dealer_without_an_envelope(k):
+    """A DEALER sends no empty delimiter frame, as a REQ does; its ping is echoed and later pings too."""
+    import zmq
+    dealer = k.ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(f"tcp://127.0.0.1:{k.ports['hb_port']}")
+    try:
+        for frames in ([b"ping"], [b"", b"x", b"y"], [b"p"] * 5):
+            dealer.send_multipart(frames)
+            assert dealer.poll(5000), f"no echo of {frames}"
+            assert dealer.recv_multipart() == frames
+        assert k.heartbeat()
+    finally:
+        dealer.close(0)
+    assert_alive(k)
+
+
+@pytest.mark.parametrize("part, bad, expected", [
+    (3, b"[]", "content must be a JSON object"),
+    (3, b'"cell x = rnn(input=1, hidden=1)"', "content must be a JSON object"),
+    (1, b"42", "parent_header must be a JSON object"),
+    (2, b"{\"a\": \xff}", "metadata is not valid JSON"),
+    (3, b'{"code": "cell x = rnn(input=1, hidden=1)\xff"}', "content is not valid JSON"),
+])
+def test_signed_message_with_a_bad_part_gets_an_error_reply(k, part, bad, expected):
+    """Signed, with a sound header, but another part is not a JSON object: the request is answered
+    with an error naming the part (it was dropped with only a line on stderr), and nothing runs."""
+    header, parts = define_frames(k, "x")
+    parts[part] = bad
+    k.send_raw(k.shell, [DELIM, k.sign(parts)] + parts)
+    reply = k.reply_to(k.shell, header["msg_id"], timeout=10)
+    assert reply["msg_type"] == "execute_reply"
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "ProtocolError"
+    assert expected in reply["content"]["evalue"], reply["content"]
+    pub = k.iopub_for(header["msg_id"], timeout=10)
+    assert [m["content"].get("execution_state") for m in pub] == ["busy", "idle"]
+    assert_alive(k)
+    assert_no_cell_named(k, "x")
+
+
+def test_malformed_shutdown_is_refused_not_obeyed(k):
+    header, parts = k.frames("shutdown_request", {"restart": False})
+    parts[3] = b"[false]"
+    k.send_raw(k.control, [DELIM, k.sign(parts)] + parts)
+    reply = k.reply_to(k.control, header["msg_id"], timeout=10)
+    assert reply["content"]["status"] == "error"
+    time.sleep(0.3)
+    assert k.proc.poll() is None, "a refused shutdown_request stopped the kernel"
+    assert_alive(k)
+
+
+@pytest.mark.parametrize("msg_type, channel", [("usage_request", "control"), ("frobnicate_request", "shell"),
+                                               ("frobnicate_request", "control")])
+def test_unknown_requests_get_an_error_reply(k, msg_type, channel):
+    sock = getattr(k, channel)
+    mid = k.send(sock, msg_type, {})
+    reply = k.reply_to(sock, mid, timeout=10)
+    assert reply["msg_type"] == msg_type.replace("_request", "_reply")
+    assert reply["content"]["status"] == "error"
+    assert f"does not handle {msg_type}" in reply["content"]["evalue"]
+    assert_alive(k)
+
+
+def test_stdin_is_drained_so_unasked_messages_do_not_pile_up(k):
+    """The kernel never sends input_request, so nothing on stdin is awaited: it is read and dropped.
+    Unread, 3000 messages of 60 KB (180 MB) would stop the sender once the queues on both sides
+    filled; a message over 64 KiB closes its sender's connection. The kernel's memory stays small."""
+    import zmq
+    stdin = k.ctx.socket(zmq.DEALER)
+    stdin.setsockopt(zmq.LINGER, 0)
+    stdin.setsockopt(zmq.SNDTIMEO, 10000)
+    stdin.setsockopt(zmq.SNDHWM, 100)
+    stdin.connect(f"tcp://127.0.0.1:{k.ports['stdin_port']}")
+    blob = b"x" * 60_000
+    try:
+        for i in range(3000):
+            stdin.send_multipart([DELIM, b"", blob])  # unsigned: would be refused anyway
+        huge = k.ctx.socket(zmq.DEALER)
+        huge.setsockopt(zmq.LINGER, 0)
+        huge.connect(f"tcp://127.0.0.1:{k.ports['stdin_port']}")
+        huge.send(b"y" * 200_000)
+        huge.close(0)
+    except zmq.Again:
+        raise AssertionError(f"stdin stopped taking messages after {i}: the kernel does not read it")
+    finally:
+        stdin.close(0)
+    assert_alive(k)
+    with open(f"/proc/{k.proc.pid}/status") as f:
+        rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    assert rss_kb < 150_000, f"kernel holds {rss_kb} kB after the stdin flood"
+    reply, text = k.stdout_of("1 + 1")
+    assert reply["content"]["status"] == "ok" and "2" in text
+    log = k.log_text()
+    assert "on stdin so far" in log and log.count("on stdin so far") <= 6, log[-2000:]

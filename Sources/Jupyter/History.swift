@@ -53,6 +53,7 @@ public struct History: Sendable {
             return t
         }
         func int(_ name: String) throws -> Int? { try field(name, { $0.intValue }, "an integer") }
+        func count(_ name: String) throws -> Int? { try field(name, { $0.intValue.flatMap { $0 >= 0 ? $0 : nil } }, "an integer of at least 0") }
         func bool(_ name: String) throws -> Bool? { try field(name, { $0.boolValue }, "true or false") }
         let output = try bool("output") ?? false
         _ = try bool("raw")  // inputs are stored as typed: raw and translated are the same
@@ -62,8 +63,8 @@ public struct History: Sendable {
         case "tail":
             picked = Array(visible)
             if try bool("unique") == true { picked = unique(picked) }
-            let n = try int("n") ?? History.defaultTail
-            picked = Array(picked.suffix(max(0, n)))
+            let n = try count("n") ?? History.defaultTail
+            picked = Array(picked.suffix(n))
         case "range":
             let s = try int("session") ?? 0
             let start = try int("start") ?? 1
@@ -75,7 +76,7 @@ public struct History: Sendable {
             let pattern = try field("pattern", { $0.stringValue }, "a string") ?? "*"
             picked = visible.filter { globMatch(pattern, $0.input) }
             if try bool("unique") == true { picked = unique(picked) }
-            if let n = try int("n"), n > 0 { picked = Array(picked.suffix(n)) }
+            if let n = try count("n"), n > 0 { picked = Array(picked.suffix(n)) }
         default:
             throw HistoryError("hist_access_type must be tail, range or search, found '\(access)'")
         }

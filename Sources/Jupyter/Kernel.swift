@@ -31,8 +31,12 @@ public final class Kernel: @unchecked Sendable {
     static let wakeEndpoint = "inproc://rnn-kernel-wake"
     /// The longest a send into the relay may block: only a dead iopub thread makes it wait at all.
     static let relaySendTimeout: Int32 = 5000
+    /// The largest message stdin accepts; an input_reply is a few bytes.
+    static let stdinMessageLimit = 64 * 1024
 
     private let shuttingDown = Atomic<Bool>(false)
+    /// Messages read and dropped on stdin (shell thread only), and the count last logged.
+    private var stdinDropped = 0, stdinLoggedAt = 1
     /// Opened by the iopub thread once it has passed on the last publication and closed its sockets.
     private let iopubDone = Latch()
     /// Opened by the iopub thread when the first front end subscribes (or by a shutdown).
@@ -54,11 +58,16 @@ public final class Kernel: @unchecked Sendable {
         control = try Socket(context, .router)
         stdinSocket = try Socket(context, .router)
         iopub = try Socket(context, .xpub)
-        heartbeat = try Socket(context, .rep)
+        // A ROUTER, as ipykernel's: it echoes any ping, even one without a REQ envelope, and stays up.
+        heartbeat = try Socket(context, .router)
         // Subscriptions reach us even when repeated, so each new subscriber gets its welcome.
         try iopub.setOption(SocketOption.xpubVerbose, Int32(1))
         // A front end that reconnects with the same identity takes its place, as with ipykernel.
         for s in [shell, control, stdinSocket] { try s.setOption(SocketOption.routerHandover, Int32(1)) }
+        // This kernel never asks for input, so stdin only ever holds what a peer sent unasked. The
+        // shell loop drops it; these bound what can wait meanwhile (64 messages of at most 64 KiB).
+        try stdinSocket.setOption(SocketOption.maxMessageSize, Int64(Kernel.stdinMessageLimit))
+        try stdinSocket.setOption(SocketOption.receiveHighWaterMark, Int32(64))
         if info.transport == "tcp" && info.ip.contains(":") {
             for s in [shell, control, stdinSocket, iopub, heartbeat] { try s.setOption(SocketOption.ipv6, Int32(1)) }
         }
@@ -113,7 +122,7 @@ public final class Kernel: @unchecked Sendable {
             iopubDone.open()
         }
         spawn { [heartbeat] in
-            runEchoLoop(heartbeat)
+            runEchoLoop(heartbeat) { logLine("heartbeat: \($0); restarting it") }
             heartbeat.close()
         }
         SignalRelay.shared.add(interpreter)
@@ -173,11 +182,12 @@ public final class Kernel: @unchecked Sendable {
         var waitedForSubscriber = false
         while !isShuttingDown {
             let ready: [Int]
-            do { ready = try poll([shell, wake], timeoutMilliseconds: -1) } catch {
+            do { ready = try poll([shell, wake, stdinSocket], timeoutMilliseconds: -1) } catch {
                 logLine("shell poll failed: \(error)")
                 return
             }
             if ready.contains(1) { _ = try? wake.receive(dontWait: true); continue }
+            if ready.contains(2) { dropStdin(); if !ready.contains(0) { continue } }
             guard let frames = receive(shell) else { continue }
             guard let request = decode(frames, channel: "shell") else { continue }
             if !waitedForSubscriber {
@@ -189,6 +199,18 @@ public final class Kernel: @unchecked Sendable {
                 }
             }
             core.handle(request, on: .shell, outbox: outbox)
+        }
+    }
+
+    /// Reads and drops what is queued on stdin: no input_request was ever sent, so nothing there is
+    /// awaited. The log says so at the 1st, 10th, 100th... message, so a flood cannot fill stderr.
+    private func dropStdin() {
+        while !isShuttingDown, let _ = try? stdinSocket.receive(dontWait: true) {
+            stdinDropped += 1
+            if stdinDropped >= stdinLoggedAt * 10 || stdinDropped == 1 {
+                stdinLoggedAt = stdinDropped
+                logLine("dropped \(stdinDropped) message(s) on stdin so far: this kernel sends no input_request")
+            }
         }
     }
 

@@ -10,6 +10,9 @@ extension KernelCore {
         for flag in ["silent", "store_history", "allow_stdin", "stop_on_error"] {
             if let v = content[flag], v.boolValue == nil { return failExecute(x, "'\(flag)' must be true or false") }
         }
+        if let v = content["user_expressions"], v != .null, v.objectValue == nil {
+            return failExecute(x, "'user_expressions' must be an object of names to expressions")
+        }
         let silent = content["silent"]?.boolValue ?? false
         let storeHistory = silent ? false : (content["store_history"]?.boolValue ?? true)
         if storeHistory { executionCount += 1 }
@@ -65,7 +68,7 @@ extension KernelCore {
     }
 
     /// A malformed execute_request counts as a failed execution (it stops the queue, as ipykernel's would).
-    private func failExecute(_ x: Exchange, _ why: String) -> Bool {
+    func failExecute(_ x: Exchange, _ why: String) -> Bool {
         logLine("bad execute_request: \(why)")
         x.reply("execute_reply", ["status": "error", "execution_count": JSON(executionCount), "ename": "ProtocolError", "evalue": .string(why),
                                   "traceback": [], "user_expressions": [:], "payload": []])

@@ -111,25 +111,41 @@ public final class KernelCore: @unchecked Sendable {
         }
         out.status("idle", parent: request)
         abort(queued, outbox: outbox)
-        if request.msgType == "shutdown_request" { shutdownRequested() }
+        if request.msgType == "shutdown_request", request.malformed == nil { shutdownRequested() }
         return failed
     }
 
     private func dispatch(_ x: Exchange) -> Bool {
         let type = x.request.msgType
-        guard let handler = KernelCore.handlers[type] else {
-            logLine("ignoring unknown \(x.channel.rawValue) message type '\(type)'")
-            return false
-        }
-        if handler.shellOnly && x.channel != .shell {
-            // Running it here would race the shell thread for the interpreter; say where it belongs.
-            let why = "\(type) must be sent on the shell channel"
-            if type.hasSuffix("_request") { return x.badRequest(String(type.dropLast("request".count)) + "reply", why) }
+        // A request always gets its reply, so a client waiting on it hears why at once; other
+        // messages (comm_msg and the like) have no reply to carry the error, so it is logged.
+        func refuse(_ why: String) -> Bool {
+            if let replyType = KernelCore.replyType(for: type) { return x.badRequest(replyType, why) }
             logLine("ignoring \(type) on \(x.channel.rawValue): \(why)")
             return false
         }
+        guard let handler = KernelCore.handlers[type] else {
+            return refuse("rnn-kernel does not handle \(type) (it answers \(KernelCore.requestTypes))")
+        }
+        if handler.shellOnly && x.channel != .shell {
+            // Running it here would race the shell thread for the interpreter; say where it belongs.
+            return refuse("\(type) must be sent on the shell channel")
+        }
+        if let why = x.request.malformed {
+            if type == "execute_request" { return failExecute(x, "malformed execute_request: \(why)") }
+            return refuse("malformed \(type): \(why)")
+        }
         return handler.run(self)(x)
     }
+
+    /// `x_reply` for `x_request`; nil for a message that is not a request.
+    static func replyType(for type: String) -> String? {
+        guard type.hasSuffix("_request"), type.count > "_request".count else { return nil }
+        return String(type.dropLast("request".count)) + "reply"
+    }
+
+    /// The request types answered, for the error that names them.
+    static let requestTypes = handlers.keys.filter { $0.hasSuffix("_request") }.sorted().joined(separator: ", ")
 
     /// Answers the queued execute_requests as aborted (each with its own busy and idle); other
     /// requests among them are handled as usual.
@@ -155,8 +171,8 @@ public final class KernelCore: @unchecked Sendable {
     }
 
     func completeRequest(_ x: Exchange) -> Bool {
-        guard let code = x.content["code"]?.stringValue, let pos = x.content["cursor_pos"]?.intValue else {
-            return x.badRequest("complete_reply", "complete_request needs 'code' (string) and 'cursor_pos' (integer)")
+        guard let code = x.content["code"]?.stringValue, let pos = x.content["cursor_pos"]?.intValue, pos >= 0 else {
+            return x.badRequest("complete_reply", "complete_request needs 'code' (string) and 'cursor_pos' (integer, at least 0)")
         }
         let c = interpreter.complete(code: code, cursorPos: clampCursor(pos, in: code))
         var content: JSON = ["status": "ok", "matches": JSON(c.matches), "cursor_start": JSON(c.cursorStart),
@@ -171,10 +187,18 @@ public final class KernelCore: @unchecked Sendable {
     }
 
     func inspectRequest(_ x: Exchange) -> Bool {
-        guard let code = x.content["code"]?.stringValue, let pos = x.content["cursor_pos"]?.intValue else {
-            return x.badRequest("inspect_reply", "inspect_request needs 'code' (string) and 'cursor_pos' (integer)")
+        guard let code = x.content["code"]?.stringValue, let pos = x.content["cursor_pos"]?.intValue, pos >= 0 else {
+            return x.badRequest("inspect_reply", "inspect_request needs 'code' (string) and 'cursor_pos' (integer, at least 0)")
         }
-        let detail = x.content["detail_level"]?.intValue ?? 0
+        let detail: Int
+        switch x.content["detail_level"] {
+        case nil, .null?: detail = 0
+        case let v?:
+            guard let d = v.intValue, d == 0 || d == 1 else {
+                return x.badRequest("inspect_reply", "inspect_request's 'detail_level' must be 0 or 1, found \(v.serialized())")
+            }
+            detail = d
+        }
         if let bundle = interpreter.inspect(code: code, cursorPos: clampCursor(pos, in: code), detailLevel: detail) {
             x.reply("inspect_reply", ["status": "ok", "found": true, "data": bundle.dataJSON, "metadata": bundle.metadata])
         } else {
@@ -218,9 +242,9 @@ public final class KernelCore: @unchecked Sendable {
         return false
     }
 
-    /// A front end may send a cursor outside the code; the interpreter always gets one inside it
+    /// A front end may send a cursor past the code's end; the interpreter always gets one inside it
     /// (counted in code points, as the protocol counts).
-    private func clampCursor(_ pos: Int, in code: String) -> Int { min(max(pos, 0), code.unicodeScalars.count) }
+    private func clampCursor(_ pos: Int, in code: String) -> Int { min(pos, code.unicodeScalars.count) }
 
     static func kernelInfoContent(_ i: LanguageInfo) -> JSON {
         [

@@ -29,6 +29,10 @@ public struct Message: Sendable {
     public var metadata: JSON
     public var content: JSON
     public var buffers: [[UInt8]]
+    /// Set when the message was signed and its header sound but another part was not (invalid JSON
+    /// or not an object); says what was expected. Such a part reads as `{}`, and the core answers
+    /// the request with an error reply instead of running it.
+    public var malformed: String? = nil
 
     public init(identities: [[UInt8]] = [], header: JSON, parentHeader: JSON = .object([]), metadata: JSON = .object([]),
                 content: JSON, buffers: [[UInt8]] = []) {
@@ -148,17 +152,28 @@ public struct WireCodec: Sendable {
         let parts = Array(rest[(rest.startIndex + 1)..<(rest.startIndex + 5)])
         try signer.verify(signature: signature, parts: parts)
         let names = ["header", "parent_header", "metadata", "content"]
-        var dicts: [JSON] = []
-        for (name, bytes) in zip(names, parts) {
+        func object(_ i: Int) throws -> JSON {
             let value: JSON
-            do { value = try JSON.parse(bytes: bytes) } catch { throw WireError.badJSON(part: name, detail: "\(error)") }
-            guard case .object = value else { throw WireError.badField("\(name) must be a JSON object") }
-            dicts.append(value)
+            do { value = try JSON.parse(bytes: parts[i]) } catch { throw WireError.badJSON(part: names[i], detail: "\(error)") }
+            guard case .object = value else { throw WireError.badField("\(names[i]) must be a JSON object") }
+            return value
         }
-        guard dicts[0]["msg_type"]?.stringValue?.isEmpty == false else { throw WireError.badField("header.msg_type must be a non-empty string") }
-        guard dicts[0]["msg_id"]?.stringValue != nil else { throw WireError.badField("header.msg_id must be a string") }
-        return Message(identities: Array(frames[..<d]), header: dicts[0], parentHeader: dicts[1], metadata: dicts[2],
-                       content: dicts[3], buffers: Array(rest.dropFirst(5)))
+        // Without a sound header there is no one to answer: the message is dropped.
+        let header = try object(0)
+        guard header["msg_type"]?.stringValue?.isEmpty == false else { throw WireError.badField("header.msg_type must be a non-empty string") }
+        guard header["msg_id"]?.stringValue != nil else { throw WireError.badField("header.msg_id must be a string") }
+        var others: [JSON] = []
+        var malformed: String?
+        for i in 1...3 {
+            do { others.append(try object(i)) } catch {
+                others.append(.object([]))
+                if malformed == nil { malformed = "\(error)" }
+            }
+        }
+        var m = Message(identities: Array(frames[..<d]), header: header, parentHeader: others[0], metadata: others[1],
+                        content: others[2], buffers: Array(rest.dropFirst(5)))
+        m.malformed = malformed
+        return m
     }
 
     /// A new header of type `msgType` for a message this kernel sends.

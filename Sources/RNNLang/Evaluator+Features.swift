@@ -30,14 +30,20 @@ extension StatementContext {
         }
         let binary = try option("binary").map { try evalOption($0.value).boolean("binary", at: $0.value.range) } ?? false
         let count = Wording.counted(words.count, "document")
+        // The table is documents × terms numbers, made before anything shows: refused up front.
+        func checkTable(_ columns: Int) throws {
+            try Budget.check(Sizes.product(words.count, columns), \.maxDatasetValues, "\(name)'s table (documents × terms)")
+        }
         switch name {
         case "bow", "ngrams":
+            try checkTable(vocabulary.count)
             let values = TextFeatureMath.bow(terms, terms: vocabulary, binary: binary)
             let kind: TextFeatures.Kind = name == "bow" ? .bow : .ngrams
             let summary = "\(name)(\(count), \(Wording.counted(vocabulary.count, name == "bow" ? "word" : "\(n)-gram"))\(binary ? ", binary" : ""))"
             return .features(TextFeatures(kind: kind, summary: summary, documents: words, terms: vocabulary, values: values))
         case "tfidf":
             let style = try option("style").map { TFIDFStyle(rawValue: try evalOption($0.value).choice("style", TFIDFStyle.allCases.map(\.rawValue), at: $0.value.range))! } ?? .course
+            try checkTable(vocabulary.count)
             let values = TextFeatureMath.tfidf(terms, terms: vocabulary, style: style)
             let summary = "tfidf(\(count), \(Wording.counted(vocabulary.count, n == 1 ? "word" : "\(n)-gram")), style=\(style.rawValue))"
             return .features(TextFeatures(kind: .tfidf, summary: summary, documents: words, terms: vocabulary, values: values))
@@ -58,6 +64,7 @@ extension StatementContext {
             if option("vocab") != nil, !queryTerms.contains(where: columns.contains) {
                 warn("none of the query's words (\(queryTerms.joined(separator: ", "))) is in vocab: every score is 0")
             }
+            try checkTable(columns.count)
             let values = TextFeatureMath.bm25(words, query: queryTerms, terms: columns, k1: k1, b: b)
             let summary = "bm25(\(count), \(quote(query)), k1=\(formatNumber(k1)), b=\(formatNumber(b))\(option("vocab") == nil ? "" : ", \(columns.count) vocab words"))"
             return .features(TextFeatures(kind: .bm25, summary: summary, documents: words, terms: columns, values: values))

@@ -105,6 +105,7 @@ extension StatementContext {
         case "eye":
             guard values.count == 1 else { throw Diagnostic(.value, "eye(N) takes one whole number, found \(values.count) values", at: range) }
             let n = try size(values[0], "N", argRange)
+            try checkEntries(n, n, range)
             return .from(Matrix.identity(n).asRows)
         case "zeros", "ones":
             guard (1...2).contains(values.count) else {
@@ -114,7 +115,7 @@ extension StatementContext {
             let r = try size(values[0], values.count == 1 ? "N" : "R", args[0].range)
             if values.count == 1 { return .list([Value](repeating: fill, count: r)) }
             let c = try size(values[1], "C", args[1].range)
-            guard r * c <= 1_000_000 else { throw Diagnostic(.value, "expected at most 1000000 entries, found \(r)×\(c)", at: range) }
+            try checkEntries(r, c, range)
             return .list([Value](repeating: .list([Value](repeating: fill, count: c)), count: r))
         case "eig", "svd", "spectral_radius":
             let v = try one()
@@ -148,8 +149,19 @@ extension StatementContext {
     /// A whole number ≥ 1 and ≤ 1,000,000 for a size.
     func size(_ v: Value, _ what: String, _ range: SourceRange) throws -> Int {
         let n = try v.integer(what, at: range, min: 1)
-        guard n <= 1_000_000 else { throw Diagnostic(.value, "expected \(what) of at most 1000000, found \(n)", at: range) }
+        guard n <= Self.maxEntries else { throw Diagnostic(.value, "expected \(what) of at most \(Self.maxEntries), found \(n)", at: range) }
         return n
+    }
+
+    /// The most numbers one matrix a function or `@` makes may hold (8 MB of doubles, more as values).
+    static let maxEntries = 1_000_000
+
+    /// Refuses an r×c result larger than `maxEntries` before anything is allocated.
+    func checkEntries(_ r: Int, _ c: Int, _ range: SourceRange) throws {
+        let (n, overflow) = r.multipliedReportingOverflow(by: c)
+        guard !overflow, n <= Self.maxEntries else {
+            throw Diagnostic(.value, "expected at most \(Self.maxEntries) entries, found \(r)×\(c)", at: range)
+        }
     }
 
     /// f applied to every number of a number, list or matrix, keeping its shape.
@@ -238,6 +250,7 @@ extension StatementContext {
             throw Diagnostic(.value, "@ multiplies matrices and vectors; for a number use *", at: range)
         case let (.matrix(A), .matrix(B)):
             guard A.cols == B.rows else { throw mismatch("\(A.rows)×\(A.cols)", "\(B.rows)×\(B.cols)") }
+            try checkEntries(A.rows, B.cols, range)
             return .from(A.times(B).asRows)
         case let (.matrix(A), .vector(x)):
             guard A.cols == x.count else { throw mismatch("\(A.rows)×\(A.cols)", "a vector of \(x.count)") }

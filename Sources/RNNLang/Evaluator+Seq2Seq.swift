@@ -309,6 +309,9 @@ extension StatementContext {
             }
             shown.append("\(opt.key)=\(try evalOption(opt.value).literal)")
         }
+        // One loss is kept per step, as for a cell: the count is checked (and cannot overflow) first.
+        let stepsPerEpoch = (pairs.count + s.batch - 1) / s.batch
+        try Budget.check(Sizes.product(stepsPerEpoch, s.epochs), \.maxDatasetValues, "the losses of \(s.epochs) epochs of \(stepsPerEpoch) steps")
         if option(options, "seed") == nil { s.seed = state.rng.next() % 1_000_000 }
         let displayID = "train-" + makeUUID()
         var lastDraw = -1.0
@@ -344,7 +347,7 @@ extension StatementContext {
         let rate = r.elapsed > 0 ? Double(r.losses.count) / r.elapsed : 0
         say("\(name.name): \(r.losses.count) step\(r.losses.count == 1 ? "" : "s") in \(NumberFormat.fixed(r.elapsed, decimals: 2)) s (\(Int(rate.rounded())) steps/s) · "
             + "xent loss \(first) → \(last) · \(s.optimizer.rawValue) lr=\(formatNumber(s.lr)) batch=\(s.batch) teacher_forcing=\(formatNumber(s.teacherForcing)) · run \(record.id)")
-        let total = (pairs.count + s.batch - 1) / s.batch * s.epochs
+        let total = stepsPerEpoch * s.epochs
         switch r.outcome {
         case .completed: break
         case let .interrupted(n):

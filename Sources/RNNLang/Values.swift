@@ -89,8 +89,12 @@ extension Value {
 
     func integer(_ what: String, at range: SourceRange?, min lower: Int? = nil) throws -> Int {
         let v = try number(what, at: range)
-        guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
+        guard v.isFinite, v == v.rounded() else {
             throw Diagnostic(.value, "expected \(what) to be a whole number, found \(formatNumber(v))", at: range)
+        }
+        // Beyond 10¹⁵ a double no longer holds every whole number, so 999999999999999999 would be read as 1e18.
+        guard abs(v) < 1e15 else {
+            throw Diagnostic(.value, "expected \(what) to be a whole number smaller than 10^15, found \(formatNumber(v))", at: range)
         }
         guard let n = Sizes.wholeNumber(v) else {
             throw Diagnostic(.value, "expected \(what) to be a whole number, found \(formatNumber(v))", at: range)

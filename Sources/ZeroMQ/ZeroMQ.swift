@@ -58,6 +58,9 @@ public enum SocketOption {
     public static let receiveTimeout = ZMQ_RCVTIMEO
     public static let sendTimeout = ZMQ_SNDTIMEO
     public static let subscribe = ZMQ_SUBSCRIBE
+    /// Int64: a peer that sends a larger message is disconnected.
+    public static let maxMessageSize = ZMQ_MAXMSGSIZE
+    public static let receiveHighWaterMark = ZMQ_RCVHWM
     public static let curveServer = ZMQ_CURVE_SERVER
     public static let curvePublicKey = ZMQ_CURVE_PUBLICKEY
     public static let curveSecretKey = ZMQ_CURVE_SECRETKEY
@@ -94,6 +97,11 @@ public final class Socket: @unchecked Sendable {
     public func setOption(_ option: Int32, _ value: Int32) throws {
         var v = value
         guard zmq_setsockopt(try live(), option, &v, MemoryLayout<Int32>.size) == 0 else { throw ZMQError.last("zmq_setsockopt(\(option))") }
+    }
+
+    public func setOption(_ option: Int32, _ value: Int64) throws {
+        var v = value
+        guard zmq_setsockopt(try live(), option, &v, MemoryLayout<Int64>.size) == 0 else { throw ZMQError.last("zmq_setsockopt(\(option))") }
     }
 
     public func setOption(_ option: Int32, bytes: [UInt8]) throws {
@@ -178,11 +186,21 @@ public func poll(_ sockets: [Socket], timeoutMilliseconds: Int) throws -> [Int] 
     }
 }
 
-/// Echoes every message from `socket` back to it until the context terminates: the heartbeat.
-/// Runs in libzmq's own loop (zmq_proxy with one socket), so it answers even while Swift code is busy.
-public func runEchoLoop(_ socket: Socket) {
+/// Echoes every message from a ROUTER `socket` back to its sender until the context terminates:
+/// the heartbeat. Runs in libzmq's own loop (zmq_proxy with one socket), so it answers even while
+/// Swift code is busy. A ROUTER echoes whatever frames arrive, from a REQ or a DEALER peer, so no
+/// message can put it in a state where it stops (a REP socket did, on a message without its envelope);
+/// should libzmq's loop return for any reason but shutdown, it is told to `onError` and restarted.
+public func runEchoLoop(_ socket: Socket, onError: (ZMQError) -> Void = { _ in }) {
     guard let h = socket.handle else { return }
-    zmq_proxy(h, h, nil)
+    while true {
+        zmq_proxy(h, h, nil)
+        let e = ZMQError.last("zmq_proxy")
+        if e.isTerminated || e.code == ENOTSOCK { return }
+        onError(e)
+        // A fault that repeats at once must not spin a core.
+        usleep(10_000)
+    }
 }
 
 /// The linked libzmq's version, e.g. "4.3.4".

@@ -163,10 +163,67 @@ final class KernelCoreTests: XCTestCase {
         }
     }
 
-    func testUnknownTypesGetBusyAndIdleButNoReply() {
-        send("debug_request", [:], on: .control)
-        XCTAssertEqual(recorder.published, ["status:busy", "status:idle"])
+    func testUnknownRequestsGetAnErrorReplyAndOtherUnknownTypesNone() {
+        // The spec lets a kernel stay silent; a reply naming what it answers tells a waiting client at once.
+        for (type, channel) in [("debug_request", Channel.control), ("usage_request", .control), ("frobnicate_request", .shell)] {
+            recorder.events = []
+            send(type, [:], on: channel)
+            XCTAssertEqual(recorder.published, ["status:busy", "status:idle"])
+            XCTAssertEqual(recorder.replies.map(\.msgType), [String(type.dropLast("request".count)) + "reply"])
+            let content = recorder.replies[0].content
+            XCTAssertEqual(content["status"], "error")
+            XCTAssertEqual(content["ename"], "ProtocolError")
+            XCTAssertTrue(content["evalue"]!.stringValue!.contains("does not handle \(type)"), "\(content)")
+            XCTAssertTrue(content["evalue"]!.stringValue!.contains("execute_request"), "\(content)")
+        }
+        recorder.events = []
+        send("comm_frobnicate", [:])
+        send("_request", [:])
+        XCTAssertEqual(recorder.published, ["status:busy", "status:idle", "status:busy", "status:idle"])
         XCTAssertTrue(recorder.replies.isEmpty)
+    }
+
+    func testMalformedRequestsAreAnsweredNotRun() {
+        var r = request("execute_request", [:])
+        r.malformed = "content must be a JSON object"
+        XCTAssertTrue(core.handle(r, on: .shell, outbox: recorder.outbox), "counts as a failed execution, as a bad field does")
+        XCTAssertEqual(recorder.published, ["status:busy", "status:idle"])
+        XCTAssertEqual(recorder.replies[0].msgType, "execute_reply")
+        XCTAssertEqual(recorder.replies[0].content["ename"], "ProtocolError")
+        XCTAssertTrue(recorder.replies[0].content["evalue"]!.stringValue!.contains("content must be a JSON object"))
+        XCTAssertEqual(recorder.replies[0].parentHeader["msg_id"], r.header["msg_id"])
+        for type in ["kernel_info_request", "complete_request", "shutdown_request"] {
+            recorder.events = []
+            var m = request(type, [:])
+            m.malformed = "metadata is not valid JSON"
+            core.handle(m, on: .control, outbox: recorder.outbox)
+            XCTAssertEqual(recorder.replies.map(\.msgType), [String(type.dropLast("request".count)) + "reply"])
+            XCTAssertEqual(recorder.replies[0].content["status"], "error", type)
+            XCTAssertFalse(recorder.events.contains { $0.kind == "shutdown" }, "a refused \(type) must not act")
+        }
+    }
+
+    func testFieldsOfTheWrongValueAreRefused() {
+        for (type, content, expected) in [
+            ("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": "x"] as JSON, "'detail_level' must be 0 or 1"),
+            ("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": 2], "'detail_level' must be 0 or 1"),
+            ("inspect_request", ["code": "x", "cursor_pos": -1], "at least 0"),
+            ("complete_request", ["code": "x", "cursor_pos": -3], "at least 0"),
+            ("history_request", ["hist_access_type": "tail", "n": -1], "'n' must be an integer of at least 0"),
+            ("history_request", ["hist_access_type": "search", "n": -2], "'n' must be an integer of at least 0"),
+            ("execute_request", ["code": "1", "user_expressions": 5], "'user_expressions' must be an object"),
+            ("execute_request", ["code": "1", "user_expressions": ["a", "b"]], "'user_expressions' must be an object"),
+        ] {
+            recorder.events = []
+            send(type, content)
+            let reply = recorder.replies[0]
+            XCTAssertEqual(reply.content["status"], "error", "\(type) \(content)")
+            XCTAssertTrue(reply.content["evalue"]?.stringValue?.contains(expected) ?? false, "\(reply.content)")
+        }
+        recorder.events = []
+        send("inspect_request", ["code": "x", "cursor_pos": 99, "detail_level": 1])
+        send("execute_request", ["code": "1", "user_expressions": nil])
+        XCTAssertEqual(recorder.replies.map { $0.content["status"] }, ["ok", "ok"])
     }
 
     func testShutdownIsRequestedOnlyAfterItsIdle() {

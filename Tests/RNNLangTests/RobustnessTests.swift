@@ -126,6 +126,48 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(e.state.runs.count, 0)
     }
 
+    func testHugeMatricesAreValueErrorsNotTraps() {
+        // Found by a probing helper: eye(1000000) and this product were Swift fatal errors (10¹² entries).
+        let e = Evaluator()
+        for cell in ["eye(1000000)", "ones(1000000, 1) @ ones(1, 1000000)", "zeros(1000000, 1000000)", "eye(1001)"] {
+            let d = run(e, "let big = " + cell)
+            XCTAssertEqual(d?.kind, .value, cell)
+            XCTAssertTrue(d?.message.contains("at most 1000000 entries") ?? false, d?.message ?? cell)
+        }
+        XCTAssertNil(e.state.values["big"])
+        XCTAssertNil(run(e, "let fine = eye(1000)\nlet p = ones(1000, 1) @ ones(1, 1000)"))
+    }
+
+    func testTextFeatureTablesAreCheckedBeforeTheyAreMade() {
+        // documents × distinct terms numbers: 2 × 6 here, over a limit of 10.
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxDatasetValues = 10
+        let e = Evaluator()
+        for cell in [#"bow(["a b c", "d e f"])"#, #"tfidf(["a b c", "d e f"])"#, #"ngrams(["a b c d", "e f g h"], n=1)"#,
+                     #"bm25(["a b c", "d e f"], "a b c d e f")"#] {
+            let d = run(e, "let t = " + cell)
+            XCTAssertEqual(d?.kind, .memory, cell)
+            XCTAssertTrue(d?.message.contains("RNNKERNEL_MAX_DATASET_VALUES") ?? false, d?.message ?? cell)
+        }
+        XCTAssertNil(e.state.values["t"])
+        XCTAssertNil(run(e, #"let t = bow(["a b", "a c"])"#))
+    }
+
+    func testSeq2SeqTrainingStepsAreCheckedBeforeTheLossListIsMade() {
+        let e = Evaluator()
+        XCTAssertNil(run(e, #"cell tr = seq2seq(embed=2, hidden=2, seed=1)"# + "\n" + #"let p = translation([["a b", "x y"]])"#))
+        for epochs in ["100000000", "999999999999999"] {
+            let d = run(e, "train tr on p epochs=\(epochs) batch=1")
+            XCTAssertEqual(d?.kind, .memory, epochs)
+            XCTAssertTrue(d?.message.contains("RNNKERNEL_MAX_DATASET_VALUES") ?? false, d?.message ?? "")
+        }
+        XCTAssertTrue(run(e, "train tr on p epochs=999999999999999999")?.message.contains("smaller than 10^15") ?? false)
+        XCTAssertEqual(e.state.runs.count, 0)
+        XCTAssertNil(run(e, "train tr on p epochs=1 batch=1"))
+        XCTAssertEqual(e.state.runs.count, 1)
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
