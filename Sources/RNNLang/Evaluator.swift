@@ -72,6 +72,7 @@ public final class Evaluator {
             ctx.interactive = interactive
             let value: MimeBundle?
             let started = now()
+            let before = Before(seed: state.seed, rngState: state.rng.state, runs: state.runs.count)
             do {
                 value = try Interruption.watching({ [interrupt] in interrupt.isRaised }) { try ctx.execute() }
             } catch let e as BudgetError {
@@ -80,10 +81,15 @@ public final class Evaluator {
                 throw Diagnostic(.interrupt, "interrupted at line \(node.range.start.line); that statement changed nothing", at: node.range)
             } catch let stop as StopKeepingState {
                 // Interrupted or diverged training keeps what it completed, then reports.
-                state = record(node, before: state, after: stop.state, seconds: now() - started, fileSHA256: nil)
+                state = stop.state
+                record(node, before: before, into: &state, seconds: now() - started, fileSHA256: nil)
                 throw stop.diagnostic
             }
-            state = record(node, before: state, after: ctx.state, seconds: now() - started, fileSHA256: ctx.loadedFileSHA256)
+            // The new state in place and the old one's log let go, so the log's storage has one owner
+            // and appending its entry does not copy the whole log (which made a session quadratic).
+            swap(&state, &ctx.state)
+            ctx.state.log = []
+            record(node, before: before, into: &state, seconds: now() - started, fileSHA256: ctx.loadedFileSHA256)
             result.payloads += ctx.payloads
             if ctx.exitRequested { break }
             if let value {
@@ -97,22 +103,28 @@ public final class Evaluator {
         return result
     }
 
+    /// What `record` needs of the session as it was before a statement ran.
+    struct Before {
+        let seed: UInt64
+        let rngState: UInt64
+        let runs: Int
+    }
+
     /// Adds a log entry for a statement that changed the session (language.md "The experiment log").
-    func record(_ node: StatementNode, before: SessionState, after: SessionState, seconds: Double, fileSHA256: String?) -> SessionState {
+    func record(_ node: StatementNode, before: Before, into s: inout SessionState, seconds: Double, fileSHA256: String?) {
         // What the statement's table entry says the log records.
         let rule = node.keyword.flatMap(StatementSpec.named)?.log ?? .none
         var model: String?
         switch rule {
-        case .none: return after
+        case .none: return
         case .session: model = nil
         case let .model(subject), let .run(subject): model = subject(node.statement)?.name
         }
-        var s = after
-        var entry = LogEntry(index: s.log.count + 1, statement: node.text, sessionSeed: before.seed, rngState: before.rng.state,
+        var entry = LogEntry(index: s.log.count + 1, statement: node.text, sessionSeed: before.seed, rngState: before.rngState,
                              model: model, seconds: seconds)
         if let model { entry.weightsSHA256 = s.weightsHash(ofModelNamed: model) }
         entry.fileSHA256 = fileSHA256
-        if case .run = rule, let run = s.runs.last, s.runs.count > before.runs.count {
+        if case .run = rule, let run = s.runs.last, s.runs.count > before.runs {
             entry.options = run.options
             entry.data = run.data
             entry.dataSHA256 = run.dataFingerprint
@@ -126,7 +138,6 @@ public final class Evaluator {
             }
         }
         s.log.append(entry)
-        return s
     }
 
     /// Puts the session generator where a log entry says it was, so replayed draws repeat.
