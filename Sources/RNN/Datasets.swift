@@ -151,6 +151,10 @@ public enum Datasets {
         guard !examples.isEmpty else { throw ModelError(.value, "expected at least one [sentence, label] pair") }
         let tokenised = examples.map { words($0.text, lower: lower) }
         if let e = tokenised.firstIndex(where: { $0.isEmpty }) { throw ModelError(.value, "sentence \(e + 1) has no words") }
+        // A blank label would be a class with no name in every table, plot and file after it.
+        if let e = examples.firstIndex(where: { $0.label.allSatisfy(\.isWhitespace) }) {
+            throw ModelError(.value, "sentence \(e + 1) has an empty label; expected a class name such as \"pos\"")
+        }
         let vocabulary = Vocabulary(building: tokenised, level: .word, lower: lower)
         var labels: [String] = []
         for e in examples where !labels.contains(e.label) { labels.append(e.label) }

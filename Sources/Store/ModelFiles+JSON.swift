@@ -24,7 +24,7 @@ extension ModelFiles {
         }
         func positive(_ key: String) throws -> Int {
             let v = try need(key, { $0.intValue }, "a whole number")
-            guard v >= 1, v <= 1_000_000 else { throw ModelFileError("\(file): config.\(key) must be at least 1, found \(v)") }
+            guard v >= 1, v <= 1_000_000 else { throw ModelFileError("\(file): config.\(key) must be from 1 to 1000000, found \(v)") }
             return v
         }
         guard case .object = j else { throw ModelFileError("\(file): config must be an object") }

@@ -54,6 +54,7 @@ extension ModelFiles {
         let labels = try strings("labels")
         if let labels {
             guard !labels.isEmpty else { throw ModelFileError("\(file): labels is empty") }
+            if let i = labels.firstIndex(where: { $0.allSatisfy(\.isWhitespace) }) { throw ModelFileError("\(file): label \(i) is empty; expected a class name") }
             var seen = Set<String>()
             if let twice = labels.first(where: { !seen.insert($0).inserted }) { throw ModelFileError("\(file): the label '\(twice)' is there twice") }
             guard labels.count <= config.outputWidth else {

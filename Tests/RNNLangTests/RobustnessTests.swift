@@ -168,6 +168,27 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(e.state.runs.count, 1)
     }
 
+    func testEmptyLabelsAreRefusedInDataAndInFiles() throws {
+        let e = Evaluator()
+        for pairs in [#"[["good film", ""], ["bad film", "neg"]]"#, #"[["good film", "pos"], ["bad film", "  "]]"#] {
+            let d = run(e, "let d = sentences(\(pairs))")
+            XCTAssertEqual(d?.kind, .value, pairs)
+            XCTAssertTrue(d?.message.contains("has an empty label") ?? false, d?.message ?? pairs)
+        }
+        let path = folder + "/m.json"
+        XCTAssertNil(run(e, #"let d = sentences([["good film", "pos"], ["bad film", "neg"]])"# + "\n"
+                         + "cell m = rnn(input=3, hidden=2, output=2, output_activation=softmax)\ntrain m on d epochs=1\nsave m to \"\(path)\""))
+        let saved = try String(contentsOfFile: path, encoding: .utf8)
+        for (crafted, expected) in [(saved.replacingOccurrences(of: #""neg""#, with: #""""#), "label 1 is empty"),
+                                    (saved.replacingOccurrences(of: #""hidden": 2,"#, with: #""hidden": 2000000,"#), "config.hidden must be from 1 to 1000000, found 2000000")] {
+            XCTAssertNotEqual(crafted, saved, "the file did not have the text to change")
+            try crafted.write(toFile: path, atomically: true, encoding: .utf8)
+            let d = run(e, "load m2 from \"\(path)\"")
+            XCTAssertTrue(d?.message.contains(expected) ?? false, d?.message ?? "loaded")
+            XCTAssertNil(e.model(named: "m2"))
+        }
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
