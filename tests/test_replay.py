@@ -59,3 +59,26 @@ def test_unreadable_log_exits_2(tmp_path):
     r = replay(bad)
     assert r.returncode == 2
     assert "line 1" in r.stderr
+
+
+def test_a_log_edited_to_write_files_is_refused_before_anything_runs(tmp_path):
+    """An entry holds one statement of a kind the log records. A crafted log that would save a model,
+    export the log, or hide a second statement after a newline stops before its first entry runs."""
+    entries = [json.loads(l) for l in (FIXTURES / "experiment.jsonl").read_text().splitlines()]
+    target = tmp_path / "written.json"
+    for i, (statement, expected) in enumerate([
+        (f'save net to "{target}"', "'save' is not a statement the log records"),
+        (f'export log to "{tmp_path / "log.jsonl"}"', "'export' is not a statement the log records"),
+        (f'seed 1\nsave net to "{target}"', "it holds 2 statements"),
+        ("print 1", "'print' is not a statement the log records"),
+        ("1 + 1", "an expression is not a statement the log records"),
+    ]):
+        crafted = [dict(e) for e in entries]
+        crafted[-1]["statement"] = statement
+        path = tmp_path / f"crafted{i}.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in crafted))
+        r = replay(path)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert f"entry {crafted[-1]['index']} of" in r.stderr and expected in r.stderr, r.stderr
+        assert r.stdout == "", "an entry ran before the check"
+        assert not target.exists()

@@ -140,6 +140,20 @@ public final class Evaluator {
         s.log.append(entry)
     }
 
+    /// Why `text` cannot be an entry of the experiment log (nil when it can be): an entry holds one
+    /// statement, of a kind the log records. Replay checks it first, so a crafted log cannot make it
+    /// run `save`, `export` or a second statement hidden after a newline.
+    public static func replayProblem(_ text: String) -> String? {
+        let nodes: [StatementNode]
+        do { nodes = try Parser.parse(text) } catch { return "it does not parse: \(error)" }
+        guard nodes.count == 1 else { return "it holds \(nodes.count) statements, where an entry holds one" }
+        let logged = StatementSpec.all.filter { if case .none = $0.log { return false } else { return true } }.map(\.keyword)
+        guard let keyword = nodes[0].keyword, logged.contains(keyword) else {
+            return "\(nodes[0].keyword.map { "'\($0)'" } ?? "an expression") is not a statement the log records (it records \(logged.joined(separator: ", ")))"
+        }
+        return nil
+    }
+
     /// Puts the session generator where a log entry says it was, so replayed draws repeat.
     public func restoreRandomState(seed: UInt64, rngState: UInt64) {
         state.seed = seed

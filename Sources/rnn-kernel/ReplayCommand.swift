@@ -26,6 +26,13 @@ struct ReplayCommand: ParsableCommand {
         let interpreter = RNNInterpreter()
         let evaluator = interpreter.evaluator
         let sink: OutputSink = verbose ? TerminalSink() : QuietSink()
+        // Every entry is checked before any runs: a log that was edited to write files stops here.
+        for e in entries {
+            if let why = Evaluator.replayProblem(e.statement) {
+                writeStderr("rnn-kernel replay: entry \(e.index) of \(log) cannot come from export log: \(why)\n")
+                throw ExitCode(2)
+            }
+        }
         for e in entries {
             evaluator.restoreRandomState(seed: e.sessionSeed, rngState: e.rngState)
             let runsBefore = evaluator.state.runs.count
