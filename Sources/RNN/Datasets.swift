@@ -30,6 +30,10 @@ public enum Datasets {
             try Interruption.check()
             let phase = rng.uniform(0, 2 * Double.pi)
             let wave = (0...length).map { sin(phase + step * Double($0)) + (noise > 0 ? noise * rng.normal() : 0) }
+            // step=1e308 takes the phase past the largest double (sin(inf) is NaN); a huge noise likewise.
+            guard wave.allSatisfy(\.isFinite) else {
+                throw ModelError(.value, "sine(step=\(formatValue(step)), noise=\(formatValue(noise))) gives values that are not finite numbers; expected a step and noise that keep the wave finite")
+            }
             inputs.append(wave.prefix(length).map { [$0] })
             targets.append(wave.dropFirst().map { [$0] })
         }

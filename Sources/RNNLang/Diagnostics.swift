@@ -31,9 +31,17 @@ public struct Diagnostic: Error, Equatable, Sendable, CustomStringConvertible {
     /// The source line and a caret line under the error's place (empty without a range).
     public func caretLines(in source: String) -> [String] {
         guard let range else { return [] }
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        // By scalars: as Characters, "\r\n" is one and a CRLF source would not split into lines.
+        let lines = source.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         guard range.start.line >= 1, range.start.line <= lines.count else { return [] }
-        let line = String(lines[range.start.line - 1])
+        // Control characters (a NUL cuts C strings, ESC drives terminals) shown as U+FFFD, one for one,
+        // so the caret still lines up.
+        var line = ""
+        var raw = lines[range.start.line - 1]
+        if raw.last == "\r" { raw = raw.dropLast() }  // a CRLF file's line end
+        for u in raw {
+            line.unicodeScalars.append(u != "\t" && u.properties.generalCategory == .control ? "\u{FFFD}" : u)
+        }
         let width = range.end.line == range.start.line ? max(1, range.end.column - range.start.column) : 1
         let lead = String(line.unicodeScalars.prefix(range.start.column - 1).map { $0 == "\t" ? "\t" : " " }.map(Character.init))
         return [line, lead + String(repeating: "^", count: min(width, max(1, line.unicodeScalars.count - range.start.column + 1)))]

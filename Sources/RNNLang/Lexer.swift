@@ -117,7 +117,14 @@ public struct Lexer {
             advance()
         default:
             advance()
-            throw Diagnostic(.syntax, "unexpected character '\(ch)'", at: SourceRange(start, position))
+            // A control character (NUL, ESC...) is named, not echoed: raw, it can cut the message or the terminal.
+            let shown = ch.unicodeScalars.allSatisfy { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+                ? ch.unicodeScalars.map { u in
+                    let hex = String(u.value, radix: 16, uppercase: true)
+                    return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                }.joined(separator: " ")
+                : "'\(ch)'"
+            throw Diagnostic(.syntax, "unexpected character \(shown)", at: SourceRange(start, position))
         }
         return Token(kind: .punct(ch), range: SourceRange(start, position))
     }
@@ -145,6 +152,11 @@ public struct Lexer {
         }
         guard let v = Double(text.hasPrefix(".") ? "0" + text : text) else {
             throw Diagnostic(.syntax, "expected a number, found '\(text)'", at: SourceRange(start, position))
+        }
+        // Past the largest double the text would read as inf, silently.
+        guard v.isFinite else {
+            let shown = text.count > 24 ? String(text.prefix(12)) + "…(\(text.count) characters)" : text
+            throw Diagnostic(.syntax, "the number \(shown) is too large: expected at most about 1.8e308", at: SourceRange(start, position))
         }
         return Token(kind: .number(v), range: SourceRange(start, position))
     }

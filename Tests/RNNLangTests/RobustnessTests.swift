@@ -189,6 +189,31 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    func testNumbersPastTheLargestDoubleAndControlCharactersAreNamed() {
+        let e = Evaluator()
+        let huge = run(e, "let n = 1" + String(repeating: "0", count: 400))
+        XCTAssertEqual(huge?.kind, .syntax)
+        XCTAssertTrue(huge?.message.contains("is too large") ?? false, huge?.message ?? "read as inf")
+        XCTAssertNil(e.state.values["n"])
+        let source = "print 1\u{0}\u{1B}[2J"
+        let nul = run(e, source)
+        XCTAssertEqual(nul?.message, "unexpected character U+0000")
+        // The echoed line has no raw control characters, and the caret still points at the NUL.
+        let lines = nul!.caretLines(in: source)
+        XCTAssertEqual(lines, ["print 1\u{FFFD}\u{FFFD}[2J", "       ^"])
+        XCTAssertEqual(Diagnostic(.syntax, "x", at: SourceRange(SourcePosition(line: 1, column: 3, offset: 2), SourcePosition(line: 1, column: 4, offset: 3))).caretLines(in: "a b\r\n"), ["a b", "  ^"])
+    }
+
+    func testSineWithAStepPastTheLargestDoubleIsRefusedAtOnce() {
+        let e = Evaluator()
+        for cell in ["sine(count=2, length=3, step=1e308)", "sine(count=2, length=3, noise=1e308)"] {
+            let d = run(e, "let d = " + cell)
+            XCTAssertEqual(d?.kind, .value, cell)
+            XCTAssertTrue(d?.message.contains("not finite numbers") ?? false, d?.message ?? cell)
+        }
+        XCTAssertNil(e.state.values["d"])
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
