@@ -76,10 +76,17 @@ extension StatementContext {
     mutating func loadSeq2Seq(_ name: Ident, _ pathExpr: Expr) throws -> Bool {
         guard case let .string(path) = try eval(pathExpr), Seq2SeqFiles.holdsSeq2Seq(path) else { return false }
         try checkAssignable(name)
+        // As for a cell: a file that cannot be read is an IOError, one whose contents are wrong a
+        // ValueError; the log keeps the hash of the bytes read, for replay to check.
+        let bytes: [UInt8]
+        do { bytes = try ModelFiles.readBytes(path) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
         let entry: Seq2SeqEntry
-        do { entry = try Seq2SeqFiles.load(from: path) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
+        do { entry = try Seq2SeqFiles.load(bytes, file: path) } catch let e as ModelFileError {
+            throw Diagnostic(.value, e.description + "; '\(name.name)' is unchanged", at: pathExpr.range)
+        }
         state.values[name.name] = nil
         state.store[seq2seq: name.name] = entry
+        loadedFileSHA256 = sha256Hex(bytes)
         say("loaded \(name.name) from \(path): \(seq2seqSummaryLine(name.name, entry))")
         return true
     }

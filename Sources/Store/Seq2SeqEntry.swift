@@ -103,7 +103,14 @@ public enum Seq2SeqFiles {
         guard path.hasSuffix(".json") || path.hasSuffix(".safetensors") else {
             throw ModelFileError("expected a file name ending in .json or .safetensors, found \(path)")
         }
-        let bytes = try ModelFiles.readBytes(path)
+        return try load(ModelFiles.readBytes(path), file: path)
+    }
+
+    /// A seq2seq model from a file's bytes already read; `file` is its name, for the format and errors.
+    public static func load(_ bytes: [UInt8], file path: String) throws -> Seq2SeqEntry {
+        guard path.hasSuffix(".json") || path.hasSuffix(".safetensors") else {
+            throw ModelFileError("expected a file name ending in .json or .safetensors, found \(path)")
+        }
         var entry: Seq2SeqEntry
         var sourceVocab: [String]?, targetVocab: [String]?
         var values: [String: (shape: [Int]?, values: [Double])] = [:]

@@ -181,11 +181,13 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(c.content["cursor_end"], 2)
         XCTAssertEqual(c.content["metadata"]?["_jupyter_types_experimental"]?.arrayValue?.count, 2)
 
-        // Cursors outside the code reach the interpreter clamped, in code points.
+        // A cursor past the code's end reaches the interpreter clamped, in code points; a negative one
+        // is no place in any code, and is refused.
         let (far, _) = try client.roundTrip("complete_request", ["code": "é😀", "cursor_pos": 99])
         XCTAssertEqual(far.content["cursor_end"], 2)
         let (before, _) = try client.roundTrip("complete_request", ["code": "al", "cursor_pos": -5])
-        XCTAssertEqual(before.content["cursor_end"], 0)
+        XCTAssertEqual(before.content["status"], "error")
+        XCTAssertTrue(before.content["evalue"]?.stringValue?.contains("at least 0") ?? false)
 
         let (i, _) = try client.roundTrip("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": 1])
         XCTAssertEqual(i.content["found"], true)
@@ -256,9 +258,11 @@ final class KernelTests: XCTestCase {
         let published = try client.publications(of: open)
         XCTAssertEqual(types(published), ["status:busy", "comm_close", "status:idle"])
         XCTAssertEqual(published[1].content, ["comm_id": "c1", "data": [:]])
-        // Unknown types are ignored (busy and idle only), and the kernel goes on.
-        let odd = try client.send("made_up_request", [:])
-        XCTAssertEqual(types(try client.publications(of: odd)), ["status:busy", "status:idle"])
+        // An unknown request gets an error reply between busy and idle, and the kernel goes on.
+        let (odd, oddPublished) = try client.roundTrip("made_up_request", [:])
+        XCTAssertEqual(odd.msgType, "made_up_reply")
+        XCTAssertEqual(odd.content["status"], "error")
+        XCTAssertEqual(types(oddPublished), ["status:busy", "status:idle"])
         XCTAssertEqual(try client.roundTrip("kernel_info_request", [:]).reply.msgType, "kernel_info_reply")
     }
 

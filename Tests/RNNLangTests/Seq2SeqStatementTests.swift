@@ -151,8 +151,16 @@ final class Seq2SeqStatementTests: XCTestCase {
         XCTAssertEqual(e.state.store[seq2seq: "old"]!.model, e.state.store[seq2seq: "tr"]!.model)
         XCTAssertEqual(e.state.store[seq2seq: "old"]!.cell, .gru)
         let before = e.state
-        XCTAssertTrue(error("load bad from \"\(dir)/bad.json\"", e)?.message.contains("expected cell to be gru or lstm") ?? false)
+        // Wrong contents are a ValueError that says the name is unchanged, as for a cell's file; a
+        // file that cannot be read is an IOError; a load is logged with the hash of the bytes read.
+        let bad = error("load bad from \"\(dir)/bad.json\"", e)
+        XCTAssertEqual(bad?.kind, .value)
+        XCTAssertTrue(bad?.message.contains("expected cell to be gru or lstm") ?? false, bad?.message ?? "")
+        XCTAssertTrue(bad?.message.contains("'bad' is unchanged") ?? false, bad?.message ?? "")
         XCTAssertEqual(e.state, before)
+        XCTAssertEqual(error("load gone from \"\(dir)/missing.json\"", e)?.kind, .io)
+        let loaded = e.state.log.last { $0.statement.hasPrefix("load old") }
+        XCTAssertEqual(loaded?.fileSHA256?.count, 64)
     }
 
     func JSONValueText(_ words: [String]) -> String {
