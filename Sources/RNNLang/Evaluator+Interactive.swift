@@ -84,6 +84,12 @@ extension Evaluator {
     func sliderMoved(_ name: String, _ model: WidgetModel, _ ctx: WidgetContext) {
         // A slider defined again under the same name replaces this one; the old one's moves bind nothing.
         guard let binding = interactive.sliders[name], binding.model === model, let x = model["value"]?.doubleValue else { return }
+        // A name that has since become a model, or was dropped, is no longer the slider's: its
+        // moves must not bring the number back over it.
+        guard case .number? = state.values[name] else {
+            logLine("slider \(name) moved, but '\(name)' no longer holds its number: nothing rebound")
+            return
+        }
         let value = Value.number(x)
         var s = state
         s.values[name] = value
@@ -117,12 +123,19 @@ extension Evaluator {
         interactive.widgets.capture(into: w.output, ctx) {
             ctx.output.clearOutput(wait: true)
             var scratch = StatementContext(state: state, output: ctx.output, interrupt: interrupt, source: w.source, node: w.node)
+            func report(_ d: Diagnostic) { ctx.output.stream(.stderr, d.traceback(in: w.source).joined(separator: "\n") + "\n") }
+            // As a cell runs: interruptible, and a budget or an interrupt reported as in a cell.
             do {
-                if let value = try scratch.execute() { ctx.output.display(value, displayID: nil) }
+                let value = try Interruption.watching({ [interrupt] in interrupt.isRaised }) { try scratch.execute() }
+                if let value { ctx.output.display(value, displayID: nil) }
             } catch let d as Diagnostic {
-                ctx.output.stream(.stderr, d.traceback(in: w.source).joined(separator: "\n") + "\n")
+                report(d)
             } catch let stop as StopKeepingState {
-                ctx.output.stream(.stderr, stop.diagnostic.traceback(in: w.source).joined(separator: "\n") + "\n")
+                report(stop.diagnostic)
+            } catch let e as BudgetError {
+                report(Diagnostic(.memory, e.message, at: w.node.range))
+            } catch is Interrupted {
+                report(Diagnostic(.interrupt, "interrupted; this re-run changed nothing", at: w.node.range))
             } catch {
                 ctx.output.stream(.stderr, "InternalError: \(error)\n")
             }
@@ -188,8 +201,10 @@ extension StatementContext {
 
     /// Enough decimals to show every step of the grid.
     func readoutFormat(_ step: Double) -> String {
+        // Below 1e-4 fixed decimals would show every value as 0.0000: significant digits instead.
+        if step < 1e-4 { return ".3g" }
         var d = 0, s = step
-        while d < 6, (s - s.rounded()).magnitude > 1e-9 { s *= 10; d += 1 }
+        while d < 6, (s - s.rounded()).magnitude > 1e-9 * Swift.max(1, s.magnitude) { s *= 10; d += 1 }
         return ".\(max(d, 1))f"
     }
 
@@ -225,6 +240,8 @@ extension StatementContext {
         }
         let out = session.widgets.outputArea(comms)
         session.widgets.set(out, [(key: "outputs", value: .array(collected.outputs))], comms: comms)
+        // The same watch run again (its cell re-run) replaces the old one, which would re-run too.
+        session.watches[name.name, default: []].removeAll { $0.node.text == inner.text }
         session.watches[name.name, default: []].append(Watch(node: inner, source: source, output: out))
         output.display(session.widgets.view(out, text: collected.text.isEmpty ? "watch \(name.name): \(inner.text)" : collected.text), displayID: nil)
     }
@@ -275,6 +292,8 @@ extension StatementContext {
         w.set(out, [(key: "outputs", value: .array(first.outputs))], comms: comms)
         // The redraw needs no session state: only the model and the trace as they were when unrolled.
         let drawer = StatementContext(state: SessionState(), output: NullSink(), interrupt: InterruptFlag(), source: "", node: nil)
+        // The session's flag, so that interrupt_request stops a redraw as it stops a cell.
+        let flag = session.evaluator?.interrupt ?? InterruptFlag()
         let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak rows] _, _, ctx in
             guard let session, let t = slider?["value"]?.intValue, let index = rows?["index"]?.intValue else { return }
             session.widgets.capture(into: out, ctx) {
@@ -301,10 +320,11 @@ extension StatementContext {
         return m
     }
 
-    func gradientsChart(_ models: [(name: String, model: Model)], _ data: Dataset, _ o: PlotOptions, scale: Double) -> MimeBundle {
+    func gradientsChart(_ models: [(name: String, model: Model)], _ data: Dataset, _ o: PlotOptions, scale: Double) throws -> MimeBundle {
         var series: [Series] = []
         for (name, model) in models {
-            let norms = (try? meanHiddenGradientNorms(StatementContext.scaledRecurrent(model, scale), data)) ?? []
+            let norms: [Double]
+            do { norms = try meanHiddenGradientNorms(StatementContext.scaledRecurrent(model, scale), data) } catch is Interrupted { throw Interrupted() } catch { norms = [] }
             // A log axis cannot show 0 or an overflow; such points are left out rather than drawn wrong.
             let points = norms.enumerated().filter { $0.element.isFinite && $0.element > 0 }
             series.append(Series(name, x: points.map { Double($0.offset + 1) }, y: points.map(\.element)))
@@ -325,13 +345,19 @@ extension StatementContext {
         w.set(out, [(key: "outputs", value: .array([["output_type": "display_data", "data": first.dataJSON, "metadata": first.metadata]]))], comms: comms)
         // The redraw needs no session state: only the models and the data as they were when plotted.
         let drawer = StatementContext(state: SessionState(), output: NullSink(), interrupt: InterruptFlag(), source: "", node: nil)
+        // The session's flag, so that interrupt_request stops a redraw as it stops a cell.
+        let flag = session.evaluator?.interrupt ?? InterruptFlag()
         let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak logScale] _, _, ctx in
             guard let session, let s = slider?["value"]?.doubleValue, let log = logScale?["value"]?.boolValue else { return }
             var drawn = o
             drawn.log = log
             session.widgets.capture(into: out, ctx) {
                 ctx.output.clearOutput(wait: true)
-                ctx.output.display(drawer.gradientsChart(models, data, drawn, scale: s), displayID: nil)
+                do {
+                    ctx.output.display(try Interruption.watching({ flag.isRaised }) { try drawer.gradientsChart(models, data, drawn, scale: s) }, displayID: nil)
+                } catch {
+                    ctx.output.stream(.stderr, "KeyboardInterrupt: interrupted; move the slider again to redraw\n")
+                }
             }
         }
         slider.onChange = redraw

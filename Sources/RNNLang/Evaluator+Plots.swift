@@ -185,6 +185,7 @@ extension StatementContext {
         var g = [Double](repeating: 0, count: engine.parameterCount)
         var sums: [Double] = [], counts: [Int] = []
         for e in 0..<min(data.count, 64) {
+            try Interruption.check()
             let r = g.withUnsafeMutableBufferPointer { gp in
                 engine.run(model.flatValues, batch: model.batch(data, [e]), loss: loss,
                            gradient: gp.baseAddress!, recordHiddenGradients: true)

@@ -56,6 +56,7 @@ extension StatementContext {
         try checkAssignable(to)
         if state.store[to.name] != nil || isSeq2Seq(to.name) { warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
         state.store[seq2seq: to.name] = state.store[seq2seq: from.name]
+        state.values[to.name] = nil
         say("copied \(from.name) to \(to.name)")
     }
 

@@ -192,6 +192,8 @@ extension StatementSpec {
             let entry = try ctx.modelEntry(from)
             if ctx.state.store[to.name] != nil { ctx.warn("'\(to.name)' already exists; replacing it with a copy of '\(from.name)'") }
             ctx.state.store[to.name] = entry
+            // The name is the model's now: a value bound to it before would hide the copy.
+            ctx.state.values[to.name] = nil
             ctx.say("copied \(from.name) to \(to.name)")
         })
 

@@ -224,8 +224,14 @@ extension WidgetManager {
             guard let x = v.doubleValue, x.isFinite else { return nil }
             let snapped = min + ((x - min) / step).rounded() * step
             let kept = Swift.min(max, Swift.max(min, integer ? snapped.rounded() : snapped))
-            // Sent back as the slider shows it: no 0.30000000000000004.
-            return .number(integer ? kept : (kept * 1e9).rounded() / 1e9)
+            if integer { return .number(kept) }
+            // Sent back as the slider shows it (no 0.30000000000000004): rounded to the step's decimals
+            // and three more, unless that would overflow or lose digits (a range to 1e300, a step of 1e-12).
+            var scale = 1000.0, s = step
+            while s < 1, scale < 1e300 { s *= 10; scale *= 10 }
+            let tidy = (kept * scale).rounded() / scale
+            guard (kept * scale).magnitude < 9e15, tidy.isFinite else { return .number(kept) }
+            return .number(Swift.min(max, Swift.max(min, tidy)))
         }
         return m
     }

@@ -1,7 +1,9 @@
 import JSON
 import Jupyter
+import RNN
 @testable import RNNLang
 import XCTest
+import Foundation
 
 /// A front end's view of the kernel: what the evaluator published, comms included.
 private final class WidgetFrontEnd: OutputSink, CommChannel {
@@ -73,5 +75,90 @@ final class InteractiveTests: XCTestCase {
             XCTAssertThrowsError(try ev.run(code, output: sink), code)
         }
         XCTAssertEqual(ev.state.values.keys.sorted(), ["s"])
+    }
+
+    /// A slider move, as a front end sends it.
+    private func move(_ ev: Evaluator, _ sink: WidgetFrontEnd, _ slider: String, to v: Double) {
+        ev.commReceived(CommMessage(commID: slider, targetName: "jupyter.widget",
+                                    data: ["method": "update", "state": ["value": .number(v)], "buffer_paths": []]), output: sink)
+    }
+
+    func testASliderDoesNotRebindANameThatIsNoLongerItsNumber() throws {
+        // Found by a probing helper: a move brought the number back over a model or a dropped name.
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        _ = try ev.run("slider s from 0 to 10 step 1 value=3\nslider q from 0 to 10 step 1 value=3", output: sink)
+        let sliders = sink.open.filter { $0.value["_model_name"]?.stringValue == "IntSliderModel" }.keys.sorted()
+        XCTAssertEqual(sliders.count, 2)
+        _ = try ev.run("cell s = rnn(input=2, hidden=2, output=2)\ndrop q", output: sink)
+        let log = ev.state.log.count
+        for id in sliders { move(ev, sink, id, to: 6) }
+        XCTAssertNil(ev.state.values["s"])
+        XCTAssertNil(ev.state.values["q"])
+        XCTAssertNotNil(ev.model(named: "s"))
+        XCTAssertEqual(ev.state.log.count, log, "a move that bound nothing was logged")
+    }
+
+    func testCopyOverAValueReplacesIt() throws {
+        let ev = Evaluator()
+        _ = try ev.run("cell m = rnn(input=1, hidden=1)\nlet v = 1\ncopy m as v", output: WidgetFrontEnd())
+        XCTAssertNil(ev.state.values["v"], "the old value hid the copy")
+        XCTAssertNotNil(ev.model(named: "v"))
+    }
+
+    func testFloatSlidersKeepTinyAndHugeValues() throws {
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        _ = try ev.run("slider w from 1e-12 to 1e-10\nslider a from 0.5 to 1e300\nslider c from 0 to 1 step 0.1", output: sink)
+        let floats = sink.open.filter { $0.value["_model_name"]?.stringValue == "FloatSliderModel" }
+        func id(_ description: String) throws -> String { try XCTUnwrap(floats.first { $0.value["description"]?.stringValue == description }?.key) }
+        move(ev, sink, try id("w"), to: 5e-11)
+        move(ev, sink, try id("a"), to: 5e299)
+        move(ev, sink, try id("c"), to: 0.30000000000000004)
+        guard case let .number(w)? = ev.state.values["w"], case let .number(a)? = ev.state.values["a"] else { return XCTFail("not numbers") }
+        XCTAssertEqual(w, 5e-11, accuracy: 1.5e-12)
+        XCTAssertTrue(a.isFinite && abs(a - 5e299) < 1e298, "\(a)")
+        XCTAssertEqual(ev.state.values["c"], .number(0.3))
+        XCTAssertEqual(floats[try id("w")]?["readout_format"], ".3g")
+    }
+
+    func testAWatchRunAgainReplacesItselfAndReportsLikeACell() throws {
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxDatasetValues = 10_000
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        _ = try ev.run("slider s from 1 to 500 step 1 value=1", output: sink)
+        for _ in 0..<3 { _ = try ev.run("watch s: print sine(count=s, length=100)", output: sink) }
+        let slider = try XCTUnwrap(sink.model("IntSliderModel"))
+        sink.events = []
+        move(ev, sink, slider, to: 500)
+        let errors = sink.events.filter { $0.type == "stream" && $0.content["name"] == "stderr" }.compactMap { $0.content["text"]?.stringValue }
+        XCTAssertEqual(errors.count, 1, "one watch, re-run once: \(errors)")
+        XCTAssertTrue(errors.first?.contains("MemoryError") ?? false, errors.first ?? "")
+    }
+
+    func testAnInterruptStopsAWatchReRun() throws {
+        // A re-run that would take minutes: without the interrupt this test would hang until it ended.
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        _ = try ev.run("cell g = gru(input=1, hidden=600, output=1, seed=1)\nlet d = sine(count=64, length=3000)\n"
+                       + "slider s from 0 to 2 step 1 value=0", output: sink)
+        _ = try ev.run("watch s: print s", output: sink)
+        // The heavy statement is watched only now, so defining it did not run it.
+        ev.interactive.watches["s"]![0].node = try XCTUnwrap(Parser.parse("predict g on d").first)
+        ev.interactive.watches["s"]![0].source = "predict g on d"
+        let slider = try XCTUnwrap(sink.model("IntSliderModel"))
+        sink.events = []
+        let done = DispatchSemaphore(value: 0)
+        let stopper = Thread {
+            while done.wait(timeout: .now() + 0.2) == .timedOut { ev.interrupt.raise() }
+        }
+        stopper.start()
+        move(ev, sink, slider, to: 1)
+        done.signal()
+        let errors = sink.events.filter { $0.type == "stream" && $0.content["name"] == "stderr" }.compactMap { $0.content["text"]?.stringValue }
+        XCTAssertTrue(errors.first?.contains("KeyboardInterrupt") ?? false, "\(errors)")
+        XCTAssertEqual(ev.state.values["s"], .number(1))
     }
 }
