@@ -294,7 +294,9 @@ extension StatementContext {
         let drawer = StatementContext(state: SessionState(), output: NullSink(), interrupt: InterruptFlag(), source: "", node: nil)
         // The session's flag, so that interrupt_request stops a redraw as it stops a cell.
         let flag = session.evaluator?.interrupt ?? InterruptFlag()
-        let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak rows] _, _, ctx in
+        let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak rows] _, keys, ctx in
+            // Only the value redraws: a description or tooltip set by a front end changes no number.
+            guard keys.contains("value") else { return }
             guard let session, let t = slider?["value"]?.intValue, let index = rows?["index"]?.intValue else { return }
             session.widgets.capture(into: out, ctx) {
                 ctx.output.clearOutput(wait: true)
@@ -347,7 +349,9 @@ extension StatementContext {
         let drawer = StatementContext(state: SessionState(), output: NullSink(), interrupt: InterruptFlag(), source: "", node: nil)
         // The session's flag, so that interrupt_request stops a redraw as it stops a cell.
         let flag = session.evaluator?.interrupt ?? InterruptFlag()
-        let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak logScale] _, _, ctx in
+        let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak logScale] _, keys, ctx in
+            // Only the value redraws: a description or tooltip set by a front end changes no number.
+            guard keys.contains("value") else { return }
             guard let session, let s = slider?["value"]?.doubleValue, let log = logScale?["value"]?.boolValue else { return }
             var drawn = o
             drawn.log = log

@@ -161,4 +161,30 @@ final class InteractiveTests: XCTestCase {
         XCTAssertTrue(errors.first?.contains("KeyboardInterrupt") ?? false, "\(errors)")
         XCTAssertEqual(ev.state.values["s"], .number(1))
     }
+
+    func testUnknownKeysAreIgnoredAndWrongKindsRefused() throws {
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        _ = try ev.run("cell demo = rnn(input=2, hidden=2, output=2, activation=linear, init=ones, bias=false)\n"
+                       + "unroll demo on [[1,1],[1,1],[2,2]] interactive=true\nslider s from 0 to 4 step 1 value=1", output: sink)
+        let slider = try XCTUnwrap(sink.open.first { $0.value["description"]?.stringValue == "s" }?.key)
+        sink.events = []
+        ev.commReceived(CommMessage(commID: slider, targetName: "jupyter.widget", data: [
+            "method": "update", "buffer_paths": [],
+            "state": ["foo": .string(String(repeating: "x", count: 100_000)), "max": "x", "description": 5]]), output: sink)
+        let model = try XCTUnwrap(ev.interactive.widgets.models[slider])
+        XCTAssertNil(model["foo"], "an unknown key was kept")
+        XCTAssertEqual(model["max"], .number(4))
+        XCTAssertEqual(model["description"], "s")
+        let corrected = sink.events.last { $0.type == "comm_msg" && $0.content["data"]?["method"] == "update" }
+        XCTAssertEqual(corrected?.content["data"]?["state"], ["max": 4, "description": "s"])
+        // A description set on the unroll's t slider redraws nothing; a value does.
+        let stepSlider = try XCTUnwrap(sink.open.first { $0.key != slider && $0.value["_model_name"]?.stringValue == "IntSliderModel" }?.key)
+        sink.events = []
+        ev.commReceived(CommMessage(commID: stepSlider, targetName: "jupyter.widget",
+                                    data: ["method": "update", "state": ["description": "zz"], "buffer_paths": []]), output: sink)
+        XCTAssertFalse(sink.events.contains { $0.type == "clear_output" })
+        move(ev, sink, stepSlider, to: 2)
+        XCTAssertTrue(sink.events.contains { $0.type == "clear_output" })
+    }
 }
