@@ -36,17 +36,44 @@ public protocol CommChannel: AnyObject {
     var parentMsgID: String { get }
 }
 
+/// Ids in the order they were first added, for listing in a stable order. Removing is O(1): a
+/// removed id stays until the next compaction, and readers skip ids their owner no longer holds,
+/// so closing n comms one by one is not n² (a list's removeAll made it so).
+public struct InsertionOrder: Sendable {
+    private var ids: [String] = []
+    private var listed = Set<String>()
+    private var removed = 0
+
+    public init() {}
+
+    public mutating func add(_ id: String) {
+        if listed.insert(id).inserted { ids.append(id) }
+    }
+
+    /// `isLive` says which ids are still held; called after the owner has forgotten `id`.
+    public mutating func remove(_ id: String, isLive: (String) -> Bool) {
+        removed += 1
+        guard removed > 16, removed * 2 > ids.count else { return }
+        ids.removeAll { !isLive($0) }
+        listed = Set(ids)
+        removed = 0
+    }
+
+    /// Every id added and not compacted away, oldest first; the caller skips those it no longer holds.
+    public var all: [String] { ids }
+}
+
 /// The open comms, by id, with the target each was opened with. Read by `comm_info_request` on
 /// either channel, changed by the shell thread: hence the lock.
 public final class CommRegistry: @unchecked Sendable {
     /// Target by id, and the ids in the order they were opened (so `comm_info` lists them stably).
-    private let state = Mutex<(targets: [String: String], order: [String])>(([:], []))
+    private let state = Mutex<(targets: [String: String], order: InsertionOrder)>(([:], InsertionOrder()))
 
     public init() {}
 
     public func opened(_ id: String, target: String) {
         state.withLock {
-            if $0.targets[id] == nil { $0.order.append(id) }
+            $0.order.add(id)
             $0.targets[id] = target
         }
     }
@@ -54,9 +81,10 @@ public final class CommRegistry: @unchecked Sendable {
     /// Forgets a comm; returns the target it had, or nil when it was not open.
     @discardableResult
     public func closed(_ id: String) -> String? {
-        state.withLock {
-            guard let t = $0.targets.removeValue(forKey: id) else { return nil }
-            $0.order.removeAll { $0 == id }
+        state.withLock { s in
+            guard let t = s.targets.removeValue(forKey: id) else { return nil }
+            let targets = s.targets
+            s.order.remove(id) { targets[$0] != nil }
             return t
         }
     }
@@ -66,7 +94,7 @@ public final class CommRegistry: @unchecked Sendable {
     /// The open comms, optionally only those of one target, as `comm_info_reply` lists them.
     public func list(target: String?) -> [(id: String, target: String)] {
         state.withLock { s in
-            s.order.compactMap { id in
+            s.order.all.compactMap { id in
                 guard let t = s.targets[id], target == nil || target == t else { return nil }
                 return (id: id, target: t)
             }

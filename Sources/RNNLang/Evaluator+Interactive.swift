@@ -158,8 +158,14 @@ extension StatementContext {
         guard low.isFinite, high.isFinite, low < high else {
             throw Diagnostic(.value, "expected 'from A to B' with A < B, found from \(formatNumber(low)) to \(formatNumber(high))", at: highExpr.range)
         }
+        guard (high - low).isFinite else {
+            throw Diagnostic(.value, "expected a span (B - A) below 1.8e308, found from \(formatNumber(low)) to \(formatNumber(high))", at: highExpr.range)
+        }
         let integral = low.rounded() == low && high.rounded() == high
         var step = integral ? 1 : (high - low) / 100
+        // A whole-number range wider than 100000 steps of 1 gets a whole step that keeps it within
+        // them (from -1e308 to 1e308, steps of 1 would snap every move to 0).
+        if integral, (high - low) / step > 100_000 { step = ((high - low) / 100_000).rounded(.up) }
         if let e = stepExpr {
             step = try eval(e).number("the step", at: e.range)
             guard step > 0, step.isFinite, step <= high - low else {

@@ -53,7 +53,7 @@ struct WidgetContext {
 /// session state, not in it: widgets are views, and a failed statement must not take them back.
 final class WidgetManager {
     private(set) var models: [String: WidgetModel] = [:]
-    private var order: [String] = []
+    private var order = InsertionOrder()
 
     var count: Int { models.count }
 
@@ -73,7 +73,7 @@ final class WidgetManager {
         state += extra
         let m = WidgetModel(id: String(makeUUID().filter { $0 != "-" }), state: .object(state))
         models[m.id] = m
-        order.append(m.id)
+        order.add(m.id)
         comms.open(commID: m.id, target: WidgetProtocol.target, data: ["state": m.state, "buffer_paths": []],
                    metadata: ["version": .string(WidgetProtocol.version)])
         return m
@@ -114,7 +114,7 @@ final class WidgetManager {
             }
             let m = WidgetModel(id: message.commID, state: message.data["state"]!)
             models[m.id] = m
-            order.append(m.id)
+            order.add(m.id)
             return true
         default:
             return false
@@ -123,7 +123,7 @@ final class WidgetManager {
 
     func closed(_ message: CommMessage) {
         guard models.removeValue(forKey: message.commID) != nil else { return }
-        order.removeAll { $0 == message.commID }
+        order.remove(message.commID) { models[$0] != nil }
     }
 
     /// One `comm_msg` on a widget comm or the control comm.
@@ -133,7 +133,7 @@ final class WidgetManager {
             guard method == "request_states" else {
                 return logLine("jupyter.widget.control: unknown method '\(method)', expected request_states")
             }
-            let states = order.compactMap { id in models[id].map { (key: id, value: $0.controlEntry) } }
+            let states = order.all.compactMap { id in models[id].map { (key: id, value: $0.controlEntry) } }
             ctx.comms.send(commID: message.commID, data: ["method": "update_states", "states": .object(states), "buffer_paths": []],
                            metadata: [:])
             // One line per front end that (re)connects: how a reload got its widgets back.

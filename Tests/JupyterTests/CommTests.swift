@@ -103,4 +103,20 @@ final class CommTests: XCTestCase {
         let late = try client.send("comm_msg", ["comm_id": "f1", "data": ["x": 2]])
         XCTAssertEqual(types(try client.publications(of: late)), ["status:busy", "status:idle"])
     }
+
+    func testTheRegistryListsOpenCommsInOrderThroughManyCloses() {
+        // Closing compacts lazily (closing n comms one by one was n²); the listing must not show it.
+        let r = CommRegistry()
+        for i in 0..<100 { r.opened("c\(i)", target: i % 2 == 0 ? "even" : "odd") }
+        for i in stride(from: 0, to: 100, by: 3) { XCTAssertNotNil(r.closed("c\(i)")) }
+        XCTAssertNil(r.closed("c0"), "closed twice")
+        let open = (0..<100).filter { $0 % 3 != 0 }
+        XCTAssertEqual(r.list(target: nil).map(\.id), open.map { "c\($0)" })
+        XCTAssertEqual(r.list(target: "odd").map(\.id), open.filter { $0 % 2 == 1 }.map { "c\($0)" })
+        r.opened("c0", target: "even")
+        r.opened("c1", target: "odd")
+        XCTAssertEqual(r.list(target: nil).filter { $0.id == "c0" || $0.id == "c1" }.count, 2, "an id listed twice")
+        for i in 0..<100 { r.closed("c\(i)") }
+        XCTAssertTrue(r.list(target: nil).isEmpty)
+    }
 }

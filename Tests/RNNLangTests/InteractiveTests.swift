@@ -187,4 +187,19 @@ final class InteractiveTests: XCTestCase {
         move(ev, sink, stepSlider, to: 2)
         XCTAssertTrue(sink.events.contains { $0.type == "clear_output" })
     }
+
+    func testAWideWholeNumberSliderGetsAStepThatKeepsItsValues() throws {
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        XCTAssertThrowsError(try ev.run("slider w from -1e308 to 1e308", output: sink))
+        _ = try ev.run("slider c from 0 to 1000000\nslider h from -1e307 to 1e307", output: sink)
+        let c = try XCTUnwrap(sink.open.first { $0.value["description"]?.stringValue == "c" })
+        XCTAssertEqual(c.value["step"], 10)
+        move(ev, sink, c.key, to: 123_456)
+        XCTAssertEqual(ev.state.values["c"], .number(123_460))
+        let h = try XCTUnwrap(sink.open.first { $0.value["description"]?.stringValue == "h" })
+        move(ev, sink, h.key, to: 5e306)
+        guard case let .number(x)? = ev.state.values["h"] else { return XCTFail("not a number") }
+        XCTAssertEqual(x, 5e306, accuracy: 1e303)
+    }
 }
