@@ -102,7 +102,7 @@ extension Evaluator {
         }
         interactive.lastMove = (name, s.log.count)
         state = s
-        for w in interactive.watches[name] ?? [] { rerun(w, ctx) }
+        for w in liveWatches(name) { rerun(w, ctx) }
     }
 
     /// A cell that rebound a slider's name (`let s = 3`) moves its slider there and re-runs its watches,
@@ -113,8 +113,16 @@ extension Evaluator {
             guard let m = b.model, case let .number(x)? = state.values[name], x >= b.low, x <= b.high,
                   m["value"]?.doubleValue != x else { continue }
             interactive.widgets.set(m, [(key: "value", value: .number(x))], comms: comms)
-            for w in interactive.watches[name] ?? [] { rerun(w, WidgetContext(output: output, comms: comms)) }
+            for w in liveWatches(name) { rerun(w, WidgetContext(output: output, comms: comms)) }
         }
+    }
+
+    /// The watches on a slider whose output area is still open; a front end that closed one's
+    /// Output widget has dropped it (its re-runs would go into whatever cell ran last).
+    func liveWatches(_ name: String) -> [Watch] {
+        let live = (interactive.watches[name] ?? []).filter { interactive.widgets.models[$0.output.id] != nil }
+        interactive.watches[name] = live.isEmpty ? nil : live
+        return live
     }
 
     /// Re-runs a watched statement into its output area, on a copy of the state that is then

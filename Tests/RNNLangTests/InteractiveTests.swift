@@ -202,4 +202,18 @@ final class InteractiveTests: XCTestCase {
         guard case let .number(x)? = ev.state.values["h"] else { return XCTFail("not a number") }
         XCTAssertEqual(x, 5e306, accuracy: 1e303)
     }
+
+    func testAWatchWhoseOutputWidgetWasClosedNoLongerRuns() throws {
+        let ev = Evaluator()
+        let sink = WidgetFrontEnd()
+        _ = try ev.run("slider s from 0 to 4 step 1 value=1\nwatch s: print s * 2", output: sink)
+        let slider = try XCTUnwrap(sink.model("IntSliderModel"))
+        let output = try XCTUnwrap(sink.model("OutputModel"))
+        ev.commClosed(CommMessage(commID: output, targetName: "jupyter.widget", data: [:]), output: sink)
+        sink.events = []
+        move(ev, sink, slider, to: 3)
+        XCTAssertEqual(ev.state.values["s"], .number(3))
+        XCTAssertFalse(sink.events.contains { $0.type == "stream" || $0.type == "clear_output" }, "\(sink.events)")
+        XCTAssertNil(ev.interactive.watches["s"])
+    }
 }
