@@ -116,6 +116,8 @@ public enum Datasets {
         let chars = Array(text)
         guard chars.count >= 2 else { throw ModelError(.value, "expected a text of at least 2 characters, found \(chars.count)") }
         let vocab = Array(Set(chars)).sorted()
+        // The shared one-hots are a vocabulary × vocabulary table: 20000 distinct characters would be 3 GB.
+        try Budget.checkDataset(vocab.count, vocab.count)
         let index = Dictionary(uniqueKeysWithValues: vocab.enumerated().map { ($1, $0) })
         let names = vocab.map(String.init)
         // Id 0 is <unk>, what a model trained here reads for a character it has never seen (Vocabulary.swift).
@@ -160,6 +162,8 @@ public enum Datasets {
             throw ModelError(.value, "sentence \(e + 1) has an empty label; expected a class name such as \"pos\"")
         }
         let vocabulary = Vocabulary(building: tokenised, level: .word, lower: lower)
+        // Every word is a one-hot x_t of the vocabulary's width: words × width numbers.
+        try Budget.checkDataset(tokenised.reduce(0) { $0 + $1.count }, vocabulary.width)
         var labels: [String] = []
         for e in examples where !labels.contains(e.label) { labels.append(e.label) }
         let inputs = tokenised.map { $0.map { vocabulary.oneHot(vocabulary.id(of: $0) ?? 0) } }
@@ -181,6 +185,7 @@ public enum Datasets {
             throw ModelError(.shape, "example \(e + 1) has \(w.count) word\(w.count == 1 ? "" : "s") but \(t.count) tag\(t.count == 1 ? "" : "s"): expected one tag a word")
         }
         let vocabulary = Vocabulary(building: tokenised, level: .word, lower: lower)
+        try Budget.checkDataset(tokenised.reduce(0) { $0 + $1.count }, vocabulary.width)
         var tags: [String] = []
         for t in tagLists.flatMap({ $0 }) where !tags.contains(t) { tags.append(t) }
         let counts = "\(Wording.counted(examples.count, "sentence")), \(Wording.counted(vocabulary.width, "word")), \(Wording.counted(tags.count, "tag"))"
@@ -196,7 +201,8 @@ public enum Datasets {
     /// (data/ner/*.tsv); words are kept as written. Blank lines are skipped.
     public static func tagged(tsv content: String, path: String) throws -> Dataset {
         var examples: [(text: String, tags: String)] = []
-        for (n, raw) in content.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character: split on it too, or a Windows file is one line.
+        for (n, raw) in content.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -235,10 +241,13 @@ public enum Datasets {
 
     /// One numeric column of CSV text already read (the path only names it in messages).
     public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
-        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let text = String(decoding: bytes.starts(with: bom) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
         guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }
         guard let c = header.firstIndex(of: column) else {
-            throw ModelError(.value, "\(path) has no column '\(column)'; its columns are \(header.joined(separator: ", "))")
+            let shown = header.prefix(20).joined(separator: ", ") + (header.count > 20 ? " and \(header.count - 20) more" : "")
+            throw ModelError(.value, "\(path) has no column '\(column)'; its columns are \(shown)")
         }
         var out: [Double] = []
         for (r, row) in lines.dropFirst().enumerated() {

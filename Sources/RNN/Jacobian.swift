@@ -67,6 +67,8 @@ extension Model {
         var logScale = 0.0  // P_t = product · 10^logScale
         let T = sequence.count
         for k in 0..<T {
+            // A step of a wide model costs a quarter second (its singular values): Interrupt must reach it.
+            try Interruption.check()
             var J = Matrix(zeros: total, total)
             // Row block b: ∂s^l_t/∂(all states at t-1). The previous row block gives ∂s^{l-1}_t/∂(…),
             // which layer l sees through its input x^l_t = h^{l-1}_t.

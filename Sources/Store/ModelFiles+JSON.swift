@@ -111,7 +111,7 @@ extension ModelFiles {
                 return ([values.count], values)
             }
             if let extra = params.first(where: { $0.key != "W" && $0.key != "b" }) { throw ModelFileError("\(file): unexpected parameter \(extra.key) for a bow model (it has W and b)") }
-            return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocab: vocab, labels: labels)
+            return ModelEntry(model: model, trainedSteps: try trainedSteps(j["trained_steps"], file: file), vocab: vocab, labels: labels)
         }
         var model = Model(zerosFor: c)
         for (i, spec) in c.parameterSpecs.enumerated() {
@@ -143,6 +143,6 @@ extension ModelFiles {
             throw ModelFileError("\(file): unexpected parameter \(extra.key) for \(c.kind.rawValue)(hidden=\(c.hidden), layers=\(c.layers))")
         }
         let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)
-        return ModelEntry(model: model, trainedSteps: j["trained_steps"]?.intValue ?? 0, vocab: vocab, labels: labels)
+        return ModelEntry(model: model, trainedSteps: try trainedSteps(j["trained_steps"], file: file), vocab: vocab, labels: labels)
     }
 }

@@ -140,7 +140,7 @@ extension ModelFiles {
             config = try readBag(meta, config: config, vocab: vocab, labels: labels, file: file)
             try onlyLinear()
             let model = try bagModel(config, file: file, tensor)
-            return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocab: vocab, labels: labels)
+            return ModelEntry(model: model, trainedSteps: try trainedSteps(nil, text: metadata["trained_steps"], file: file), vocab: vocab, labels: labels)
         }
         if metadata["rnn-kernel"] == nil, let existing, existing.model.config.bow != nil, existing.pendingInputSeed == nil, tensors["rnn.weight_ih_l0"] == nil {
             // nn.Linear's state dict that PyTorch wrote: the bow model it replaces keeps its words, terms and labels.
@@ -184,6 +184,6 @@ extension ModelFiles {
             vocab = existing.vocab
             labels = existing.labels
         }
-        return ModelEntry(model: model, trainedSteps: metadata["trained_steps"].flatMap { Int($0) } ?? 0, vocab: vocab, labels: labels)
+        return ModelEntry(model: model, trainedSteps: try trainedSteps(nil, text: metadata["trained_steps"], file: file), vocab: vocab, labels: labels)
     }
 }

@@ -8,6 +8,24 @@ public struct ModelFileError: Error, Equatable, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
+extension ModelFiles {
+    /// The most steps a file may say a model was trained for: far beyond any real run, and far
+    /// from where adding a run's steps to it could overflow.
+    static let maxTrainedSteps = 1_000_000_000_000
+
+    /// `trained_steps` as a file holds it (a JSON number, or a safetensors metadata string);
+    /// absent is 0; anything but a whole number from 0 to `maxTrainedSteps` is refused.
+    public static func trainedSteps(_ json: JSON?, text: String? = nil, file: String) throws -> Int {
+        if json == nil && text == nil { return 0 }
+        if let json, json.isNull { return 0 }
+        let n: Int? = text.map { Int($0) } ?? json?.intValue
+        guard let n, n >= 0, n <= maxTrainedSteps else {
+            throw ModelFileError("\(file): trained_steps must be a whole number from 0 to \(maxTrainedSteps), found \(text ?? json?.serialized() ?? "")")
+        }
+        return n
+    }
+}
+
 /// Saving and loading models: `.json` (readable, full precision) and `.safetensors` (the state dict
 /// of the equivalent PyTorch model, language.md "Files that PyTorch reads").
 /// The model `.json` is ModelFiles+JSON.swift, the safetensors codec ModelFiles+Safetensors.swift,

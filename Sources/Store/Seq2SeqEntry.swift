@@ -119,7 +119,7 @@ public enum Seq2SeqFiles {
             let j: JSON
             do { j = try JSON.parse(bytes: bytes[...]) } catch { throw ModelFileError("\(path) is not valid JSON (\(error))") }
             entry = try shape(j, file: path)
-            entry.trainedSteps = j["trained_steps"]?.intValue ?? 0
+            entry.trainedSteps = try ModelFiles.trainedSteps(j["trained_steps"], file: path)
             sourceVocab = vocab(j["source_vocab"])
             targetVocab = vocab(j["target_vocab"])
             guard case let .object(ps)? = j["parameters"] else { throw ModelFileError("\(path) has no \"parameters\" object") }
@@ -135,7 +135,7 @@ public enum Seq2SeqFiles {
                 throw ModelFileError("\(path) has no rnn-kernel metadata describing the seq2seq model")
             }
             entry = try shape(j, file: path)
-            entry.trainedSteps = metadata["trained_steps"].flatMap { Int($0) } ?? 0
+            entry.trainedSteps = try ModelFiles.trainedSteps(nil, text: metadata["trained_steps"], file: path)
             sourceVocab = metadata["source_vocab"].flatMap { try? JSON.parse($0) }.flatMap(vocab)
             targetVocab = metadata["target_vocab"].flatMap { try? JSON.parse($0) }.flatMap(vocab)
             for (k, t) in tensors { values[k] = (t.shape, t.values) }

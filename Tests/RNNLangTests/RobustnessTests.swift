@@ -214,6 +214,67 @@ final class RobustnessTests: XCTestCase {
         XCTAssertNil(e.state.values["d"])
     }
 
+    func testOneHotTablesAreCountedAgainstTheBudget() throws {
+        // Found by a probing helper: 20000 distinct characters made a 3 GB one-hot table, and 25000
+        // one-word sentences aborted the kernel; both are words (or characters) × vocabulary numbers.
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxDatasetValues = 10_000
+        let e = Evaluator()
+        let many = (0..<200).map { String(UnicodeScalar(0x4E00 + $0)!) }.joined()
+        let path = folder + "/chars.txt"
+        try (many + many).write(toFile: path, atomically: true, encoding: .utf8)
+        let pairs = (0..<150).map { "[\"w\($0)\", \"x\"]" }.joined(separator: ", ")
+        let tagged = (0..<150).map { "[\"w\($0)\", \"N\"]" }.joined(separator: ", ")
+        for cell in ["let d = text(file=\"\(path)\", seq=5)", "let d = sentences([\(pairs)])", "let d = tagged([\(tagged)])"] {
+            let d = run(e, cell)
+            XCTAssertEqual(d?.kind, .memory, String(cell.prefix(40)))
+            XCTAssertTrue(d?.message.contains("RNNKERNEL_MAX_DATASET_VALUES") ?? false, d?.message ?? "")
+        }
+        XCTAssertNil(e.state.values["d"])
+    }
+
+    func testWindowsLineEndsAndAByteOrderMarkAreRead() throws {
+        let e = Evaluator()
+        let bom = "\u{FEFF}"
+        try (bom + "paris is nice\tB-LOC O O\r\nrome is old\tB-LOC O O\r\n").write(toFile: folder + "/g.tsv", atomically: true, encoding: .utf8)
+        try (bom + "i am happy\tje suis heureux\r\nyou are sad\ttu es triste\r\n").write(toFile: folder + "/t.tsv", atomically: true, encoding: .utf8)
+        try (bom + "a,b\r\n1,2\r\n3,4\r\n5,6\r\n").write(toFile: folder + "/c.csv", atomically: true, encoding: .utf8)
+        XCTAssertNil(run(e, "let g = tagged(file=\"\(folder!)/g.tsv\")\nlet t = translation(file=\"\(folder!)/t.tsv\")\n"
+                         + "let c = csv(\"\(folder!)/c.csv\", column=\"a\", window=1)"))
+        guard case let .dataset(g)? = e.state.values["g"] else { return XCTFail("no tagged data") }
+        XCTAssertEqual(g.count, 2)
+        XCTAssertEqual(g.classNames, ["B-LOC", "O"])
+        XCTAssertEqual(g.inputVocabulary?.contains("paris"), true, "the BOM stuck to the first word")
+        guard case let .translation(t)? = e.state.values["t"] else { return XCTFail("no pairs") }
+        XCTAssertEqual(t.pairs.count, 2)
+    }
+
+    func testTrainedStepsInAFileAreAWholeNumberInRange() throws {
+        // Found by a probing helper: Int.max here crashed the next train (an overflow trap).
+        let e = Evaluator()
+        let path = folder + "/m.json"
+        XCTAssertNil(run(e, "cell m = rnn(input=1, hidden=1, output=1)\nsave m to \"\(path)\""))
+        let saved = try String(contentsOfFile: path, encoding: .utf8)
+        for bad in ["9223372036854775807", "-5", "1e300", "\"many\""] {
+            try saved.replacingOccurrences(of: #""trained_steps": 0"#, with: #""trained_steps": "# + bad).write(toFile: path, atomically: true, encoding: .utf8)
+            let d = run(e, "load m2 from \"\(path)\"")
+            XCTAssertTrue(d?.message.contains("trained_steps must be a whole number from 0 to") ?? false, d?.message ?? "loaded \(bad)")
+        }
+        XCTAssertNil(e.model(named: "m2"))
+    }
+
+    func testAnInterruptStopsALongJacobian() {
+        let e = Evaluator()
+        XCTAssertNil(run(e, "cell m = rnn(input=1, hidden=200, seed=1)"))
+        let done = DispatchSemaphore(value: 0)
+        let stopper = Thread { while done.wait(timeout: .now() + 0.3) == .timedOut { e.interrupt.raise() } }
+        stopper.start()
+        let d = run(e, "jacobian m on [" + Array(repeating: "0.1", count: 5000).joined(separator: ", ") + "]")
+        done.signal()
+        XCTAssertEqual(d?.kind, .interrupt)
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
