@@ -379,11 +379,17 @@ extension StatementContext {
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             let named = entry.labels != nil || entry.vocab?.level == .character
             let (maxRows, cut) = tableCut(trace.outputs.count)
+            // A CRF tagger's tags are the Viterbi path, as for a dataset; not each word's argmax.
+            let path: [Int]? = entry.model.crf.map { $0.viterbi(emissions: trace.logits).path }
             let rows = trace.outputs.prefix(maxRows).enumerated().map { t, y -> [String] in
-                [String(t + 1), shownToken(tokens[t]), vec(y)] + (named ? [className(argmax(y), entry)] : [])
+                [String(t + 1), shownToken(tokens[t]), vec(y)] + (named ? [className(path?[t] ?? argmax(y), entry)] : [])
             }
             var title = "predict \(name.name) on \(v.literal)"
-            if let l = entry.labels, let y = trace.outputs.last { title += " · class at the last \(entry.vocab?.level == .word ? "word" : "step"): \(l.count > argmax(y) ? l[argmax(y)] : String(argmax(y)))" }
+            if let path {
+                title += " · tags (Viterbi): " + path.map { className($0, entry) }.joined(separator: " ")
+            } else if let l = entry.labels, let y = trace.outputs.last {
+                title += " · class at the last \(entry.vocab?.level == .word ? "word" : "step"): \(l.count > argmax(y) ? l[argmax(y)] : String(argmax(y)))"
+            }
             let headers = ["t", entry.vocab?.level == .character ? "character" : "word", "y_t"] + (named ? [entry.labels != nil ? "label" : "next"] : [])
             output.display(tableBundle(Table(title: title + cut, headers: headers, rows: rows, alignments: headers.indices.map { $0 == 0 ? .right : .left })), displayID: nil)
         } else {

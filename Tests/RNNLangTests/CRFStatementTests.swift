@@ -50,6 +50,24 @@ final class CRFStatementTests: XCTestCase {
         XCTAssertTrue(sink.text.contains("\(s.invalidSequences) of 193"), sink.text)
     }
 
+    func testPredictOnAStringTakesTheViterbiPath() throws {
+        // Found by a probing helper: on a string, each word's argmax was shown and the CRF ignored.
+        let e = Evaluator()
+        _ = try run(e, """
+            let tg = tagged([["barack obama visited paris", "B-PER I-PER O B-LOC"], ["paris is nice", "B-LOC O O"]])
+            cell ner = lstm(embed=2, hidden=2, output=4, bidirectional=true, crf=true, seed=1)
+            train ner on tg epochs=1 seed=1
+            set ner.transitions = [[0,0,0,-50],[0,0,0,-50],[0,0,0,-50],[0,0,0,-50]]
+            """)
+        let entry = try XCTUnwrap(e.model(named: "ner"))
+        let words = ["paris", "is", "nice"].map { [Double](entry.vocab!.oneHot(entry.vocab!.id(of: $0) ?? 0)) }
+        let path = try entry.model.viterbi(words).path.map { entry.labels![$0] }
+        XCTAssertFalse(path.dropFirst().contains("B-LOC"), "the transitions forbid moving to B-LOC: \(path)")
+        let text = try run(e, #"predict ner on "paris is nice""#).text
+        XCTAssertTrue(text.contains("tags (Viterbi): " + path.joined(separator: " ")), text)
+        XCTAssertFalse(text.contains("class at the last word"), text)
+    }
+
     func testEveryOptimizerTrainsTheTransitions() throws {
         for opt in OptimizerKind.allCases {
             let e = Evaluator()
