@@ -403,14 +403,16 @@ extension Model {
         for _ in 0..<length {
             // The whole prefix is re-read each step: exact and plenty fast at teaching sizes.
             let logits = try forward(sequence).logits.last!
-            if temperature == 0 {
+            let scaled = logits.map { $0 / temperature }
+            // A temperature so small that y/T overflows is T → 0: the greedy choice (softmax would be NaN).
+            if temperature == 0 || !scaled.allSatisfy(\.isFinite) {
                 var k = 0
                 for j in logits.indices where logits[j] > logits[k] { k = j }
                 out.append(k)
                 sequence.append((0..<vocabulary.count).map { $0 == k ? 1 : 0 })
                 continue
             }
-            let p = softmax(logits.map { $0 / temperature })
+            let p = softmax(scaled)
             var u = rng.uniform(), k = 0
             while k < p.count - 1, u >= p[k] { u -= p[k]; k += 1 }
             out.append(k)

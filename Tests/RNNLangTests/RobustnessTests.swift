@@ -275,6 +275,21 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(d?.kind, .interrupt)
     }
 
+    func testATemperatureSoSmallThatItOverflowsIsGreedy() {
+        // Found by a probing helper: y/T overflowed to inf, softmax to NaN, and the least likely symbol was drawn.
+        let e = Evaluator()
+        XCTAssertNil(run(e, "cell c = rnn(hidden=4, output=3, seed=1)\ntrain c on text(\"abcabcabc\", seq=3) epochs=1\n"
+                         + "set c.W_hy = [[0,0,0,0],[0,0,0,0],[0,0,0,0]]\nset c.b_y = [1, 2, 3]"))
+        var shown: [String] = []
+        for t in ["0", "1e-320", "1e-310"] {
+            let sink = RecordingSink()
+            XCTAssertNil(run(e, "sample c length=5 temperature=\(t)", sink))
+            shown.append(sink.text)
+        }
+        XCTAssertTrue(shown[0].contains("ccccc"), shown[0])
+        XCTAssertEqual(Set(shown.map { $0.contains("ccccc") }), [true], "\(shown)")
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
