@@ -67,11 +67,7 @@ public struct Matrix: Equatable, Sendable {
     }
 
     /// The Frobenius norm √(Σ m_ij²).
-    public var frobeniusNorm: Double {
-        var s = 0.0
-        for v in values { s += v * v }
-        return s.squareRoot()
-    }
+    public var frobeniusNorm: Double { Linalg.euclideanNorm(values) }
 }
 
 /// An eigenvalue: re + im·i (im is 0 for a real one).
@@ -94,6 +90,21 @@ public enum LinalgError: Error, Equatable, Sendable {
 }
 
 public enum Linalg {
+    /// ‖x‖₂, scaled by the largest |x_i| first, so that 1e200 squared does not overflow to inf
+    /// (nor 1e-200 squared underflow to 0). Exact sums, in order, when no scaling is needed.
+    public static func euclideanNorm(_ x: [Double]) -> Double {
+        var s = 0.0
+        for v in x { s += v * v }
+        if s.isNaN { return .nan }
+        if s.isFinite, s >= 1e-290 { return s.squareRoot() }
+        var m = 0.0
+        for v in x { m = Swift.max(m, v.magnitude) }
+        guard m > 0, m.isFinite else { return m.isNaN ? .nan : m }
+        var t = 0.0
+        for v in x { let r = v / m; t += r * r }
+        return m * t.squareRoot()
+    }
+
     /// Every eigenvalue of a square matrix, largest modulus first (conjugate pairs with +im first).
     /// Balancing, Householder reduction to upper Hessenberg form, then Francis double-shift QR
     /// iteration with deflation: it works on any real matrix, symmetric or not, and finds complex

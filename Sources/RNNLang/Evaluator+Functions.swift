@@ -99,7 +99,7 @@ extension StatementContext {
             let v = try one()
             switch try shape(of: v, "norm's argument", argRange) {
             case let .number(x): return .number(abs(x))
-            case let .vector(x): return .number(x.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            case let .vector(x): return .number(Linalg.euclideanNorm(x))
             case let .matrix(m): return .number(m.frobeniusNorm)
             }
         case "eye":

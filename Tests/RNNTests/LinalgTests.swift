@@ -132,4 +132,15 @@ final class LinalgTests: XCTestCase {
         for s in try Linalg.singularValues(q) { XCTAssertEqual(s, 1, accuracy: 1e-12) }
         for e in try Linalg.eigenvalues(q) { XCTAssertEqual(e.modulus, 1, accuracy: 1e-10) }
     }
+
+    func testTheEuclideanNormNeitherOverflowsNorUnderflows() {
+        XCTAssertEqual(Linalg.euclideanNorm([3, 4]), 5)
+        XCTAssertEqual(Linalg.euclideanNorm([1e200, 1e200]), 1e200 * 2.0.squareRoot(), accuracy: 1e186)
+        XCTAssertEqual(Linalg.euclideanNorm([3e-200, 4e-200]), 5e-200, accuracy: 1e-214)
+        XCTAssertEqual(Linalg.euclideanNorm([]), 0)
+        XCTAssertEqual(Linalg.euclideanNorm([0, 0]), 0)
+        XCTAssertTrue(Linalg.euclideanNorm([1, .nan]).isNaN)
+        XCTAssertEqual(Linalg.euclideanNorm([1, -.infinity]), .infinity)
+        XCTAssertEqual(Matrix(rows: 1, cols: 2, values: [1e200, 1e200]).frobeniusNorm, 1e200 * 2.0.squareRoot(), accuracy: 1e186)
+    }
 }
