@@ -148,6 +148,12 @@ extension StatementContext {
             if let kind, kind != k { throw Diagnostic(.value, "item \(i + 1)'s target is a \(k), but earlier targets are \(kind)s: all targets must be of one kind", at: range) }
             kind = k
         }
+        // Every step, not only each sequence's first: a ragged step would fail only later, at predict.
+        for (i, seq) in inputs.enumerated() {
+            if let t = seq.firstIndex(where: { $0.count != seq[0].count }) {
+                throw Diagnostic(.shape, "expected the steps of item \(i + 1)'s sequence to have one width, found \(seq[0].count) at t=1 and \(seq[t].count) at t=\(t + 1)", at: range)
+            }
+        }
         let widths = Set(inputs.map { $0.first?.count ?? 0 })
         guard widths.count == 1 else { throw Diagnostic(.shape, "expected every sequence to have steps of one width, found widths \(widths.sorted().map(String.init).joined(separator: ", "))", at: range) }
         let targets: Dataset.Targets

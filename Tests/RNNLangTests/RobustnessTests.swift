@@ -290,6 +290,14 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(Set(shown.map { $0.contains("ccccc") }), [true], "\(shown)")
     }
 
+    func testPairsWithARaggedStepAreRefusedAtOnce() {
+        let e = Evaluator()
+        let d = run(e, "let d = pairs([[[[1,2],[3]], 0], [[[1,2],[3,4]], 1]])")
+        XCTAssertEqual(d?.kind, .shape)
+        XCTAssertTrue(d?.message.contains("found 2 at t=1 and 1 at t=2") ?? false, d?.message ?? "accepted")
+        XCTAssertNil(e.state.values["d"])
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
