@@ -28,6 +28,9 @@ public struct Diagnostic: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(kind.rawValue): \(message)" }
 
+    /// The most characters of a source line an error echoes.
+    static let longestEchoedLine = 160
+
     /// The source line and a caret line under the error's place (empty without a range).
     public func caretLines(in source: String) -> [String] {
         guard let range else { return [] }
@@ -42,9 +45,21 @@ public struct Diagnostic: Error, Equatable, Sendable, CustomStringConvertible {
         for u in raw {
             line.unicodeScalars.append(u != "\t" && u.properties.generalCategory == .control ? "\u{FFFD}" : u)
         }
-        let width = range.end.line == range.start.line ? max(1, range.end.column - range.start.column) : 1
-        let lead = String(line.unicodeScalars.prefix(range.start.column - 1).map { $0 == "\t" ? "\t" : " " }.map(Character.init))
-        return [line, lead + String(repeating: "^", count: min(width, max(1, line.unicodeScalars.count - range.start.column + 1)))]
+        var width = range.end.line == range.start.line ? max(1, range.end.column - range.start.column) : 1
+        var column = range.start.column
+        // A very long line (a pasted list of a megabyte) is shown as a window around the place.
+        let scalars = Array(line.unicodeScalars)
+        if scalars.count > Self.longestEchoedLine {
+            let from = max(0, column - 1 - Self.longestEchoedLine / 2)
+            let to = min(scalars.count, from + Self.longestEchoedLine)
+            var window = String(String.UnicodeScalarView(scalars[from..<to]))
+            if from > 0 { window = "…" + window; column = column - from + 1 }
+            if to < scalars.count { window += "…" }
+            line = window
+            width = min(width, max(1, to - (range.start.column - 1)))
+        }
+        let lead = String(line.unicodeScalars.prefix(column - 1).map { $0 == "\t" ? "\t" : " " }.map(Character.init))
+        return [line, lead + String(repeating: "^", count: min(width, max(1, line.unicodeScalars.count - column + 1)))]
     }
 
     /// Traceback lines for a front end: where, the line, the caret, then `Kind: message`.

@@ -298,6 +298,21 @@ final class RobustnessTests: XCTestCase {
         XCTAssertNil(e.state.values["d"])
     }
 
+    func testAnErrorInAVeryLongLineEchoesAWindowAroundIt() {
+        let e = Evaluator()
+        let source = "let x = [" + Array(repeating: "1", count: 100_000).joined(separator: ", ") + ", \"a\" @ 2]"
+        let d = run(e, source)
+        XCTAssertNotNil(d)
+        let lines = d!.caretLines(in: source)
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertLessThanOrEqual(lines[0].unicodeScalars.count, 162, "the whole megabyte was echoed")
+        XCTAssertTrue(lines[0].hasPrefix("…"), lines[0])
+        // The caret still points at what the error names.
+        let caret = lines[1].firstIndex(of: "^").map { lines[1].distance(from: lines[1].startIndex, to: $0) } ?? -1
+        let at = Array(lines[0])[caret...]
+        XCTAssertTrue(String(at).hasPrefix("\"a\""), String(at.prefix(10)))
+    }
+
     func testDatasetSizeIsTheProductNotEachFactor() {
         let e = Evaluator()
         let d = run(e, "let d = sine(count=1000000, length=100000)")
