@@ -22,7 +22,8 @@ public enum Datasets {
     public static func sine(count: Int, length: Int, step: Double = 0.1, noise: Double = 0, seed: UInt64) throws -> Dataset {
         try requirePositive("count", count)
         try requirePositive("length", length, max: 100_000)
-        guard step.isFinite, noise.isFinite, noise >= 0 else { throw ModelError(.value, "expected a finite step and a noise ≥ 0") }
+        guard step.isFinite else { throw ModelError(.value, "expected step to be a finite number, found \(formatValue(step))", about: .option("step")) }
+        guard noise.isFinite, noise >= 0 else { throw ModelError(.value, "expected noise to be a finite number ≥ 0, found \(formatValue(noise))", about: .option("noise")) }
         try Budget.checkDataset(count, length, 2)
         var rng = SplitMix64(seed: seed)
         var inputs: [[[Double]]] = [], targets: [[[Double]]] = []

@@ -212,6 +212,7 @@ final class RobustnessTests: XCTestCase {
             XCTAssertTrue(d?.message.contains("not finite numbers") ?? false, d?.message ?? cell)
         }
         XCTAssertNil(e.state.values["d"])
+        XCTAssertEqual(run(e, "let d = sine(count=2, length=3, noise=-1)")?.message, "expected noise to be a finite number ≥ 0, found -1")
     }
 
     func testOneHotTablesAreCountedAgainstTheBudget() throws {
