@@ -309,8 +309,9 @@ extension StatementContext {
         // The session's flag, so that interrupt_request stops a redraw as it stops a cell.
         let flag = session.evaluator?.interrupt ?? InterruptFlag()
         let redraw: (WidgetModel, [String], WidgetContext) -> Void = { [weak session, weak slider, weak rows] _, keys, ctx in
-            // Only the value redraws: a description or tooltip set by a front end changes no number.
-            guard keys.contains("value") else { return }
+            // Only t (the slider's value) and the rows (the dropdown's index) redraw: a description
+            // or tooltip set by a front end changes nothing shown.
+            guard keys.contains("value") || keys.contains("index") else { return }
             guard let session, let t = slider?["value"]?.intValue, let index = rows?["index"]?.intValue else { return }
             session.widgets.capture(into: out, ctx) {
                 ctx.output.clearOutput(wait: true)

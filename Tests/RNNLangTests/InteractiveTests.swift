@@ -186,6 +186,12 @@ final class InteractiveTests: XCTestCase {
         XCTAssertFalse(sink.events.contains { $0.type == "clear_output" })
         move(ev, sink, stepSlider, to: 2)
         XCTAssertTrue(sink.events.contains { $0.type == "clear_output" })
+        // The rows dropdown sets its index, not a value: that redraws too.
+        let dropdown = try XCTUnwrap(sink.model("DropdownModel"))
+        sink.events = []
+        ev.commReceived(CommMessage(commID: dropdown, targetName: "jupyter.widget",
+                                    data: ["method": "update", "state": ["index": 1], "buffer_paths": []]), output: sink)
+        XCTAssertTrue(sink.events.contains { $0.type == "clear_output" })
     }
 
     func testAWideWholeNumberSliderGetsAStepThatKeepsItsValues() throws {
