@@ -90,6 +90,17 @@ public enum LinalgError: Error, Equatable, Sendable {
 }
 
 public enum Linalg {
+    /// A power of two (so scaling by it is exact) that brings the largest |a_ij| near 1, when it is
+    /// so large or small that the squares inside an algorithm would overflow or underflow (1e200,
+    /// 1e-200); 1 otherwise, so that matrices in range give the same bits as ever.
+    static func rescaling(_ values: [Double]) -> Double {
+        var m = 0.0
+        for v in values { m = Swift.max(m, v.magnitude) }
+        guard m > 0, m.isFinite, m > 1e100 || m < 1e-100 else { return 1 }
+        let e = Int(m.exponent)
+        return Double(sign: .plus, exponent: -(e - (e & 1)), significand: 1)
+    }
+
     /// ‖x‖₂, scaled by the largest |x_i| first, so that 1e200 squared does not overflow to inf
     /// (nor 1e-200 squared underflow to 0). Exact sums, in order, when no scaling is needed.
     public static func euclideanNorm(_ x: [Double]) -> Double {
@@ -113,6 +124,11 @@ public enum Linalg {
         guard m.rows > 0, m.cols > 0 else { throw LinalgError.empty }
         guard m.rows == m.cols else { throw LinalgError.notSquare(rows: m.rows, cols: m.cols) }
         guard m.values.allSatisfy(\.isFinite) else { throw LinalgError.notFinite }
+        let k = rescaling(m.values)
+        if k != 1 {
+            return try eigenvalues(Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * k }))
+                .map { Eigenvalue(re: $0.re / k, im: $0.im / k) }
+        }
         var a = m
         balance(&a)
         hessenberg(&a)
@@ -335,6 +351,8 @@ public enum Linalg {
     public static func singularValues(_ m: Matrix) throws -> [Double] {
         guard m.rows > 0, m.cols > 0 else { throw LinalgError.empty }
         guard m.values.allSatisfy(\.isFinite) else { throw LinalgError.notFinite }
+        let k = rescaling(m.values)
+        if k != 1 { return try singularValues(Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * k })).map { $0 / k } }
         var u = m.rows >= m.cols ? m : m.transposed  // tall: rows ≥ cols
         let rows = u.rows, n = u.cols
         for _ in 0..<80 {
@@ -363,11 +381,8 @@ public enum Linalg {
             if !rotated { break }
         }
         var sv = [Double](repeating: 0, count: n)
-        for j in 0..<n {
-            var s = 0.0
-            for i in 0..<rows { s += u.values[i * n + j] * u.values[i * n + j] }
-            sv[j] = s.squareRoot()
-        }
+        // Column norms without overflow or underflow: in [[1e200, 0], [0, 1]] the 1 is 1e-200 after rescaling.
+        for j in 0..<n { sv[j] = euclideanNorm((0..<rows).map { u.values[$0 * n + j] }) }
         return sv.sorted(by: >)
     }
 

@@ -143,4 +143,23 @@ final class LinalgTests: XCTestCase {
         XCTAssertEqual(Linalg.euclideanNorm([1, -.infinity]), .infinity)
         XCTAssertEqual(Matrix(rows: 1, cols: 2, values: [1e200, 1e200]).frobeniusNorm, 1e200 * 2.0.squareRoot(), accuracy: 1e186)
     }
+
+    func testHugeAndTinyMatricesKeepTheirSpectra() throws {
+        // Found by a probing helper: svd([[1e200,0],[0,1]]) was [inf, 1], of 1e-200s [0, 0], and eig gave inf.
+        XCTAssertEqual(try Linalg.singularValues(Matrix(rows: 2, cols: 2, values: [1e200, 0, 0, 1])), [1e200, 1])
+        let tiny = try Linalg.singularValues(Matrix(rows: 2, cols: 2, values: [1e-200, 0, 0, 1e-200]))
+        XCTAssertEqual(tiny[0], 1e-200, accuracy: 1e-214)
+        XCTAssertEqual(tiny[1], 1e-200, accuracy: 1e-214)
+        let big = Matrix(rows: 2, cols: 2, values: [1e300, 1e300, -1e300, 1e300])
+        let sv = try Linalg.singularValues(big)
+        XCTAssertEqual(sv[0], 1e300 * 2.0.squareRoot(), accuracy: 1e288)
+        XCTAssertEqual(sv[1], 1e300 * 2.0.squareRoot(), accuracy: 1e288)
+        let ev = try Linalg.eigenvalues(big)
+        XCTAssertEqual(ev.count, 2)
+        for e in ev {
+            XCTAssertEqual(e.re, 1e300, accuracy: 1e288)
+            XCTAssertEqual(abs(e.im), 1e300, accuracy: 1e288)
+        }
+        XCTAssertEqual(Linalg.rescaling([0.5, 3]), 1, "a matrix in range is not scaled")
+    }
 }
