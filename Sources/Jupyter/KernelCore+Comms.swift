@@ -17,12 +17,12 @@ extension KernelCore {
     func commOpen(_ x: Exchange) -> Bool {
         guard let (id, data, sink) = commParts(x) else { return false }
         guard let target = x.content["target_name"]?.stringValue else {
-            logLine("comm_open \(id.prefix(100)) names no 'target_name' string: closing it")
+            logLine("comm_open \(logQuote(id)) names no 'target_name' string: closing it")
             x.out.publish("comm_close", content: ["comm_id": .string(id), "data": [:]], parent: x.request)
             return false
         }
         if comms.target(of: id) != nil {
-            logLine("comm_open for \(id.prefix(100)), which is already open: ignored")
+            logLine("comm_open for \(logQuote(id)), which is already open: ignored")
             return false
         }
         // Registered first, so that the interpreter can answer on it while accepting it.
@@ -31,7 +31,7 @@ extension KernelCore {
             comms.closed(id)
             // Refused (an unknown target, or a widget open the interpreter has already said is wrong):
             // closing tells the front end so at once.
-            logLine("comm_open \(id.prefix(100)) for target '\(target.prefix(100))' refused: closing it")
+            logLine("comm_open \(logQuote(id)) for target '\(logQuote(target))' refused: closing it")
             x.out.publish("comm_close", content: ["comm_id": .string(id), "data": [:]], parent: x.request)
         }
         return false
@@ -40,7 +40,7 @@ extension KernelCore {
     func commMsg(_ x: Exchange) -> Bool {
         guard let (id, data, sink) = commParts(x) else { return false }
         guard let target = comms.target(of: id) else {
-            logLine("comm_msg for \(id.prefix(100)), which is not open: dropped")
+            logLine("comm_msg for \(logQuote(id)), which is not open: dropped")
             return false
         }
         interpreter.commReceived(commMessage(x, id: id, target: target, data: data), output: sink)

@@ -202,8 +202,7 @@ public enum Datasets {
     /// (data/ner/*.tsv); words are kept as written. Blank lines are skipped.
     public static func tagged(tsv content: String, path: String) throws -> Dataset {
         var examples: [(text: String, tags: String)] = []
-        // "\r\n" is one Character: split on it too, or a Windows file is one line.
-        for (n, raw) in content.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+        for (n, raw) in lines(content).enumerated() {
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -240,11 +239,22 @@ public enum Datasets {
         return Dataset(name: "csv", summary: summary, inputs: inputs, targets: .vectorSequences(targets))
     }
 
+    /// UTF-8 text without the byte-order mark an editor on Windows may put first (U+FEFF, invisible,
+    /// which would otherwise be part of the first word, column name or character).
+    public static func textWithoutBOM(_ bytes: [UInt8]) -> String {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        return String(decoding: bytes.starts(with: bom) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
+    }
+
+    /// A text file's lines, ended by "\n" or "\r\n" ("\r\n" is one Character: splitting on "\n"
+    /// alone would leave a Windows file one line), empty lines kept so that numbers count every line.
+    public static func lines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    }
+
     /// One numeric column of CSV text already read (the path only names it in messages).
     public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
-        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-        let text = String(decoding: bytes.starts(with: bom) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
-        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
+        let lines = textWithoutBOM(bytes).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
         guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }
         guard let c = header.firstIndex(of: column) else {
             let shown = header.prefix(20).joined(separator: ", ") + (header.count > 20 ? " and \(header.count - 20) more" : "")

@@ -39,8 +39,7 @@ public struct TranslationData: Equatable, Sendable {
     /// One `source<TAB>target` a line; blank lines and lines starting with `#` are skipped.
     public static func parseTSV(_ text: String, file: String, lower: Bool = true) throws -> TranslationData {
         var texts: [(source: String, target: String)] = []
-        // "\r\n" is one Character: split on it too, or a Windows file is one line.
-        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+        for (n, line) in Datasets.lines(text).enumerated() {
             let l = line.hasSuffix("\r") ? line.dropLast() : line
             if l.allSatisfy({ $0 == " " }) || l.hasPrefix("#") { continue }
             let parts = l.split(separator: "\t", omittingEmptySubsequences: false)

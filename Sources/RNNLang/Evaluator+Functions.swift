@@ -158,8 +158,7 @@ extension StatementContext {
 
     /// Refuses an r×c result larger than `maxEntries` before anything is allocated.
     func checkEntries(_ r: Int, _ c: Int, _ range: SourceRange) throws {
-        let (n, overflow) = r.multipliedReportingOverflow(by: c)
-        guard !overflow, n <= Self.maxEntries else {
+        guard let n = Sizes.product(r, c), n <= Self.maxEntries else {
             throw Diagnostic(.value, "expected at most \(Self.maxEntries) entries, found \(r)×\(c)", at: range)
         }
     }

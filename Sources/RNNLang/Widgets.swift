@@ -140,7 +140,7 @@ final class WidgetManager {
             logLine("jupyter.widget.control: sent the state of \(states.count) widget models")
             return
         }
-        guard let m = models[message.commID] else { return logLine("comm_msg for widget \(short(message.commID)), which the kernel does not hold") }
+        guard let m = models[message.commID] else { return logLine("comm_msg for widget \(logQuote(message.commID)), which the kernel does not hold") }
         switch method {
         case "update":
             guard case let .object(sent)? = message.data["state"] else {
@@ -158,18 +158,18 @@ final class WidgetManager {
                 // As ipywidgets: a key the model does not have is ignored, not kept (and sent to
                 // every front end), and a value of another JSON kind than the model's is refused.
                 guard let current = m[key] else {
-                    logLine("widget \(m.modelName) \(m.id): ignored \(short(key)), which it does not have")
+                    logLine("widget \(m.modelName) \(m.id): ignored \(logQuote(key)), which it does not have")
                     continue
                 }
                 if m.validators[key] == nil, !current.isNull, !sameKind(current, value) {
-                    logLine("widget \(m.modelName) \(m.id): refused \(key) = \(short(value.serialized())), expected the kind of \(short(current.serialized()))")
+                    logLine("widget \(m.modelName) \(m.id): refused \(key) = \(logQuote(value.serialized())), expected the kind of \(logQuote(current.serialized()))")
                     corrected.append((key: key, value: current))
                     continue
                 }
                 var kept = value
                 if let check = m.validators[key] {
                     guard let v = check(value) else {
-                        logLine("widget \(m.modelName) \(m.id): refused \(key) = \(short(value.serialized()))")
+                        logLine("widget \(m.modelName) \(m.id): refused \(key) = \(logQuote(value.serialized()))")
                         corrected.append((key: key, value: m[key] ?? .null))
                         continue
                     }
@@ -192,15 +192,12 @@ final class WidgetManager {
             ctx.comms.send(commID: m.id, data: ["method": "update", "state": m.state, "buffer_paths": []], metadata: [:])
         case "custom":
             // No model here defines custom messages (ipywidgets' Button click is one); saying so is all there is to do.
-            logLine("widget \(m.modelName) \(m.id): custom message \(short(message.data["content"]?.serialized() ?? "{}")) has no handler")
+            logLine("widget \(m.modelName) \(m.id): custom message \(logQuote(message.data["content"]?.serialized() ?? "{}")) has no handler")
         default:
-            logLine("widget \(m.id): unknown method '\(short(method))', expected update, request_state or custom")
+            logLine("widget \(m.id): unknown method '\(logQuote(method))', expected update, request_state or custom")
         }
     }
 }
-
-/// At most 200 characters of a text a peer sent, for the log: a 5 MB value is not written out.
-func short(_ text: String) -> String { text.count <= 200 ? text : String(text.prefix(200)) + "…(\(text.count) characters)" }
 
 /// Whether two JSON values are of the same kind (number, string, bool, array, object, null).
 func sameKind(_ a: JSON, _ b: JSON) -> Bool {

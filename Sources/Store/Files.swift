@@ -66,14 +66,7 @@ public func readWholeFile(_ path: String, limit: Int = Budget.current.maxFileByt
 
 /// A whole file as UTF-8 text.
 public func readTextFile(_ path: String) throws -> String {
-    textWithoutBOM(try readWholeFile(path))
-}
-
-/// UTF-8 text without the byte-order mark an editor on Windows may put first (U+FEFF, invisible,
-/// which would otherwise be part of the first word, column name or character).
-public func textWithoutBOM(_ bytes: [UInt8]) -> String {
-    let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-    return String(decoding: bytes.starts(with: bom) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
+    Datasets.textWithoutBOM(try readWholeFile(path))
 }
 
 extension Datasets {
