@@ -31,8 +31,10 @@ public enum Embedding {
 extension Model {
     /// The token ids of a sequence of one-hot x_t, for an embedding model; an error naming the
     /// first step that is not one token of the vocabulary.
-    public func tokenIDs(_ sequence: [[Double]]) throws -> [Int] {
+    /// `start`: the time index of the first row, for messages (a stepper reads one row at a time).
+    public func tokenIDs(_ sequence: [[Double]], start: Int = 0) throws -> [Int] {
         try sequence.enumerated().map { t, x in
+            let t = start + t
             guard x.count == config.input, let id = Embedding.tokenOrUnknown(x) else {
                 throw ModelError(.value, "an embedding model (embed=\(config.embed ?? 0)) reads one token a step: expected x_t one-hot over its \(config.input)-token vocabulary (input=\(config.input)), found \(x.count == config.input ? "a row that is not one-hot" : "\(x.count) values") at t=\(t + 1)")
             }

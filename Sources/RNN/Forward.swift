@@ -101,9 +101,10 @@ public func softmax(_ z: [Double]) -> [Double] {
 
 extension Model {
     /// Checks that a sequence's steps all have the model's input width and are finite.
-    public func validate(sequence: [[Double]]) throws {
+    /// `start`: the time index of the first step, for messages (a stepper reads one step at a time).
+    public func validate(sequence: [[Double]], start: Int = 0) throws {
         guard !sequence.isEmpty else { throw ModelError(.shape, "expected a sequence of at least one step, found an empty one") }
-        for (t, x) in sequence.enumerated() {
+        for (t, x) in zip(start..., sequence) {
             guard x.count == config.input else {
                 throw ModelError(.shape, "expected each x_t to have \(config.input) value\(config.input == 1 ? "" : "s") (input=\(config.input)), found \(x.count) at t=\(t + 1)")
             }
@@ -147,80 +148,145 @@ extension Model {
             }
             layerInput = layerOutput
         }
-        var logits = layerInput
-        if let O = config.output, let W = parameter("W_hy") {
-            let b = parameter("b_y")?.values
-            logits = layerInput.map { affine(W.values, rows: O, cols: config.stateWidth, $0, b) }
-        }
-        let outputs: [[Double]]
-        switch config.outputActivation {
-        case .identity: outputs = logits
-        case .softmax: outputs = logits.map(softmax)
-        case .sigmoid: outputs = logits.map { $0.map(sigmoid) }
-        }
-        return ForwardTrace(layers: traces, states: layerInput, logits: logits, outputs: outputs)
+        let read = layerInput.map(readOut)
+        return ForwardTrace(layers: traces, states: layerInput, logits: read.map(\.logits), outputs: read.map(\.output))
     }
 
     /// One layer in one direction, step by step, exactly as the equations in language.md read.
     func runDirection(layer: Int, direction: Int, inputs: [[Double]], h0: [Double]?) throws -> [StepRecord] {
-        let H = config.hidden
-        let I = config.layerInput(layer)
-        let s = CellConfig.suffix(layer: layer, direction: direction)
-        func W(_ name: String) -> [Double] { parameter(name + s)!.values }
-        func b(_ name: String) -> [Double]? { config.bias ? parameter(name + s)!.values : nil }
-        let two = config.twoBiases
-        /// (W_x· x + b_x·) + (W_h· h + b_h·) as PyTorch writes it; one bias: W_x· x + b_· + W_h· h.
-        func pre(_ g: String, _ x: [Double], _ h: [Double]) -> [Double] {
-            let a = affine(W("W_x" + g), rows: H, cols: I, x, b((two ? "b_x" : "b_") + g))
-            let r = affine(W("W_h" + g), rows: H, cols: H, h, two ? b("b_h" + g) : nil)
-            return zip(a, r).map { $0 + $1 }
-        }
-        var h = h0 ?? [Double](repeating: 0, count: H)
-        var c = [Double](repeating: 0, count: H)
+        let cell = CellStep(self, layer: layer, direction: direction)
+        var h = h0 ?? [Double](repeating: 0, count: config.hidden)
+        var c = [Double](repeating: 0, count: config.hidden)
         var out: [StepRecord] = []
         let order = direction == 0 ? Array(inputs.indices) : Array(inputs.indices.reversed())
         for t in order {
             if t & 0xFF == 0 { try Interruption.check() }
-            let x = inputs[t]
-            switch config.kind {
-            case .rnn:
-                let a = pre("h", x, h)
-                let hNew: [Double]
-                switch config.activation {
-                case .tanh: hNew = a.map { tanh($0) }
-                case .relu: hNew = a.map { max(0, $0) }
-                case .linear: hNew = a
-                }
-                out.append(StepRecord(t: t, x: x, hPrev: h, h: hNew, cPrev: nil, c: nil, gates: []))
-                h = hNew
-            case .lstm:
-                let i = pre("i", x, h).map(sigmoid)
-                let f = pre("f", x, h).map(sigmoid)
-                let g = pre("g", x, h).map { tanh($0) }
-                let o = pre("o", x, h).map(sigmoid)
-                var cNew = c, hNew = h
-                for k in 0..<H {
-                    cNew[k] = f[k] * c[k] + i[k] * g[k]
-                    hNew[k] = o[k] * tanh(cNew[k])
-                }
-                out.append(StepRecord(t: t, x: x, hPrev: h, h: hNew, cPrev: c, c: cNew, gates: [("i", i), ("f", f), ("g", g), ("o", o)]))
-                h = hNew
-                c = cNew
-            case .gru:
-                let r = pre("r", x, h).map(sigmoid)
-                let z = pre("z", x, h).map(sigmoid)
-                let nx = affine(W("W_xn"), rows: H, cols: I, x, b("b_xn"))
-                let nh = affine(W("W_hn"), rows: H, cols: H, h, b("b_hn"))
-                var n = nx, hNew = h
-                for k in 0..<H {
-                    n[k] = tanh(nx[k] + r[k] * nh[k])
-                    hNew[k] = (1 - z[k]) * n[k] + z[k] * h[k]
-                }
-                out.append(StepRecord(t: t, x: x, hPrev: h, h: hNew, cPrev: nil, c: nil, gates: [("r", r), ("z", z), ("n", n)]))
-                h = hNew
-            }
+            let s = cell.step(t: t, x: inputs[t], h: h, c: c)
+            out.append(s)
+            h = s.h
+            if let cNew = s.c { c = cNew }
         }
         return out
+    }
+
+    /// logits = W_hy h_t + b_y (h_t itself without an output layer), and y_t through output_activation.
+    func readOut(_ state: [Double]) -> (logits: [Double], output: [Double]) {
+        var logits = state
+        if let O = config.output, let W = parameter("W_hy") {
+            logits = affine(W.values, rows: O, cols: config.stateWidth, state, parameter("b_y")?.values)
+        }
+        switch config.outputActivation {
+        case .identity: return (logits, logits)
+        case .softmax: return (logits, softmax(logits))
+        case .sigmoid: return (logits, logits.map(sigmoid))
+        }
+    }
+}
+
+/// One cell's step in one layer and direction: the parameters looked up once, the equations applied.
+struct CellStep {
+    let config: CellConfig
+    let I: Int
+    let W: [String: [Double]]
+    let b: [String: [Double]]
+
+    init(_ model: Model, layer: Int, direction: Int) {
+        config = model.config
+        I = model.config.layerInput(layer)
+        let s = CellConfig.suffix(layer: layer, direction: direction)
+        var W: [String: [Double]] = [:], b: [String: [Double]] = [:]
+        for (spec, p) in zip(model.specs, model.parameters) where spec.name.hasSuffix(s) {
+            let base = String(spec.name.dropLast(s.count))
+            if base.hasPrefix("W_") { W[base] = p.values } else if base.hasPrefix("b_") { b[base] = p.values }
+        }
+        self.W = W
+        self.b = b
+    }
+
+    /// (W_x· x + b_x·) + (W_h· h + b_h·) as PyTorch writes it; one bias: W_x· x + b_· + W_h· h.
+    func pre(_ g: String, _ x: [Double], _ h: [Double]) -> [Double] {
+        let H = config.hidden, two = config.twoBiases, bias = config.bias
+        let a = affine(W["W_x" + g]!, rows: H, cols: I, x, bias ? b[(two ? "b_x" : "b_") + g] : nil)
+        let r = affine(W["W_h" + g]!, rows: H, cols: H, h, bias && two ? b["b_h" + g] : nil)
+        return zip(a, r).map { $0 + $1 }
+    }
+
+    /// The step at time index `t` from h_{t-1} = `h` and (lstm) c_{t-1} = `c`.
+    func step(t: Int, x: [Double], h: [Double], c: [Double]) -> StepRecord {
+        let H = config.hidden
+        switch config.kind {
+        case .rnn:
+            let a = pre("h", x, h)
+            let hNew: [Double]
+            switch config.activation {
+            case .tanh: hNew = a.map { tanh($0) }
+            case .relu: hNew = a.map { max(0, $0) }
+            case .linear: hNew = a
+            }
+            return StepRecord(t: t, x: x, hPrev: h, h: hNew, cPrev: nil, c: nil, gates: [])
+        case .lstm:
+            let i = pre("i", x, h).map(sigmoid)
+            let f = pre("f", x, h).map(sigmoid)
+            let g = pre("g", x, h).map { tanh($0) }
+            let o = pre("o", x, h).map(sigmoid)
+            var cNew = c, hNew = h
+            for k in 0..<H {
+                cNew[k] = f[k] * c[k] + i[k] * g[k]
+                hNew[k] = o[k] * tanh(cNew[k])
+            }
+            return StepRecord(t: t, x: x, hPrev: h, h: hNew, cPrev: c, c: cNew, gates: [("i", i), ("f", f), ("g", g), ("o", o)])
+        case .gru:
+            let r = pre("r", x, h).map(sigmoid)
+            let z = pre("z", x, h).map(sigmoid)
+            let bias = config.bias
+            let nx = affine(W["W_xn"]!, rows: H, cols: I, x, bias ? b["b_xn"] : nil)
+            let nh = affine(W["W_hn"]!, rows: H, cols: H, h, bias ? b["b_hn"] : nil)
+            var n = nx, hNew = h
+            for k in 0..<H {
+                n[k] = tanh(nx[k] + r[k] * nh[k])
+                hNew[k] = (1 - z[k]) * n[k] + z[k] * h[k]
+            }
+            return StepRecord(t: t, x: x, hPrev: h, h: hNew, cPrev: nil, c: nil, gates: [("r", r), ("z", z), ("n", n)])
+        }
+    }
+}
+
+/// A one-directional recurrent model read one x_t at a time, keeping h_t (and c_t) of every layer
+/// between calls: the arithmetic of `forward`, in its order, so each y_t has forward's bits, but a
+/// continuation costs one step instead of a pass over the whole prefix (sample, generate).
+public struct ModelStepper {
+    let model: Model
+    let cells: [CellStep]
+    var h: [[Double]]
+    var c: [[Double]]
+    var t = 0
+
+    public init(_ model: Model) throws {
+        try model.requireRecurrent("read step by step")
+        guard !model.config.bidirectional else {
+            throw ModelError(.value, "reading step by step needs a one-directional model: a bidirectional one reads the future", about: .model)
+        }
+        self.model = model
+        cells = (0..<model.config.layers).map { CellStep(model, layer: $0, direction: 0) }
+        h = Array(repeating: [Double](repeating: 0, count: model.config.hidden), count: model.config.layers)
+        c = h
+    }
+
+    /// Reads x_t and returns the logits and y_t of that step.
+    public mutating func step(_ x: [Double]) throws -> (logits: [Double], output: [Double]) {
+        try model.validate(sequence: [x], start: t)
+        var input = x
+        if model.config.embed != nil {
+            input = model.embedding(of: try model.tokenIDs([x], start: t)[0])
+        }
+        for layer in cells.indices {
+            let s = cells[layer].step(t: t, x: input, h: h[layer], c: c[layer])
+            h[layer] = s.h
+            if let cNew = s.c { c[layer] = cNew }
+            input = s.h
+        }
+        t += 1
+        return model.readOut(input)
     }
 }
 

@@ -398,25 +398,27 @@ extension Model {
         guard temperature >= 0, temperature.isFinite else { throw ModelError(.value, "expected temperature >= 0, found \(formatValue(temperature))") }
         guard !prime.isEmpty else { throw ModelError(.value, "expected a prime of at least one symbol") }
         var rng = SplitMix64(seed: seed)
-        var sequence: [[Double]] = prime.map { k in (0..<vocabulary.count).map { $0 == k ? 1 : 0 } }
+        // <unk> (column -1) is the zero row.
+        func oneHot(_ k: Int) -> [Double] { (0..<vocabulary.count).map { $0 == k ? 1 : 0 } }
+        // One step a symbol: the stepper keeps the state, so the prefix is never read again.
+        var stepper = try ModelStepper(self)
+        var logits: [Double] = []
+        for k in prime { logits = try stepper.step(oneHot(k)).logits }
         var out: [Int] = []
-        for _ in 0..<length {
-            // The whole prefix is re-read each step: exact and plenty fast at teaching sizes.
-            let logits = try forward(sequence).logits.last!
+        for n in 0..<length {
+            if n & 0x3F == 0 { try Interruption.check() }
             let scaled = logits.map { $0 / temperature }
+            var k = 0
             // A temperature so small that y/T overflows is T → 0: the greedy choice (softmax would be NaN).
             if temperature == 0 || !scaled.allSatisfy(\.isFinite) {
-                var k = 0
                 for j in logits.indices where logits[j] > logits[k] { k = j }
-                out.append(k)
-                sequence.append((0..<vocabulary.count).map { $0 == k ? 1 : 0 })
-                continue
+            } else {
+                let p = softmax(scaled)
+                var u = rng.uniform()
+                while k < p.count - 1, u >= p[k] { u -= p[k]; k += 1 }
             }
-            let p = softmax(scaled)
-            var u = rng.uniform(), k = 0
-            while k < p.count - 1, u >= p[k] { u -= p[k]; k += 1 }
             out.append(k)
-            sequence.append((0..<vocabulary.count).map { $0 == k ? 1 : 0 })
+            if n + 1 < length { logits = try stepper.step(oneHot(k)).logits }
         }
         return out
     }

@@ -263,7 +263,8 @@ extension StatementSpec {
             decoding: the most likely symbol (the argmax of y_t, the first on a tie) every time, with no draw,
             so the text is the same whatever the seed. A model of numbers continues with generate instead.
             The prime is read with the model's vocabulary: a symbol it has never seen becomes <unk> (x_t = 0),
-            with a warning; <unk> is never drawn.
+            with a warning; <unk> is never drawn. Each symbol costs one step: h_t (and c_t) carry over, the
+            prefix is not read again, so length=100000 takes about as long as one pass over 100000 steps.
 
             Options:
             {options}

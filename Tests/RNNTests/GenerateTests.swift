@@ -41,6 +41,51 @@ final class GenerateTests: XCTestCase {
         XCTAssertEqual(out[1], g.generated[0])
     }
 
+    /// The stepper does forward's arithmetic in forward's order: the same bits, step after step, for
+    /// every cell kind, stacked layers, one bias or none, and an embedding's first layer.
+    func testStepperGivesForwardsBits() throws {
+        var rng = SplitMix64(seed: 21)
+        let configs = [
+            CellConfig(kind: .rnn, input: 3, hidden: 5, output: 3, layers: 2),
+            CellConfig(kind: .lstm, input: 3, hidden: 4, output: 3, layers: 3, outputActivation: .softmax),
+            CellConfig(kind: .gru, input: 3, hidden: 4, layers: 2, singleBias: true),
+            CellConfig(kind: .lstm, input: 3, hidden: 2, output: 3, bias: false),
+            CellConfig(kind: .gru, input: 3, hidden: 4, output: 3, embed: 2),
+        ]
+        let xs: [[Double]] = (0..<40).map { t in (0..<3).map { $0 == t % 3 ? 1 : 0 } }
+        for c in configs {
+            let m = Model(config: c, rng: &rng)
+            let full = try m.forward(xs)
+            var stepper = try ModelStepper(m)
+            for (t, x) in xs.enumerated() {
+                let s = try stepper.step(x)
+                XCTAssertEqual(s.logits, full.logits[t], "\(c.kind) t=\(t + 1)")
+                XCTAssertEqual(s.output, full.outputs[t], "\(c.kind) t=\(t + 1)")
+            }
+            XCTAssertThrowsError(try stepper.step([1, 2])) { XCTAssertTrue("\($0)".contains("found 2 at t=41"), "\($0)") }
+        }
+    }
+
+    /// sample costs one step a symbol now; it draws what re-reading the whole prefix each symbol drew.
+    func testSampleEqualsReReadingThePrefix() throws {
+        let vocab = ["a", "b", "c", "d", "e"]
+        var rng = SplitMix64(seed: 5)
+        let m = Model(config: CellConfig(kind: .lstm, input: 5, hidden: 7, output: 5, layers: 2), rng: &rng)
+        let prime = [1, -1, 3]
+        let drawn = try m.sample(vocabulary: vocab, prime: prime, length: 60, temperature: 0.8, seed: 77)
+        func oneHot(_ k: Int) -> [Double] { (0..<5).map { $0 == k ? 1 : 0 } }
+        var draw = SplitMix64(seed: 77)
+        var sequence = prime.map(oneHot), expected: [Int] = []
+        for _ in 0..<60 {
+            let p = softmax(try m.forward(sequence).logits.last!.map { $0 / 0.8 })
+            var u = draw.uniform(), k = 0
+            while k < p.count - 1, u >= p[k] { u -= p[k]; k += 1 }
+            expected.append(k)
+            sequence.append(oneHot(k))
+        }
+        XCTAssertEqual(drawn, expected)
+    }
+
     func testGenerateRefusals() {
         var rng = SplitMix64(seed: 1)
         let narrow = Model(config: CellConfig(kind: .rnn, input: 2, hidden: 3, output: 1), rng: &rng)
