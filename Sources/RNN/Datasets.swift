@@ -242,8 +242,12 @@ public enum Datasets {
     /// UTF-8 text without the byte-order mark an editor on Windows may put first (U+FEFF, invisible,
     /// which would otherwise be part of the first word, column name or character).
     public static func textWithoutBOM(_ bytes: [UInt8]) -> String {
-        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-        return String(decoding: bytes.starts(with: bom) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
+        String(decoding: withoutBOM(bytes), as: UTF8.self)
+    }
+
+    /// The bytes after a UTF-8 byte-order mark, or all of them when there is none.
+    static func withoutBOM(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
     }
 
     /// A text file's lines, ended by "\n" or "\r\n" ("\r\n" is one Character: splitting on "\n"
@@ -252,19 +256,30 @@ public enum Datasets {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     }
 
-    /// One numeric column of CSV text already read (the path only names it in messages).
+    /// One numeric column of CSV text already read (the path only names it in messages). Rows are
+    /// RFC 4180 records (a quoted field may hold commas); messages give the file's line numbers.
     public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
-        let lines = textWithoutBOM(bytes).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() } }
-        guard let header = lines.first else { throw ModelError(.value, "\(path) is empty: expected a header row") }
-        guard let c = header.firstIndex(of: column) else {
+        let records = try CSV.records(withoutBOM(bytes), path: path)
+        guard let header = records.first?.fields else { throw ModelError(.value, "\(path) is empty: expected a header row") }
+        let matching = header.indices.filter { header[$0] == column }
+        guard let c = matching.first else {
             let shown = header.prefix(20).joined(separator: ", ") + (header.count > 20 ? " and \(header.count - 20) more" : "")
             throw ModelError(.value, "\(path) has no column '\(column)'; its columns are \(shown)")
         }
+        guard matching.count == 1 else {
+            let places = matching.prefix(5).map { String($0 + 1) }.joined(separator: ", ")
+            throw ModelError(.value, "\(path) has \(matching.count) columns named '\(column)' (columns \(places)): expected one, so that the column read is not a guess; rename the others")
+        }
         var out: [Double] = []
-        for (r, row) in lines.dropFirst().enumerated() {
+        out.reserveCapacity(records.count - 1)
+        for (r, row) in records.dropFirst().enumerated() {
             if r & 0xFFF == 0 { try Interruption.check() }
-            guard c < row.count, let v = Double(row[c]) else {
-                throw ModelError(.value, "\(path), row \(r + 2): expected a number in column '\(column)', found '\(c < row.count ? row[c] : "")'")
+            let field = c < row.fields.count ? row.fields[c] : nil
+            guard let field, let v = Double(field) else {
+                throw ModelError(.value, "\(path), line \(row.line): expected a number in column '\(column)', found \(field.map { "'\($0)'" } ?? "only \(row.fields.count) field\(row.fields.count == 1 ? "" : "s")")")
+            }
+            guard v.isFinite else {
+                throw ModelError(.value, "\(path), line \(row.line): expected a finite number in column '\(column)', found '\(field)'")
             }
             out.append(v)
         }
@@ -273,15 +288,6 @@ public enum Datasets {
 
     static func quoted(_ s: String) -> String {
         "\"" + s.replacingCharacters { $0 == "\"" ? "\\\"" : ($0 == "\n" ? "\\n" : ($0 == "\\" ? "\\\\" : String($0))) } + "\""
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while let f = s.first, f == " " || f == "\"" || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\"" || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
     }
 }
 

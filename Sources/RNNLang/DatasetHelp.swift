@@ -32,7 +32,7 @@ public enum DatasetHelp {
              body: "Each sentence's words get one tag each (many-to-many classification, loss xent; a crf=true tagger\nscores whole tag sequences instead). The number of tags must equal the number of words. Words are read\nas in sentences(...): lower=false keeps case, and a model keeps the vocabulary and the tags of the first\ndata it is trained on (help vocabulary). file=\"PATH\" reads one `sentence<TAB>tags` a line (words and\ntags split by spaces, as data/ner/en.tsv and zh.tsv are written) and keeps the words as written. With\nBIO tags (B-X, I-X, O), predict also reports entity-level precision, recall and F1."),
         Spec(name: "csv", signature: "csv(\"PATH\", column=\"NAME\", window=20)", summary: "windows of a time series from a CSV file",
              options: ["column", "window"],
-             body: "Reads one numeric column (by header name) and cuts it into windows of `window` values; the target at\nevery step is the next value (many-to-many regression, loss mse)."),
+             body: "Reads one numeric column (by header name) and cuts it into windows of `window` values; the target at\nevery step is the next value (many-to-many regression, loss mse). The file is read as RFC 4180 CSV:\na field in double quotes may hold commas, line ends and \"\" for a quote; blank lines are skipped. A\ncolumn name that appears twice, or a value that is not a finite number, is an error naming the line."),
         Spec(name: "pairs", signature: "pairs([[SEQ, TARGET], ...])", summary: "literal examples",
              options: [],
              body: "TARGET is a vector (regression on y_T), an integer class index (classification on y_T), or a sequence\nas long as SEQ (a target every step)."),

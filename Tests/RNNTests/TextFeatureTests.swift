@@ -97,3 +97,38 @@ final class TextFeatureTests: XCTestCase {
         XCTAssertEqual(TextFeatureMath.bm25(docs, query: ["猫"], terms: ["狗"], k1: 1.5, b: 0.75), [[0], [0], [0], [0], [0]])
     }
 }
+
+/// csv(...)'s reader: RFC 4180 quoting, line numbers that count every line, an ambiguous column refused.
+final class CSVColumnTests: XCTestCase {
+    func column(_ text: String, _ name: String = "y") throws -> [Double] {
+        try Datasets.csvColumn(bytes: Array(text.utf8), path: "d.csv", column: name)
+    }
+
+    func message(_ text: String, _ name: String = "y") -> String {
+        do { _ = try column(text, name); return "no error" } catch { return "\(error)" }
+    }
+
+    func testQuotedFieldsHoldCommasQuotesAndLineEnds() throws {
+        // A quoted comma no longer shifts the columns after it.
+        XCTAssertEqual(try column("name,y\n\"Paris, France\",1.5\n\"say \"\"hi\"\"\", 2\n\"two\nlines\",3\r\n"), [1.5, 2, 3])
+        XCTAssertEqual(try column("\u{FEFF}y,z\r\n1,\r\n\r\n2,x\n"), [1, 2])
+        XCTAssertEqual(try column(" \"y\" ,z\n 4 ,5"), [4])
+        XCTAssertEqual(try column("x,y\n1,2,"), [2])
+    }
+
+    func testMessagesNameTheFilesLine() {
+        // Line 4: a blank line and a quoted line end are counted, as an editor numbers them.
+        XCTAssertTrue(message("y\n1\n\nabc\n").contains("d.csv, line 4: expected a number in column 'y', found 'abc'"), message("y\n1\n\nabc\n"))
+        XCTAssertTrue(message("n,y\n\"a\nb\",1\nc\n").contains("line 4: expected a number in column 'y', found only 1 field"), message("n,y\n\"a\nb\",1\nc\n"))
+        XCTAssertTrue(message("y\n1\nnan\n").contains("line 3: expected a finite number in column 'y', found 'nan'"), message("y\n1\nnan\n"))
+        XCTAssertTrue(message("y\n\"1\n").contains("line 2: a quoted field is never closed"), message("y\n\"1\n"))
+        XCTAssertTrue(message("y\n\"1\"2\n").contains("line 2: expected a comma or the line's end"), message("y\n\"1\"2\n"))
+    }
+
+    func testARepeatedColumnNameIsRefused() {
+        XCTAssertTrue(message("y,x,y\n1,2,3\n").contains("2 columns named 'y' (columns 1, 3)"), message("y,x,y\n1,2,3\n"))
+        XCTAssertEqual(try column("y,x,x\n1,2,3\n"), [1])
+        XCTAssertTrue(message("a,b\n1,2\n").contains("no column 'y'; its columns are a, b"))
+        XCTAssertTrue(message("").contains("is empty"))
+    }
+}

@@ -1,0 +1,70 @@
+/// CSV text as RFC 4180 reads it: fields split by commas; a field in double quotes may hold commas,
+/// line ends and `""` for one quote. Spaces around a field are dropped; blank lines are skipped.
+enum CSV {
+    /// One row: the file's line it starts on (1-based, every line counted) and its fields.
+    struct Record {
+        var line: Int
+        var fields: [String]
+    }
+
+    static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+    static let cr = UInt8(ascii: "\r"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+
+    /// Every record of `bytes` (UTF-8, BOM already removed); `path` only names the file in messages.
+    static func records(_ bytes: ArraySlice<UInt8>, path: String) throws -> [Record] {
+        var out: [Record] = []
+        var fields: [String] = []
+        var i = bytes.startIndex, line = 1, recordLine = 1
+        func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
+        func endRecord() {
+            // A blank line is one empty field: no row at all.
+            if !(fields.count == 1 && fields[0].isEmpty) { out.append(Record(line: recordLine, fields: fields)) }
+            fields = []
+        }
+        while i < bytes.endIndex {
+            if out.count & 0xFFF == 0xFFF { try Interruption.check() }
+            if fields.isEmpty { recordLine = line }
+            while i < bytes.endIndex, isBlank(bytes[i]) { i += 1 }
+            if i < bytes.endIndex, bytes[i] == quote {
+                let opened = line
+                var field: [UInt8] = []
+                i += 1
+                while true {
+                    guard i < bytes.endIndex else {
+                        throw ModelError(.value, "\(path), line \(opened): a quoted field is never closed; expected a closing \" (a quote inside a field is written \"\")")
+                    }
+                    let b = bytes[i]
+                    if b == quote {
+                        if i + 1 < bytes.endIndex, bytes[i + 1] == quote { field.append(quote); i += 2; continue }
+                        i += 1
+                        break
+                    }
+                    if b == newline { line += 1 }
+                    field.append(b)
+                    i += 1
+                }
+                while i < bytes.endIndex, isBlank(bytes[i]) || bytes[i] == cr { i += 1 }
+                if i < bytes.endIndex, bytes[i] != comma, bytes[i] != newline {
+                    throw ModelError(.value, "\(path), line \(line): expected a comma or the line's end after a quoted field's closing \", found '\(String(decoding: [bytes[i]], as: UTF8.self))'")
+                }
+                fields.append(String(decoding: field, as: UTF8.self))
+            } else {
+                let start = i
+                while i < bytes.endIndex, bytes[i] != comma, bytes[i] != newline { i += 1 }
+                var end = i
+                while end > start, isBlank(bytes[end - 1]) || bytes[end - 1] == cr { end -= 1 }
+                fields.append(String(decoding: bytes[start..<end], as: UTF8.self))
+            }
+            if i < bytes.endIndex, bytes[i] == comma {
+                i += 1
+                // A comma last in the file leaves one more, empty field (last on a line, the loop reads it).
+                if i == bytes.endIndex { fields.append("") }
+                continue
+            }
+            if i < bytes.endIndex { i += 1; line += 1 }  // the newline
+            endRecord()
+        }
+        if !fields.isEmpty { endRecord() }
+        return out
+    }
+}
