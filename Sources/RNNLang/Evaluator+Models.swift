@@ -337,7 +337,16 @@ extension StatementContext {
         let c = model.config
         let simple = c.layers == 1 && !c.bidirectional
         var bundles: [MimeBundle] = []
-        let (maxRows, cut) = step == nil ? tableCut(trace.states.count) : (trace.states.count, "")
+        // Numbers in the widest row of the tables below: a layer's (with y_t when simple), or the outputs'.
+        let y = trace.outputs.first?.count ?? 0
+        var layerRow = 0
+        for s in trace.layers.compactMap(\.steps.first) {
+            let gates: Int = s.gates.reduce(0) { $0 + $1.values.count }
+            let cells: Int = s.c?.count ?? 0
+            layerRow = max(layerRow, s.x.count + s.hPrev.count + gates + cells + s.h.count)
+        }
+        let rowNumbers = simple ? layerRow + y : max(layerRow, (trace.states.first?.count ?? 0) + y)
+        let (maxRows, cut) = step == nil ? tableCut(trace.states.count, valuesPerRow: rowNumbers) : (trace.states.count, "")
         for lt in trace.layers {
             try Interruption.check()
             var headers = ["t"] + (tokens == nil ? [] : [tokenHeader]) + ["x_t", "h_{t-1}"]
@@ -394,9 +403,15 @@ extension StatementContext {
     }
 
     /// How many of `count` steps a table shows, and the note its title gets when that is not all.
-    func tableCut(_ count: Int) -> (rows: Int, note: String) {
-        let limit = Budget.current.maxTableRows
-        return count <= limit ? (count, "") : (limit, " · first \(limit) of \(count) steps (set RNNKERNEL_MAX_TABLE_ROWS to show more)")
+    /// A table holds at most the row budget, and at most ten times as many numbers (as `show` of a
+    /// matrix does): rows of `valuesPerRow` numbers each, so wide states do not make a 66 MB table.
+    func tableCut(_ count: Int, valuesPerRow: Int = 1) -> (rows: Int, note: String) {
+        let rowBudget = Budget.current.maxTableRows
+        let numberBudget = Sizes.product(rowBudget, 10) ?? Int.max
+        let limit = max(1, min(rowBudget, numberBudget / max(1, valuesPerRow)))
+        guard count > limit else { return (count, "") }
+        let why = limit < rowBudget ? "rows of \(valuesPerRow) numbers, at most \(numberBudget) a table; " : ""
+        return (limit, " · first \(limit) of \(count) steps (\(why)set RNNKERNEL_MAX_TABLE_ROWS to show more)")
     }
 
     // MARK: - models

@@ -378,7 +378,7 @@ extension StatementContext {
             let trace: ForwardTrace
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
             let named = entry.labels != nil || entry.vocab?.level == .character
-            let (maxRows, cut) = tableCut(trace.outputs.count)
+            let (maxRows, cut) = tableCut(trace.outputs.count, valuesPerRow: trace.outputs.first?.count ?? 1)
             // A CRF tagger's tags are the Viterbi path, as for a dataset; not each word's argmax.
             let path: [Int]? = entry.model.crf.map { $0.viterbi(emissions: trace.logits).path }
             let rows = trace.outputs.prefix(maxRows).enumerated().map { t, y -> [String] in
@@ -397,7 +397,7 @@ extension StatementContext {
             if option(options, "rows") != nil { warn("rows= lists the examples of a dataset; a single sequence shows all its steps") }
             let trace: ForwardTrace
             do { trace = try entry.model.forward(seq) } catch let e as ModelError { throw modelError(e, at: dataExpr.range) }
-            let (maxRows, cut) = tableCut(trace.outputs.count)
+            let (maxRows, cut) = tableCut(trace.outputs.count, valuesPerRow: (seq.first?.count ?? 0) + (trace.outputs.first?.count ?? 0))
             let rows = trace.outputs.prefix(maxRows).enumerated().map { [String($0.offset + 1), vec(seq[$0.offset]), vec($0.element)] }
             output.display(tableBundle(Table(title: "predict \(name.name)" + cut, headers: ["t", "x_t", "y_t"], rows: rows, alignments: [.right, .left, .left])), displayID: nil)
         }

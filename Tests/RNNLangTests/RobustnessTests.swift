@@ -453,4 +453,17 @@ final class RobustnessTests: XCTestCase {
         XCTAssertNil(run(e, "unroll m on \(seq)\npredict m on \(seq)", sink))
         XCTAssertTrue(sink.text.contains("first 10000 of 16000 steps"), String(sink.text.prefix(300)))
     }
+
+    /// Wide rows are cut by their numbers too: an lstm of hidden 300 over 400 steps printed every row
+    /// (a probing helper saw 66 MB from hidden 1000 over 1000 steps).
+    func testWideTablesAreCutByTheirNumbers() {
+        let e = Evaluator()
+        let sink = RecordingSink()
+        let seq = "[" + Array(repeating: "[0.5]", count: 400).joined(separator: ",") + "]"
+        XCTAssertNil(run(e, "cell m = lstm(input=1, hidden=300)\nunroll m on \(seq)", sink))
+        // A row: x_t 1, then h_{t-1}, i, f, g, o, c_t, h_t and y_t of 300 each.
+        XCTAssertTrue(sink.text.contains("first 41 of 400 steps (rows of 2401 numbers, at most 100000 a table; set RNNKERNEL_MAX_TABLE_ROWS to show more)"),
+                      String(sink.text.prefix(300)))
+        XCTAssertLessThan(sink.text.utf8.count, 3_000_000)
+    }
 }
