@@ -171,8 +171,9 @@ public final class KernelCore: @unchecked Sendable {
     }
 
     func completeRequest(_ x: Exchange) -> Bool {
-        guard let code = x.content["code"]?.stringValue, let pos = x.content["cursor_pos"]?.intValue, pos >= 0 else {
-            return x.badRequest("complete_reply", "complete_request needs 'code' (string) and 'cursor_pos' (integer, at least 0)")
+        guard let code = x.content["code"]?.stringValue, let pos = cursorPosition(x.content["cursor_pos"]) else {
+            return x.badRequest("complete_reply", "complete_request needs 'code' (string) and 'cursor_pos' (integer, at least 0)"
+                                + ", found cursor_pos \(x.content["cursor_pos"].map { logQuote($0.serialized()) } ?? "missing")")
         }
         let c = interpreter.complete(code: code, cursorPos: clampCursor(pos, in: code))
         var content: JSON = ["status": "ok", "matches": JSON(c.matches), "cursor_start": JSON(c.cursorStart),
@@ -187,8 +188,9 @@ public final class KernelCore: @unchecked Sendable {
     }
 
     func inspectRequest(_ x: Exchange) -> Bool {
-        guard let code = x.content["code"]?.stringValue, let pos = x.content["cursor_pos"]?.intValue, pos >= 0 else {
-            return x.badRequest("inspect_reply", "inspect_request needs 'code' (string) and 'cursor_pos' (integer, at least 0)")
+        guard let code = x.content["code"]?.stringValue, let pos = cursorPosition(x.content["cursor_pos"]) else {
+            return x.badRequest("inspect_reply", "inspect_request needs 'code' (string) and 'cursor_pos' (integer, at least 0)"
+                                + ", found cursor_pos \(x.content["cursor_pos"].map { logQuote($0.serialized()) } ?? "missing")")
         }
         let detail: Int
         switch x.content["detail_level"] {
@@ -245,6 +247,13 @@ public final class KernelCore: @unchecked Sendable {
     /// A front end may send a cursor past the code's end; the interpreter always gets one inside it
     /// (counted in code points, as the protocol counts).
     private func clampCursor(_ pos: Int, in code: String) -> Int { min(pos, code.unicodeScalars.count) }
+
+    /// cursor_pos: a whole number of at least 0. One past 2^53 (beyond what JSON holds exactly, and
+    /// beyond any code) means the code's end, as any position past it does.
+    private func cursorPosition(_ v: JSON?) -> Int? {
+        guard case let .number(d)? = v, d.isFinite, d >= 0, d.rounded() == d else { return nil }
+        return v?.intValue ?? Int.max
+    }
 
     static func kernelInfoContent(_ i: LanguageInfo) -> JSON {
         [

@@ -2,7 +2,8 @@ import Jupyter
 
 /// Whether a front end should run `code` now or wait for more lines (is_complete_request).
 /// Incomplete while a bracket is open or the last line ends with `\`; invalid for text that can
-/// never become valid (an unterminated string, a stray closing bracket, an unknown character).
+/// never become valid (an unterminated string, a stray closing bracket, an unknown character) or
+/// that does not parse (`let x =`: a line cannot continue without a `\`), as IPython answers.
 public func completeness(of code: String) -> CompletenessStatus {
     var lexer = Lexer(code)
     do {
@@ -15,6 +16,7 @@ public func completeness(of code: String) -> CompletenessStatus {
         return .invalid
     }
     if endsWithContinuation(code) { return .incomplete(indent: "") }
+    guard (try? Parser.parse(code)) != nil else { return .invalid }
     return .complete
 }
 

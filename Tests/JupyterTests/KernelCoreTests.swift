@@ -208,7 +208,9 @@ final class KernelCoreTests: XCTestCase {
             ("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": "x"] as JSON, "'detail_level' must be 0 or 1"),
             ("inspect_request", ["code": "x", "cursor_pos": 1, "detail_level": 2], "'detail_level' must be 0 or 1"),
             ("inspect_request", ["code": "x", "cursor_pos": -1], "at least 0"),
-            ("complete_request", ["code": "x", "cursor_pos": -3], "at least 0"),
+            ("complete_request", ["code": "x", "cursor_pos": -3], "at least 0), found cursor_pos -3"),
+            ("complete_request", ["code": "x", "cursor_pos": 1.5], "found cursor_pos 1.5"),
+            ("complete_request", ["code": "x"], "found cursor_pos missing"),
             ("history_request", ["hist_access_type": "tail", "n": -1], "'n' must be an integer of at least 0"),
             ("history_request", ["hist_access_type": "search", "n": -2], "'n' must be an integer of at least 0"),
             ("execute_request", ["code": "1", "user_expressions": 5], "'user_expressions' must be an object"),
@@ -223,7 +225,10 @@ final class KernelCoreTests: XCTestCase {
         recorder.events = []
         send("inspect_request", ["code": "x", "cursor_pos": 99, "detail_level": 1])
         send("execute_request", ["code": "1", "user_expressions": nil])
-        XCTAssertEqual(recorder.replies.map { $0.content["status"] }, ["ok", "ok"])
+        // Past 2^53 a position is still a whole number past the code's end, which means the end.
+        send("complete_request", ["code": "x", "cursor_pos": 1e17])
+        XCTAssertEqual(recorder.replies.map { $0.content["status"] }, ["ok", "ok", "ok"])
+        XCTAssertEqual(recorder.replies[2].content["cursor_end"], 1)
     }
 
     func testShutdownIsRequestedOnlyAfterItsIdle() {

@@ -101,6 +101,12 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(completeness(of: "let s = \"abc"), .invalid)
         XCTAssertEqual(completeness(of: "let x = 1 # \\"), .complete)
         XCTAssertEqual(completeness(of: "models"), .complete)
+        // Code that lexes but cannot parse can never become valid by waiting: invalid, as IPython says
+        // of `x =` (a probing helper found these answered "complete").
+        XCTAssertEqual(completeness(of: "let x ="), .invalid)
+        XCTAssertEqual(completeness(of: "let x = 1\ntrain m on"), .invalid)
+        XCTAssertEqual(completeness(of: "let x = 1\nlet y = x + 2\n"), .complete)
+        XCTAssertEqual(completeness(of: ""), .complete)
     }
 
     func testDidYouMean() {
