@@ -91,7 +91,17 @@ extension ModelFiles {
         var c = try config(from: cj, file: file)
         // Version 1 files come from before PyTorch's two biases: their `"bias": true` cells had one
         // bias per gate, what `bias=single` is now, so they load as they were saved.
-        if (j["version"]?.intValue ?? 1) < 2 && c.bias { c.singleBias = true }
+        let version: Int
+        switch j["version"] {
+        case nil: version = 1
+        case let v?:
+            // A later version may mean what this build would misread: refuse it rather than guess.
+            guard let n = v.intValue, (1...2).contains(n) else {
+                throw ModelFileError("\(file): \"version\" is \(String(v.serialized().prefix(40))); this build reads versions 1 and 2 (a newer rnn-kernel wrote it?)")
+            }
+            version = n
+        }
+        if version < 2 && c.bias { c.singleBias = true }
         guard case let .object(params)? = j["parameters"] else { throw ModelFileError("\(file): missing \"parameters\"") }
         if c.bow != nil {
             let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)

@@ -54,7 +54,12 @@ extension ModelFiles {
         var tensors: [String: RawTensor] = [:]
         var metadata: [String: String] = [:]
         var spans: [(Int, Int, String)] = []
+        var seen: Set<String> = []
         for (name, info) in entries {
+            // JSON allows a repeated key, which safetensors' own reader refuses: which tensor is meant?
+            guard seen.insert(name).inserted else {
+                throw ModelFileError("\(file): the header names \(name) twice; expected each tensor once")
+            }
             if name == "__metadata__" {
                 for (k, v) in info.objectValue ?? [] { if let s = v.stringValue { metadata[k] = s } }
                 continue

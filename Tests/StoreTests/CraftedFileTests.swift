@@ -45,4 +45,25 @@ final class CraftedFileTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("RNNKERNEL_MAX_PARAMETERS"), "\(e)")
         }
     }
+
+    /// JSON lets a key repeat; a tensor named twice is refused by name (it was reported as "overlap").
+    func testATensorNamedTwiceIsRefusedByName() {
+        let t = #""rnn.weight_ih_l0":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}"#
+        let m = refusal(file("{\(t),\(t)}", data: 8))
+        XCTAssertTrue(m?.contains("names rnn.weight_ih_l0 twice") ?? false, m ?? "")
+    }
+
+    /// A model .json of a version this build does not know is refused, not read as if it were version 2.
+    func testAnUnknownVersionIsRefused() throws {
+        var rng = SplitMix64(seed: 1)
+        let entry = ModelEntry(model: Model(config: CellConfig(kind: .rnn, input: 1, hidden: 2, output: 1), rng: &rng))
+        var j = ModelFiles.json(entry)
+        XCTAssertNoThrow(try ModelFiles.fromJSON(Array(j.serialized().utf8), file: "m.json"))
+        for bad: JSON in [99, 0, 2.5, "2"] {
+            j["version"] = bad
+            XCTAssertThrowsError(try ModelFiles.fromJSON(Array(j.serialized().utf8), file: "m.json")) { e in
+                XCTAssertTrue("\(e)".contains("this build reads versions 1 and 2"), "\(e)")
+            }
+        }
+    }
 }
