@@ -132,7 +132,11 @@ struct Scale {
     /// 0...1 place of a value already in axis units (a tick); written so that no difference overflows.
     @inline(__always) func position(_ t: Double) -> Double {
         let span = hi - lo
-        return t / span - lo / span
+        if span.isFinite { return t / span - lo / span }
+        // Round ticks past ±8e307 (an axis from -1e308 to 1e308) make the span itself overflow: halves
+        // are exact and cannot, and t / inf would put every point at 0 (a flat line).
+        let half = hi / 2 - lo / 2
+        return (t / 2) / half - (lo / 2) / half
     }
 
     func label(_ t: Double) -> String {

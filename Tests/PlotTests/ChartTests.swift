@@ -158,6 +158,18 @@ final class ChartTests: XCTestCase {
 }
 
 final class ScaleTests: XCTestCase {
+    /// An axis widened to round ticks past the largest span (-1e308…1e308) still spreads its points:
+    /// a probing helper found plot [1e308, -1e308] drawn as a flat line.
+    func testAnAxisWhoseSpanOverflowsStillPlacesPoints() {
+        let s = Scale.linear(-1e308, 1e308, maxTicks: 5)
+        XCTAssertFalse((s.hi - s.lo).isFinite, "the case this test is for")
+        XCTAssertEqual(s.position(s.lo), 0)
+        XCTAssertEqual(s.position(s.hi), 1)
+        XCTAssertEqual(s.position(0), 0.5, accuracy: 1e-12)
+        XCTAssertGreaterThan(s.position(1e308), s.position(-1e308))
+    }
+
+
     func testTightScaleKeepsTheDataRange() {
         let s = Scale.linear(0, 29, maxTicks: 4, integral: true, tight: true)
         XCTAssertEqual(s.lo, 0)
