@@ -134,6 +134,7 @@ extension StatementContext {
         entry.pendingInputSeed = nil
         state.store[name.name] = entry
         say("\(name.name): input=\(width) from the data · \(entry.model.parameterCount) parameters")
+        fixedInputs.append(name.name)
         return entry
     }
 
@@ -195,7 +196,8 @@ extension StatementContext {
             output.display(summaryTable(n, entry.model), displayID: nil)
             return
         }
-        if case let .member(m, p, r) = target {
+        // `v.T` of a let value is an expression (its transpose), shown as any value is below.
+        if case let .member(m, p, r) = target, !(p == "T" && state.values[m] != nil) {
             let entry = try modelEntry(Ident(m, r))
             if try showVocabulary(m, p, entry, at: r) { return }
             guard let t = entry.model.readable(p) else {
@@ -262,7 +264,7 @@ extension StatementContext {
             rows.append([String(i + 1), String(x.count), xText, shorten(targetText(d, i))])
         }
         let title = "\(d.summary) · \(d.count) example\(d.count == 1 ? "" : "s"), x_t width \(d.inputWidth), "
-            + (d.isClassification ? "\(d.targetWidth) classes" : "target width \(d.targetWidth)")
+            + (d.isClassification ? Wording.counted(d.targetWidth, "class", plural: "classes") : "target width \(d.targetWidth)")
             + (d.isManyToMany ? ", a target every step" : ", one target per sequence")
         let t = Table(title: title, headers: ["#", "length", "x", "target"], rows: rows, alignments: [.right, .right, .left, .left])
         return tableBundle(t)

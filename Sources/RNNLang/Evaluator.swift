@@ -79,6 +79,11 @@ public final class Evaluator {
                 throw Diagnostic(.memory, e.message, at: node.range)
             } catch is Interrupted {
                 throw Diagnostic(.interrupt, "interrupted at line \(node.range.start.line); that statement changed nothing", at: node.range)
+            } catch var d as Diagnostic where !ctx.fixedInputs.isEmpty {
+                // The "input=… from the data" line is already out; the failed statement's copy of the
+                // store, where the width was fixed, is dropped, so the error says it was not kept.
+                d.message += " (so \(ctx.fixedInputs.joined(separator: ", ")) keeps no input width: the statement changed nothing)"
+                throw d
             } catch let stop as StopKeepingState {
                 // Interrupted or diverged training keeps what it completed, then reports.
                 state = stop.state
@@ -207,6 +212,8 @@ struct StatementContext {
     var loadedFileSHA256: String?
     /// Set by `exit`: nothing after it in the cell runs.
     var exitRequested = false
+    /// Models whose input= this statement fixed from its data (and said so): undone if it fails.
+    var fixedInputs: [String] = []
     /// The session's widgets; nil where a statement must not make any (a watched re-run, inspection).
     var interactive: InteractiveSession?
     /// How deep `eval` is: the parser limits nesting, this guards trees made any other way.
@@ -266,7 +273,7 @@ struct StatementContext {
         evalDepth += 1
         defer { evalDepth -= 1 }
         if evalDepth > Budget.current.maxNesting {
-            throw Diagnostic(.syntax, "expression nested more than \(Budget.current.maxNesting) levels deep; set RNNKERNEL_MAX_NESTING to raise the limit", at: e.range)
+            throw Diagnostic(.syntax, "expression nested more than \(Budget.current.maxNesting) levels deep (brackets, calls and each operator of a chain such as a + b + c count as levels); set RNNKERNEL_MAX_NESTING to raise the limit", at: e.range)
         }
         switch e {
         case let .number(v, _): return .number(v)

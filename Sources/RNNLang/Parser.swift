@@ -201,7 +201,7 @@ public struct Parser {
     /// A clear SyntaxError past the nesting limit, before the parser (or, later, the evaluator)
     /// recurses deep enough to overflow its stack.
     func tooDeep() -> Diagnostic {
-        Diagnostic(.syntax, "expression nested more than \(maxNesting) levels deep; set RNNKERNEL_MAX_NESTING to raise the limit", at: current.range)
+        Diagnostic(.syntax, "expression nested more than \(maxNesting) levels deep (brackets, calls and each operator of a chain such as a + b + c count as levels); set RNNKERNEL_MAX_NESTING to raise the limit", at: current.range)
     }
 
     mutating func enter() throws {

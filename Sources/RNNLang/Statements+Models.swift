@@ -221,7 +221,8 @@ extension StatementSpec {
                 ctx.state.values[name.name] = nil
                 ctx.say("dropped \(name.name)")
             } else {
-                throw ctx.nameError(name)
+                // Only names can be dropped: suggesting a statement keyword here would mislead.
+                throw Diagnostic(.name, "nothing named '\(name.name)' to drop: expected a model or a value bound with let\(didYouMean(name.name, ctx.knownNames))", at: name.range)
             }
         })
 

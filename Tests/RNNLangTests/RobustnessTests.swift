@@ -466,4 +466,12 @@ final class RobustnessTests: XCTestCase {
                       String(sink.text.prefix(300)))
         XCTAssertLessThan(sink.text.utf8.count, 3_000_000)
     }
+
+    /// A statement that fixed a model's input width and then failed says the width was not kept.
+    func testAFailedStatementSaysTheInferredWidthWasNotKept() {
+        let e = Evaluator()
+        let d = run(e, "cell m = rnn(hidden=3, output=2)\nlet d = sine(count=4, length=5)\ntrain m on d epochs=1")
+        XCTAssertTrue(d?.message.hasSuffix("use output=1 (so m keeps no input width: the statement changed nothing)") ?? false, d?.message ?? "")
+        XCTAssertEqual(e.state.store["m"]?.pendingInputSeed != nil, true)
+    }
 }

@@ -20,6 +20,19 @@ final class StudentMistakeTests: XCTestCase {
         XCTAssertTrue(error("foo bar")?.message.hasPrefix("unknown statement 'foo': a line starts with a statement") ?? false)
     }
 
+    /// Found by a probing helper: these messages named the wrong thing.
+    func testMessagesNameWhatWasMeant() {
+        // drop takes a name: a statement keyword is no suggestion.
+        XCTAssertEqual(error("drop modle")?.message, "nothing named 'modle' to drop: expected a model or a value bound with let")
+        XCTAssertEqual(error("let model = 1\ndrop modle")?.message, "nothing named 'modle' to drop: expected a model or a value bound with let; did you mean 'model'?")
+        // v.T of a let value is its transpose, shown like any value (it was "expected a model").
+        let sink = RecordingSink()
+        XCTAssertNoThrow(try Evaluator().run("let v = [[1, 2, 3], [4, 5, 6]]\nshow v.T", output: sink))
+        XCTAssertTrue(sink.text.hasPrefix("3×2 matrix"), sink.text)
+        XCTAssertTrue(error("let x = " + Array(repeating: "1", count: 202).joined(separator: " + "))?.message
+                        .contains("each operator of a chain such as a + b + c count") ?? false)
+    }
+
     func testPythonHabits() {
         XCTAssertEqual(error("x = [1, 2]")?.message, "a value is bound with let: use let x = …")
         XCTAssertEqual(error("net = rnn(input=2, hidden=4)")?.message, "a model is defined with cell: use cell net = rnn(…)")
