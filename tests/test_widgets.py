@@ -308,3 +308,34 @@ def test_stacked_bidirectional_step_has_a_table_per_layer_and_direction(kc):
     titles = [m["content"]["data"]["text/plain"].splitlines()[0] for m in msgs if m["msg_type"] == "display_data"]
     assert titles[:4] == [f"unroll b: layer {k}, {d} · step 3 of 4" for k in (0, 1) for d in ("forward", "reverse")], titles
     assert titles[4].startswith("unroll b: output, PyTorch's first result (1×4×4)") and "up to t = 3 of 4" in titles[5]
+
+
+def test_a_cell_run_again_closes_the_widgets_of_its_last_run(kc):
+    """JupyterLab and Notebook 7 send metadata.cellId (and deletedCells): a re-run cell's outputs are
+    cleared, so the widgets they showed are closed (comm_close) instead of kept in the kernel for good."""
+    def run_cell(code, **metadata):
+        msg = kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
+                                                 "user_expressions": {}, "allow_stdin": False}, metadata=metadata)
+        kc.shell_channel.send(msg)
+        reply = kc.get_shell_msg(timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return collect(kc, msg["header"]["msg_id"])
+
+    def open_comms():
+        msg_id = kc.comm_info(target_name="jupyter.widget")
+        return set(kc.get_shell_msg(timeout=30)["content"]["comms"])
+
+    cell = DEMO + "\nunroll demo on [[1,1],[1,1],[2,2]] interactive=true"
+    first = set(opened(run_cell(cell, cellId="cell-a")))
+    slider = set(opened(run_cell("slider s from 0 to 4 value=2", cellId="cell-b")))
+    again = run_cell(cell, cellId="cell-a")
+    closed = {m["content"]["comm_id"] for m in again if m["msg_type"] == "comm_close"}
+    assert closed == first
+    assert open_comms() == slider | set(opened(again))
+    # Metadata of the wrong kinds is ignored, as front-end metadata is: nothing closes, nothing fails.
+    odd = run_cell(cell, cellId=5, deletedCells="cell-a")
+    assert not [m for m in odd if m["msg_type"] == "comm_close"]
+    # A deleted cell's widgets go too; its slider's name keeps its number.
+    gone = run_cell("print s", cellId="cell-c", deletedCells=["cell-b", "never-ran"])
+    assert {m["content"]["comm_id"] for m in gone if m["msg_type"] == "comm_close"} == slider
+    assert any(m["msg_type"] == "stream" and m["content"]["text"].strip() == "2" for m in gone)

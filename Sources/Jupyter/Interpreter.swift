@@ -54,13 +54,20 @@ public struct ExecuteRequest: Sendable {
     public var allowStdin: Bool
     /// The count this execution is shown with (`In [n]`).
     public var executionCount: Int
+    /// The notebook cell this code is from (`metadata.cellId`, as JupyterLab and Notebook 7 send it).
+    public var cellID: String?
+    /// Cells deleted since the last execution (`metadata.deletedCells`).
+    public var deletedCells: [String]
 
-    public init(code: String, silent: Bool = false, storeHistory: Bool = true, allowStdin: Bool = false, executionCount: Int = 1) {
+    public init(code: String, silent: Bool = false, storeHistory: Bool = true, allowStdin: Bool = false, executionCount: Int = 1,
+                cellID: String? = nil, deletedCells: [String] = []) {
         self.code = code
         self.silent = silent
         self.storeHistory = storeHistory
         self.allowStdin = allowStdin
         self.executionCount = executionCount
+        self.cellID = cellID
+        self.deletedCells = deletedCells
     }
 }
 

@@ -23,7 +23,10 @@ extension KernelCore {
         let sink = ExecutionSink(out: x.out, parent: x.request, silent: silent, comms: comms)
         let outcome = interpreter.execute(
             ExecuteRequest(code: code, silent: silent, storeHistory: storeHistory,
-                           allowStdin: content["allow_stdin"]?.boolValue ?? false, executionCount: count),
+                           allowStdin: content["allow_stdin"]?.boolValue ?? false, executionCount: count,
+                           // Front-end metadata, not part of the spec's content: read when it has the expected kind.
+                           cellID: x.request.metadata["cellId"]?.stringValue,
+                           deletedCells: x.request.metadata["deletedCells"]?.arrayValue?.compactMap(\.stringValue) ?? []),
             output: sink)
         switch outcome {
         case let .ok(result, payloads):

@@ -30,6 +30,8 @@ final class InteractiveSession {
     weak var evaluator: Evaluator?
     /// The slider whose move is the experiment log's last entry, so that a drag logs one `let`, not hundreds.
     var lastMove: (name: String, logCount: Int)?
+    /// The widgets each notebook cell's last run made, by the cell's id.
+    var cellWidgets: [String: [String]] = [:]
 }
 
 /// Collects outputs as nbformat writes them: the Output widget's `outputs` before any front end has it.
@@ -79,6 +81,31 @@ extension Evaluator {
     }
 
     func commClosed(_ message: CommMessage, output: OutputSink) { interactive.widgets.closed(message) }
+
+    /// Before a cell runs: a front end that names its cells clears a re-run cell's outputs and a
+    /// deleted cell's, so the widgets they showed can never be seen again; they are closed, as
+    /// ipywidgets leaves to the user (each interactive unroll kept about 2 MB for good).
+    /// Without a cell id (nbclient, a console) nothing is closed.
+    func cellStarts(_ cellID: String?, deleted: [String], output: OutputSink) {
+        _ = interactive.widgets.takeCreated()  // made outside any cell (a slider's re-run): no cell's
+        guard let comms = output.comms else { return }
+        var gone: [String] = []
+        for id in deleted + (cellID.map { [$0] } ?? []) {
+            gone += interactive.cellWidgets.removeValue(forKey: id) ?? []
+        }
+        guard interactive.widgets.close(gone, comms: comms) > 0 else { return }
+        // A slider whose widget was closed keeps its name and range, as one made without widgets does.
+        for (name, b) in interactive.sliders where b.model.map({ interactive.widgets.models[$0.id] == nil }) ?? false {
+            interactive.sliders[name]?.model = nil
+        }
+    }
+
+    /// After a cell ran (or failed): the widgets it made are that cell's.
+    func cellEnded(_ cellID: String?) {
+        let made = interactive.widgets.takeCreated()
+        guard let cellID, !made.isEmpty else { return }
+        interactive.cellWidgets[cellID, default: []] += made
+    }
 
     /// A slider moved: NAME is rebound, logged as `let NAME = V`, and every watch on it re-runs.
     func sliderMoved(_ name: String, _ model: WidgetModel, _ ctx: WidgetContext) {

@@ -38,6 +38,8 @@ public final class RNNInterpreter: Interpreter {
             for w in startupWarnings { output.stream(.stderr, "warning: " + w + "\n") }
             startupWarnings = []
         }
+        evaluator.cellStarts(request.cellID, deleted: request.deletedCells, output: output)
+        defer { evaluator.cellEnded(request.cellID) }
         do {
             let r = try evaluator.run(request.code, output: output)
             return .ok(result: r.result, payloads: r.payloads)

@@ -56,6 +56,27 @@ final class WidgetManager {
     private var order = InsertionOrder()
 
     var count: Int { models.count }
+    /// Ids of the models the kernel created since `takeCreated()` last ran.
+    private var created: [String] = []
+
+    /// The ids created since the last call: what one execution made.
+    func takeCreated() -> [String] {
+        defer { created = [] }
+        return created
+    }
+
+    /// Closes models from the kernel's side (`comm_close`, which a front end answers by dropping
+    /// them), and forgets them here; ids already closed are skipped. Returns how many were open.
+    @discardableResult
+    func close(_ ids: [String], comms: CommChannel) -> Int {
+        var n = 0
+        for id in ids where models.removeValue(forKey: id) != nil {
+            order.remove(id) { models[$0] != nil }
+            comms.close(commID: id, data: [:])
+            n += 1
+        }
+        return n
+    }
 
     // MARK: - Kernel to front end
 
@@ -74,6 +95,7 @@ final class WidgetManager {
         let m = WidgetModel(id: String(makeUUID().filter { $0 != "-" }), state: .object(state))
         models[m.id] = m
         order.add(m.id)
+        created.append(m.id)
         comms.open(commID: m.id, target: WidgetProtocol.target, data: ["state": m.state, "buffer_paths": []],
                    metadata: ["version": .string(WidgetProtocol.version)])
         return m

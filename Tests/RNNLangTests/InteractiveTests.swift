@@ -222,4 +222,33 @@ final class InteractiveTests: XCTestCase {
         XCTAssertFalse(sink.events.contains { $0.type == "stream" || $0.type == "clear_output" }, "\(sink.events)")
         XCTAssertNil(ev.interactive.watches["s"])
     }
+
+    /// A front end that names its cells (metadata.cellId) clears a re-run or deleted cell's outputs;
+    /// the widgets those showed are closed in the kernel too, not kept (about 2 MB an unroll) for good.
+    func testARunAgainCellClosesTheWidgetsOfItsLastRun() throws {
+        let interpreter = RNNInterpreter()
+        let sink = WidgetFrontEnd()
+        let widgets = interpreter.evaluator.interactive.widgets
+        let unroll = "cell m = rnn(input=1, hidden=2, seed=1)\nunroll m on [[1], [2], [3]] interactive=true"
+        _ = interpreter.execute(ExecuteRequest(code: unroll, cellID: "c1"), output: sink)
+        let first = Set(sink.open.keys)
+        XCTAssertFalse(first.isEmpty)
+        _ = interpreter.execute(ExecuteRequest(code: "slider s from 0 to 2 step 1", cellID: "c2"), output: sink)
+        let slider = Set(sink.open.keys).subtracting(first)
+        XCTAssertFalse(slider.isEmpty)
+        _ = interpreter.execute(ExecuteRequest(code: unroll, cellID: "c1"), output: sink)
+        XCTAssertTrue(first.isDisjoint(with: sink.open.keys), "the first run's widgets are still open")
+        XCTAssertTrue(slider.isSubset(of: sink.open.keys), "another cell's slider was closed")
+        XCTAssertEqual(widgets.count, sink.open.count, "the kernel still holds closed widgets")
+        // A failed run's widgets are the cell's too; without a cell id nothing is closed (nbclient, a console).
+        let open = sink.open.count
+        _ = interpreter.execute(ExecuteRequest(code: unroll), output: sink)
+        XCTAssertGreaterThan(sink.open.count, open)
+        // A deleted cell's widgets go; its slider's name keeps its number and range.
+        _ = interpreter.execute(ExecuteRequest(code: "print s", cellID: "c3", deletedCells: ["c2"]), output: sink)
+        XCTAssertTrue(slider.isDisjoint(with: sink.open.keys))
+        XCTAssertNil(interpreter.evaluator.interactive.sliders["s"]?.model)
+        XCTAssertNotNil(interpreter.evaluator.interactive.sliders["s"])
+        XCTAssertEqual(interpreter.evaluator.state.values["s"], .number(0))
+    }
 }
