@@ -75,9 +75,9 @@ bench: kernelspec $(VENV)/.bench-installed $(if $(TORCH),$(BENCH_VENV)/.installe
 	$(PY) bench/seq2seq_bench.py $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)
 	$(PY) bench/seq2seq_bench.py --cell lstm $(if $(TORCH),--torch $(CURDIR)/$(BENCH_VENV)/bin/python,--torch none)
 
-# ipykernel only for the comparison; numpy for the numpy min-char-rnn.
+# ipykernel only for the comparison; numpy for the numpy min-char-rnn; threadpoolctl to say which BLAS kernels numpy runs.
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install -q ipykernel numpy
+	$(PY) -m pip install -q ipykernel numpy threadpoolctl
 	$(PY) -m ipykernel install --sys-prefix
 	@touch $@
 

@@ -12,7 +12,9 @@ and one core on both sides (torch.set_num_threads(1), RNNKERNEL_THREADS=1).
 BENCH_ISA=avx2 stands in for an AVX2 machine on a wider one: our kernels with RNNKERNEL_ISA=avx2,
 PyTorch with ATEN_CPU_CAPABILITY=avx2 and MKL and oneDNN limited to AVX2, numpy with its AVX-512
 dispatch targets disabled (NPY_DISABLE_CPU_FEATURES) and OpenBLAS's Haswell kernels, and the peak
-measured on 4-lane vectors. What each side then says it uses is printed before the tables."""
+measured on 4-lane vectors. Without BENCH_ISA, none of those overrides is passed on from the
+environment, so every side runs its widest vectors. What each side says it uses is printed before
+the tables, in both modes."""
 import json
 import os
 import re
@@ -68,25 +70,49 @@ def peak_gflops_per_core():
     return estimated_peak_per_core(), "estimate from /proc/cpuinfo"
 
 
-def emulate_avx2(numpy_python, torch_python):
-    """BENCH_ISA=avx2: sets, for every process this run starts, what keeps each side to AVX2, and
-    returns what each side then reports using (so the table says whether the emulation held)."""
+# What keeps each side to narrower vectors. BENCH_ISA=avx2 sets them all; without it none is passed
+# on, since one left in the environment (a machine may set OPENBLAS_CORETYPE=Haswell for every
+# process) would put one side on narrower vectors than the other and the ratios would not be fair.
+ISA_OVERRIDES = ("RNNKERNEL_ISA", "ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA",
+                 "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
+NUMPY_DISPATCH = ("import json\ntry:\n from numpy._core import _multiarray_umath as m\n"
+                  "except ImportError:\n from numpy.core import _multiarray_umath as m\n")
+
+
+def emulate_avx2(numpy_python):
+    """BENCH_ISA=avx2: sets, for every process this run starts, what keeps each side to AVX2."""
     # numpy's names for its AVX-512 dispatch targets differ between versions: ask it for them.
-    ask = ("import json\ntry:\n from numpy._core import _multiarray_umath as m\nexcept ImportError:\n from numpy.core import _multiarray_umath as m\n"
-           "print(json.dumps([f for f in m.__cpu_dispatch__ if f.startswith(('AVX512', 'X86_V4'))]))")
+    ask = NUMPY_DISPATCH + "print(json.dumps([f for f in m.__cpu_dispatch__ if f.startswith(('AVX512', 'X86_V4'))]))"
     wide = json.loads(subprocess.run([numpy_python, "-c", ask], check=True, capture_output=True, text=True).stdout)
     os.environ.update({"RNNKERNEL_ISA": "avx2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
                        "ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": " ".join(wide)})
-    check = ("import json\ntry:\n from numpy._core import _multiarray_umath as m\nexcept ImportError:\n from numpy.core import _multiarray_umath as m\n"
-             "found = [f for f in m.__cpu_dispatch__ if m.__cpu_features__.get(f)]\n"
-             "try:\n from threadpoolctl import threadpool_info\n blas = [i.get('architecture') for i in threadpool_info() if i.get('user_api') == 'blas']\n"
+
+
+def drop_inherited_overrides():
+    """Without BENCH_ISA: removes the overrides this process inherited; returns their names and values."""
+    dropped = [f"{k}={os.environ[k]}" for k in ISA_OVERRIDES if k in os.environ]
+    for k in ISA_OVERRIDES:
+        os.environ.pop(k, None)
+    return dropped
+
+
+def sides_report(numpy_python, torch_python):
+    """What numpy (its dispatch targets and its BLAS's kernels) and PyTorch (its CPU capability) say
+    they use, asked of fresh processes under this run's environment, so the table says what ran."""
+    check = (NUMPY_DISPATCH + "found = [f for f in m.__cpu_dispatch__ if m.__cpu_features__.get(f)]\n"
+             "try:\n import numpy\n from threadpoolctl import threadpool_info\n"
+             " blas = [f\"{i.get('internal_api')} {i.get('architecture')}\" for i in threadpool_info() if i.get('user_api') == 'blas']\n"
              "except ImportError:\n blas = ['(threadpoolctl absent)']\nprint(json.dumps([found, blas]))")
-    found, blas = json.loads(subprocess.run([numpy_python, "-c", "import numpy\n" + check], check=True, capture_output=True, text=True).stdout)
-    said = f"numpy dispatches {' '.join(found) or 'baseline only'}, BLAS {' '.join(map(str, blas))}"
+    found, blas = json.loads(subprocess.run([numpy_python, "-c", "import numpy\n" + check], check=True,
+                                            capture_output=True, text=True).stdout)
+    # numpy lists every target it was built for that this machine has: the last is the widest.
+    said = f"numpy dispatches up to {found[-1] if found else 'baseline only'}, BLAS {', '.join(blas) or 'none found'}"
     if torch_python:
         cap = subprocess.run([torch_python, "-c", "import torch; print(torch.backends.cpu.get_cpu_capability())"],
                              check=True, capture_output=True, text=True).stdout.strip()
-        said += f"; PyTorch capability {cap}, MKL and oneDNN limited to AVX2"
+        said += f"; PyTorch capability {cap}"
+        if ISA:
+            said += ", MKL and oneDNN limited to AVX2"
     return said
 
 
@@ -143,7 +169,13 @@ def main():
     if ISA not in ("", "avx2"):
         sys.exit(f"BENCH_ISA={ISA}: only avx2 is emulated (leave it unset for the machine's widest vectors)")
     if ISA:
-        print("emulating an AVX2 machine (BENCH_ISA=avx2): " + emulate_avx2(sys.executable, torch_py if have_torch else None))
+        emulate_avx2(sys.executable)
+        print("emulating an AVX2 machine (BENCH_ISA=avx2)")
+    else:
+        dropped = drop_inherited_overrides()
+        if dropped:
+            print("not passed on from the environment (BENCH_ISA=avx2 sets these): " + " ".join(dropped))
+    print("the other sides: " + sides_report(sys.executable, torch_py if have_torch else None))
     peak, how = peak_gflops_per_core()
     print(f"rnn-kernel training kernels: {kernel_build(binary)}")
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start")
