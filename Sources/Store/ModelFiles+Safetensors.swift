@@ -51,10 +51,13 @@ extension ModelFiles {
         guard case let .object(entries) = header else { throw ModelFileError("\(file): the header must be a JSON object") }
         let dataStart = 8 + Int(n)
         let dataLength = bytes.count - dataStart
-        var tensors: [String: RawTensor] = [:]
         var metadata: [String: String] = [:]
-        var spans: [(Int, Int, String)] = []
+        var spans: [Span] = []
         var seen: Set<String> = []
+        // Every entry and every span is checked before any value is decoded: two tensors may not
+        // share bytes, so what is decoded is bounded by the file's size (at most four doubles' bytes
+        // a byte, for F16). Decoding first and checking the overlaps after let a small file name one
+        // span a hundred times and fill the memory with copies of it.
         for (name, info) in entries {
             // JSON allows a repeated key, which safetensors' own reader refuses: which tensor is meant?
             guard seen.insert(name).inserted else {
@@ -64,9 +67,11 @@ extension ModelFiles {
                 for (k, v) in info.objectValue ?? [] { if let s = v.stringValue { metadata[k] = s } }
                 continue
             }
-            guard let dtype = info["dtype"]?.stringValue, let shapeJ = info["shape"]?.arrayValue, let offs = info["data_offsets"]?.arrayValue,
-                  offs.count == 2, let begin = offs[0].intValue, let end = offs[1].intValue else {
+            guard let dtype = info["dtype"]?.stringValue, let shapeJ = info["shape"]?.arrayValue, let offs = info["data_offsets"]?.arrayValue else {
                 throw ModelFileError("\(file): tensor \(name) needs dtype, shape and data_offsets")
+            }
+            guard offs.count == 2, let begin = offs[0].intValue, let end = offs[1].intValue else {
+                throw ModelFileError("\(file): tensor \(name)'s data_offsets must be two whole numbers [begin, end] within the \(dataLength) data bytes")
             }
             let shape = try shapeJ.map { v -> Int in
                 guard let d = v.intValue, d >= 0 else { throw ModelFileError("\(file): tensor \(name) has a bad shape") }
@@ -88,34 +93,55 @@ extension ModelFiles {
             guard end - begin == byteCount else {
                 throw ModelFileError("\(file): tensor \(name) is \(Tensor.shapeText(shape)) \(dtype) (\(byteCount) bytes) but its offsets span \(end - begin) bytes")
             }
-            spans.append((begin, end, name))
-            var values = [Double](repeating: 0, count: count)
-            let base = dataStart + begin
-            for i in 0..<count {
-                if i & 0xFFFF == 0xFFFF { try Interruption.check() }
-                let p = base + i * size
-                switch dtype {
-                case "F64":
-                    var bits: UInt64 = 0
-                    for k in 0..<8 { bits |= UInt64(bytes[p + k]) << (8 * UInt64(k)) }
-                    values[i] = Double(bitPattern: bits)
-                case "F32":
-                    var bits: UInt32 = 0
-                    for k in 0..<4 { bits |= UInt32(bytes[p + k]) << (8 * UInt32(k)) }
-                    values[i] = Double(Float(bitPattern: bits))
-                case "F16":
-                    values[i] = halfToDouble(UInt16(bytes[p]) | UInt16(bytes[p + 1]) << 8)
-                default:  // BF16: the top half of a float32
-                    values[i] = Double(Float(bitPattern: (UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8) << 16))
-                }
-            }
-            tensors[name] = RawTensor(shape: shape, values: values)
+            spans.append(Span(name: name, dtype: dtype, shape: shape, count: count, begin: begin, end: end))
         }
-        spans.sort { $0.0 < $1.0 }
-        for i in spans.indices.dropFirst() where spans[i].0 < spans[i - 1].1 {
-            throw ModelFileError("\(file): tensors \(spans[i - 1].2) and \(spans[i].2) overlap")
+        spans.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        // Empty tensors take no bytes and overlap nothing.
+        let filled = spans.filter { $0.end > $0.begin }
+        for i in filled.indices.dropFirst() where filled[i].begin < filled[i - 1].end {
+            throw ModelFileError("\(file): tensors \(filled[i - 1].name) and \(filled[i].name) overlap")
+        }
+        var tensors: [String: RawTensor] = [:]
+        for span in spans {
+            try Interruption.check()
+            tensors[span.name] = RawTensor(shape: span.shape, values: try decode(bytes, from: dataStart + span.begin, count: span.count, dtype: span.dtype))
         }
         return (tensors, metadata)
+    }
+
+    /// One tensor's place in the data, checked, before its values are decoded.
+    struct Span {
+        let name: String, dtype: String, shape: [Int], count: Int, begin: Int, end: Int
+    }
+
+    /// count little-endian values of dtype from bytes[base...] (the caller has checked the span).
+    static func decode(_ bytes: [UInt8], from base: Int, count: Int, dtype: String) throws -> [Double] {
+        var values = [Double](repeating: 0, count: count)
+        try bytes.withUnsafeBytes { raw in
+            try values.withUnsafeMutableBufferPointer { out in
+                // A chunk at a time, so an interrupt is heard within a few milliseconds.
+                var i0 = 0
+                while i0 < count {
+                    try Interruption.check()
+                    let i1 = min(count, i0 + 1 << 20)
+                    switch dtype {
+                    case "F64":
+                        for i in i0..<i1 { out[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self))) }
+                    case "F32":
+                        for i in i0..<i1 { out[i] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)))) }
+                    case "F16":
+                        for i in i0..<i1 { out[i] = halfToDouble(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))) }
+                    default:  // BF16: the top half of a float32
+                        for i in i0..<i1 {
+                            let h = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))
+                            out[i] = Double(Float(bitPattern: UInt32(h) << 16))
+                        }
+                    }
+                    i0 = i1
+                }
+            }
+        }
+        return values
     }
 
     /// IEEE 754 half precision to double.

@@ -46,6 +46,37 @@ final class CraftedFileTests: XCTestCase {
         }
     }
 
+    /// One 8 MB span named by 3,000 tensors is refused before any is decoded: decoding first and
+    /// checking overlaps after took 8 MB a name, 24 GB in all, and the kernel was killed.
+    func testSharedSpansAreRefusedBeforeAnyValueIsDecoded() {
+        let bytesOfData = 8 << 20
+        let entries = (0..<3000).map { #""t\#($0)":{"dtype":"F64","shape":[\#(bytesOfData / 8)],"data_offsets":[0,\#(bytesOfData)]}"# }
+        let m = refusal(file("{" + entries.joined(separator: ",") + "}", data: bytesOfData))
+        XCTAssertTrue(m?.contains("overlap") ?? false, m ?? "")
+    }
+
+    /// Offsets that are there but not whole numbers in range are named as such, not as missing.
+    func testOffsetsBeyondAnIntegerAreNamed() {
+        let m = refusal(file(#"{"rnn.weight_ih_l0":{"dtype":"F64","shape":[1],"data_offsets":[0,9223372036854775808]}}"#, data: 8))
+        XCTAssertTrue(m?.contains("data_offsets must be two whole numbers") ?? false, m ?? "")
+    }
+
+    /// Every dtype decodes little-endian values to the same doubles as before (1.5 and -2 in each).
+    func testEveryDtypeDecodes() throws {
+        let cases: [(String, [UInt8])] = [
+            ("F64", [0, 0, 0, 0, 0, 0, 0xF8, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0xC0]),
+            ("F32", [0, 0, 0xC0, 0x3F, 0, 0, 0, 0xC0]),
+            ("F16", [0, 0x3E, 0, 0xC0]),
+            ("BF16", [0xC0, 0x3F, 0, 0xC0]),
+        ]
+        for (dtype, data) in cases {
+            var bytes = file(#"{"t":{"dtype":"\#(dtype)","shape":[2],"data_offsets":[0,\#(data.count)]}}"#)
+            bytes += data
+            let t = try ModelFiles.readSafetensors(bytes, file: "x.safetensors").tensors["t"]
+            XCTAssertEqual(t?.values, [1.5, -2], dtype)
+        }
+    }
+
     /// JSON lets a key repeat; a tensor named twice is refused by name (it was reported as "overlap").
     func testATensorNamedTwiceIsRefusedByName() {
         let t = #""rnn.weight_ih_l0":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}"#
