@@ -26,30 +26,58 @@ public struct TranslationData: Equatable, Sendable {
     public static func from(_ texts: [(source: String, target: String)], lower: Bool = true, summary: String? = nil) throws -> TranslationData {
         guard !texts.isEmpty else { throw ModelError(.value, "expected at least one [source, target] pair") }
         var pairs: [Pair] = []
+        var ids = 0
         for (i, t) in texts.enumerated() {
-            let p = Pair(source: Datasets.words(t.source, lower: lower), target: Datasets.words(t.target, lower: lower))
-            if p.source.isEmpty { throw ModelError(.value, "pair \(i + 1) has an empty source sentence") }
-            if p.target.isEmpty { throw ModelError(.value, "pair \(i + 1) has an empty target sentence") }
-            pairs.append(p)
+            pairs.append(try pair(t.source, t.target, lower: lower, at: "pair \(i + 1)", ids: &ids))
         }
+        return TranslationData(summary: summary ?? defaultSummary(pairs), pairs: pairs)
+    }
+
+    /// "translation(N pairs, M words)": what `show` calls pairs written out in a cell.
+    static func defaultSummary(_ pairs: [Pair]) -> String {
         let words = Set(pairs.flatMap { $0.source + $0.target })
-        return TranslationData(summary: summary ?? "translation(\(Wording.counted(pairs.count, "pair")), \(Wording.counted(words.count, "word")))", pairs: pairs)
+        return "translation(\(Wording.counted(pairs.count, "pair")), \(Wording.counted(words.count, "word")))"
+    }
+
+    /// One pair split into words, neither side empty. `ids` counts, pair by pair, the ids training
+    /// holds for what has been read (the source's words; the target's, with <bos> before them as
+    /// the decoder's input and with <eos> after them as its output), and passing the dataset limit
+    /// stops the reading there, before a 100 MB file of short pairs fills gigabytes with words.
+    static func pair(_ source: some StringProtocol, _ target: some StringProtocol, lower: Bool, at place: @autoclosure () -> String, ids: inout Int) throws -> Pair {
+        let p = Pair(source: Datasets.words(String(source), lower: lower), target: Datasets.words(String(target), lower: lower))
+        if p.source.isEmpty { throw ModelError(.value, "\(place()) has an empty source sentence") }
+        if p.target.isEmpty { throw ModelError(.value, "\(place()) has an empty target sentence") }
+        ids += p.source.count + 2 * (p.target.count + 1)
+        if ids > Budget.current.maxDatasetValues {
+            try Budget.check(ids, \.maxDatasetValues, "the ids of the sentence pairs up to \(place()) (source words, and target words with <bos> and with <eos>)")
+        }
+        return p
     }
 
     /// One `source<TAB>target` a line; blank lines and lines starting with `#` are skipped.
     public static func parseTSV(_ text: String, file: String, lower: Bool = true) throws -> TranslationData {
-        var texts: [(source: String, target: String)] = []
-        for (n, line) in Datasets.lines(text).enumerated() {
+        var pairs: [Pair] = []
+        var ids = 0
+        var n = 0
+        // Line by line, without an array of every line first.
+        var start = text.startIndex, more = true
+        while more {
+            let end = text[start...].firstIndex(where: { $0 == "\n" || $0 == "\r\n" }) ?? text.endIndex
+            let line = text[start..<end]
+            more = end < text.endIndex
+            if more { start = text.index(after: end) }
+            n += 1
+            if n & 0xFFFF == 0 { try Interruption.check() }
             let l = line.hasSuffix("\r") ? line.dropLast() : line
             if l.allSatisfy({ $0 == " " }) || l.hasPrefix("#") { continue }
             let parts = l.split(separator: "\t", omittingEmptySubsequences: false)
             guard parts.count == 2 else {
-                throw ModelError(.value, "\(file) line \(n + 1): expected 'source<TAB>target', found \(parts.count - 1) tab\(parts.count == 2 ? "" : "s")")
+                throw ModelError(.value, "\(file) line \(n): expected 'source<TAB>target', found \(parts.count - 1) tab\(parts.count == 2 ? "" : "s")")
             }
-            texts.append((String(parts[0]), String(parts[1])))
+            pairs.append(try pair(parts[0], parts[1], lower: lower, at: "\(file) line \(n)", ids: &ids))
         }
-        guard !texts.isEmpty else { throw ModelError(.value, "\(file) holds no 'source<TAB>target' lines") }
-        return try from(texts, lower: lower, summary: "translation(file=\"\(file)\": \(Wording.counted(texts.count, "pair")))")
+        guard !pairs.isEmpty else { throw ModelError(.value, "\(file) holds no 'source<TAB>target' lines") }
+        return TranslationData(summary: "translation(file=\"\(file)\": \(Wording.counted(pairs.count, "pair")))", pairs: pairs)
     }
 
     /// The classic test: each source is `length` random symbols (words "0", "1", …), its target

@@ -33,4 +33,26 @@ final class BudgetTests: XCTestCase {
         XCTAssertNil(Sizes.wholeNumber(.nan))
         XCTAssertEqual(Sizes.wholeNumber(-7), -7)
     }
+
+    /// Sentence pairs count the ids training holds for them against the dataset limit as they are
+    /// read: a file of short pairs (24M lines of "a<TAB>b", 100 MB) took 5.3 GB and was accepted.
+    func testSentencePairsCountTheirIdsAsTheyAreRead() throws {
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxDatasetValues = 20
+        let fits = "a b\tc\n\n# a comment\nd\te f g\n"  // 2 + 2·(1 + 1) and 1 + 2·(3 + 1) ids: 6 + 9
+        XCTAssertEqual(try TranslationData.parseTSV(fits, file: "f.tsv").pairs.map(\.source), [["a", "b"], ["d"]])
+        XCTAssertThrowsError(try TranslationData.parseTSV(fits + "h\ti j\n", file: "f.tsv")) { e in  // + 1 + 2·(2 + 1)
+            let m = (e as? BudgetError)?.message ?? "\(e)"
+            XCTAssertTrue(m.contains("up to f.tsv line 5") && m.contains("would be 22") && m.contains("RNNKERNEL_MAX_DATASET_VALUES"), m)
+        }
+        XCTAssertThrowsError(try TranslationData.from(Array(repeating: (source: "a b c", target: "d e f"), count: 2))) { e in
+            XCTAssertTrue("\(e)".contains("up to pair 2"), "\(e)")
+        }
+        // Lines and their numbers as before: CRLF ends, a last line without an end, an empty target named by line.
+        XCTAssertEqual(try TranslationData.parseTSV("a\tb\r\nc\td", file: "f.tsv").pairs.map(\.target), [["b"], ["d"]])
+        XCTAssertThrowsError(try TranslationData.parseTSV("a\tb\n\nc\t \n", file: "f.tsv")) { e in
+            XCTAssertTrue("\(e)".contains("f.tsv line 3 has an empty target sentence"), "\(e)")
+        }
+    }
 }
