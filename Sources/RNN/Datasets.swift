@@ -259,8 +259,33 @@ public enum Datasets {
     /// One numeric column of CSV text already read (the path only names it in messages). Rows are
     /// RFC 4180 records (a quoted field may hold commas); messages give the file's line numbers.
     public static func csvColumn(bytes: [UInt8], path: String, column: String) throws -> [Double] {
-        let records = try CSV.records(withoutBOM(bytes), path: path)
-        guard let header = records.first?.fields else { throw ModelError(.value, "\(path) is empty: expected a header row") }
+        var c: Int?
+        var out: [Double] = []
+        try CSV.forEachRecord(withoutBOM(bytes), path: path) { row in
+            guard let c else {
+                c = try columnIndex(row.fields, path: path, column: column)
+                return
+            }
+            let field = c < row.fields.count ? row.fields[c] : nil
+            guard let field, let v = Double(field) else {
+                throw ModelError(.value, "\(path), line \(row.line): expected a number in column '\(column)', found \(field.map { "'\($0)'" } ?? "only \(row.fields.count) field\(row.fields.count == 1 ? "" : "s")")")
+            }
+            guard v.isFinite else {
+                throw ModelError(.value, "\(path), line \(row.line): expected a finite number in column '\(column)', found '\(field)'")
+            }
+            out.append(v)
+            // The series keeps each value as an input and as a target: stop where that passes the
+            // limit, rather than after reading a file of millions of rows.
+            if 2 * out.count > Budget.current.maxDatasetValues {
+                try Budget.check(2 * out.count, \.maxDatasetValues, "the dataset's numbers, by line \(row.line) of \(path),")
+            }
+        }
+        guard c != nil else { throw ModelError(.value, "\(path) is empty: expected a header row") }
+        return out
+    }
+
+    /// Where `column` is in the header row: named once, or an error naming the columns there are.
+    static func columnIndex(_ header: [String], path: String, column: String) throws -> Int {
         let matching = header.indices.filter { header[$0] == column }
         guard let c = matching.first else {
             let shown = header.prefix(20).joined(separator: ", ") + (header.count > 20 ? " and \(header.count - 20) more" : "")
@@ -270,20 +295,7 @@ public enum Datasets {
             let places = matching.prefix(5).map { String($0 + 1) }.joined(separator: ", ")
             throw ModelError(.value, "\(path) has \(matching.count) columns named '\(column)' (columns \(places)): expected one, so that the column read is not a guess; rename the others")
         }
-        var out: [Double] = []
-        out.reserveCapacity(records.count - 1)
-        for (r, row) in records.dropFirst().enumerated() {
-            if r & 0xFFF == 0 { try Interruption.check() }
-            let field = c < row.fields.count ? row.fields[c] : nil
-            guard let field, let v = Double(field) else {
-                throw ModelError(.value, "\(path), line \(row.line): expected a number in column '\(column)', found \(field.map { "'\($0)'" } ?? "only \(row.fields.count) field\(row.fields.count == 1 ? "" : "s")")")
-            }
-            guard v.isFinite else {
-                throw ModelError(.value, "\(path), line \(row.line): expected a finite number in column '\(column)', found '\(field)'")
-            }
-            out.append(v)
-        }
-        return out
+        return c
     }
 
     static func quoted(_ s: String) -> String {

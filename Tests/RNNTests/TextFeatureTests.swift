@@ -116,6 +116,19 @@ final class CSVColumnTests: XCTestCase {
         XCTAssertEqual(try column("x,y\n1,2,"), [2])
     }
 
+    /// The column counts against the dataset limit as it is read (a value is an input and a target):
+    /// 49M rows of "1" were read whole first and took 4.3 GB before the limit refused them.
+    func testTheColumnStopsAtTheDatasetLimitWhileRead() throws {
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxDatasetValues = 10
+        XCTAssertEqual(try column("y\n1\n2\n3\n4\n5\n"), [1, 2, 3, 4, 5])
+        let m = message("y\n1\n2\n3\n\n4\n5\n6\n7\n")
+        XCTAssertTrue(m.contains("by line 8 of d.csv, would be 12") && m.contains("RNNKERNEL_MAX_DATASET_VALUES"), m)
+        XCTAssertTrue(message("").contains("d.csv is empty: expected a header row"), message(""))
+        XCTAssertTrue(message("\n\n").contains("d.csv is empty"), message("\n\n"))
+    }
+
     func testMessagesNameTheFilesLine() {
         // Line 4: a blank line and a quoted line end are counted, as an editor numbers them.
         XCTAssertTrue(message("y\n1\n\nabc\n").contains("d.csv, line 4: expected a number in column 'y', found 'abc'"), message("y\n1\n\nabc\n"))
