@@ -100,7 +100,7 @@ def sides_report(numpy_python, torch_python):
     """What numpy (its dispatch targets and its BLAS's kernels) and PyTorch (its CPU capability) say
     they use, asked of fresh processes under this run's environment, so the table says what ran."""
     check = (NUMPY_DISPATCH + "found = [f for f in m.__cpu_dispatch__ if m.__cpu_features__.get(f)]\n"
-             "try:\n import numpy\n from threadpoolctl import threadpool_info\n"
+             "try:\n from threadpoolctl import threadpool_info\n"
              " blas = [f\"{i.get('internal_api')} {i.get('architecture')}\" for i in threadpool_info() if i.get('user_api') == 'blas']\n"
              "except ImportError:\n blas = ['(threadpoolctl absent)']\nprint(json.dumps([found, blas]))")
     found, blas = json.loads(subprocess.run([numpy_python, "-c", "import numpy\n" + check], check=True,

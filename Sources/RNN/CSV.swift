@@ -10,15 +10,9 @@ enum CSV {
     static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
     static let cr = UInt8(ascii: "\r"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
 
-    /// Every record of `bytes` (UTF-8, BOM already removed); `path` only names the file in messages.
-    static func records(_ bytes: ArraySlice<UInt8>, path: String) throws -> [Record] {
-        var out: [Record] = []
-        try forEachRecord(bytes, path: path) { out.append($0) }
-        return out
-    }
-
-    /// Hands each record of `bytes` to `body` as it is read, so a caller keeping one field of each
-    /// holds one record at a time, not the whole file's fields (98 MB of short rows took 4.3 GB).
+    /// Hands each record of `bytes` (UTF-8, BOM already removed) to `body` as it is read, so a caller
+    /// keeping one field of each holds one record at a time, not the whole file's fields (98 MB of
+    /// short rows took 4.3 GB); `path` only names the file in messages.
     static func forEachRecord(_ bytes: ArraySlice<UInt8>, path: String, _ body: (Record) throws -> Void) throws {
         var fields: [String] = []
         var i = bytes.startIndex, line = 1, recordLine = 1, count = 0

@@ -202,16 +202,16 @@ public enum Datasets {
     /// (data/ner/*.tsv); words are kept as written. Blank lines are skipped.
     public static func tagged(tsv content: String, path: String) throws -> Dataset {
         var examples: [(text: String, tags: String)] = []
-        for (n, raw) in lines(content).enumerated() {
+        try forEachLine(content) { n, raw in
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 2 else {
-                throw ModelError(.value, "\(path), line \(n + 1): expected `sentence<TAB>tags` (two fields split by one tab), found \(fields.count) field\(fields.count == 1 ? "" : "s")")
+                throw ModelError(.value, "\(path), line \(n): expected `sentence<TAB>tags` (two fields split by one tab), found \(fields.count) field\(fields.count == 1 ? "" : "s")")
             }
             let words = fields[0].split(separator: " ").count, tags = fields[1].split(separator: " ").count
             guard words == tags, words > 0 else {
-                throw ModelError(.shape, "\(path), line \(n + 1) has \(words) word\(words == 1 ? "" : "s") but \(tags) tag\(tags == 1 ? "" : "s"): expected one tag a word")
+                throw ModelError(.shape, "\(path), line \(n) has \(words) word\(words == 1 ? "" : "s") but \(tags) tag\(tags == 1 ? "" : "s"): expected one tag a word")
             }
             examples.append((String(fields[0]), String(fields[1])))
         }
@@ -250,10 +250,21 @@ public enum Datasets {
         bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
     }
 
-    /// A text file's lines, ended by "\n" or "\r\n" ("\r\n" is one Character: splitting on "\n"
-    /// alone would leave a Windows file one line), empty lines kept so that numbers count every line.
-    public static func lines(_ text: String) -> [Substring] {
-        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    /// Hands each line of a text file to `body` with its number (from 1), one at a time, without an
+    /// array of every line first. Lines end at "\n" or "\r\n" ("\r\n" is one Character: splitting
+    /// on "\n" alone would leave a Windows file one line); empty lines are kept so that numbers count
+    /// every line, and an interrupt is heard every 65,536 lines.
+    public static func forEachLine(_ text: String, _ body: (Int, Substring) throws -> Void) throws {
+        var start = text.startIndex, more = true, n = 0
+        while more {
+            let end = text[start...].firstIndex(where: { $0 == "\n" || $0 == "\r\n" }) ?? text.endIndex
+            let line = text[start..<end]
+            more = end < text.endIndex
+            if more { start = text.index(after: end) }
+            n += 1
+            if n & 0xFFFF == 0 { try Interruption.check() }
+            try body(n, line)
+        }
     }
 
     /// One numeric column of CSV text already read (the path only names it in messages). Rows are

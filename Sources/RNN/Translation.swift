@@ -58,18 +58,9 @@ public struct TranslationData: Equatable, Sendable {
     public static func parseTSV(_ text: String, file: String, lower: Bool = true) throws -> TranslationData {
         var pairs: [Pair] = []
         var ids = 0
-        var n = 0
-        // Line by line, without an array of every line first.
-        var start = text.startIndex, more = true
-        while more {
-            let end = text[start...].firstIndex(where: { $0 == "\n" || $0 == "\r\n" }) ?? text.endIndex
-            let line = text[start..<end]
-            more = end < text.endIndex
-            if more { start = text.index(after: end) }
-            n += 1
-            if n & 0xFFFF == 0 { try Interruption.check() }
+        try Datasets.forEachLine(text) { n, line in
             let l = line.hasSuffix("\r") ? line.dropLast() : line
-            if l.allSatisfy({ $0 == " " }) || l.hasPrefix("#") { continue }
+            if l.allSatisfy({ $0 == " " }) || l.hasPrefix("#") { return }
             let parts = l.split(separator: "\t", omittingEmptySubsequences: false)
             guard parts.count == 2 else {
                 throw ModelError(.value, "\(file) line \(n): expected 'source<TAB>target', found \(parts.count - 1) tab\(parts.count == 2 ? "" : "s")")

@@ -103,7 +103,6 @@ extension ModelFiles {
         }
         var tensors: [String: RawTensor] = [:]
         for span in spans {
-            try Interruption.check()
             tensors[span.name] = RawTensor(shape: span.shape, values: try decode(bytes, from: dataStart + span.begin, count: span.count, dtype: span.dtype))
         }
         return (tensors, metadata)
