@@ -12,24 +12,6 @@
 /// eight-lane bodies stayed calls, each passing its vector through memory.
 enum Pointwise {
 
-    /// The activations' and forward cell steps' vector: two of V's registers (8 doubles with AVX2,
-    /// baseline and NEON, 16 with AVX-512). An activation is one chain of some twenty dependent
-    /// operations ending in a division, and LLVM emits each chain whole however the source
-    /// interleaves them; one register wide, Zen 4's scheduler filled with waiting operations and
-    /// ran under two instructions a cycle. A V2's operations are split into pairs side by side, two
-    /// chains at every step. Timed alone (B 32, H 64, Zen 4), with the two negations fewer in
-    /// sigmoid and tanh: the lstm step 12–16% faster with AVX2 and 0–5% with AVX-512, the gru step
-    /// 22% and 5%, tanh over a row 33% and 39%. Lane by lane the operations are the same, so the
-    /// bits are. The backward steps (no chains, no divisions) stay one register wide, which keeps
-    /// their tails short.
-    #if RNNKERNEL_ISA_AVX512
-    typealias V2 = SIMD16<Double>
-    typealias V2Bits = SIMD16<UInt64>
-    #else
-    typealias V2 = SIMD8<Double>
-    typealias V2Bits = SIMD8<UInt64>
-    #endif
-
     /// x limited to [lo, hi] (NaN comes out as hi; callers restore it). The library's pointwiseMin
     /// is not inlined here, and compare-and-blend is two instructions.
     @_transparent
@@ -39,18 +21,25 @@ enum Pointwise {
         return h.replacing(with: y, where: y .< h)
     }
 
+    /// t = 1.5·2^52 + n with n = round(xc·k) (adding 1.5·2^52 rounds to an integer kept in the low
+    /// mantissa bits), and r = base + n·(c·ln 2), c = ±1: ln 2 in two parts, of which the high one
+    /// has zero low bits, so n times it is exact. Taking n times ±ln 2 spares negating n.
+    @_transparent
+    static func reduce(_ xc: V2, times k: Double, base: V2, ln2Sign c: Double) -> (t: V2, r: V2) {
+        let shifter = V2(repeating: 6755399441055744.0)
+        let t = shifter.addingProduct(xc, V2(repeating: k))
+        let n = t - shifter
+        var r = base.addingProduct(n, V2(repeating: c * 0.6931471803691238))
+        r = r.addingProduct(n, V2(repeating: c * 1.9082149292705877e-10))
+        return (t, r)
+    }
+
     /// (2^n, e^r − 1) with e^x = 2^n · (1 + (e^r − 1)), x clamped to [−708, 709] so 2^n is normal.
     @_transparent
     static func expParts(_ x: V2) -> (scale: V2, pm1: V2) {
         let xc = clamp(x, -708, 709)
-        // Adding 1.5·2^52 rounds x·log2(e) to an integer kept in the low mantissa bits.
-        let shifter = V2(repeating: 6755399441055744.0)
-        let t = shifter.addingProduct(xc, V2(repeating: 1.4426950408889634))
-        let n = t - shifter
-        // ln 2 in two parts; ln2Hi has zero low bits, so n·ln2Hi is exact. n times −ln 2 is −n
-        // times ln 2, one negation fewer (a zero's sign aside, which e^r − 1 = r + r²q drops).
-        var r = xc.addingProduct(n, V2(repeating: -0.6931471803691238))
-        r = r.addingProduct(n, V2(repeating: -1.9082149292705877e-10))
+        // r = x − n·ln 2 as n times −ln 2 (a zero's sign aside, which e^r − 1 = r + r²q drops).
+        let (t, r) = reduce(xc, times: 1.4426950408889634, base: xc, ln2Sign: -1)
         var q = V2(repeating: 1.0 / 6227020800.0)      // 1/13!
         q = V2(repeating: 1.0 / 479001600.0).addingProduct(q, r)
         q = V2(repeating: 1.0 / 39916800.0).addingProduct(q, r)
@@ -111,12 +100,7 @@ enum Pointwise {
     @_transparent
     public static func sigmoid(_ x: V2) -> V2 {
         let xc = clamp(x, -709, 708)
-        let shifter = V2(repeating: 6755399441055744.0)
-        let t = shifter.addingProduct(xc, V2(repeating: -1.4426950408889634))
-        let n = t - shifter
-        // ln 2 in two parts; ln2Hi has zero low bits, so n·ln2Hi is exact.
-        var r = xc.addingProduct(n, V2(repeating: 0.6931471803691238))
-        r = r.addingProduct(n, V2(repeating: 1.9082149292705877e-10))
+        let (t, r) = reduce(xc, times: -1.4426950408889634, base: xc, ln2Sign: 1)
         let (e, o) = padeParts(r * r)
         let rho = r * o
         let p = e - rho, q = e + rho
@@ -132,11 +116,7 @@ enum Pointwise {
     @_transparent
     public static func tanh(_ x: V2) -> V2 {
         let xc = clamp(x, -22, 22)
-        let shifter = V2(repeating: 6755399441055744.0)
-        let t = shifter.addingProduct(xc, V2(repeating: 2 * 1.4426950408889634))
-        let n = t - shifter
-        var r = (xc + xc).addingProduct(n, V2(repeating: -0.6931471803691238))
-        r = r.addingProduct(n, V2(repeating: -1.9082149292705877e-10))
+        let (t, r) = reduce(xc, times: 2 * 1.4426950408889634, base: xc + xc, ln2Sign: -1)
         let (e, o) = padeParts(r * r)
         let rO = r * o, s = twoToThe(t)
         let p = e + rO, q = e - rO
@@ -263,12 +243,6 @@ enum Pointwise {
     @inline(__always)
     static func st(_ v: V, _ p: UnsafeMutablePointer<Double>, _ w: Int) { store(v, p, w) }
 
-    @inline(__always)
-    static func ld2(_ p: UnsafePointer<Double>, _ w: Int) -> V2 { load2(p, w) }
-
-    @inline(__always)
-    static func st2(_ v: V2, _ p: UnsafeMutablePointer<Double>, _ w: Int) { store2(v, p, w) }
-
     /// One lstm step for B rows. `a` holds each row's pre-activations [i | f | g | o] (4H), replaced by
     /// the gates; c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) kept for the backward pass, h_t = o ⊙ tanh(c_t).
     ///
@@ -296,8 +270,8 @@ enum Pointwise {
         @inline(__always)
         func callAsFunction(_ w: Int, _ j: Int) {
             let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
-            let iv = sigmoid(ld2(ai, w)), fv = sigmoid(ld2(af, w)), gv = tanh(ld2(ag, w)), ov = sigmoid(ld2(ao, w))
-            st2(iv, ai, w); st2(fv, af, w); st2(gv, ag, w); st2(ov, ao, w)
+            let iv = sigmoid(load2(ai, w)), fv = sigmoid(load2(af, w)), gv = tanh(load2(ag, w)), ov = sigmoid(load2(ao, w))
+            store2(iv, ai, w); store2(fv, af, w); store2(gv, ag, w); store2(ov, ao, w)
         }
     }
 
@@ -309,10 +283,10 @@ enum Pointwise {
         @inline(__always)
         func callAsFunction(_ w: Int, _ j: Int) {
             let ai = self.ai + j, af = ai + H, ag = af + H, ao = ag + H
-            let iv = ld2(ai, w), fv = ld2(af, w), gv = ld2(ag, w), ov = ld2(ao, w)
-            let cv = (iv * gv).addingProduct(fv, ld2(cPrev + j, w))
+            let iv = load2(ai, w), fv = load2(af, w), gv = load2(ag, w), ov = load2(ao, w)
+            let cv = (iv * gv).addingProduct(fv, load2(cPrev + j, w))
             let tcv = tanh(cv)
-            st2(cv, c + j, w); st2(tcv, tanhC + j, w); st2(ov * tcv, h + j, w)
+            store2(cv, c + j, w); store2(tcv, tanhC + j, w); store2(ov * tcv, h + j, w)
         }
     }
 
@@ -333,10 +307,10 @@ enum Pointwise {
         @inline(__always)
         func callAsFunction(_ w: Int, _ j: Int) {
             let ar = self.ar + j, az = ar + H, an = az + H
-            let r = sigmoid(ld2(ar, w)), z = sigmoid(ld2(az, w))
-            let n = tanh(ld2(an, w).addingProduct(r, ld2(hn + j, w)))
-            st2(r, ar, w); st2(z, az, w); st2(n, an, w)
-            st2((z * ld2(hPrev + j, w)).addingProduct(1 - z, n), h + j, w)
+            let r = sigmoid(load2(ar, w)), z = sigmoid(load2(az, w))
+            let n = tanh(load2(an, w).addingProduct(r, load2(hn + j, w)))
+            store2(r, ar, w); store2(z, az, w); store2(n, an, w)
+            store2((z * load2(hPrev + j, w)).addingProduct(1 - z, n), h + j, w)
         }
     }
 
