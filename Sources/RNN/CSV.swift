@@ -67,4 +67,25 @@ enum CSV {
         }
         if !fields.isEmpty { try endRecord() }
     }
+
+    /// Whether `field` is a decimal number: an optional sign, digits with at most one point (at least
+    /// one digit), and an optional exponent `e` or `E` with an optional sign and digits.
+    static func isDecimalNumber(_ field: String) -> Bool {
+        var u = Substring(field).utf8[...]
+        func digits() -> Int {
+            let n = u.prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }).count
+            u = u.dropFirst(n)
+            return n
+        }
+        if let s = u.first, s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { u = u.dropFirst() }
+        var mantissa = digits()
+        if u.first == UInt8(ascii: ".") { u = u.dropFirst(); mantissa += digits() }
+        guard mantissa > 0 else { return false }
+        if let e = u.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            u = u.dropFirst()
+            if let s = u.first, s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { u = u.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return u.isEmpty
+    }
 }

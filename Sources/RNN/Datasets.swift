@@ -202,6 +202,7 @@ public enum Datasets {
     /// (data/ner/*.tsv); words are kept as written. Blank lines are skipped.
     public static func tagged(tsv content: String, path: String) throws -> Dataset {
         var examples: [(text: String, tags: String)] = []
+        var wordCount = 0, distinct = Set<Substring>()
         try forEachLine(content) { n, raw in
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
@@ -214,6 +215,12 @@ public enum Datasets {
                 throw ModelError(.shape, "\(path), line \(n) has \(words) word\(words == 1 ? "" : "s") but \(tags) tag\(tags == 1 ? "" : "s"): expected one tag a word")
             }
             examples.append((String(fields[0]), String(fields[1])))
+            // The dataset holds a one-hot row a word, as wide as the distinct words: both only grow,
+            // so the line where their product passes the limit is where the whole file would, and
+            // reading stops there rather than after splitting every sentence.
+            wordCount += words
+            for w in fields[0].split(separator: " ") where w != Vocabulary.unknown { distinct.insert(w) }
+            try Budget.check(Sizes.product(wordCount, distinct.count), \.maxDatasetValues, "the dataset's numbers, by line \(n) of \(path),")
         }
         guard !examples.isEmpty else { throw ModelError(.value, "\(path) holds no sentences: expected one `sentence<TAB>tags` a line") }
         try Budget.checkDataset(examples.count, 2)
@@ -283,6 +290,11 @@ public enum Datasets {
             }
             guard v.isFinite else {
                 throw ModelError(.value, "\(path), line \(row.line): expected a finite number in column '\(column)', found '\(field)'")
+            }
+            // Swift's Double(_:) also reads hexadecimal ("0x10" is 16); a CSV number is decimal, as
+            // pandas and numpy read it, so a hex field is refused rather than silently converted.
+            guard CSV.isDecimalNumber(field) else {
+                throw ModelError(.value, "\(path), line \(row.line): expected a decimal number in column '\(column)' (such as 16, -0.5 or 1e-3), found '\(field)'")
             }
             out.append(v)
             // The series keeps each value as an input and as a target: stop where that passes the

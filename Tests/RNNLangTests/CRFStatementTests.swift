@@ -177,4 +177,23 @@ final class CRFStatementTests: XCTestCase {
         XCTAssertEqual(d.inputVocabulary, ["Anna", "Bo", "lives"])
         XCTAssertEqual(d.summary, "tagged(file=\"x.tsv\") · 2 sentences, 3 words, 2 tags")
     }
+
+    /// The dataset's size (words × distinct words, a one-hot row a word) is counted as the lines are
+    /// read, so a large file stops at the line that passes the limit, not after every sentence.
+    func testTaggedFileStopsAtTheDatasetLimitWhileRead() throws {
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxDatasetValues = 10
+        let text = String(repeating: "a b\tO O\n", count: 1000)
+        XCTAssertThrowsError(try Datasets.tagged(tsv: text, path: "x.tsv")) {
+            XCTAssertTrue("\($0)".contains("the dataset's numbers, by line 3 of x.tsv, would be 12, more than the limit of 10"), "\($0)")
+        }
+        // The count is exact: five one-word lines of two words fill the limit, a sixth passes it.
+        let lines = (0..<6).map { $0 % 2 == 0 ? "a\tO\n" : "b\tO\n" }
+        XCTAssertEqual(try Datasets.tagged(tsv: lines.prefix(5).joined(), path: "x.tsv").count, 5)
+        XCTAssertThrowsError(try Datasets.tagged(tsv: lines.joined(), path: "x.tsv")) {
+            XCTAssertTrue("\($0)".contains("by line 6 of x.tsv, would be 12"), "\($0)")
+        }
+        XCTAssertEqual(try Datasets.tagged(tsv: "<unk> a\tO O\na b\tO O\n", path: "x.tsv").inputVocabulary, ["a", "b"])
+    }
 }

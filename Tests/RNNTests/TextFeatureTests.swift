@@ -138,6 +138,21 @@ final class CSVColumnTests: XCTestCase {
         XCTAssertTrue(message("y\n\"1\"2\n").contains("line 2: expected a comma or the line's end"), message("y\n\"1\"2\n"))
     }
 
+    /// Double(_:) alone read "0x10" as 16 and "0x1p-2" as 0.25; a CSV column is decimal.
+    func testHexadecimalIsNotANumberInACSV() throws {
+        XCTAssertEqual(try column("y\n16\n-0.5\n+.5\n1.\n1e-3\n2E+2\n007\n"), [16, -0.5, 0.5, 1, 0.001, 200, 7])
+        for bad in ["0x10", "0x1p-2", "-0X1A"] {
+            let m = message("y\n1\n\(bad)\n")
+            XCTAssertTrue(m.contains("line 3: expected a decimal number in column 'y' (such as 16, -0.5 or 1e-3), found '\(bad)'"), m)
+        }
+        for word in ["inf", "-infinity", "NaN"] {
+            XCTAssertTrue(message("y\n\(word)\n").contains("expected a finite number"), word)
+        }
+        for notNumber in [".", "e5", "1e", "1e+", "+", "1.2.3", "1 2"] {
+            XCTAssertFalse(CSV.isDecimalNumber(notNumber), notNumber)
+        }
+    }
+
     func testARepeatedColumnNameIsRefused() {
         XCTAssertTrue(message("y,x,y\n1,2,3\n").contains("2 columns named 'y' (columns 1, 3)"), message("y,x,y\n1,2,3\n"))
         XCTAssertEqual(try column("y,x,x\n1,2,3\n"), [1])
