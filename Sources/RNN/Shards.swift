@@ -42,8 +42,11 @@ extension Batch {
         var b = self
         let I = width
         b.tokens = x.withUnsafeBufferPointer { xBuf in
-            (0..<(steps * size)).map { r in
-                r / size < lengths[r % size] ? Embedding.tokenID(UnsafeBufferPointer(rebasing: xBuf[(r * I)..<((r + 1) * I)])) ?? -1 : -1
+            // Typed step by step: Swift 6.0's solver gave up on this as one expression.
+            (0..<(steps * size)).map { (r: Int) -> Int in
+                guard r / size < lengths[r % size] else { return -1 }
+                let row: UnsafeBufferPointer<Double> = UnsafeBufferPointer(rebasing: xBuf[(r * I)..<((r + 1) * I)])
+                return Embedding.tokenID(row) ?? -1
             }
         }
         b.x = []
