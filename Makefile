@@ -7,7 +7,7 @@ STAMPS := .build/stamps
 # Tests must use the kernelspec installed here, not one a user installed elsewhere.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps check-portable clean-venv fuzz fuzz-build fuzz-check
+.PHONY: run test bench deps venv build kernelspec swift-test py-test browser-deps check-portable check-arm64 clean-venv fuzz fuzz-build fuzz-check
 
 ## make run: install what is missing, build, install the kernelspec, start JupyterLab on 127.0.0.1.
 run: kernelspec
@@ -92,6 +92,10 @@ $(BENCH_VENV)/.installed:
 ## check-portable: every kernel build this processor runs (RNNKERNEL_ISA) trains to the committed experiment log's bits.
 check-portable: build
 	tools/check_portable.sh
+
+## check-arm64: the kernels' and models' tests built for arm64 (NEON) and run under qemu (root; 30 minutes, 70 the first time).
+check-arm64:
+	tools/check_arm64.sh
 
 clean-venv:
 	rm -rf $(VENV)
