@@ -22,8 +22,9 @@ update-binfmts --enable qemu-aarch64 2> /dev/null || true
 [ -x "$ROOT/bin/sh" ] || debootstrap --arch=arm64 --variant=minbase --include=ca-certificates trixie "$ROOT" http://deb.debian.org/debian
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev" || mount --bind /dev "$ROOT/dev"
-# Unmounted at the end, so that removing $ROOT later cannot reach the host's /dev.
-trap 'umount "$ROOT/dev" "$ROOT/proc" 2> /dev/null || true' EXIT
+# Unmounted at the end, so that removing $ROOT later cannot reach the host's /dev; lazily, since
+# an interrupted compiler may still hold them when the trap runs (a plain umount then left /dev).
+trap 'umount -l "$ROOT/dev" 2> /dev/null; umount -l "$ROOT/proc" 2> /dev/null; true' EXIT
 if [ ! -x "$ROOT/usr/bin/swift" ]; then
     cp /etc/resolv.conf "$ROOT/etc/"
     chroot "$ROOT" /bin/sh -c 'DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends swiftlang'

@@ -210,7 +210,8 @@ public enum Datasets {
             guard fields.count == 2 else {
                 throw ModelError(.value, "\(path), line \(n): expected `sentence<TAB>tags` (two fields split by one tab), found \(fields.count) field\(fields.count == 1 ? "" : "s")")
             }
-            let words = fields[0].split(separator: " ").count, tags = fields[1].split(separator: " ").count
+            let sentence = fields[0].split(separator: " ")
+            let words = sentence.count, tags = fields[1].split(separator: " ").count
             guard words == tags, words > 0 else {
                 throw ModelError(.shape, "\(path), line \(n) has \(words) word\(words == 1 ? "" : "s") but \(tags) tag\(tags == 1 ? "" : "s"): expected one tag a word")
             }
@@ -219,7 +220,7 @@ public enum Datasets {
             // so the line where their product passes the limit is where the whole file would, and
             // reading stops there rather than after splitting every sentence.
             wordCount += words
-            for w in fields[0].split(separator: " ") where w != Vocabulary.unknown { distinct.insert(w) }
+            for w in sentence where w != Vocabulary.unknown { distinct.insert(w) }
             try Budget.check(Sizes.product(wordCount, distinct.count), \.maxDatasetValues, "the dataset's numbers, by line \(n) of \(path),")
         }
         guard !examples.isEmpty else { throw ModelError(.value, "\(path) holds no sentences: expected one `sentence<TAB>tags` a line") }
