@@ -82,3 +82,34 @@ def test_soak_ten_thousand_executes_keep_memory_bounded():
         assert k.heartbeat()
     finally:
         k.close()
+
+
+MODEL_HEAD = '{"format":"rnn-kernel model","version":2,"config":{"kind":"rnn","input":1,"hidden":1},"parameters":{"W_ih":['
+
+
+@pytest.mark.parametrize("item", ["0,", "[0],", "[],", "null,"])
+def test_a_crafted_model_json_at_the_file_limit_is_refused_within_the_memory_budget(item, tmp_path):
+    """A 100 MB model .json of the smallest values there are: refused with a message, at a peak far
+    below the 1.2 GB the defaults fit (it was 1.8 GB before lists of numbers were held as Doubles
+    and the parser counted what the values take)."""
+    limit = 100_000_000
+    path = tmp_path / "crafted.json"
+    with open(path, "w") as f:
+        f.write(MODEL_HEAD)
+        n = (limit - len(MODEL_HEAD) - 3) // len(item)
+        f.write(item * (n - 1) + item.rstrip(",") + "]}}")
+    assert os.path.getsize(path) <= limit
+    script = tmp_path / "load.rnn"
+    script.write_text(f'cell m = rnn(input=1, hidden=1)\nload m from "{path}"\n')
+    errors = tmp_path / "stderr.txt"
+    with open(errors, "w") as err_file:
+        proc = subprocess.Popen([kernel_binary(), "run", str(script)], stdout=subprocess.DEVNULL, stderr=err_file)
+        # Reaped here rather than by Popen, for this one process's peak (ru_maxrss, in kB).
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    err = errors.read_text()
+    print(f"\n{item!r}: peak {usage.ru_maxrss} kB")
+    assert proc.returncode == 1, err
+    assert "'m' is unchanged" in err, err
+    assert "would take more than 400000000 bytes of memory once read" in err, err
+    assert usage.ru_maxrss < 900_000, f"peak {usage.ru_maxrss} kB while refusing a crafted {item!r} file"

@@ -5,6 +5,10 @@ public enum JSON: Equatable, Sendable {
     case number(Double)
     case string(String)
     case array([JSON])
+    /// An array whose items are all numbers, held as Doubles: what the parser makes of a non-empty
+    /// list of numbers (a weight row, a loss curve), 8 bytes a number where `.array` takes 24 a value.
+    /// It equals the `.array` of the same numbers; `arrayValue` and `doublesValue` read either.
+    case numbers([Double])
     case object([(key: String, value: JSON)])
 
     public static func == (a: JSON, b: JSON) -> Bool {
@@ -14,6 +18,9 @@ public enum JSON: Equatable, Sendable {
         case let (.number(x), .number(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
+        case let (.numbers(x), .numbers(y)): return x == y
+        case let (.numbers(x), .array(y)), let (.array(y), .numbers(x)):
+            return x.count == y.count && zip(x, y).allSatisfy { JSON.number($0) == $1 }
         case let (.object(x), .object(y)):
             // Objects compare as maps: key order carries no meaning.
             guard x.count == y.count else { return false }
@@ -43,7 +50,7 @@ extension JSON {
     public init(_ value: Double) { self = .number(value) }
     public init(_ value: String) { self = .string(value) }
     public init(_ value: Bool) { self = .bool(value) }
-    public init(_ values: [Double]) { self = .array(values.map { .number($0) }) }
+    public init(_ values: [Double]) { self = values.isEmpty ? .array([]) : .numbers(values) }
     public init(_ values: [String]) { self = .array(values.map { .string($0) }) }
 
     /// The member named `key` of an object; nil for a missing key or a non-object.
@@ -66,7 +73,34 @@ extension JSON {
     public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
     public var doubleValue: Double? { if case let .number(d) = self { return d } else { return nil } }
     public var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }
-    public var arrayValue: [JSON]? { if case let .array(a) = self { return a } else { return nil } }
+    /// The items of an array, either representation (a `.numbers` array's made as `.number`s).
+    public var arrayValue: [JSON]? {
+        switch self {
+        case let .array(a): return a
+        case let .numbers(d): return d.map { .number($0) }
+        default: return nil
+        }
+    }
+    /// How many items an array holds, either representation; nil for anything else.
+    public var arrayCount: Int? {
+        switch self {
+        case let .array(a): return a.count
+        case let .numbers(d): return d.count
+        default: return nil
+        }
+    }
+    /// The items of an array whose items are all numbers, as Doubles; nil for anything else.
+    public var doublesValue: [Double]? {
+        switch self {
+        case let .numbers(d): return d
+        case let .array(a):
+            var out: [Double] = []
+            out.reserveCapacity(a.count)
+            for item in a { guard case let .number(d) = item else { return nil }; out.append(d) }
+            return out
+        default: return nil
+        }
+    }
     public var objectValue: [(key: String, value: JSON)]? { if case let .object(o) = self { return o } else { return nil } }
     public var isNull: Bool { if case .null = self { return true } else { return false } }
     /// The value as an integer, if it is a number with no fraction that fits in an Int.
@@ -114,6 +148,13 @@ extension JSON {
                 item.write(to: &out, pretty: pretty, indent: indent + 1)
             }
             if !flat { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "]"
+        case let .numbers(items):
+            out += "["
+            for (i, d) in items.enumerated() {
+                if i > 0 { out += pretty ? ", " : "," }
+                out += JSON.format(d)
+            }
             out += "]"
         case let .object(members):
             if members.isEmpty { out += "{}"; return }
@@ -167,6 +208,15 @@ extension JSON: CustomStringConvertible {
 
 // MARK: - Reading
 
+/// A JSON text would take more memory once read than the caller allowed (`parse(bytes:maxBytes:)`).
+public struct JSONLimitError: Error, CustomStringConvertible, Equatable {
+    /// The bytes allowed.
+    public let limit: Int
+    /// Where reading stopped.
+    public let offset: Int
+    public var description: String { "would take more than \(limit) bytes of memory once read (reading stopped at byte \(offset))" }
+}
+
 /// Why a text is not JSON, with the byte offset where reading stopped.
 public struct JSONParseError: Error, CustomStringConvertible, Equatable {
     public let message: String
@@ -177,12 +227,17 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable {
 extension JSON {
     /// Parses one JSON value (RFC 8259) from UTF-8 text. Nesting deeper than 512 is refused, so
     /// hostile input cannot exhaust the stack.
-    public static func parse(_ text: String) throws -> JSON {
-        try parse(bytes: Array(text.utf8))
+    public static func parse(_ text: String, maxBytes: Int? = nil) throws -> JSON {
+        try parse(bytes: Array(text.utf8), maxBytes: maxBytes)
     }
 
-    public static func parse<C: Collection>(bytes: C) throws -> JSON where C.Element == UInt8 {
+    /// `maxBytes`: the most memory the result may take, counted as it is read (24 bytes a value, 8
+    /// a number in a list of numbers, 16 more a member's key, 32 an array's or object's storage, a
+    /// long string's text) and refused with a `JSONLimitError` as soon as it is passed, so that a
+    /// crafted file of `[],[],…` or `[0],[0],…` cannot fill memory before the caller sees its shape.
+    public static func parse<C: Collection>(bytes: C, maxBytes: Int? = nil) throws -> JSON where C.Element == UInt8 {
         var p = Parser(bytes: Array(bytes))
+        p.maxBytes = maxBytes ?? Int.max
         p.skipSpace()
         let value = try p.value(depth: 0)
         p.skipSpace()
@@ -193,7 +248,17 @@ extension JSON {
     private struct Parser {
         let b: [UInt8]
         var i = 0
+        /// The memory the values read so far take, as `parse(bytes:maxBytes:)` counts it.
+        var bytes = 0
+        var maxBytes = Int.max
         init(bytes: [UInt8]) { b = bytes }
+
+        static let slot = MemoryLayout<JSON>.stride, storage = 32, number = MemoryLayout<Double>.stride
+
+        mutating func charge(_ n: Int) throws {
+            bytes += n
+            guard bytes <= maxBytes else { throw JSONLimitError(limit: maxBytes, offset: i) }
+        }
 
         func fail(_ m: String) -> JSONParseError { JSONParseError(message: m, offset: i) }
 
@@ -212,25 +277,46 @@ extension JSON {
             guard depth < 512 else { throw fail("nesting deeper than 512") }
             guard i < b.count else { throw fail("unexpected end of input") }
             switch b[i] {
-            case UInt8(ascii: "n"): return try literal("null", .null)
-            case UInt8(ascii: "t"): return try literal("true", .bool(true))
-            case UInt8(ascii: "f"): return try literal("false", .bool(false))
-            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "n"): try charge(Parser.slot); return try literal("null", .null)
+            case UInt8(ascii: "t"): try charge(Parser.slot); return try literal("true", .bool(true))
+            case UInt8(ascii: "f"): try charge(Parser.slot); return try literal("false", .bool(false))
+            case UInt8(ascii: "\""):
+                try charge(Parser.slot)
+                let text = try string()
+                // Up to 15 bytes a String holds inline; a longer one has storage of its own.
+                if text.utf8.count > 15 { try charge(Parser.storage + text.utf8.count) }
+                return .string(text)
             case UInt8(ascii: "["):
+                try charge(Parser.slot + Parser.storage)
                 i += 1
-                var items: [JSON] = []
                 skipSpace()
-                if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array([]) }
+                // Numbers go into a list of Doubles until the first item that is not a number;
+                // from there on every item is a JSON value.
+                var numbers: [Double] = []
+                var items: [JSON]? = nil
                 while true {
                     skipSpace()
-                    items.append(try value(depth: depth + 1))
+                    if items == nil, i < b.count, b[i] == UInt8(ascii: "-") || (b[i] >= 0x30 && b[i] <= 0x39) {
+                        try charge(Parser.number)
+                        numbers.append(try number())
+                    } else {
+                        if items == nil {
+                            try charge(numbers.count * (Parser.slot - Parser.number))
+                            items = numbers.map { .number($0) }
+                            numbers = []
+                        }
+                        let item = try value(depth: depth + 1)
+                        items?.append(item)
+                    }
                     skipSpace()
                     guard i < b.count else { throw fail("unterminated array") }
                     if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    if b[i] == UInt8(ascii: "]") { i += 1; return items.map { .array($0) } ?? .numbers(numbers) }
                     throw fail("expected ',' or ']' in array")
                 }
             case UInt8(ascii: "{"):
+                try charge(Parser.slot + Parser.storage)
                 i += 1
                 var members: [(key: String, value: JSON)] = []
                 skipSpace()
@@ -239,6 +325,7 @@ extension JSON {
                     skipSpace()
                     guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                     let key = try string()
+                    try charge(MemoryLayout<String>.stride + (key.utf8.count > 15 ? Parser.storage + key.utf8.count : 0))
                     skipSpace()
                     guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
                     i += 1
@@ -251,6 +338,7 @@ extension JSON {
                     throw fail("expected ',' or '}' in object")
                 }
             default:
+                try charge(Parser.slot)
                 return .number(try number())
             }
         }

@@ -1,4 +1,5 @@
 import JSON
+import RNN
 
 /// One line of the experiment log: a statement that changed the session, with what is needed to
 /// run it again and to check that it did the same thing.
@@ -76,6 +77,8 @@ public struct LogEntry: Equatable, Sendable {
     }
 
     public init(json j: JSON, line: Int) throws {
+        // A list of numbers; the nulls a non-finite loss was written as are left out, as before.
+        func numbers(_ v: JSON?) -> [Double]? { v.flatMap { $0.doublesValue ?? $0.arrayValue?.compactMap(\.doubleValue) } }
         func fail(_ what: String) -> ModelFileError { ModelFileError("line \(line): \(what)") }
         guard case .object = j else { throw fail("expected a JSON object") }
         guard let index = j["index"]?.intValue else { throw fail("missing 'index'") }
@@ -84,12 +87,12 @@ public struct LogEntry: Equatable, Sendable {
         guard let rng = j["rng_state"]?.stringValue.flatMap({ UInt64($0) }) else { throw fail("missing or bad 'rng_state'") }
         self.init(index: index, statement: statement, sessionSeed: seed, rngState: rng, model: j["model"]?.stringValue,
                   options: j["options"]?.stringValue, data: j["data"]?.stringValue, dataSHA256: j["data_sha256"]?.stringValue,
-                  fileSHA256: j["file_sha256"]?.stringValue, losses: j["losses"]?.arrayValue?.compactMap(\.doubleValue),
+                  fileSHA256: j["file_sha256"]?.stringValue, losses: numbers(j["losses"]),
                   seconds: j["seconds"]?.doubleValue ?? 0, weightsSHA256: j["weights_sha256"]?.stringValue)
         validation = j["validation"]?.stringValue
         validationSHA256 = j["validation_sha256"]?.stringValue
-        validationLosses = j["validation_losses"]?.arrayValue?.compactMap(\.doubleValue)
-        validationAccuracy = j["validation_accuracy"]?.arrayValue?.compactMap(\.doubleValue)
+        validationLosses = numbers(j["validation_losses"])
+        validationAccuracy = numbers(j["validation_accuracy"])
     }
 }
 
@@ -105,7 +108,10 @@ public enum ExperimentLog {
             let trimmed = line.trimmingCharacters(in: " \t\r")
             if trimmed.isEmpty { continue }
             let j: JSON
-            do { j = try JSON.parse(String(trimmed)) } catch { throw ModelFileError("line \(i + 1) is not valid JSON: \(error)") }
+            // Bounded as a model file is, so a crafted line of `[],[],…` stops rather than filling memory.
+            do { j = try JSON.parse(String(trimmed), maxBytes: ModelFiles.maxParsedJSONBytes) } catch {
+                throw ModelFileError("line \(i + 1) is not valid JSON: \(error)")
+            }
             out.append(try LogEntry(json: j, line: i + 1))
         }
         return out

@@ -64,7 +64,7 @@ extension ModelFiles {
         }
         var idf: [Double] = []
         if bow.features == .tfidf {
-            guard let values = try field("idf")?.arrayValue?.compactMap(\.doubleValue), values.count == terms.count, values.allSatisfy(\.isFinite) else {
+            guard let values = try field("idf")?.doublesValue, values.count == terms.count, values.allSatisfy(\.isFinite) else {
                 throw ModelFileError("\(file): a tfidf model needs idf, \(terms.count) finite numbers (one a term)")
             }
             idf = values

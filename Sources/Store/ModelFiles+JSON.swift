@@ -84,8 +84,7 @@ extension ModelFiles {
     }
 
     public static func fromJSON(_ bytes: [UInt8], file: String) throws -> ModelEntry {
-        let j: JSON
-        do { j = try JSON.parse(bytes: bytes) } catch { throw ModelFileError("\(file) is not valid JSON: \(error)") }
+        let j = try parseModelJSON(bytes, file: file)
         guard j["format"]?.stringValue == "rnn-kernel model" else { throw ModelFileError("\(file): expected \"format\": \"rnn-kernel model\"; this is not a model saved by rnn-kernel") }
         guard let cj = j["config"] else { throw ModelFileError("\(file): missing \"config\"") }
         var c = try config(from: cj, file: file)
@@ -107,17 +106,16 @@ extension ModelFiles {
             let (vocab, labels) = try readVocabulary({ j[$0] }, config: c, file: file)
             c = try readBag({ j[$0] }, config: c, vocab: vocab, labels: labels, file: file)
             let model = try bagModel(c, file: file) { name in
-                guard let p = params.last(where: { $0.key == name })?.value, let items = p.arrayValue else { return nil }
+                guard let p = params.last(where: { $0.key == name })?.value, p.arrayCount != nil else { return nil }
                 if name == "W" {
-                    let rows = try items.map { r -> [Double] in
-                        guard let row = r.arrayValue?.compactMap(\.doubleValue), row.count == r.arrayValue?.count else { throw ModelFileError("\(file): W must be a matrix of numbers") }
+                    let rows = try (p.arrayValue ?? []).map { r -> [Double] in
+                        guard let row = r.doublesValue else { throw ModelFileError("\(file): W must be a matrix of numbers") }
                         return row
                     }
                     guard Set(rows.map(\.count)).count <= 1 else { throw ModelFileError("\(file): W has rows of different lengths") }
                     return ([rows.count, rows.first?.count ?? 0], rows.flatMap { $0 })
                 }
-                let values = items.compactMap(\.doubleValue)
-                guard values.count == items.count else { throw ModelFileError("\(file): b must be a list of numbers") }
+                guard let values = p.doublesValue else { throw ModelFileError("\(file): b must be a list of numbers") }
                 return ([values.count], values)
             }
             if let extra = params.first(where: { $0.key != "W" && $0.key != "b" }) { throw ModelFileError("\(file): unexpected parameter \(extra.key) for a bow model (it has W and b)") }
@@ -132,16 +130,19 @@ extension ModelFiles {
             var shape: [Int] = []
             if spec.shape.count == 2 {
                 guard let rows = p.arrayValue else { throw ModelFileError("\(file): \(spec.name) must be a matrix (a list of rows)") }
-                let cols = rows.first?.arrayValue?.count ?? 0
+                let cols = rows.first?.arrayCount ?? 0
                 shape = [rows.count, cols]
+                values.reserveCapacity(rows.count * cols)
                 for r in rows {
-                    guard let row = r.arrayValue, row.count == cols else { throw ModelFileError("\(file): \(spec.name) has rows of different lengths") }
-                    for v in row { guard let d = v.doubleValue else { throw ModelFileError("\(file): \(spec.name) holds a value that is not a number") }; values.append(d) }
+                    guard r.arrayCount == cols else { throw ModelFileError("\(file): \(spec.name) has rows of different lengths") }
+                    guard let row = r.doublesValue else { throw ModelFileError("\(file): \(spec.name) holds a value that is not a number") }
+                    values += row
                 }
             } else {
-                guard let items = p.arrayValue else { throw ModelFileError("\(file): \(spec.name) must be a list of numbers") }
-                shape = [items.count]
-                for v in items { guard let d = v.doubleValue else { throw ModelFileError("\(file): \(spec.name) holds a value that is not a number") }; values.append(d) }
+                guard p.arrayCount != nil else { throw ModelFileError("\(file): \(spec.name) must be a list of numbers") }
+                guard let row = p.doublesValue else { throw ModelFileError("\(file): \(spec.name) holds a value that is not a number") }
+                shape = [row.count]
+                values = row
             }
             guard shape == spec.shape else {
                 throw ModelFileError("\(file): \(spec.name) should be \(Tensor.shapeText(spec.shape)), found \(Tensor.shapeText(shape))")

@@ -24,6 +24,24 @@ extension ModelFiles {
         }
         return n
     }
+
+    /// The most memory a model `.json` (or an experiment log's line) may take once parsed: four times
+    /// RNNKERNEL_MAX_FILE_BYTES. A real file takes far less than its size (a number written in 20
+    /// characters is 8 bytes); a crafted one of `[0],[0],…` would take 16 times its size.
+    public static var maxParsedJSONBytes: Int {
+        let f = Budget.current.maxFileBytes
+        return f > Int.max / 4 ? Int.max : 4 * f
+    }
+
+    /// A model `.json`'s bytes parsed, refused as soon as they would take more memory than
+    /// `maxParsedJSONBytes` (so a crafted file cannot fill memory while it is read).
+    public static func parseModelJSON<C: Collection>(_ bytes: C, file: String) throws -> JSON where C.Element == UInt8 {
+        do { return try JSON.parse(bytes: bytes, maxBytes: maxParsedJSONBytes) } catch let e as JSONLimitError {
+            throw ModelFileError("\(file) \(e): four times RNNKERNEL_MAX_FILE_BYTES=\(Budget.current.maxFileBytes), where a model's file takes less than its size")
+        } catch {
+            throw ModelFileError("\(file) is not valid JSON: \(error)")
+        }
+    }
 }
 
 /// Saving and loading models: `.json` (readable, full precision) and `.safetensors` (the state dict

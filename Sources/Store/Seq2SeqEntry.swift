@@ -93,7 +93,7 @@ public enum Seq2SeqFiles {
     public static func holdsSeq2Seq(_ path: String) -> Bool {
         guard let bytes = try? ModelFiles.readBytes(path) else { return false }
         if path.hasSuffix(".json") {
-            return (try? JSON.parse(bytes: bytes[...]))?["kind"]?.stringValue == "seq2seq"
+            return (try? ModelFiles.parseModelJSON(bytes, file: path))?["kind"]?.stringValue == "seq2seq"
         }
         guard let (tensors, _) = try? ModelFiles.readSafetensors(bytes, file: path) else { return false }
         return tensors["encoder.embedding.weight"] != nil
@@ -116,15 +116,14 @@ public enum Seq2SeqFiles {
         var values: [String: (shape: [Int]?, values: [Double])] = [:]
         func vocab(_ j: JSON?) -> [String]? { j?.arrayValue?.compactMap(\.stringValue) }
         if path.hasSuffix(".json") {
-            let j: JSON
-            do { j = try JSON.parse(bytes: bytes[...]) } catch { throw ModelFileError("\(path) is not valid JSON (\(error))") }
+            let j = try ModelFiles.parseModelJSON(bytes, file: path)
             entry = try shape(j, file: path)
             entry.trainedSteps = try ModelFiles.trainedSteps(j["trained_steps"], file: path)
             sourceVocab = vocab(j["source_vocab"])
             targetVocab = vocab(j["target_vocab"])
             guard case let .object(ps)? = j["parameters"] else { throw ModelFileError("\(path) has no \"parameters\" object") }
             for (k, v) in ps {
-                guard let a = v.arrayValue?.compactMap(\.doubleValue), a.count == v.arrayValue?.count else {
+                guard let a = v.doublesValue else {
                     throw ModelFileError("\(path): parameter \(k) must be a list of numbers")
                 }
                 values[k] = (nil, a)

@@ -76,4 +76,53 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(v.serialized(pretty: true), "{\n  \"W\": [\n    [1, 2],\n    [3, 4]\n  ]\n}")
         XCTAssertEqual(try JSON.parse(v.serialized(pretty: true)), v)
     }
+
+    func testListsOfNumbersAreHeldAsDoublesAndEqualTheirArrays() throws {
+        let v = try JSON.parse("[1, -2.5, 3e2]")
+        guard case let .numbers(d) = v else { return XCTFail("expected .numbers, found \(v)") }
+        XCTAssertEqual(d, [1, -2.5, 300])
+        XCTAssertEqual(v, JSON.array([1, -2.5, 300]))
+        XCTAssertEqual(JSON.array([1, -2.5, 300]), v)
+        XCTAssertNotEqual(v, JSON.array([1, -2.5]))
+        XCTAssertEqual(v.arrayValue, [.number(1), .number(-2.5), .number(300)])
+        XCTAssertEqual(v.arrayCount, 3)
+        XCTAssertEqual(v.serialized(), "[1,-2.5,300]")
+        XCTAssertEqual(v.serialized(pretty: true), "[1, -2.5, 300]")
+        // A list that turns out to hold something else becomes an array of values, in order.
+        let mixed = try JSON.parse(#"[1, 2, "x", 3]"#)
+        guard case let .array(items) = mixed else { return XCTFail("expected .array, found \(mixed)") }
+        XCTAssertEqual(items, [1, 2, "x", 3])
+        XCTAssertNil(mixed.doublesValue)
+        XCTAssertEqual(JSON.array([1, 2]).doublesValue, [1, 2])
+        guard case .array([]) = try JSON.parse("[]") else { return XCTFail("[] should stay an empty array") }
+        XCTAssertEqual(try JSON.parse("[[1,2],[3]]")["x"], nil)
+        XCTAssertEqual(try JSON.parse("[[1,2],[3]]").arrayValue?.map(\.doublesValue), [[1, 2], [3]])
+        // Malformed numbers inside a list fail as they did outside one.
+        XCTAssertThrowsError(try JSON.parse("[1, 01]"))
+        XCTAssertThrowsError(try JSON.parse("[1, -]"))
+        XCTAssertThrowsError(try JSON.parse("[1, 2"))
+        XCTAssertThrowsError(try JSON.parse("[1 2]"))
+    }
+
+    func testMaxBytesCountsWhatTheValuesTake() throws {
+        // Outer array 24 + 32, three rows of 24 + 32 + 3 × 8: 296 bytes; the last number passes 295.
+        let rows = "[[1,2,3],[4,5,6],[7,8,9]]"
+        XCTAssertNoThrow(try JSON.parse(rows, maxBytes: 296))
+        XCTAssertThrowsError(try JSON.parse(rows, maxBytes: 295)) { e in
+            XCTAssertEqual(e as? JSONLimitError, JSONLimitError(limit: 295, offset: 22))
+        }
+        // Each empty array takes a slot and its storage: 56 bytes, against 3 bytes of text.
+        XCTAssertThrowsError(try JSON.parse("[" + Array(repeating: "[]", count: 100).joined(separator: ",") + "]", maxBytes: 5000)) { e in
+            XCTAssertTrue(e is JSONLimitError)
+        }
+        // Members: a slot, a key; a string longer than 15 bytes its own storage.
+        XCTAssertNoThrow(try JSON.parse(#"{"a":null}"#, maxBytes: 56 + 16 + 24))
+        XCTAssertThrowsError(try JSON.parse(#"{"a":null}"#, maxBytes: 56 + 16 + 23))
+        XCTAssertNoThrow(try JSON.parse(#""0123456789abcdef""#, maxBytes: 24 + 32 + 16))
+        XCTAssertThrowsError(try JSON.parse(#""0123456789abcdef""#, maxBytes: 24 + 32 + 15))
+        // Numbers take a slot each once a list stops being one of numbers.
+        XCTAssertNoThrow(try JSON.parse("[1,2,3]", maxBytes: 56 + 24))
+        XCTAssertThrowsError(try JSON.parse(#"[1,2,3,"x"]"#, maxBytes: 56 + 24 * 3)) { e in XCTAssertTrue(e is JSONLimitError) }
+        XCTAssertNoThrow(try JSON.parse(#"[1,2,3,"x"]"#, maxBytes: 56 + 24 * 4))
+    }
 }
