@@ -73,16 +73,12 @@ extension StatementContext {
         say("saved \(name.name) to \(path)")
     }
 
-    /// `load NAME from FILE` when the file holds a seq2seq model; false when it does not.
-    mutating func loadSeq2Seq(_ name: Ident, _ pathExpr: Expr) throws -> Bool {
-        guard case let .string(path) = try eval(pathExpr), Seq2SeqFiles.holdsSeq2Seq(path) else { return false }
-        try checkAssignable(name)
-        // As for a cell: a file that cannot be read is an IOError, one whose contents are wrong a
-        // ValueError; the log keeps the hash of the bytes read, for replay to check.
-        let bytes: [UInt8]
-        do { bytes = try ModelFiles.readBytes(path) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
+    /// `load NAME from FILE` when the file (its bytes read, a `.json` one's parsed, by `load`) holds a
+    /// seq2seq model; false when it does not.
+    mutating func loadSeq2Seq(_ name: Ident, _ pathExpr: Expr, path: String, bytes: [UInt8], parsed: JSON?) throws -> Bool {
+        guard Seq2SeqFiles.holdsSeq2Seq(bytes, file: path, parsed: parsed) else { return false }
         let entry: Seq2SeqEntry
-        do { entry = try Seq2SeqFiles.load(bytes, file: path) } catch let e as ModelFileError {
+        do { entry = try Seq2SeqFiles.load(bytes, file: path, parsed: parsed) } catch let e as ModelFileError {
             throw Diagnostic(.value, e.description + "; '\(name.name)' is unchanged", at: pathExpr.range)
         }
         state.values[name.name] = nil

@@ -23,13 +23,22 @@ extension StatementContext {
     }
 
     mutating func load(_ name: Ident, _ pathExpr: Expr) throws {
-        if try loadSeq2Seq(name, pathExpr) { return }
         try checkAssignable(name)
         let p = try path(pathExpr)
+        // The file is read once and a `.json` parsed once: what is loaded is what the log's hash
+        // names, and a large file is not read again to learn which kind of model it holds. A file
+        // that cannot be read is an IOError, one whose contents are wrong a ValueError.
         let bytes: [UInt8]
         do { bytes = try ModelFiles.readBytes(p) } catch let e as ModelFileError { throw Diagnostic(.io, e.description, at: pathExpr.range) }
+        var parsed: JSON? = nil
+        if p.hasSuffix(".json") {
+            do { parsed = try ModelFiles.parseModelJSON(bytes, file: p) } catch let e as ModelFileError {
+                throw Diagnostic(.value, e.description + "; '\(name.name)' is unchanged", at: pathExpr.range)
+            }
+        }
+        if try loadSeq2Seq(name, pathExpr, path: p, bytes: bytes, parsed: parsed) { return }
         let entry: ModelEntry
-        do { entry = try ModelFiles.load(from: p, existing: state.store[name.name]) } catch let e as ModelFileError {
+        do { entry = try ModelFiles.load(bytes, file: p, existing: state.store[name.name], parsed: parsed) } catch let e as ModelFileError {
             throw Diagnostic(.value, e.description + "; '\(name.name)' is unchanged", at: pathExpr.range)
         }
         state.values[name.name] = nil

@@ -83,8 +83,8 @@ extension ModelFiles {
         return out
     }
 
-    public static func fromJSON(_ bytes: [UInt8], file: String) throws -> ModelEntry {
-        let j = try parseModelJSON(bytes, file: file)
+    public static func fromJSON(_ bytes: [UInt8], file: String, parsed: JSON? = nil) throws -> ModelEntry {
+        let j = try parsed ?? parseModelJSON(bytes, file: file)
         guard j["format"]?.stringValue == "rnn-kernel model" else { throw ModelFileError("\(file): expected \"format\": \"rnn-kernel model\"; this is not a model saved by rnn-kernel") }
         guard let cj = j["config"] else { throw ModelFileError("\(file): missing \"config\"") }
         var c = try config(from: cj, file: file)

@@ -85,8 +85,15 @@ public enum ModelFiles {
         guard path.hasSuffix(".json") || path.hasSuffix(".safetensors") else {
             throw ModelFileError("expected a file name ending in .json or .safetensors, found \(path)")
         }
-        let bytes = try readBytes(path)
-        return path.hasSuffix(".json") ? try fromJSON(bytes, file: path) : try fromSafetensors(bytes, file: path, existing: existing)
+        return try load(readBytes(path), file: path, existing: existing)
+    }
+
+    /// The same, of a file's bytes already read (`parsed`: a `.json` file's bytes already parsed).
+    public static func load(_ bytes: [UInt8], file path: String, existing: ModelEntry?, parsed: JSON? = nil) throws -> ModelEntry {
+        guard path.hasSuffix(".json") || path.hasSuffix(".safetensors") else {
+            throw ModelFileError("expected a file name ending in .json or .safetensors, found \(path)")
+        }
+        return path.hasSuffix(".json") ? try fromJSON(bytes, file: path, parsed: parsed) : try fromSafetensors(bytes, file: path, existing: existing)
     }
 }
 

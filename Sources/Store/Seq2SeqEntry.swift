@@ -92,8 +92,13 @@ public enum Seq2SeqFiles {
     /// Whether a file holds a seq2seq model (so `load` knows which kind it reads).
     public static func holdsSeq2Seq(_ path: String) -> Bool {
         guard let bytes = try? ModelFiles.readBytes(path) else { return false }
+        return holdsSeq2Seq(bytes, file: path, parsed: nil)
+    }
+
+    /// The same, of a file's bytes already read; `parsed`: a `.json` file's bytes already parsed.
+    public static func holdsSeq2Seq(_ bytes: [UInt8], file path: String, parsed: JSON?) -> Bool {
         if path.hasSuffix(".json") {
-            return (try? ModelFiles.parseModelJSON(bytes, file: path))?["kind"]?.stringValue == "seq2seq"
+            return (parsed ?? (try? ModelFiles.parseModelJSON(bytes, file: path)))?["kind"]?.stringValue == "seq2seq"
         }
         guard let (tensors, _) = try? ModelFiles.readSafetensors(bytes, file: path) else { return false }
         return tensors["encoder.embedding.weight"] != nil
@@ -106,8 +111,9 @@ public enum Seq2SeqFiles {
         return try load(ModelFiles.readBytes(path), file: path)
     }
 
-    /// A seq2seq model from a file's bytes already read; `file` is its name, for the format and errors.
-    public static func load(_ bytes: [UInt8], file path: String) throws -> Seq2SeqEntry {
+    /// A seq2seq model from a file's bytes already read; `file` is its name, for the format and
+    /// errors; `parsed`: a `.json` file's bytes already parsed (so a `load` parses them once).
+    public static func load(_ bytes: [UInt8], file path: String, parsed: JSON? = nil) throws -> Seq2SeqEntry {
         guard path.hasSuffix(".json") || path.hasSuffix(".safetensors") else {
             throw ModelFileError("expected a file name ending in .json or .safetensors, found \(path)")
         }
@@ -116,7 +122,7 @@ public enum Seq2SeqFiles {
         var values: [String: (shape: [Int]?, values: [Double])] = [:]
         func vocab(_ j: JSON?) -> [String]? { j?.arrayValue?.compactMap(\.stringValue) }
         if path.hasSuffix(".json") {
-            let j = try ModelFiles.parseModelJSON(bytes, file: path)
+            let j = try parsed ?? ModelFiles.parseModelJSON(bytes, file: path)
             entry = try shape(j, file: path)
             entry.trainedSteps = try ModelFiles.trainedSteps(j["trained_steps"], file: path)
             sourceVocab = vocab(j["source_vocab"])
