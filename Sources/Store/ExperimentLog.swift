@@ -109,7 +109,7 @@ public enum ExperimentLog {
             if trimmed.isEmpty { continue }
             let j: JSON
             // Bounded as a model file is, so a crafted line of `[],[],…` stops rather than filling memory.
-            do { j = try JSON.parse(String(trimmed), maxBytes: ModelFiles.maxParsedJSONBytes) } catch {
+            do { j = try ModelFiles.parseFileJSON(String(trimmed)) } catch {
                 throw ModelFileError("line \(i + 1) is not valid JSON: \(error)")
             }
             out.append(try LogEntry(json: j, line: i + 1))

@@ -39,17 +39,24 @@ extension ModelFiles {
         var values: [Double]
     }
 
-    /// Parses a safetensors file's header and tensors, checking every offset.
-    static func readSafetensors(_ bytes: [UInt8], file: String) throws -> (tensors: [String: RawTensor], metadata: [String: String]) {
+    /// A safetensors file's header (its entries in order) and where its data starts, nothing decoded.
+    static func safetensorsHeader(_ bytes: [UInt8], file: String) throws -> (entries: [(key: String, value: JSON)], dataStart: Int) {
         guard bytes.count >= 8 else { throw ModelFileError("\(file) is too short to be a safetensors file (\(bytes.count) bytes)") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         guard n <= 100_000_000 else { throw ModelFileError("\(file): the header claims \(n) bytes, more than the 100 MB safetensors allows") }
         guard 8 + Int(n) <= bytes.count else { throw ModelFileError("\(file) is truncated: the header needs \(n) bytes, the file has \(bytes.count - 8)") }
         let header: JSON
-        do { header = try JSON.parse(bytes: bytes[8..<(8 + Int(n))]) } catch { throw ModelFileError("\(file): the header is not valid JSON (\(error))") }
+        do { header = try JSON.parse(bytes: bytes[8..<(8 + Int(n))], maxBytes: maxParsedJSONBytes) } catch let e as JSONLimitError {
+            throw ModelFileError("\(file): the header \(e)")
+        } catch { throw ModelFileError("\(file): the header is not valid JSON (\(error))") }
         guard case let .object(entries) = header else { throw ModelFileError("\(file): the header must be a JSON object") }
-        let dataStart = 8 + Int(n)
+        return (entries, 8 + Int(n))
+    }
+
+    /// Parses a safetensors file's header and tensors, checking every offset.
+    static func readSafetensors(_ bytes: [UInt8], file: String) throws -> (tensors: [String: RawTensor], metadata: [String: String]) {
+        let (entries, dataStart) = try safetensorsHeader(bytes, file: file)
         let dataLength = bytes.count - dataStart
         var metadata: [String: String] = [:]
         var spans: [Span] = []
@@ -156,7 +163,7 @@ extension ModelFiles {
         let (tensors, metadata) = try readSafetensors(bytes, file: file)
         func meta(_ key: String) throws -> JSON? {
             guard let text = metadata[key] else { return nil }
-            do { return try JSON.parse(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
+            do { return try parseFileJSON(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
         }
         func tensor(_ name: String) -> (shape: [Int], values: [Double])? { tensors[name].map { ($0.shape, $0.values) } }
         func onlyLinear() throws {
@@ -164,7 +171,7 @@ extension ModelFiles {
                 throw ModelFileError("\(file): unexpected tensor \(extra) for a bow model (nn.Linear: fc.weight and fc.bias)")
             }
         }
-        if let text = metadata["rnn-kernel"], (try? JSON.parse(text))?["kind"]?.stringValue == "bow" {
+        if let text = metadata["rnn-kernel"], (try? parseFileJSON(text))?["kind"]?.stringValue == "bow" {
             var config = try self.config(from: try meta("rnn-kernel")!, file: file)
             let (vocab, labels) = try readVocabulary(meta, config: config, file: file)
             config = try readBag(meta, config: config, vocab: vocab, labels: labels, file: file)
@@ -185,7 +192,7 @@ extension ModelFiles {
         var config: CellConfig
         if let text = metadata["rnn-kernel"] {
             let j: JSON
-            do { j = try JSON.parse(text) } catch { throw ModelFileError("\(file): the rnn-kernel metadata is not valid JSON") }
+            do { j = try parseFileJSON(text) } catch { throw ModelFileError("\(file): the rnn-kernel metadata is not valid JSON") }
             config = try self.config(from: j, file: file)
         } else {
             config = try inferConfig(tensors, file: file)
@@ -207,7 +214,7 @@ extension ModelFiles {
         let model = try fromStateDict(tensors, config: config, file: file)
         var (vocab, labels) = try readVocabulary({ key in
             guard let text = metadata[key] else { return nil }
-            do { return try JSON.parse(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
+            do { return try parseFileJSON(text) } catch { throw ModelFileError("\(file): the \(key) metadata is not valid JSON") }
         }, config: config, file: file)
         // A file PyTorch wrote says nothing of words: the model it replaces keeps its own, if they fit.
         if vocab == nil, metadata["rnn-kernel"] == nil, let existing, existing.vocab?.width == config.input {

@@ -33,6 +33,12 @@ extension ModelFiles {
         return f > Int.max / 4 ? Int.max : 4 * f
     }
 
+    /// JSON text from a file (a safetensors header's metadata, a log line), bounded as a model
+    /// `.json` is by `maxParsedJSONBytes`; the caller says what was wrong.
+    static func parseFileJSON(_ text: String) throws -> JSON {
+        try JSON.parse(text, maxBytes: maxParsedJSONBytes)
+    }
+
     /// A model `.json`'s bytes parsed, refused as soon as they would take more memory than
     /// `maxParsedJSONBytes` (so a crafted file cannot fill memory while it is read).
     public static func parseModelJSON<C: Collection>(_ bytes: C, file: String) throws -> JSON where C.Element == UInt8 {

@@ -89,19 +89,14 @@ public enum Seq2SeqFiles {
         return out
     }
 
-    /// Whether a file holds a seq2seq model (so `load` knows which kind it reads).
-    public static func holdsSeq2Seq(_ path: String) -> Bool {
-        guard let bytes = try? ModelFiles.readBytes(path) else { return false }
-        return holdsSeq2Seq(bytes, file: path, parsed: nil)
-    }
-
-    /// The same, of a file's bytes already read; `parsed`: a `.json` file's bytes already parsed.
+    /// Whether a file's bytes hold a seq2seq model (so `load` knows which kind it reads); `parsed`:
+    /// a `.json` file's bytes already parsed. A safetensors file is told by its header alone.
     public static func holdsSeq2Seq(_ bytes: [UInt8], file path: String, parsed: JSON?) -> Bool {
         if path.hasSuffix(".json") {
             return (parsed ?? (try? ModelFiles.parseModelJSON(bytes, file: path)))?["kind"]?.stringValue == "seq2seq"
         }
-        guard let (tensors, _) = try? ModelFiles.readSafetensors(bytes, file: path) else { return false }
-        return tensors["encoder.embedding.weight"] != nil
+        guard let (entries, _) = try? ModelFiles.safetensorsHeader(bytes, file: path) else { return false }
+        return entries.contains { $0.key == "encoder.embedding.weight" }
     }
 
     public static func load(from path: String) throws -> Seq2SeqEntry {
@@ -136,13 +131,13 @@ public enum Seq2SeqFiles {
             }
         } else {
             let (tensors, metadata) = try ModelFiles.readSafetensors(bytes, file: path)
-            guard let text = metadata["rnn-kernel"], let j = try? JSON.parse(text) else {
+            guard let text = metadata["rnn-kernel"], let j = try? ModelFiles.parseFileJSON(text) else {
                 throw ModelFileError("\(path) has no rnn-kernel metadata describing the seq2seq model")
             }
             entry = try shape(j, file: path)
             entry.trainedSteps = try ModelFiles.trainedSteps(nil, text: metadata["trained_steps"], file: path)
-            sourceVocab = metadata["source_vocab"].flatMap { try? JSON.parse($0) }.flatMap(vocab)
-            targetVocab = metadata["target_vocab"].flatMap { try? JSON.parse($0) }.flatMap(vocab)
+            sourceVocab = metadata["source_vocab"].flatMap { try? ModelFiles.parseFileJSON($0) }.flatMap(vocab)
+            targetVocab = metadata["target_vocab"].flatMap { try? ModelFiles.parseFileJSON($0) }.flatMap(vocab)
             for (k, t) in tensors { values[k] = (t.shape, t.values) }
         }
         guard let s = sourceVocab, let t = targetVocab else { throw ModelFileError("\(path) has no source_vocab and target_vocab") }

@@ -30,6 +30,27 @@ final class CraftedFileTests: XCTestCase {
         }
     }
 
+    func testHeadersAndMetadataAreParsedWithinTheMemoryBound() {
+        let saved = Budget.current
+        defer { Budget.current = saved }
+        Budget.current.maxFileBytes = 1000  // four times that, 4000 bytes, once parsed
+        // 300 empty arrays in 900 bytes of header take 300 × 56 bytes once read.
+        let empties = Array(repeating: "[]", count: 300).joined(separator: ",")
+        let m = refusal(file(#"{"t":{"dtype":"F64","shape":[\#(empties)],"data_offsets":[0,8]}}"#, data: 8))
+        XCTAssertTrue(m?.contains("the header would take more than 4000 bytes of memory once read") ?? false, m ?? "")
+        // The same inside a metadata string, which is JSON text of its own.
+        let escaped = Array(repeating: "[]", count: 300).joined(separator: ",")
+        let meta = #"{"__metadata__":{"rnn-kernel":"[\#(escaped)]"},"rnn.weight_ih_l0":{"dtype":"F64","shape":[1,1],"data_offsets":[0,8]}}"#
+        Budget.current.maxFileBytes = 2000  // the header itself (about 1 KB) fits 8000 bytes
+        let m2 = refusal(file(meta, data: 8))
+        XCTAssertTrue(m2?.contains("the rnn-kernel metadata is not valid JSON") ?? false, m2 ?? "")
+        XCTAssertThrowsError(try ModelFiles.parseFileJSON("[" + escaped + "]")) { e in XCTAssertTrue(e is JSONLimitError, "\(e)") }
+        Budget.current.maxFileBytes = 5000  // 20000 bytes: the 300 arrays' 16,856 fit
+        XCTAssertEqual(try ModelFiles.parseFileJSON("[" + escaped + "]").arrayCount, 300)
+        Budget.current.maxFileBytes = 100
+        XCTAssertThrowsError(try ModelFiles.parseFileJSON("[" + escaped + "]")) { e in XCTAssertTrue(e is JSONLimitError, "\(e)") }
+    }
+
     func testInferredConfigsAreCheckedAgainstTheBudget() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/torch_rnn_f32.safetensors")
         let bytes = Array(try Data(contentsOf: url))
